@@ -1,0 +1,1 @@
+"""Analyses on travel times: isochrones (and, later, accessibility, circles, scenarios)."""

@@ -1,0 +1,36 @@
+"""Typed exceptions: every error a user can cause says what to fix."""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessError",
+    "InputError",
+    "NetworkError",
+    "OffNetworkError",
+    "CacheError",
+    "OffNetworkWarning",
+]
+
+
+class AccessError(Exception):
+    """Base class of every error raised on purpose by commuting-circles."""
+
+
+class InputError(AccessError, ValueError):
+    """A file, parameter or point given by the user cannot be used as it is."""
+
+
+class NetworkError(AccessError):
+    """A network cannot be built from the given inputs (e.g. no routable roads)."""
+
+
+class OffNetworkError(InputError):
+    """A point lies further from the street network than the allowed snapping distance."""
+
+
+class CacheError(AccessError):
+    """A cached network file is unreadable or was written by an incompatible version."""
+
+
+class OffNetworkWarning(UserWarning):
+    """Some points of a batch lie off the network; their results are NaN."""

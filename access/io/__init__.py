@@ -1,0 +1,1 @@
+"""Readers and writers: OSM, points, result tables."""

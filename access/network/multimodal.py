@@ -1,0 +1,115 @@
+"""Network: the street networks of a region (one per mode), and how to build them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from shapely.geometry.base import BaseGeometry
+from tqdm.auto import tqdm
+
+from access.config import MODES, StreetSettings
+from access.errors import CacheError, InputError
+from access.io.osm import read_osm_ways
+from access.network.cache import cache_key, default_cache_dir, file_digest, load_arrays, save_arrays
+from access.network.street import StreetNetwork, check_mode
+
+__all__ = ["Network", "build_network"]
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """The routable networks of one region: a :class:`StreetNetwork` per street mode."""
+
+    streets: Mapping[str, StreetNetwork]
+    source: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        return tuple(self.streets)
+
+    def street(self, mode: str) -> StreetNetwork:
+        """The street network of ``mode``; :class:`InputError` if it was not built."""
+        check_mode(mode)
+        if mode not in self.streets:
+            raise InputError(
+                f"mode {mode!r} was not built for this network (built: {', '.join(self.streets)}); "
+                f"pass modes=(..., {mode!r}) to build_network."
+            )
+        return self.streets[mode]
+
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{m}: {s.n_nodes:,} nodes / {s.n_edges:,} edges" for m, s in self.streets.items())
+        return f"Network({parts})"
+
+
+def build_network(
+    osm: str | Path,
+    modes: Iterable[str] = ("walk", "car"),
+    *,
+    bbox: tuple[float, float, float, float] | None = None,
+    polygon: BaseGeometry | None = None,
+    settings: StreetSettings | None = None,
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
+    progress: bool = True,
+) -> Network:
+    """Street networks for ``modes`` from an OSM file, built once and cached on disk.
+
+    Parameters
+    ----------
+    osm
+        ``.osm.pbf`` or ``.osm`` (XML) extract.
+    modes
+        Any of ``"walk"``, ``"bike"``, ``"car"``.
+    bbox, polygon
+        Optional clip area in EPSG:4326: ``(min_lon, min_lat, max_lon, max_lat)`` or a
+        shapely (multi)polygon.
+    settings
+        Speeds and snapping rules; :class:`access.config.StreetSettings` defaults.
+    cache, cache_dir
+        Reuse networks cached under a key hashed from the file's bytes and every
+        parameter (default folder: :func:`access.network.cache.default_cache_dir`).
+    """
+    modes = tuple(dict.fromkeys(modes))
+    if not modes:
+        raise InputError(f"no modes given; use some of {', '.join(MODES)}.")
+    for mode in modes:
+        check_mode(mode)
+    settings = settings or StreetSettings()
+    path = Path(osm)
+    if not path.is_file():
+        raise InputError(f"OSM file {path} does not exist; check the path.")
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    digest = file_digest(path)
+    clip = [list(bbox) if bbox is not None else None, polygon.wkt if polygon is not None else None]
+    streets: dict[str, StreetNetwork] = {}
+    missing = []
+    for mode in modes:
+        file = folder / f"street-{mode}-{cache_key(digest, clip, settings.model_dump(), mode)}.npz"
+        if cache and file.exists():
+            try:
+                streets[mode] = StreetNetwork.from_arrays(load_arrays(file))
+                continue
+            except (CacheError, KeyError, ValueError):
+                pass  # rebuilt below and overwritten
+        missing.append((mode, file))
+    if missing:
+        started = time.perf_counter()
+        bar = tqdm(total=1 + len(missing), desc="building networks", disable=not progress, unit="step")
+        bar.set_postfix_str(f"reading {path.name}")
+        ways = read_osm_ways(path, bbox=bbox, polygon=polygon)
+        bar.update()
+        for mode, file in missing:
+            bar.set_postfix_str(mode)
+            streets[mode] = StreetNetwork.from_osm(ways, mode, settings)
+            if cache:
+                save_arrays(file, streets[mode].to_arrays())
+            bar.update()
+        bar.set_postfix_str(f"done in {time.perf_counter() - started:.1f} s")
+        bar.close()
+    source = {"osm": str(path), "sha256": digest, "bbox": bbox}
+    return Network(streets=MappingProxyType({m: streets[m] for m in modes}), source=source)

@@ -1,0 +1,138 @@
+"""Snap points to the nearest street edge, with the off-network connector time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from access.network.street import StreetNetwork
+
+__all__ = ["Snapped", "snap_points", "segments", "same_segment_s"]
+
+
+@dataclass(frozen=True)
+class _Segments:
+    """Undirected segments of a network with the travel time of each direction."""
+
+    a: np.ndarray  # int32 node index, a < b
+    b: np.ndarray  # int32
+    forward_s: np.ndarray  # float64 seconds a -> b, inf when not allowed
+    backward_s: np.ndarray  # float64 seconds b -> a, inf when not allowed
+    tree: shapely.STRtree
+    lines: np.ndarray  # shapely LineStrings in the network's projected CRS
+
+
+def segments(net: StreetNetwork) -> _Segments:
+    """The network's undirected segments and a spatial index over them (built once)."""
+    if "segments" in net._cache:
+        return net._cache["segments"]
+    u, v, w = net.tails.astype(np.int64), net.indices.astype(np.int64), net.travel_s
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    key = a * net.n_nodes + b
+    seg_key, seg_of_edge = np.unique(key, return_inverse=True)
+    forward = np.full(len(seg_key), np.inf)
+    backward = np.full(len(seg_key), np.inf)
+    along = u < v
+    np.minimum.at(forward, seg_of_edge[along], w[along].astype(np.float64))
+    np.minimum.at(backward, seg_of_edge[~along], w[~along].astype(np.float64))
+    sa = (seg_key // net.n_nodes).astype(np.int32)
+    sb = (seg_key % net.n_nodes).astype(np.int32)
+    coords = np.stack(
+        [np.column_stack([net.x[sa], net.y[sa]]), np.column_stack([net.x[sb], net.y[sb]])], axis=1
+    )
+    lines = shapely.linestrings(coords)
+    result = _Segments(sa, sb, forward, backward, shapely.STRtree(lines), lines)
+    net._cache["segments"] = result
+    return result
+
+
+@dataclass(frozen=True)
+class Snapped:
+    """Points snapped to a network's edges; travel costs in seconds (inf: no way).
+
+    ``to_a``/``to_b``: from the point to edge end node ``a``/``b`` (used by origins);
+    ``from_a``/``from_b``: from node ``a``/``b`` to the point (used by destinations).
+    Points with ``ok`` False lie further than ``max_snap_m`` from every edge.
+    """
+
+    ok: np.ndarray  # bool
+    distance_m: np.ndarray  # float64, metres from the point to its edge
+    segment: np.ndarray  # int64 segment index (-1 when not ok)
+    fraction: np.ndarray  # float64 position along a -> b, 0..1
+    a: np.ndarray  # int32 node index
+    b: np.ndarray  # int32 node index
+    to_a: np.ndarray
+    to_b: np.ndarray
+    from_a: np.ndarray
+    from_b: np.ndarray
+    connector_s: np.ndarray  # seconds between the point and the edge
+    x: np.ndarray  # projected point coordinates, metres
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ok)
+
+
+def snap_points(net: StreetNetwork, x: np.ndarray, y: np.ndarray) -> Snapped:
+    """Snap projected points (metres, ``net.crs_epsg``) to the nearest edge of ``net``."""
+    seg = segments(net)
+    points = shapely.points(np.asarray(x, float), np.asarray(y, float))
+    n = len(points)
+    index = np.full(n, -1, dtype=np.int64)
+    distance = np.full(n, np.inf)
+    if n:
+        (point_idx, seg_idx), dist = seg.tree.query_nearest(
+            points, max_distance=net.max_snap_m, return_distance=True, all_matches=False
+        )
+        index[point_idx] = seg_idx
+        distance[point_idx] = dist
+    ok = index >= 0
+    safe = np.where(ok, index, 0)
+    fraction = np.where(ok, shapely.line_locate_point(seg.lines[safe], points, normalized=True), 0.0)
+    fraction = np.nan_to_num(fraction, nan=0.0)  # zero-length segments
+    connector = np.where(ok, distance / (net.connector_speed_kmh / 3.6), np.inf)
+    fw, bw = seg.forward_s[safe], seg.backward_s[safe]
+    with np.errstate(invalid="ignore"):
+        along_fw, back_fw = fraction * fw, (1 - fraction) * fw  # a->point, point->b
+        along_bw, back_bw = (1 - fraction) * bw, fraction * bw  # b->point, point->a
+    along_fw = np.where(np.isfinite(fw), along_fw, np.inf)
+    back_fw = np.where(np.isfinite(fw), back_fw, np.inf)
+    along_bw = np.where(np.isfinite(bw), along_bw, np.inf)
+    back_bw = np.where(np.isfinite(bw), back_bw, np.inf)
+    return Snapped(
+        ok=ok,
+        distance_m=distance,
+        segment=index,
+        fraction=fraction,
+        a=seg.a[safe],
+        b=seg.b[safe],
+        to_a=np.where(ok, connector + back_bw, np.inf),
+        to_b=np.where(ok, connector + back_fw, np.inf),
+        from_a=np.where(ok, along_fw + connector, np.inf),
+        from_b=np.where(ok, along_bw + connector, np.inf),
+        connector_s=connector,
+        x=np.asarray(x, float),
+        y=np.asarray(y, float),
+    )
+
+
+def same_segment_s(net: StreetNetwork, origins: Snapped, dests: Snapped) -> np.ndarray:
+    """Origins x destinations seconds for pairs on the same segment, travelled along it
+    without passing a node (inf elsewhere)."""
+    seg = segments(net)
+    out = np.full((len(origins), len(dests)), np.inf)
+    o_idx, d_idx = np.nonzero(
+        (origins.segment[:, None] == dests.segment[None, :]) & origins.ok[:, None] & dests.ok[None, :]
+    )
+    if len(o_idx) == 0:
+        return out
+    s = origins.segment[o_idx]
+    delta = dests.fraction[d_idx] - origins.fraction[o_idx]
+    with np.errstate(invalid="ignore"):
+        cost = np.where(
+            delta > 0, delta * seg.forward_s[s], np.where(delta < 0, -delta * seg.backward_s[s], 0.0)
+        )
+    out[o_idx, d_idx] = cost + origins.connector_s[o_idx] + dests.connector_s[d_idx]
+    return out

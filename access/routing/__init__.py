@@ -1,0 +1,1 @@
+"""Routing kernels and the public travel-time functions."""

@@ -1,0 +1,132 @@
+"""Street travel times: one origin to all nodes, and origins x destinations matrices."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import shapely
+from tqdm.auto import tqdm
+
+from access._geo import to_projected
+from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
+from access.errors import InputError, OffNetworkError, OffNetworkWarning
+from access.io.points import as_points
+from access.network.multimodal import Network
+from access.network.snap import Snapped, same_segment_s, snap_points
+from access.network.street import StreetNetwork
+from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
+
+__all__ = ["travel_times", "snap", "node_times", "check_budget_min"]
+
+_BATCH = 512  # origins per parallel batch: bounds memory to batch x destinations floats
+_COINCIDENT_M = 1.0  # metres: points this close are the same place (0 s apart)
+
+
+def check_budget_min(value: float, what: str = "max_time_min") -> float:
+    """A positive time budget in minutes, at most :data:`MAX_TIME_LIMIT_MIN`."""
+    if not np.isfinite(value) or value <= 0:
+        raise InputError(f"{what} must be a positive number of minutes, got {value}.")
+    if value > MAX_TIME_LIMIT_MIN:
+        raise InputError(f"{what} = {value} min exceeds the limit of {MAX_TIME_LIMIT_MIN} min.")
+    return float(value)
+
+
+def snap(street: StreetNetwork, points, *, what: str = "points", strict: bool = False) -> Snapped:
+    """Snap EPSG:4326 points (anything :func:`access.io.points.as_points` reads) to
+    ``street``. Off-network points raise :class:`OffNetworkError` when ``strict``, else
+    warn with their count (their results become NaN)."""
+    frame = as_points(points, what=what)
+    coords = shapely.get_coordinates(frame.geometry.to_numpy())
+    x, y = to_projected(coords[:, 0], coords[:, 1], street.crs_epsg)
+    snapped = snap_points(street, x, y)
+    off = int((~snapped.ok).sum())
+    if off:
+        message = (
+            f"{off} of {len(snapped)} {what} lie more than {street.max_snap_m:.0f} m from the "
+            f"{street.mode} network (first: {frame['id'].iloc[int(np.argmin(snapped.ok))]!r} at "
+            f"{coords[int(np.argmin(snapped.ok))].round(5).tolist()})"
+        )
+        if strict:
+            raise OffNetworkError(message + "; move them or raise max_snap_m.")
+        warnings.warn(message + "; their travel times are NaN.", OffNetworkWarning, stacklevel=3)
+    return snapped
+
+
+def _sources(snapped: Snapped, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Source groups (ptr, nodes, start seconds) of the snapped points ``rows``."""
+    nodes = np.stack([snapped.a[rows], snapped.b[rows]], axis=1)
+    costs = np.stack([snapped.to_a[rows], snapped.to_b[rows]], axis=1)
+    usable = np.isfinite(costs)
+    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(usable.sum(axis=1), out=ptr[1:])
+    return ptr, nodes[usable], np.rint(costs[usable]).astype(np.int64)
+
+
+def node_times(street: StreetNetwork, snapped: Snapped, index: int, limit_s: int) -> np.ndarray:
+    """float64 seconds from snapped point ``index`` to every node (inf beyond ``limit_s``)."""
+    _, nodes, costs = _sources(snapped, np.array([index]))
+    dist = one_to_all(street.indptr, street.indices, street.travel_s, nodes, costs, limit_s)
+    return np.where(dist == UNREACHED, np.inf, dist.astype(np.float64))
+
+
+def travel_times(
+    network: Network,
+    origins,
+    destinations=None,
+    *,
+    mode: str = "walk",
+    max_time_min: float = DEFAULT_MAX_TIME_MIN,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Street travel times from every origin to every destination.
+
+    Parameters
+    ----------
+    network
+        A :class:`access.Network` with ``mode`` built.
+    origins, destinations
+        Points in EPSG:4326: GeoDataFrame (``id`` column or the row number), DataFrame with
+        lon/lat, ``(lon, lat)`` tuples or an ``(n, 2)`` array. Destinations default to the
+        origins.
+    mode
+        ``"walk"``, ``"bike"`` or ``"car"``.
+    max_time_min
+        Search budget in minutes; longer trips are NaN. No 120-minute ceiling.
+
+    Returns
+    -------
+    DataFrame with ``from_id``, ``to_id``, ``travel_time_min`` (float minutes, NaN when not
+    reachable within the budget or when a point lies off the network), origin-major order.
+    """
+    street = network.street(mode)
+    limit_s = int(round(check_budget_min(max_time_min) * 60))
+    origin_frame = as_points(origins, what="origins")
+    dest_frame = origin_frame if destinations is None else as_points(destinations, what="destinations")
+    o = snap(street, origin_frame, what="origins")
+    d = o if destinations is None else snap(street, dest_frame, what="destinations")
+    seconds = np.full((len(o), len(d)), np.inf)
+    batches = range(0, len(o), _BATCH)
+    for start in tqdm(batches, desc=f"{mode} travel times", unit="batch", disable=not progress):
+        rows = np.arange(start, min(start + _BATCH, len(o)))
+        rows = rows[o.ok[rows]]
+        if len(rows) == 0:
+            continue
+        ptr, nodes, costs = _sources(o, rows)
+        seconds[rows] = many_to_all_points(
+            street.indptr, street.indices, street.travel_s, ptr, nodes, costs, limit_s,
+            d.a, d.b, d.from_a, d.from_b,
+        )  # fmt: skip
+    seconds = np.minimum(seconds, same_segment_s(street, o, d))
+    coincident = np.hypot(o.x[:, None] - d.x[None, :], o.y[:, None] - d.y[None, :]) < _COINCIDENT_M
+    seconds[coincident & o.ok[:, None] & d.ok[None, :]] = 0.0
+    seconds[seconds > limit_s] = np.inf
+    minutes = np.where(np.isfinite(seconds), seconds / 60.0, np.nan)
+    return pd.DataFrame(
+        {
+            "from_id": np.repeat(origin_frame["id"].to_numpy(), len(d)),
+            "to_id": np.tile(dest_frame["id"].to_numpy(), len(o)),
+            "travel_time_min": minutes.ravel(),
+        }
+    )
