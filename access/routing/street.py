@@ -45,7 +45,7 @@ def snap(street: StreetNetwork, points, *, what: str = "points", strict: bool = 
     if off:
         message = (
             f"{off} of {len(snapped)} {what} lie more than {street.max_snap_m:.0f} m from the "
-            f"{street.mode} network (first: {frame['id'].iloc[int(np.argmin(snapped.ok))]!r} at "
+            f"{street.mode} network (first: id {frame['id'].iloc[int(np.argmin(snapped.ok))]} at "
             f"{coords[int(np.argmin(snapped.ok))].round(5).tolist()})"
         )
         if strict:

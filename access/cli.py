@@ -1,0 +1,209 @@
+"""The ``access`` command: build networks, isochrones, travel times, the sample region."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import warnings
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN
+from access.errors import AccessError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="access",
+    help="Commuting circles: isochrones and travel times on OSM road networks (offline).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summaries.")]
+Osm = Annotated[Path, typer.Option("--osm", help="OSM extract: .osm.pbf or .osm (XML).")]
+Bbox = Annotated[
+    tuple[float, float, float, float] | None,
+    typer.Option(help="Clip to MIN_LON MIN_LAT MAX_LON MAX_LAT (EPSG:4326).", show_default=False),
+]
+CacheDir = Annotated[Path | None, typer.Option(help="Network cache folder.", show_default=False)]
+
+
+def _friendly(command):
+    """Turn library errors into one line on stderr and a non-zero exit; Ctrl-C into 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("default")
+                warnings.showwarning = _show_warning
+                return command(*args, **kwargs)
+        except AccessError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted; nothing was written.", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+def _parse_cutoffs(values: list[str] | None, extra: list[str]) -> list[float]:
+    """Cutoffs from ``--cutoffs 60 120``, ``--cutoffs 60,120`` or repeated options."""
+    tokens = [t for v in (values or []) for t in v.replace(",", " ").split()] + list(extra)
+    if not tokens:
+        return list(DEFAULT_CUTOFFS_MIN)
+    try:
+        return [float(t) for t in tokens]
+    except ValueError:
+        from access.errors import InputError
+
+        raise InputError(f"cutoffs must be minutes, got {' '.join(tokens)!r}.") from None
+
+
+def _modes(value: str) -> tuple[str, ...]:
+    return tuple(m.strip() for m in value.replace(",", " ").split() if m.strip())
+
+
+@app.command()
+@_friendly
+def build(
+    osm: Osm,
+    modes: Annotated[str, typer.Option(help="Comma-separated modes: walk, bike, car.")] = "walk,car",
+    bbox: Bbox = None,
+    cache_dir: CacheDir = None,
+    quiet: Quiet = False,
+) -> None:
+    """Build (or load from cache) street networks and print their sizes."""
+    from access.network import build_network
+
+    network = build_network(osm, _modes(modes), bbox=bbox, cache_dir=cache_dir, progress=not quiet)
+    if not quiet:
+        for mode, street in network.streets.items():
+            typer.echo(f"{mode}: {street.n_nodes:,} nodes, {street.n_edges:,} edges, EPSG:{street.crs_epsg}")
+
+
+@app.command(context_settings={"allow_extra_args": True})
+@_friendly
+def isochrone(
+    ctx: typer.Context,
+    osm: Osm,
+    out: Annotated[Path, typer.Option(help="Output: .geojson, .gpkg, .parquet, .csv or .png.")],
+    lon: Annotated[float | None, typer.Option(help="Origin longitude (EPSG:4326).")] = None,
+    lat: Annotated[float | None, typer.Option(help="Origin latitude (EPSG:4326).")] = None,
+    origins: Annotated[Path | None, typer.Option(help="Many origins: CSV id,lon,lat or GeoJSON/GPKG.")] = None,
+    mode: Annotated[str, typer.Option(help="walk, bike or car.")] = "car",
+    cutoffs: Annotated[list[str] | None, typer.Option(help="Minutes, e.g. --cutoffs 60 120.")] = None,
+    png: Annotated[Path | None, typer.Option(help="Also draw a PNG map here.")] = None,
+    bbox: Bbox = None,
+    cache_dir: CacheDir = None,
+    quiet: Quiet = False,
+) -> None:
+    """Isochrones (areas reachable within each cutoff) from one point or many."""
+    import access
+    from access.io.output import write_table
+    from access.viz import plot_isochrones
+
+    cutoff_list = _parse_cutoffs(cutoffs, ctx.args)
+    if origins is not None:
+        points = access.read_points(origins)
+    elif lon is not None and lat is not None:
+        points = access.as_points((lon, lat))
+    else:
+        raise access.InputError("give an origin: --lon X --lat Y, or --origins FILE.")
+    suffix = out.suffix.lower()
+    if suffix != ".png":
+        from access.io.output import TABLE_SUFFIXES
+
+        if suffix not in TABLE_SUFFIXES:
+            raise access.InputError(f"cannot write {out.name}: use .geojson, .gpkg, .parquet, .csv or .png.")
+    network = access.build_network(osm, (mode,), bbox=bbox, cache_dir=cache_dir, progress=not quiet)
+    result = access.isochrones(network, points, mode=mode, cutoffs_min=cutoff_list, progress=not quiet)
+    if suffix == ".png":
+        plot_isochrones(result, network.street(mode), out, origins=points, title=f"{mode} isochrones")
+    else:
+        write_table(result, out)
+    if png is not None:
+        plot_isochrones(result, network.street(mode), png, origins=points, title=f"{mode} isochrones")
+    if not quiet:
+        for row in result.itertuples():
+            typer.echo(f"origin {row.origin_id}: {row.cutoff_min} min -> {row.area_km2:,.1f} km2", err=True)
+        typer.echo(f"wrote {out}", err=True)
+
+
+@app.command("travel-times")
+@_friendly
+def travel_times_command(
+    osm: Osm,
+    origins: Annotated[Path, typer.Option(help="CSV id,lon,lat or GeoJSON/GPKG/GeoParquet points.")],
+    out: Annotated[Path, typer.Option(help="Output: .csv or .parquet.")],
+    destinations: Annotated[Path | None, typer.Option(help="Default: the origins.")] = None,
+    mode: Annotated[str, typer.Option(help="walk, bike or car.")] = "walk",
+    max_time: Annotated[float, typer.Option(help="Budget in minutes (no 120 ceiling).")] = DEFAULT_MAX_TIME_MIN,
+    bbox: Bbox = None,
+    cache_dir: CacheDir = None,
+    quiet: Quiet = False,
+) -> None:
+    """Travel-time matrix (from_id, to_id, travel_time_min) between points."""
+    import access
+    from access.io.output import write_table
+
+    if out.suffix.lower() not in (".csv", ".parquet"):
+        raise access.InputError(f"cannot write {out.name}: use .csv or .parquet.")
+    origin_points = access.read_points(origins)
+    dest_points = access.read_points(destinations) if destinations is not None else None
+    network = access.build_network(osm, (mode,), bbox=bbox, cache_dir=cache_dir, progress=not quiet)
+    result = access.travel_times(
+        network, origin_points, dest_points, mode=mode, max_time_min=max_time, progress=not quiet
+    )
+    write_table(result, out)
+    if not quiet:
+        reached = result["travel_time_min"].notna().mean()
+        typer.echo(f"wrote {out}: {len(result):,} pairs, {reached:.1%} reached within {max_time:g} min", err=True)
+
+
+@app.command()
+@_friendly
+def sample(
+    out: Annotated[Path, typer.Option(help="Folder for the sample region files.")] = Path("outputs/sample"),
+    quiet: Quiet = False,
+) -> None:
+    """Write the built-in fictional city-cluster sample region (OSM PBF + places)."""
+    from access.sample import write_sample_region
+
+    region = write_sample_region(out)
+    if not quiet:
+        typer.echo(f"wrote {region.osm_pbf} and {region.places_csv}")
+
+
+@app.command()
+@_friendly
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for every demo output.")] = Path("outputs"),
+    quiet: Quiet = False,
+) -> None:
+    """Run the main job on the built-in sample region; results land in --out."""
+    from access.demo import run_demo
+
+    run_demo(out, progress=not quiet)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # interrupted outside a command body (e.g. while importing)
+        typer.echo("interrupted.", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

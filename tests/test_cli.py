@@ -1,0 +1,94 @@
+"""The `access` command: outputs by extension, one clear line and a non-zero exit on bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from access.cli import app
+
+runner = CliRunner()
+CENTRE = ("--lon", "-51.2287", "--lat", "-30.0277")
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".parquet", ".csv"])
+def test_isochrone_writes_the_format_named_by_the_extension(poa_pbf, tmp_path, suffix):
+    out = tmp_path / f"iso{suffix}"
+    result = run("isochrone", "--osm", poa_pbf, *CENTRE, "--mode", "walk", "--cutoffs", "5", "10",
+                 "--out", out, "-q")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out) if suffix == ".csv" else gpd.read_file(out) if suffix != ".parquet" else gpd.read_parquet(out)
+    assert list(frame["cutoff_min"]) == [5, 10]
+    assert not list(tmp_path.glob(".*")), "no temp files left behind"
+
+
+def test_isochrone_png_and_comma_cutoffs(poa_pbf, tmp_path):
+    out = tmp_path / "iso.png"
+    result = run("isochrone", "--osm", poa_pbf, *CENTRE, "--mode", "car", "--cutoffs", "3,6",
+                 "--out", out, "-q")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_travel_times_csv_matches_library(poa_pbf, poa_network, tmp_path):
+    import access
+
+    points = pd.read_csv(require("poa/poa_points_of_interest.csv"))[["id", "lon", "lat"]]
+    points.to_csv(tmp_path / "pts.csv", index=False)
+    out = tmp_path / "tt.csv"
+    result = run("travel-times", "--osm", poa_pbf, "--origins", tmp_path / "pts.csv", "--mode", "walk",
+                 "--max-time", "60", "--out", out, "-q")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    expected = access.travel_times(poa_network, points, mode="walk", max_time_min=60)
+    assert len(table) == len(points) ** 2
+    pd.testing.assert_series_equal(table["travel_time_min"], expected["travel_time_min"], check_names=False)
+
+
+def require(relative):
+    from tests.conftest import require_data
+
+    return require_data(relative)
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("isochrone", "--osm", "missing.osm.pbf", *CENTRE, "--out", "x.geojson"), "does not exist"),
+        (("isochrone", "--osm", "{pbf}", *CENTRE, "--mode", "plane", "--out", "x.geojson"), "unknown mode"),
+        (("isochrone", "--osm", "{pbf}", "--lon", "-51.75", "--lat", "-30.03", "--out", "x.geojson"), "from the car network"),
+        (("isochrone", "--osm", "{pbf}", *CENTRE, "--cutoffs", "-5", "--out", "x.geojson"), "positive"),
+        (("isochrone", "--osm", "{pbf}", *CENTRE, "--out", "x.txt"), "cannot write"),
+        (("build", "--osm", "{pbf}", "--bbox", "10", "10", "10.1", "10.1"), "no roads"),
+        (("build", "--osm", "{notosm}"), "cannot read"),
+    ],
+)
+def test_bad_input_gives_one_line_and_exit_2(poa_pbf, tmp_path, args, words):
+    not_osm = tmp_path / "fake.osm.pbf"
+    not_osm.write_text("this is not OSM data\n")
+    args = [str(a).format(pbf=poa_pbf, notosm=not_osm) for a in args]
+    args = [str(tmp_path / a) if a.startswith("x.") else a for a in args]
+    result = run(*args, "-q")
+    assert result.exit_code == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], result.stderr
+    assert not list(tmp_path.glob("x.*"))
+
+
+def test_installed_command_prints_no_traceback(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "access.cli", "isochrone", "--osm", str(tmp_path / "none.osm.pbf"),
+         "--lon", "1", "--lat", "1", "--out", str(tmp_path / "a.geojson")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
