@@ -13,7 +13,7 @@ from access.config import DEFAULT_CUTOFFS_MIN, IsochroneSettings, StreetSettings
 from access.errors import AccessError, InputError, NetworkError, OffNetworkError
 from access.io.points import as_points, read_points
 from access.network import Network, StreetNetwork, build_network
-from access.routing.street import travel_times
+from access.routing.matrix import travel_times
 
 __version__ = "0.1.0"
 

@@ -21,6 +21,11 @@ __all__ = [
     "IMPLICIT_MAXSPEEDS_KMH",
     "StreetSettings",
     "IsochroneSettings",
+    "TransitSettings",
+    "BOARD_PENALTY_MIN_BY_ROUTE_TYPE",
+    "DEFAULT_DEPARTURE_TIME",
+    "DEFAULT_WINDOW_MIN",
+    "DEFAULT_PERCENTILES",
 ]
 
 Mode = Literal["walk", "bike", "car"]
@@ -116,12 +121,47 @@ class IsochroneSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    # Grid cell size by mode. Small enough that walking across half a cell diagonal at the
-    # off-network speed takes under a minute, so nodes reached a minute before the cutoff
-    # are always inside their polygon.
+    # Grid cell size by mode (metres). The surface holds honest times one cell diagonal
+    # past every reach, so contours interpolate to within a fraction of a cell of the true
+    # boundary; nodes reached a minute before the cutoff lie inside their polygon.
     resolution_m: dict[str, float] = Field(
-        default_factory=lambda: {"walk": 50.0, "bike": 75.0, "car": 100.0}
+        default_factory=lambda: {"walk": 50.0, "bike": 75.0, "car": 100.0, "transit": 100.0}
     )
     offnet_speed_kmh: float = Field(4.8, gt=0)  # walking away from the street at the end
     offnet_max_m: float = Field(300.0, ge=0)  # furthest one walks off the network
     max_cells: int = Field(25_000_000, gt=0)  # memory guard: resolution is coarsened past it
+
+
+# Station access penalties (minutes) by GTFS route_type: boarding Chinese high-speed and
+# intercity rail means a security check and ticket gates that close before departure
+# (12306 stops ticket checks 3-5 min before departure; arriving 15-30 min early is the
+# official advice), so HSR gets 15 min. Buses, metro and trams board at once. Extended
+# route types 101 (high-speed rail) and 102 (long-distance rail) per the Google
+# "extended route types" list; 2 is GTFS "rail". Override per feed or route in
+# TransitSettings.board_penalty_min (e.g. {"poa_trensurb": 0} for a turnstile commuter line).
+BOARD_PENALTY_MIN_BY_ROUTE_TYPE: MappingProxyType[int, float] = MappingProxyType(
+    {2: 15.0, 101: 15.0, 102: 15.0, 103: 15.0, 106: 5.0}
+)
+DEFAULT_DEPARTURE_TIME = "07:00"  # morning peak start, local time of the feed
+DEFAULT_WINDOW_MIN = 120  # minutes: departures every minute from 07:00 to 08:59
+DEFAULT_PERCENTILES = (50,)
+
+
+class TransitSettings(BaseModel):
+    """Transit routing rules: penalties, walking limits, transfers (minutes, km/h)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    board_penalty_by_route_type_min: dict[int, float] = Field(
+        default_factory=lambda: dict(BOARD_PENALTY_MIN_BY_ROUTE_TYPE)
+    )
+    # Overrides by feed name (file stem) or route_id (namespaced "feed:route"), minutes.
+    board_penalty_min: dict[str, float] = Field(default_factory=dict)
+    alight_penalty_min: dict[str, float] = Field(default_factory=dict)  # egress, same keys
+    rail_spec_board_penalty_min: float = 15.0  # lines from rail specs are HSR/intercity
+    max_transfer_walk_min: float = Field(10.0, ge=0)  # stop-to-stop walks through streets
+    max_access_walk_min: float = Field(20.0, ge=0)
+    max_egress_walk_min: float = Field(20.0, ge=0)
+    max_access_car_min: float = Field(60.0, ge=0)  # park-and-ride: drive to a station
+    park_ride_penalty_min: float = Field(5.0, ge=0)  # park the car, walk to the platform
+    max_transfers: int = Field(4, ge=0, le=10)

@@ -25,9 +25,12 @@ class Surface:
 
 @nb.njit(cache=True, inline="always")
 def _splat_point(grid, x0, y0, cell, px, py, t, speed, rmax, tmax):
-    r = min(rmax, (tmax - t) * speed)
-    if r < 0.0:
+    if t > tmax:
         return
+    # Fill one cell diagonal beyond the reach: those points get honest times above tmax,
+    # so nothing new becomes reachable, but contours interpolate to the true reach instead
+    # of stopping at the last grid point inside it.
+    r = min(rmax, (tmax - t) * speed + 1.4143 * cell)
     ny, nx = grid.shape
     i0 = max(0, int(math.floor((px - r - x0) / cell)))
     i1 = min(nx - 1, int(math.ceil((px + r - x0) / cell)))

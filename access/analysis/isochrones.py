@@ -12,7 +12,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from tqdm.auto import tqdm
 
 from access.analysis._surface import Surface, travel_time_surface
-from access.config import DEFAULT_CUTOFFS_MIN, IsochroneSettings
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_WINDOW_MIN, IsochroneSettings
 from access.errors import InputError
 from access.io.points import as_points
 from access.network.multimodal import Network
@@ -41,6 +41,10 @@ def isochrones(
     *,
     mode: str = "car",
     cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
+    departure=None,
+    window_min: float = DEFAULT_WINDOW_MIN,
+    percentile: float = 50,
+    access_mode: str = "walk",
     settings: IsochroneSettings | None = None,
     progress: bool = False,
 ) -> gpd.GeoDataFrame:
@@ -61,6 +65,11 @@ def isochrones(
         An origin off the network raises :class:`access.errors.OffNetworkError`.
     cutoffs_min
         Travel-time cutoffs in minutes (default 60 and 120; up to a day, no 120 ceiling).
+    departure, window_min, percentile, access_mode
+        ``mode="transit"`` only: departures every minute of the window from ``departure``
+        (``"07:00"`` or ``"2019-05-13T07:00"``); the surface is the ``percentile`` of the
+        per-minute travel times to every walk node; ``access_mode`` walk, bike or car
+        (park-and-ride) to the first stop, walking egress.
 
     Returns
     -------
@@ -69,13 +78,22 @@ def isochrones(
     """
     settings = settings or IsochroneSettings()
     cutoffs = check_cutoffs(cutoffs_min)
-    street = network.street(mode)
     frame = as_points(origins, what="origins")
-    snapped = snap(street, frame, what="origins", strict=True)
     tmax_s = cutoffs[-1] * 60.0
+    if mode == "transit":
+        node_seconds = _transit_node_seconds(network, frame, tmax_s, departure, window_min, percentile, access_mode)
+        street = network.street("walk")
+        snapped = snap(street, frame, what="origins", strict=True)
+    else:
+        street = network.street(mode)
+        snapped = snap(street, frame, what="origins", strict=True)
+        node_seconds = None
     rows = []
     for k in tqdm(range(len(frame)), desc=f"{mode} isochrones", disable=not progress, unit="origin"):
-        node_s = node_times(street, snapped, k, int(np.ceil(tmax_s)))
+        if node_seconds is None:
+            node_s = node_times(street, snapped, k, int(np.ceil(tmax_s)))
+        else:
+            node_s = node_seconds(k)
         surface = travel_time_surface(
             street.x, street.y, node_s, street.tails, street.indices, street.travel_s,
             street.length_m, start_xy=(snapped.x[k], snapped.y[k]), tmax_s=tmax_s,
@@ -91,6 +109,31 @@ def isochrones(
     )
     result["cutoff_min"] = result["cutoff_min"].map(lambda c: int(c) if float(c).is_integer() else c)
     return result.to_crs(4326)
+
+
+def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min, percentile, access_mode):
+    """A function giving, for origin k, the percentile transit seconds to every walk node."""
+    from access.routing.matrix import check_percentiles, window_percentiles
+    from access.routing.transit import check_departure_date, node_targets, parse_departures, transit_times_to_targets
+
+    transit = network.require_transit()
+    pct = check_percentiles([percentile])
+    departures = parse_departures(departure, window_min)
+    check_departure_date(departures, transit)
+    walk = network.street("walk")
+    settings = network.transit_settings
+    o_walk = snap(walk, frame, what="origins", strict=True)
+    o_access = snap(network.street(access_mode), frame, what="origins", strict=True) if access_mode in ("bike", "car") else None
+    targets = node_targets(walk, transit, settings)
+
+    def seconds(k: int) -> np.ndarray:
+        per_minute = transit_times_to_targets(
+            network, o_walk, k, targets, departures, access_mode=access_mode,
+            max_time_s=int(np.ceil(tmax_s)), settings=settings, origin_access=o_access,
+        )  # fmt: skip
+        return window_percentiles(per_minute, pct)[0]
+
+    return seconds
 
 
 def _nested_contours(surface: Surface, cutoffs: list[float]) -> list[MultiPolygon]:

@@ -30,6 +30,7 @@ WAY_TAGS = (
     "vehicle",
     "maxspeed",
     "maxspeed:forward",
+    "maxspeed:backward",
     "oneway:bicycle",
     "cycleway",
     "area",

@@ -108,18 +108,26 @@ def parse_maxspeed_kmh(value: object) -> float:
     return float(np.mean(speeds)) if speeds else float("nan")
 
 
-def way_speeds_kmh(ways: pd.DataFrame, mode: str, settings: StreetSettings) -> np.ndarray:
-    """Travel speed in km/h of each way for ``mode`` (car: maxspeed, else class default)."""
-    if mode == "walk":
-        return np.full(len(ways), settings.walk_speed_kmh)
-    if mode == "bike":
-        return np.full(len(ways), settings.bike_speed_kmh)
+def way_speeds_kmh(ways: pd.DataFrame, mode: str, settings: StreetSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Travel speeds in km/h of each way for ``mode``, along and against its direction
+    (car: ``maxspeed:forward`` / ``maxspeed:backward``, else ``maxspeed``, else the class
+    default)."""
+    if mode in ("walk", "bike"):
+        speed = np.full(len(ways), settings.walk_speed_kmh if mode == "walk" else settings.bike_speed_kmh)
+        return speed, speed
     fallback = settings.car_speeds_kmh.get("road", 30.0)
-    speed = ways["highway"].map(settings.car_speeds_kmh).fillna(fallback).to_numpy(float)
-    if settings.use_maxspeed:
-        tag = ways["maxspeed:forward"].fillna(ways["maxspeed"])
-        unique = tag.dropna().unique()
-        parsed = pd.Series({v: parse_maxspeed_kmh(v) for v in unique}, dtype=float)
-        posted = tag.map(parsed).to_numpy(float) if len(parsed) else np.full(len(ways), np.nan)
-        speed = np.where(np.isfinite(posted), posted, speed)
-    return speed
+    default = ways["highway"].map(settings.car_speeds_kmh).fillna(fallback).to_numpy(float)
+    if not settings.use_maxspeed:
+        return default, default
+    parsed = {v: parse_maxspeed_kmh(v) for v in pd.unique(ways[["maxspeed", "maxspeed:forward", "maxspeed:backward"]].to_numpy().ravel()) if isinstance(v, str)}
+
+    def posted(column: str) -> np.ndarray:
+        return ways[column].map(parsed).to_numpy(float) if parsed else np.full(len(ways), np.nan)
+
+    both = posted("maxspeed")
+    result = []
+    for column in ("maxspeed:forward", "maxspeed:backward"):
+        directed = posted(column)
+        speed = np.where(np.isfinite(directed), directed, both)
+        result.append(np.where(np.isfinite(speed), speed, default))
+    return result[0], result[1]

@@ -11,11 +11,12 @@ from types import MappingProxyType
 from shapely.geometry.base import BaseGeometry
 from tqdm.auto import tqdm
 
-from access.config import MODES, StreetSettings
+from access.config import MODES, StreetSettings, TransitSettings
 from access.errors import CacheError, InputError
 from access.io.osm import read_osm_ways
 from access.network.cache import cache_key, default_cache_dir, file_digest, load_arrays, save_arrays
 from access.network.street import StreetNetwork, check_mode
+from access.network.transit import TransitNetwork
 
 __all__ = ["Network", "build_network"]
 
@@ -26,10 +27,19 @@ class Network:
 
     streets: Mapping[str, StreetNetwork]
     source: Mapping[str, object] = field(default_factory=dict)
+    transit: TransitNetwork | None = None
+    transit_settings: TransitSettings = field(default_factory=TransitSettings)
 
     @property
     def modes(self) -> tuple[str, ...]:
-        return tuple(self.streets)
+        """Street modes built, plus ``"transit"`` when a transit network is attached."""
+        return tuple(self.streets) + (("transit",) if self.transit is not None else ())
+
+    def require_transit(self) -> TransitNetwork:
+        """The transit network; :class:`InputError` when none was built."""
+        if self.transit is None:
+            raise InputError("this network has no transit; pass gtfs=[...] or rail_specs=[...] to build_network.")
+        return self.transit
 
     def street(self, mode: str) -> StreetNetwork:
         """The street network of ``mode``; :class:`InputError` if it was not built."""
@@ -43,6 +53,8 @@ class Network:
 
     def __repr__(self) -> str:
         parts = ", ".join(f"{m}: {s.n_nodes:,} nodes / {s.n_edges:,} edges" for m, s in self.streets.items())
+        if self.transit is not None:
+            parts += f", transit: {self.transit!r}"
         return f"Network({parts})"
 
 

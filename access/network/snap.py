@@ -11,6 +11,8 @@ from access.network.street import StreetNetwork
 
 __all__ = ["Snapped", "snap_points", "segments", "same_segment_s"]
 
+_AT_NODE_M = 0.5  # metres: a snapped point this close to an edge end is at that node
+
 
 @dataclass(frozen=True)
 class _Segments:
@@ -101,6 +103,14 @@ def snap_points(net: StreetNetwork, x: np.ndarray, y: np.ndarray) -> Snapped:
     back_fw = np.where(np.isfinite(fw), back_fw, np.inf)
     along_bw = np.where(np.isfinite(bw), along_bw, np.inf)
     back_bw = np.where(np.isfinite(bw), back_bw, np.inf)
+    # A point snapped onto an end node is at that node, whatever the edge's direction.
+    seg_len = shapely.length(seg.lines[safe])
+    at_a = fraction * seg_len < _AT_NODE_M
+    at_b = (1 - fraction) * seg_len < _AT_NODE_M
+    back_bw = np.where(at_a, 0.0, back_bw)
+    along_fw = np.where(at_a, 0.0, along_fw)
+    back_fw = np.where(at_b, 0.0, back_fw)
+    along_bw = np.where(at_b, 0.0, along_bw)
     return Snapped(
         ok=ok,
         distance_m=distance,

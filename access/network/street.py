@@ -161,7 +161,7 @@ class StreetNetwork:
         settings = settings or StreetSettings()
         ways = osm.ways
         forward, backward = mode_permissions(ways, mode)
-        speed_ms = way_speeds_kmh(ways, mode, settings) / 3.6
+        forward_kmh, backward_kmh = way_speeds_kmh(ways, mode, settings)
         way_of_node = np.repeat(np.arange(len(ways)), np.diff(osm.node_ptr))
         # Segments between consecutive nodes of the same way.
         a = np.flatnonzero(way_of_node[:-1] == way_of_node[1:])
@@ -177,13 +177,14 @@ class StreetNetwork:
         first[inverse[::-1]] = flat[::-1]  # any occurrence carries the node's location
         ua, ub = inverse[: len(a)], inverse[len(a) :]
         length = haversine_m(osm.lon[a], osm.lat[a], osm.lon[b], osm.lat[b])
-        travel = np.rint(length / speed_ms[seg_way])
         fw, bw = forward[seg_way], backward[seg_way]
+        travel_fw = np.rint(length / (forward_kmh[seg_way] / 3.6))
+        travel_bw = np.rint(length / (backward_kmh[seg_way] / 3.6))
         u = np.concatenate([ua[fw], ub[bw]])
         v = np.concatenate([ub[fw], ua[bw]])
         return _assemble(
             mode, node_id, osm.lon[first], osm.lat[first], u, v,
-            np.concatenate([length[fw], length[bw]]), np.concatenate([travel[fw], travel[bw]]),
+            np.concatenate([length[fw], length[bw]]), np.concatenate([travel_fw[fw], travel_bw[bw]]),
             np.concatenate([ways["way_id"].to_numpy()[seg_way[fw]], ways["way_id"].to_numpy()[seg_way[bw]]]),
             settings,
         )  # fmt: skip

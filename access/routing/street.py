@@ -18,7 +18,7 @@ from access.network.snap import Snapped, same_segment_s, snap_points
 from access.network.street import StreetNetwork
 from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
 
-__all__ = ["travel_times", "snap", "node_times", "check_budget_min"]
+__all__ = ["street_travel_times", "snap", "node_times", "check_budget_min", "long_table"]
 
 _BATCH = 512  # origins per parallel batch: bounds memory to batch x destinations floats
 _COINCIDENT_M = 1.0  # metres: points this close are the same place (0 s apart)
@@ -71,7 +71,7 @@ def node_times(street: StreetNetwork, snapped: Snapped, index: int, limit_s: int
     return np.where(dist == UNREACHED, np.inf, dist.astype(np.float64))
 
 
-def travel_times(
+def street_travel_times(
     network: Network,
     origins,
     destinations=None,
@@ -122,11 +122,12 @@ def travel_times(
     coincident = np.hypot(o.x[:, None] - d.x[None, :], o.y[:, None] - d.y[None, :]) < _COINCIDENT_M
     seconds[coincident & o.ok[:, None] & d.ok[None, :]] = 0.0
     seconds[seconds > limit_s] = np.inf
-    minutes = np.where(np.isfinite(seconds), seconds / 60.0, np.nan)
-    return pd.DataFrame(
-        {
-            "from_id": np.repeat(origin_frame["id"].to_numpy(), len(d)),
-            "to_id": np.tile(dest_frame["id"].to_numpy(), len(o)),
-            "travel_time_min": minutes.ravel(),
-        }
-    )
+    return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {"travel_time_min": seconds})
+
+
+def long_table(from_ids: np.ndarray, to_ids: np.ndarray, seconds: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Origin-major long table from ``(n_from, n_to)`` second matrices (inf -> NaN minutes)."""
+    columns = {"from_id": np.repeat(from_ids, len(to_ids)), "to_id": np.tile(to_ids, len(from_ids))}
+    for name, matrix in seconds.items():
+        columns[name] = np.where(np.isfinite(matrix), matrix / 60.0, np.nan).ravel()
+    return pd.DataFrame(columns)

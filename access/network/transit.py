@@ -1,0 +1,299 @@
+"""TransitNetwork: one service day of GTFS as flat RAPTOR arrays, linked to the streets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from access._geo import to_projected
+from access.config import TransitSettings
+from access.errors import InputError
+from access.network.snap import snap_points
+from access.network.street import StreetNetwork
+from access.routing._dijkstra import many_to_all_points
+
+__all__ = ["TransitNetwork"]
+
+_ARRAYS = (
+    "stop_id", "stop_name", "stop_lon", "stop_lat", "pattern_stop_ptr", "pattern_stops",
+    "pattern_trip_ptr", "pattern_time_ptr", "arrival_s", "departure_s", "trip_id",
+    "pattern_route", "board_penalty_s", "alight_penalty_s", "route_id", "route_type",
+    "route_name", "stop_pattern_ptr", "stop_pattern", "stop_pattern_pos", "transfer_ptr",
+    "transfer_to", "transfer_s",
+)  # fmt: skip
+_TRANSFER_BATCH = 256  # stops per parallel batch while computing walking transfers
+
+
+@dataclass(frozen=True, eq=False)
+class TransitNetwork:
+    """Scheduled transit of one service date as RAPTOR arrays.
+
+    Trips with the same route and stop sequence form a *pattern*; pattern ``p`` serves
+    ``pattern_stops[pattern_stop_ptr[p]:pattern_stop_ptr[p + 1]]`` and runs trips
+    ``pattern_trip_ptr[p]`` … ``pattern_trip_ptr[p + 1] - 1`` sorted by departure, none
+    overtaking another. Trip ``j`` (0-based within ``p``) reaches position ``i`` at
+    ``arrival_s[pattern_time_ptr[p] + j * n_p + i]`` (int32 seconds since midnight of
+    ``service_date``; past 24:00 kept). ``board_penalty_s``/``alight_penalty_s`` are station
+    access penalties per pattern (security checks at HSR stations). Walking transfers
+    ``transfer_ptr``/``transfer_to``/``transfer_s`` go through the walk street network.
+    """
+
+    service_date: str
+    stop_id: np.ndarray
+    stop_name: np.ndarray
+    stop_lon: np.ndarray
+    stop_lat: np.ndarray
+    pattern_stop_ptr: np.ndarray
+    pattern_stops: np.ndarray
+    pattern_trip_ptr: np.ndarray
+    pattern_time_ptr: np.ndarray
+    arrival_s: np.ndarray
+    departure_s: np.ndarray
+    trip_id: np.ndarray
+    pattern_route: np.ndarray
+    board_penalty_s: np.ndarray
+    alight_penalty_s: np.ndarray
+    route_id: np.ndarray
+    route_type: np.ndarray
+    route_name: np.ndarray
+    stop_pattern_ptr: np.ndarray
+    stop_pattern: np.ndarray
+    stop_pattern_pos: np.ndarray
+    transfer_ptr: np.ndarray
+    transfer_to: np.ndarray
+    transfer_s: np.ndarray
+    warnings: tuple[str, ...] = ()
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def n_stops(self) -> int:
+        return len(self.stop_id)
+
+    @property
+    def n_patterns(self) -> int:
+        return len(self.pattern_stop_ptr) - 1
+
+    @property
+    def n_trips(self) -> int:
+        return len(self.trip_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"TransitNetwork({self.service_date}: {self.n_stops:,} stops, {len(self.route_id):,} routes, "
+            f"{self.n_patterns:,} patterns, {self.n_trips:,} trips, {len(self.transfer_to):,} transfers)"
+        )
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Plain arrays for ``np.savez`` (strings as unicode arrays, no pickles)."""
+        return {
+            **{n: getattr(self, n) for n in _ARRAYS},
+            "service_date": np.array(self.service_date),
+            "warnings_text": np.array(list(self.warnings), dtype=str),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> TransitNetwork:
+        return cls(
+            service_date=str(arrays["service_date"]),
+            **{n: np.array(arrays[n]) for n in _ARRAYS},
+            warnings=tuple(str(w) for w in arrays["warnings_text"]),
+        )
+
+    @classmethod
+    def from_feed(cls, feed, walk: StreetNetwork, settings: TransitSettings | None = None,
+                  *, rail_feeds: frozenset[str] = frozenset()) -> TransitNetwork:  # fmt: skip
+        """Build from a :class:`access.io.gtfs.GtfsFeed` (one service date) and the walk
+        network that links stops and carries transfers. Feeds named in ``rail_feeds``
+        (converted rail specs) get ``settings.rail_spec_board_penalty_min``."""
+        settings = settings or TransitSettings()
+        st = feed.stop_times.sort_values(["trip_id", "stop_sequence"], kind="stable")
+        if st.empty:
+            raise InputError(f"GTFS feed {feed.name or ''} has no trips on {feed.service_date}.")
+        used = pd.unique(st["stop_id"])
+        stops = feed.stops.set_index("stop_id").loc[used]
+        stop_index = pd.Series(np.arange(len(used)), index=used)
+        st_stop = stop_index[st["stop_id"]].to_numpy(np.int32)
+        trip_codes, trip_uniques = pd.factorize(st["trip_id"], sort=False)
+        # Trip -> (route, stop sequence) key; patterns = unique keys.
+        sequences = pd.Series(st_stop.astype(str)).groupby(trip_codes).agg(" ".join)
+        trips = feed.trips.set_index("trip_id").loc[trip_uniques]
+        keys = trips["route_id"].to_numpy().astype(str) + "|" + sequences.to_numpy()
+        pattern_codes, _ = pd.factorize(keys, sort=False)
+        trip_start = np.flatnonzero(np.r_[True, trip_codes[1:] != trip_codes[:-1]])
+        trip_len = np.diff(np.r_[trip_start, len(st)])
+        arr_all = st["arrival_s"].to_numpy(np.int64)
+        dep_all = st["departure_s"].to_numpy(np.int64)
+        routes = feed.routes.set_index("route_id")
+        route_ids = pd.unique(trips["route_id"].to_numpy())
+        route_index = pd.Series(np.arange(len(route_ids)), index=route_ids)
+        route_type = routes.loc[route_ids, "route_type"].to_numpy(np.int32)
+        route_name = (
+            routes.loc[route_ids, "route_short_name"].fillna("").astype(str).to_numpy()
+            if "route_short_name" in routes else np.array(route_ids, dtype=str)
+        )  # fmt: skip
+        board_by_route = _penalties_s(route_ids, route_type, settings, rail_feeds, board=True)
+        alight_by_route = _penalties_s(route_ids, route_type, settings, rail_feeds, board=False)
+
+        p_stops, p_trip_rows, p_route = [], [], []
+        order = np.argsort(pattern_codes, kind="stable")
+        bounds = np.flatnonzero(np.r_[True, np.diff(pattern_codes[order]) != 0, True])
+        for b0, b1 in zip(bounds[:-1], bounds[1:], strict=True):
+            members = order[b0:b1]
+            first = trip_start[members[0]]
+            n = trip_len[members[0]]
+            rows = trip_start[members][:, None] + np.arange(n)[None, :]
+            dep = dep_all[rows]
+            arr = arr_all[rows]
+            by_departure = np.lexsort((arr[:, -1], dep[:, 0]))
+            for chain in _fifo_chains(arr[by_departure], dep[by_departure]):
+                p_stops.append(st_stop[first : first + n])
+                p_trip_rows.append(members[by_departure][chain])
+                p_route.append(route_index[trips["route_id"].iloc[members[0]]])
+        pattern_len = np.array([len(s) for s in p_stops], dtype=np.int64)
+        pattern_trips = np.array([len(t) for t in p_trip_rows], dtype=np.int64)
+        pattern_stop_ptr = np.r_[0, np.cumsum(pattern_len)].astype(np.int64)
+        pattern_trip_ptr = np.r_[0, np.cumsum(pattern_trips)].astype(np.int64)
+        pattern_time_ptr = np.r_[0, np.cumsum(pattern_len * pattern_trips)].astype(np.int64)
+        trip_rows = np.concatenate(p_trip_rows)
+        time_rows = np.concatenate(
+            [(trip_start[t][:, None] + np.arange(n)[None, :]).ravel() for t, n in zip(p_trip_rows, pattern_len, strict=True)]
+        )
+        pattern_stops = np.concatenate(p_stops).astype(np.int32)
+        pattern_route = np.array(p_route, dtype=np.int32)
+        # stop -> (pattern, position) incidence, sorted by stop
+        pat_of_entry = np.repeat(np.arange(len(p_stops), dtype=np.int32), pattern_len)
+        pos_of_entry = (np.arange(len(pattern_stops)) - np.repeat(pattern_stop_ptr[:-1], pattern_len)).astype(np.int32)
+        by_stop = np.argsort(pattern_stops, kind="stable")
+        stop_pattern_ptr = np.r_[0, np.cumsum(np.bincount(pattern_stops, minlength=len(used)))].astype(np.int64)
+
+        lon = stops["lon"].to_numpy(np.float64)
+        lat = stops["lat"].to_numpy(np.float64)
+        transfer_ptr, transfer_to, transfer_s, notes = _walking_transfers(
+            walk, lon, lat, stop_index, feed.transfers, settings.max_transfer_walk_min
+        )
+        return cls(
+            service_date=str(feed.service_date),
+            stop_id=np.array(used, dtype=str),
+            stop_name=stops["stop_name"].fillna("").astype(str).to_numpy(dtype=str) if "stop_name" in stops else np.array(used, dtype=str),
+            stop_lon=lon,
+            stop_lat=lat,
+            pattern_stop_ptr=pattern_stop_ptr,
+            pattern_stops=pattern_stops,
+            pattern_trip_ptr=pattern_trip_ptr,
+            pattern_time_ptr=pattern_time_ptr,
+            arrival_s=arr_all[time_rows].astype(np.int32),
+            departure_s=dep_all[time_rows].astype(np.int32),
+            trip_id=np.array(trip_uniques[trip_rows], dtype=str),
+            pattern_route=pattern_route,
+            board_penalty_s=board_by_route[pattern_route],
+            alight_penalty_s=alight_by_route[pattern_route],
+            route_id=np.array(route_ids, dtype=str),
+            route_type=route_type,
+            route_name=np.array(route_name, dtype=str),
+            stop_pattern_ptr=stop_pattern_ptr,
+            stop_pattern=pat_of_entry[by_stop],
+            stop_pattern_pos=pos_of_entry[by_stop],
+            transfer_ptr=transfer_ptr,
+            transfer_to=transfer_to,
+            transfer_s=transfer_s,
+            warnings=tuple(getattr(feed, "warnings", ())) + tuple(notes),
+        )
+
+
+def _fifo_chains(arr: np.ndarray, dep: np.ndarray) -> list[np.ndarray]:
+    """Split trips (rows sorted by first departure) into groups where no trip overtakes
+    another at any stop, as RAPTOR's trip search assumes."""
+    chains: list[list[int]] = []
+    lasts: list[int] = []
+    for row in range(len(dep)):
+        for c, last in enumerate(lasts):
+            if np.all(dep[row] >= dep[last]) and np.all(arr[row] >= arr[last]):
+                chains[c].append(row)
+                lasts[c] = row
+                break
+        else:
+            chains.append([row])
+            lasts.append(row)
+    return [np.array(c) for c in chains]
+
+
+def _penalties_s(route_ids, route_type, settings: TransitSettings, rail_feeds, *, board: bool) -> np.ndarray:
+    """Board (or alight) penalty seconds per route: route_id override, then feed name
+    override, then rail spec lines, then the route type default (board only)."""
+    overrides = settings.board_penalty_min if board else settings.alight_penalty_min
+    out = np.zeros(len(route_ids), dtype=np.int32)
+    for k, (route, rtype) in enumerate(zip(route_ids, route_type, strict=True)):
+        feed_name = str(route).split(":", 1)[0] if ":" in str(route) else ""
+        if route in overrides:
+            minutes = overrides[route]
+        elif feed_name in overrides:
+            minutes = overrides[feed_name]
+        elif not board:
+            minutes = 0.0
+        elif feed_name in rail_feeds:
+            minutes = settings.rail_spec_board_penalty_min
+        else:
+            minutes = settings.board_penalty_by_route_type_min.get(int(rtype), 0.0)
+        out[k] = int(round(minutes * 60))
+    return out
+
+
+def _walking_transfers(walk: StreetNetwork, lon, lat, stop_index: pd.Series, gtfs_transfers: pd.DataFrame,
+                       max_walk_min: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:  # fmt: skip
+    """Stop-to-stop walking times (seconds) through the walk network, at most
+    ``max_walk_min``, merged with GTFS transfers.txt minimum times between distinct stops."""
+    n = len(lon)
+    x, y = to_projected(lon, lat, walk.crs_epsg)
+    snapped = snap_points(walk, x, y)
+    notes = []
+    off = int((~snapped.ok).sum())
+    if off:
+        notes.append(
+            f"{off} of {n} stops lie more than {walk.max_snap_m:.0f} m from the walk network: "
+            "they can be ridden through but not walked to or from"
+        )
+    limit = int(round(max_walk_min * 60))
+    rows_from, rows_to, rows_s = [], [], []
+    ok = np.flatnonzero(snapped.ok)
+    for start in range(0, len(ok), _TRANSFER_BATCH):
+        batch = ok[start : start + _TRANSFER_BATCH]
+        nodes = np.stack([snapped.a[batch], snapped.b[batch]], axis=1)
+        costs = np.stack([snapped.to_a[batch], snapped.to_b[batch]], axis=1)
+        usable = np.isfinite(costs)
+        ptr = np.r_[0, np.cumsum(usable.sum(axis=1))]
+        seconds = many_to_all_points(
+            walk.indptr, walk.indices, walk.travel_s, ptr, nodes[usable],
+            np.rint(costs[usable]).astype(np.int64), limit,
+            snapped.a[ok], snapped.b[ok], snapped.from_a[ok], snapped.from_b[ok],
+        )  # fmt: skip
+        i, j = np.nonzero(seconds <= limit)
+        keep = batch[i] != ok[j]
+        rows_from.append(batch[i[keep]])
+        rows_to.append(ok[j[keep]])
+        rows_s.append(np.rint(seconds[i[keep], j[keep]]))
+    frame = pd.DataFrame(
+        {
+            "from": np.concatenate(rows_from) if rows_from else np.array([], dtype=np.int64),
+            "to": np.concatenate(rows_to) if rows_to else np.array([], dtype=np.int64),
+            "s": np.concatenate(rows_s) if rows_s else np.array([], dtype=np.float64),
+        }
+    )
+    if gtfs_transfers is not None and len(gtfs_transfers):
+        t = gtfs_transfers[
+            gtfs_transfers["from_stop_id"].isin(stop_index.index) & gtfs_transfers["to_stop_id"].isin(stop_index.index)
+        ]
+        t = t[t["from_stop_id"] != t["to_stop_id"]]
+        given = pd.DataFrame(
+            {
+                "from": stop_index[t["from_stop_id"]].to_numpy(),
+                "to": stop_index[t["to_stop_id"]].to_numpy(),
+                "s": t["min_transfer_time_s"].to_numpy(np.float64),
+            }
+        )
+        # A published minimum transfer time is never beaten by our walking estimate.
+        frame = pd.concat([frame, given]).groupby(["from", "to"], as_index=False)["s"].max()
+    frame = frame.sort_values(["from", "to"])
+    ptr = np.r_[0, np.cumsum(np.bincount(frame["from"].to_numpy(np.int64), minlength=n))].astype(np.int64)
+    return ptr, frame["to"].to_numpy(np.int32), frame["s"].to_numpy().astype(np.int32), notes

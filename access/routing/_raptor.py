@@ -1,0 +1,143 @@
+"""Numba range-RAPTOR over a TransitNetwork's flat arrays.
+
+Times are int64 seconds since midnight of the service date; ``NEVER`` is unreached.
+Departures are processed latest first and labels are kept between them (rRAPTOR,
+Delling, Pajor & Werneck 2012), so each departure minute costs only what improves.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+__all__ = ["NEVER", "range_raptor"]
+
+NEVER = np.int64(2**62)
+
+
+@nb.njit(cache=True, nogil=True)
+def _earliest_trip(dep, base, n_trips, n_stops, pos, ready):
+    """Index of the first trip departing position ``pos`` at or after ``ready`` (-1: none).
+    Trips do not overtake, so departures at one position are sorted: binary search."""
+    lo, hi = 0, n_trips
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if dep[base + mid * n_stops + pos] < ready:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < n_trips else -1
+
+
+@nb.njit(cache=True, nogil=True)
+def _range_raptor(
+    n_stops, pattern_stop_ptr, pattern_stops, pattern_trip_ptr, pattern_time_ptr,
+    arrival_s, departure_s, board_penalty_s, alight_penalty_s,
+    stop_pattern_ptr, stop_pattern, stop_pattern_pos, transfer_ptr, transfer_to, transfer_s,
+    access_stops, access_s, departures, max_rounds, out,
+):  # fmt: skip
+    n_patterns = len(pattern_stop_ptr) - 1
+    tau = np.full((max_rounds + 1, n_stops), NEVER, dtype=np.int64)
+    best = np.full(n_stops, NEVER, dtype=np.int64)
+    marked = np.zeros(n_stops, dtype=np.bool_)
+    by_transit = np.zeros(n_stops, dtype=np.bool_)
+    queue = np.full(n_patterns, -1, dtype=np.int64)
+    queued = np.empty(n_patterns, dtype=np.int64)
+    for d in range(len(departures)):  # latest first
+        t0 = departures[d]
+        marked[:] = False
+        for k in range(len(access_stops)):
+            s = access_stops[k]
+            a = t0 + access_s[k]
+            if a < tau[0, s]:
+                tau[0, s] = a
+                if a < best[s]:
+                    best[s] = a
+                marked[s] = True
+        for r in range(1, max_rounds + 1):
+            # patterns through stops marked in the previous round, from their first such stop
+            n_queued = 0
+            for s in range(n_stops):
+                if not marked[s]:
+                    continue
+                marked[s] = False
+                for e in range(stop_pattern_ptr[s], stop_pattern_ptr[s + 1]):
+                    p = stop_pattern[e]
+                    pos = stop_pattern_pos[e]
+                    if queue[p] < 0:
+                        queued[n_queued] = p
+                        n_queued += 1
+                        queue[p] = pos
+                    elif pos < queue[p]:
+                        queue[p] = pos
+            if n_queued == 0:
+                break
+            by_transit[:] = False
+            for q in range(n_queued):
+                p = queued[q]
+                start = queue[p]
+                queue[p] = -1
+                s0 = pattern_stop_ptr[p]
+                n_p = pattern_stop_ptr[p + 1] - s0
+                n_trips = pattern_trip_ptr[p + 1] - pattern_trip_ptr[p]
+                base = pattern_time_ptr[p]
+                board = board_penalty_s[p]
+                alight = alight_penalty_s[p]
+                trip = -1
+                for i in range(start, n_p):
+                    s = pattern_stops[s0 + i]
+                    if trip >= 0:
+                        a = arrival_s[base + trip * n_p + i] + alight
+                        if a < best[s]:  # local and target pruning
+                            tau[r, s] = a
+                            best[s] = a
+                            by_transit[s] = True
+                    prev = tau[r - 1, s]
+                    if prev < NEVER:
+                        ready = prev + board
+                        if trip < 0 or ready <= departure_s[base + trip * n_p + i]:
+                            earlier = _earliest_trip(departure_s, base, n_trips, n_p, i, ready)
+                            if earlier >= 0 and (trip < 0 or earlier < trip):
+                                trip = earlier
+            # walking transfers from stops improved by transit in this round
+            for s in range(n_stops):
+                if not by_transit[s]:
+                    continue
+                marked[s] = True
+                a0 = tau[r, s]
+                for e in range(transfer_ptr[s], transfer_ptr[s + 1]):
+                    v = transfer_to[e]
+                    a = a0 + transfer_s[e]
+                    if a < best[v]:
+                        tau[r, v] = a
+                        best[v] = a
+                        marked[v] = True
+        for s in range(n_stops):
+            out[d, s] = best[s]
+
+
+def range_raptor(transit, access_stops: np.ndarray, access_s: np.ndarray, departures_s: np.ndarray,
+                 max_transfers: int) -> np.ndarray:  # fmt: skip
+    """Earliest arrival (int64 s, ``NEVER`` if none) at every stop for each departure.
+
+    ``access_stops``/``access_s``: stops reached from the origin and the seconds it takes
+    (walking, cycling or driving, penalties included). ``departures_s``: departure times
+    from the origin (seconds since midnight), any order. Returns ``(n_departures, n_stops)``
+    in the order given. Arrivals allow waiting at the origin: the result for departure t
+    is the earliest arrival of any journey leaving at t or later.
+    """
+    departures_s = np.asarray(departures_s, dtype=np.int64)
+    order = np.argsort(-departures_s, kind="stable")
+    out = np.empty((len(departures_s), transit.n_stops), dtype=np.int64)
+    _range_raptor(
+        transit.n_stops, transit.pattern_stop_ptr, transit.pattern_stops, transit.pattern_trip_ptr,
+        transit.pattern_time_ptr, transit.arrival_s, transit.departure_s, transit.board_penalty_s,
+        transit.alight_penalty_s, transit.stop_pattern_ptr, transit.stop_pattern,
+        transit.stop_pattern_pos, transit.transfer_ptr, transit.transfer_to, transit.transfer_s,
+        np.ascontiguousarray(access_stops, dtype=np.int64),
+        np.ascontiguousarray(access_s, dtype=np.int64), departures_s[order],
+        np.int64(max_transfers + 1), out,
+    )  # fmt: skip
+    result = np.empty_like(out)
+    result[order] = out
+    return result

@@ -1,0 +1,229 @@
+"""Transit travel times: access legs, range-RAPTOR, egress to nodes or points, percentiles."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_WINDOW_MIN, TransitSettings
+from access.errors import InputError
+from access.network.snap import Snapped, snap_points
+from access.network.street import StreetNetwork
+from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
+from access.routing._raptor import NEVER, range_raptor
+
+__all__ = ["Departures", "check_departure_date", "parse_departures", "transit_times_to_targets", "stop_targets", "node_targets",
+           "ACCESS_MODES"]  # fmt: skip
+
+ACCESS_MODES = ("walk", "bike", "car")
+_EGRESS_BATCH = 64  # stops per batch while tabulating egress walks (dense batch x targets)
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class Departures:
+    """Departure times (seconds since midnight of ``date``), one per minute of the window."""
+
+    date: dt.date | None
+    seconds: np.ndarray  # int64
+
+
+def parse_departures(departure: str | dt.datetime | dt.time | None, window_min: float = DEFAULT_WINDOW_MIN,
+                     *, step_s: int = 60) -> Departures:  # fmt: skip
+    """Departures every ``step_s`` from ``departure`` for ``window_min`` minutes.
+
+    ``departure`` is ``"2019-05-13T07:00"``, ``"07:00"``, a datetime or a time; a window of
+    120 gives the 120 departures 07:00 … 08:59, as r5's ``departure_time_window``.
+    """
+    if window_min is None or not np.isfinite(window_min) or window_min < 1:
+        raise InputError(f"window must be at least 1 minute, got {window_min}.")
+    if window_min > 24 * 60:
+        raise InputError(f"window of {window_min} min is longer than a day.")
+    date = None
+    if departure is None:
+        departure = DEFAULT_DEPARTURE_TIME
+    if isinstance(departure, dt.datetime):
+        date, start = departure.date(), departure.hour * 3600 + departure.minute * 60 + departure.second
+    elif isinstance(departure, dt.time):
+        start = departure.hour * 3600 + departure.minute * 60 + departure.second
+    else:
+        text = str(departure).strip().replace(" ", "T")
+        if "T" in text:
+            day, _, clock = text.partition("T")
+            try:
+                date = dt.date.fromisoformat(day)
+            except ValueError:
+                raise InputError(f"departure {departure!r}: date must be YYYY-MM-DD.") from None
+        else:
+            clock = text
+        match = _TIME.match(clock)
+        if match is None or int(match.group(2)) > 59 or int(match.group(3) or 0) > 59:
+            raise InputError(f"departure {departure!r} is not a time like 07:00 or 2019-05-13T07:00.")
+        start = int(match.group(1)) * 3600 + int(match.group(2)) * 60 + int(match.group(3) or 0)
+    count = int(round(window_min * 60 / step_s))
+    return Departures(date=date, seconds=start + step_s * np.arange(count, dtype=np.int64))
+
+
+def _node_seconds(street: StreetNetwork, snapped: Snapped, index: int, limit_s: int) -> np.ndarray:
+    nodes = np.array([snapped.a[index], snapped.b[index]])
+    costs = np.array([snapped.to_a[index], snapped.to_b[index]])
+    usable = np.isfinite(costs)
+    return one_to_all(street.indptr, street.indices, street.travel_s, nodes[usable],
+                      np.rint(costs[usable]).astype(np.int64), limit_s)  # fmt: skip
+
+
+def _stops_on(street: StreetNetwork, transit) -> Snapped:
+    key = f"stops-on-{street.mode}"
+    if key not in transit._cache:
+        from access._geo import to_projected
+
+        x, y = to_projected(transit.stop_lon, transit.stop_lat, street.crs_epsg)
+        transit._cache[key] = snap_points(street, x, y)
+    return transit._cache[key]
+
+
+def _reach_stops(node_s: np.ndarray, stops: Snapped, limit_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """Stops reached from node times (seconds) via their snapped edge, within ``limit_s``."""
+    ta = np.where(node_s[stops.a] == UNREACHED, np.inf, node_s[stops.a].astype(np.float64)) + stops.from_a
+    tb = np.where(node_s[stops.b] == UNREACHED, np.inf, node_s[stops.b].astype(np.float64)) + stops.from_b
+    t = np.minimum(ta, tb)
+    t[~stops.ok] = np.inf
+    reached = np.flatnonzero(t <= limit_s)
+    return reached, np.rint(t[reached]).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Walking egress from stops to targets (nodes or points) as CSR, plus where each
+    target sits on the walk network for the direct walk."""
+
+    egress_ptr: np.ndarray  # int64, n_stops + 1
+    egress_target: np.ndarray  # int32
+    egress_s: np.ndarray  # int32 seconds
+    n_targets: int
+    direct_a: np.ndarray  # int32: walk node a of each target
+    direct_b: np.ndarray
+    direct_from_a: np.ndarray  # float64 seconds from node a to the target
+    direct_from_b: np.ndarray
+
+
+def _egress_table(walk: StreetNetwork, stops: Snapped, dst_a, dst_b, dst_from_a, dst_from_b,
+                  limit_s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    n_stops = len(stops)
+    owners, targets, seconds = [], [], []
+    ok = np.flatnonzero(stops.ok)
+    for start in range(0, len(ok), _EGRESS_BATCH):
+        batch = ok[start : start + _EGRESS_BATCH]
+        # Walking is symmetric on the walk network (every way both directions), so the
+        # time from a stop to a target equals the time from the target to the stop.
+        nodes = np.stack([stops.a[batch], stops.b[batch]], axis=1)
+        costs = np.stack([stops.to_a[batch], stops.to_b[batch]], axis=1)
+        usable = np.isfinite(costs)
+        ptr = np.r_[0, np.cumsum(usable.sum(axis=1))]
+        s = many_to_all_points(walk.indptr, walk.indices, walk.travel_s, ptr, nodes[usable],
+                               np.rint(costs[usable]).astype(np.int64), limit_s,
+                               dst_a, dst_b, dst_from_a, dst_from_b)  # fmt: skip
+        i, j = np.nonzero(s <= limit_s)
+        owners.append(batch[i])
+        targets.append(j)
+        seconds.append(np.rint(s[i, j]))
+    owner = np.concatenate(owners) if owners else np.array([], dtype=np.int64)
+    order = np.argsort(owner, kind="stable")
+    ptr = np.r_[0, np.cumsum(np.bincount(owner, minlength=n_stops))].astype(np.int64)
+    target = (np.concatenate(targets) if targets else np.array([], dtype=np.int64))[order]
+    secs = (np.concatenate(seconds) if seconds else np.array([]))[order]
+    return ptr, target.astype(np.int32), secs.astype(np.int32)
+
+
+def node_targets(walk: StreetNetwork, transit, settings: TransitSettings) -> Targets:
+    """Every walk node as a target (for isochrones), egress tabulated once and cached."""
+    key = ("node-targets", settings.max_egress_walk_min)
+    if key not in transit._cache:
+        stops = _stops_on(walk, transit)
+        nodes = np.arange(walk.n_nodes, dtype=np.int32)
+        zero = np.zeros(walk.n_nodes)
+        ptr, tgt, secs = _egress_table(walk, stops, nodes, nodes, zero, zero,
+                                       int(round(settings.max_egress_walk_min * 60)))  # fmt: skip
+        transit._cache[key] = Targets(ptr, tgt, secs, walk.n_nodes, nodes, nodes, zero, zero)
+    return transit._cache[key]
+
+
+def stop_targets(walk: StreetNetwork, transit, points: Snapped, settings: TransitSettings) -> Targets:
+    """Snapped points (on the walk network) as targets."""
+    stops = _stops_on(walk, transit)
+    ptr, tgt, secs = _egress_table(walk, stops, points.a, points.b, points.from_a, points.from_b,
+                                   int(round(settings.max_egress_walk_min * 60)))  # fmt: skip
+    return Targets(ptr, tgt, secs, len(points), points.a, points.b, points.from_a, points.from_b)
+
+
+@nb.njit(cache=True, parallel=True)
+def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out):
+    """out[d, t] = min(direct[t], min over stops s of arrival[d, s] - dep[d] + egress(s, t))."""
+    n_dep, n_stops = arrivals.shape
+    for d in nb.prange(n_dep):
+        t0 = departures[d]
+        for t in range(out.shape[1]):
+            out[d, t] = direct[t]
+        for s in range(n_stops):
+            a = arrivals[d, s]
+            if a >= NEVER:
+                continue
+            base = a - t0
+            for e in range(egress_ptr[s], egress_ptr[s + 1]):
+                v = base + egress_s[e]
+                tgt = egress_target[e]
+                if v < out[d, tgt]:
+                    out[d, tgt] = v
+
+
+def transit_times_to_targets(
+    network,
+    origin_walk: Snapped,
+    origin_index: int,
+    targets: Targets,
+    departures: Departures,
+    *,
+    access_mode: str,
+    max_time_s: int,
+    settings: TransitSettings,
+    origin_access: Snapped | None = None,
+) -> np.ndarray:
+    """float64 seconds ``(n_departures, n_targets)`` from one origin by transit (with walk,
+    bike or car access, walking egress, and a direct walk), inf beyond ``max_time_s``."""
+    transit = network.transit
+    walk = network.street("walk")
+    walk_s = _node_seconds(walk, origin_walk, origin_index, max_time_s)
+    stops_walk = _stops_on(walk, transit)
+    access_stops, access_s = _reach_stops(walk_s, stops_walk, settings.max_access_walk_min * 60)
+    if access_mode in ("bike", "car"):
+        street = network.street(access_mode)
+        limit = settings.max_access_car_min * 60 if access_mode == "car" else settings.max_access_walk_min * 60
+        node_s = _node_seconds(street, origin_access, origin_index, int(limit))
+        s2, t2 = _reach_stops(node_s, _stops_on(street, transit), limit)
+        t2 = t2 + int(round(settings.park_ride_penalty_min * 60))
+        access_stops = np.r_[access_stops, s2]
+        access_s = np.r_[access_s, t2]
+    elif access_mode != "walk":
+        raise InputError(f"unknown access mode {access_mode!r}; use one of {', '.join(ACCESS_MODES)}.")
+    arrivals = range_raptor(transit, access_stops, access_s, departures.seconds, settings.max_transfers)
+    ta = np.where(walk_s[targets.direct_a] == UNREACHED, np.inf, walk_s[targets.direct_a]) + targets.direct_from_a
+    tb = np.where(walk_s[targets.direct_b] == UNREACHED, np.inf, walk_s[targets.direct_b]) + targets.direct_from_b
+    direct = np.minimum(ta, tb)
+    out = np.empty((len(departures.seconds), targets.n_targets), dtype=np.float64)
+    _propagate(arrivals, departures.seconds, targets.egress_ptr, targets.egress_target,
+               targets.egress_s.astype(np.int64), direct, out)  # fmt: skip
+    out[out > max_time_s] = np.inf
+    return out
+
+
+def check_departure_date(departures: Departures, transit) -> None:
+    """A departure date, when given, must be the service date the network was built for."""
+    if departures.date is not None and str(departures.date) != transit.service_date:
+        raise InputError(
+            f"departure date {departures.date} differs from the transit network's service date "
+            f"{transit.service_date}; rebuild with service_date='{departures.date}' or give only a time."
+        )
