@@ -39,6 +39,10 @@ def _range_raptor(
     n_patterns = len(pattern_stop_ptr) - 1
     tau = np.full((max_rounds + 1, n_stops), NEVER, dtype=np.int64)
     best = np.full(n_stops, NEVER, dtype=np.int64)
+    # Best arrival by riding (not walking) at each stop: walking transfers start from it.
+    # Kept apart from ``best`` so a ride that arrives after an earlier walk still lets its
+    # passengers transfer on foot (as R5's bestNonTransferTimes).
+    best_ride = np.full(n_stops, NEVER, dtype=np.int64)
     marked = np.zeros(n_stops, dtype=np.bool_)
     by_transit = np.zeros(n_stops, dtype=np.bool_)
     queue = np.full(n_patterns, -1, dtype=np.int64)
@@ -88,10 +92,13 @@ def _range_raptor(
                     s = pattern_stops[s0 + i]
                     if trip >= 0:
                         a = arrival_s[base + trip * n_p + i] + alight
-                        if a < best[s]:  # local and target pruning
-                            tau[r, s] = a
-                            best[s] = a
+                        if a < best_ride[s]:
+                            best_ride[s] = a
                             by_transit[s] = True
+                            if a < best[s]:  # local and target pruning
+                                tau[r, s] = a
+                                best[s] = a
+                                marked[s] = True
                     prev = tau[r - 1, s]
                     if prev < NEVER:
                         ready = prev + board
@@ -103,8 +110,7 @@ def _range_raptor(
             for s in range(n_stops):
                 if not by_transit[s]:
                     continue
-                marked[s] = True
-                a0 = tau[r, s]
+                a0 = best_ride[s]
                 for e in range(transfer_ptr[s], transfer_ptr[s + 1]):
                     v = transfer_to[e]
                     a = a0 + transfer_s[e]

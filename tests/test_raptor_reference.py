@@ -1,0 +1,153 @@
+"""Range-RAPTOR equals a brute-force time-expanded graph Dijkstra (networkx) on random feeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from access.config import TransitSettings
+from access.network.transit import TransitNetwork
+from access.routing._raptor import NEVER, range_raptor
+
+T0 = 7 * 3600  # departures from 07:00
+WINDOW = 60  # one departure a minute for an hour
+
+
+def random_feed(walk, seed: int, n_stops: int = 24, n_routes: int = 6):
+    """A random feed on real Porto Alegre street nodes: routes of 4-8 stops, trips with
+    random run and dwell times, some overtaking others, rail routes with penalties."""
+    rng = np.random.default_rng(seed)
+    centre = np.array([-51.2200, -30.0350])
+    near = np.flatnonzero((np.abs(walk.lon - centre[0]) < 0.015) & (np.abs(walk.lat - centre[1]) < 0.012))
+    nodes = rng.choice(near, n_stops, replace=False)
+    stops = pd.DataFrame({
+        "stop_id": [f"s{i}" for i in range(n_stops)], "stop_name": [f"S{i}" for i in range(n_stops)],
+        "lon": walk.lon[nodes], "lat": walk.lat[nodes], "parent_station": None, "location_type": 0,
+    })  # fmt: skip
+    routes, trips, stop_times = [], [], []
+    for r in range(n_routes):
+        route_type = 2 if r % 3 == 0 else 3
+        routes.append((f"r{r}", route_type, f"R{r}", "", "a"))
+        seq = rng.choice(n_stops, rng.integers(4, 9), replace=False)
+        runs = rng.integers(60, 400, len(seq) - 1)
+        for k in range(rng.integers(8, 20)):
+            trip = f"r{r}t{k}"
+            trips.append((trip, f"r{r}", "daily", 0))
+            speed = 0.5 if rng.random() < 0.2 else 1.0  # express trips overtake
+            t = int(T0 - 1800 + rng.integers(0, 2 * 3600))
+            for i, s in enumerate(seq):
+                dwell = int(rng.integers(0, 60))
+                stop_times.append((trip, i + 1, f"s{s}", t, t + dwell))
+                if i < len(seq) - 1:
+                    t += dwell + int(runs[i] * speed)
+    return types.SimpleNamespace(
+        name="rand", service_date=dt.date(2019, 5, 13), stops=stops,
+        routes=pd.DataFrame(routes, columns=["route_id", "route_type", "route_short_name", "route_long_name", "agency_id"]),
+        trips=pd.DataFrame(trips, columns=["trip_id", "route_id", "service_id", "direction_id"]),
+        stop_times=pd.DataFrame(stop_times, columns=["trip_id", "stop_sequence", "stop_id", "arrival_s", "departure_s"]),
+        transfers=pd.DataFrame(columns=["from_stop_id", "to_stop_id", "min_transfer_time_s"]), warnings=(),
+    )  # fmt: skip
+
+
+def time_expanded_graph(feed, transit: TransitNetwork) -> tuple[nx.DiGraph, dict]:
+    """Events as nodes, edges weighted by the seconds between them. ("ready", stop, t):
+    at the stop at time t, free to board; boarding needs the route's board penalty; alighting
+    adds the alight penalty; walking transfers (the network's own) only after a ride."""
+    graph = nx.DiGraph()
+    index = {s: i for i, s in enumerate(transit.stop_id)}
+    board = {}
+    alight = {}
+    for p in range(transit.n_patterns):
+        route = transit.route_id[transit.pattern_route[p]]
+        board[route] = int(transit.board_penalty_s[p])
+        alight[route] = int(transit.alight_penalty_s[p])
+    ready_times: dict[int, set] = {i: set() for i in range(transit.n_stops)}
+    route_of = dict(zip(feed.trips["trip_id"], feed.trips["route_id"], strict=True))
+    transfers = {
+        s: [(int(transit.transfer_to[e]), int(transit.transfer_s[e])) for e in range(transit.transfer_ptr[s], transit.transfer_ptr[s + 1])]
+        for s in range(transit.n_stops)
+    }  # fmt: skip
+    for trip, rows in feed.stop_times.sort_values(["trip_id", "stop_sequence"]).groupby("trip_id"):
+        route = route_of[trip]
+        seq = [(index[s], int(a), int(d)) for s, a, d in zip(rows["stop_id"], rows["arrival_s"], rows["departure_s"], strict=True)]
+        for i, (s, a, d) in enumerate(seq):
+            graph.add_edge(("arr", trip, i), ("dep", trip, i), weight=d - a)
+            ready = d - board[route]
+            ready_times[s].add(ready)
+            graph.add_edge(("ready", s, ready), ("dep", trip, i), weight=board[route])
+            if i > 0:
+                prev = seq[i - 1]
+                graph.add_edge(("dep", trip, i - 1), ("arr", trip, i), weight=a - prev[2])
+                off = a + alight[route]
+                graph.add_edge(("arr", trip, i), ("ready", s, off), weight=alight[route])
+                ready_times[s].add(off)
+                for q, w in transfers[s]:
+                    graph.add_edge(("arr", trip, i), ("ready", q, off + w), weight=alight[route] + w)
+                    ready_times[q].add(off + w)
+    return graph, ready_times
+
+
+def brute_force(graph, ready_times, access, t0) -> np.ndarray:
+    """Earliest time at every stop leaving the origin at t0 (waiting allowed anywhere)."""
+    g = graph.copy()
+    for s, w in access.items():
+        ready_times[s].add(t0 + w)
+        g.add_edge("origin", ("ready", s, t0 + w), weight=t0 + w)
+    for s, times in ready_times.items():
+        ordered = sorted(times)
+        for a, b in zip(ordered[:-1], ordered[1:], strict=True):
+            g.add_edge(("ready", s, a), ("ready", s, b), weight=b - a)
+    dist = nx.single_source_dijkstra_path_length(g, "origin", weight="weight")
+    best = np.full(len(ready_times), NEVER, dtype=np.int64)
+    for node, d in dist.items():
+        if isinstance(node, tuple) and node[0] == "ready":
+            best[node[1]] = min(best[node[1]], d)
+    for s, w in access.items():
+        ready_times[s].discard(t0 + w)
+    return best
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_range_raptor_equals_time_expanded_dijkstra(poa_network, seed):
+    walk = poa_network.street("walk")
+    feed = random_feed(walk, seed)
+    settings = TransitSettings(alight_penalty_min={"r1": 1.5})
+    transit = TransitNetwork.from_feed(feed, walk, settings)
+    assert transit.board_penalty_s.max() == 15 * 60  # rail routes carry the HSR default
+    assert transit.n_patterns > 6, "overtaking trips must have been split into FIFO patterns"
+    graph, ready_times = time_expanded_graph(feed, transit)
+    rng = np.random.default_rng(seed)
+    departures = T0 + 60 * np.arange(WINDOW)
+    pairs = 0
+    for _ in range(4):
+        access_stops = rng.choice(transit.n_stops, 2, replace=False)
+        access_s = rng.integers(0, 600, 2)
+        ours = range_raptor(transit, access_stops, access_s, departures, max_transfers=20)
+        for d in rng.choice(WINDOW, 10, replace=False):
+            expected = brute_force(graph, ready_times, dict(zip(access_stops.tolist(), access_s.tolist(), strict=True)), int(departures[d]))
+            np.testing.assert_array_equal(ours[d], expected)
+            pairs += 1
+    assert pairs >= 40
+
+
+def test_max_transfers_limits_rides(poa_network):
+    walk = poa_network.street("walk")
+    feed = random_feed(walk, 7)
+    transit = TransitNetwork.from_feed(feed, walk, TransitSettings())
+    departures = T0 + 60 * np.arange(30)
+    none = range_raptor(transit, np.array([0]), np.array([0]), departures, max_transfers=0)
+    many = range_raptor(transit, np.array([0]), np.array([0]), departures, max_transfers=10)
+    assert np.all(many <= none)
+    # with no transfer, only stops on patterns through stop 0 (and walks from them) are reached
+    on_first = set()
+    for e in range(transit.stop_pattern_ptr[0], transit.stop_pattern_ptr[1]):
+        p = transit.stop_pattern[e]
+        on_first.update(transit.pattern_stops[transit.pattern_stop_ptr[p] : transit.pattern_stop_ptr[p + 1]].tolist())
+    walked = {int(transit.transfer_to[e]) for s in on_first for e in range(transit.transfer_ptr[s], transit.transfer_ptr[s + 1])}
+    reached = set(np.flatnonzero((none < NEVER).any(axis=0)).tolist())
+    assert reached <= on_first | walked | {0}
