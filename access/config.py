@@ -128,7 +128,11 @@ class IsochroneSettings(BaseModel):
         default_factory=lambda: {"walk": 50.0, "bike": 75.0, "car": 100.0, "transit": 100.0}
     )
     offnet_speed_kmh: float = Field(4.8, gt=0)  # walking away from the street at the end
-    offnet_max_m: float = Field(300.0, ge=0)  # furthest one walks off the network
+    # Furthest one walks off the network (metres) by mode: from a parked car one may walk
+    # further than from a footpath; sparse rural roads would otherwise give thread-thin areas.
+    offnet_max_m: dict[str, float] = Field(
+        default_factory=lambda: {"walk": 300.0, "bike": 500.0, "car": 1000.0, "transit": 500.0}
+    )
     max_cells: int = Field(25_000_000, gt=0)  # memory guard: resolution is coarsened past it
 
 

@@ -12,7 +12,7 @@ from access.analysis.isochrones import isochrones
 from access.io.output import write_table
 from access.io.points import as_points
 from access.network import build_network
-from access.routing.street import travel_times
+from access.routing.matrix import travel_times
 from access.viz import plot_isochrones
 
 __all__ = ["run_demo"]

@@ -121,7 +121,7 @@ def test_isochrone_contains_every_node_reached_a_minute_before_the_cutoff(poa_ca
 def test_isochrone_excludes_nodes_reached_late_and_far_from_every_reached_node(poa_case):
     mode, cutoffs, street, iso, seconds = poa_case
     nodes = shapely.points(street.x, street.y)
-    margin = SETTINGS.offnet_max_m + 2 * SETTINGS.resolution_m[mode]
+    margin = SETTINGS.offnet_max_m[mode] + 2 * SETTINGS.resolution_m[mode]
     checked = 0
     for cutoff, polygon in zip(iso["cutoff_min"], _in_projected(iso, street).geometry, strict=True):
         reached = shapely.STRtree(nodes[seconds <= cutoff * 60])
@@ -184,7 +184,7 @@ def test_walk_isochrone_along_a_straight_road_is_the_stadium_worked_by_hand(stra
     # of road position s: a stadium, the road's first 500 m buffered by 300 m.
     street = straight_road.street("walk")
     cell = SETTINGS.resolution_m["walk"]
-    r = SETTINGS.offnet_max_m
+    r = SETTINGS.offnet_max_m["walk"]
     iso = access.isochrones(straight_road, (LON0, LAT0), mode="walk", cutoffs_min=(10,))
     polygon = _in_projected(iso, street).geometry.iloc[0]
     ox, oy = street.x[0], street.y[0]
@@ -260,9 +260,10 @@ def test_unreached_interior_of_a_ring_road_is_a_hole(ring_road):
     street = ring_road.street("car")
     assert street.n_nodes == 80
     cell = SETTINGS.resolution_m["car"]
-    r = SETTINGS.offnet_max_m
+    r = 300.0  # off-network allowance set for this case (the car default, 1 km, fills the square)
+    settings = IsochroneSettings(offnet_max_m={"car": r})
     # 60 km/h: the far corner is 4 km = 240 s away; 10 min leaves >= 6 min to walk 300 m
-    iso = access.isochrones(ring_road, (LON0, LAT0), mode="car", cutoffs_min=(10, 20))
+    iso = access.isochrones(ring_road, (LON0, LAT0), mode="car", cutoffs_min=(10, 20), settings=settings)
     _assert_nested_and_areas(iso, street)
     x0, y0, w, h = _ring_frame(street)
     assert w == pytest.approx(SIDE_M, rel=0.01) and h == pytest.approx(SIDE_M, rel=0.01)
@@ -286,7 +287,7 @@ def test_cutoffs_beyond_two_hours_work_and_nest(ring_road):
     iso = access.isochrones(ring_road, (LON0, LAT0), mode="car", cutoffs_min=(300, 150))
     assert list(iso["cutoff_min"]) == [150, 300]
     _assert_nested_and_areas(iso, street)
-    # the whole ring is reached long before either cutoff: both are the same 300 m band
+    # the whole ring is reached long before either cutoff: both are the same 1 km band
     assert iso["area_km2"].iloc[0] == pytest.approx(iso["area_km2"].iloc[1], rel=1e-4)
 
 

@@ -98,7 +98,8 @@ def isochrones(
             street.x, street.y, node_s, street.tails, street.indices, street.travel_s,
             street.length_m, start_xy=(snapped.x[k], snapped.y[k]), tmax_s=tmax_s,
             cell_m=settings.resolution_m.get(mode, 100.0),
-            offnet_speed_ms=settings.offnet_speed_kmh / 3.6, offnet_max_m=settings.offnet_max_m,
+            offnet_speed_ms=settings.offnet_speed_kmh / 3.6,
+            offnet_max_m=settings.offnet_max_m.get(mode, 300.0),
             max_cells=settings.max_cells,
         )  # fmt: skip
         polygons = _nested_contours(surface, cutoffs)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -65,11 +66,15 @@ def build_network(
     bbox: tuple[float, float, float, float] | None = None,
     polygon: BaseGeometry | None = None,
     settings: StreetSettings | None = None,
+    gtfs: Sequence[str | Path] = (),
+    rail_specs: Sequence[str | Path] = (),
+    service_date: str | dt.date | None = None,
+    transit_settings: TransitSettings | None = None,
     cache: bool = True,
     cache_dir: str | Path | None = None,
     progress: bool = True,
 ) -> Network:
-    """Street networks for ``modes`` from an OSM file, built once and cached on disk.
+    """Street networks for ``modes`` (and transit) from local files, built once and cached.
 
     Parameters
     ----------
@@ -82,11 +87,23 @@ def build_network(
         shapely (multi)polygon.
     settings
         Speeds and snapping rules; :class:`access.config.StreetSettings` defaults.
+    gtfs, rail_specs
+        GTFS feeds (.zip or folders) and YAML rail line specs (planned HSR / intercity
+        lines) to route on; ids are namespaced by file stem. The walk network is always
+        built with them (stops, transfers and egress are walked).
+    service_date
+        The day whose timetable is used (``"2019-05-13"``); default: the weekday with the
+        most trips in the first GTFS feed (any day for rail specs alone).
+    transit_settings
+        Station penalties, walking limits, max transfers (:class:`TransitSettings`).
     cache, cache_dir
         Reuse networks cached under a key hashed from the file's bytes and every
         parameter (default folder: :func:`access.network.cache.default_cache_dir`).
     """
-    modes = tuple(dict.fromkeys(modes))
+    modes = tuple(m for m in dict.fromkeys(modes) if m != "transit")
+    want_transit = bool(gtfs) or bool(rail_specs)
+    if want_transit and "walk" not in modes:
+        modes = ("walk", *modes)
     if not modes:
         raise InputError(f"no modes given; use some of {', '.join(MODES)}.")
     for mode in modes:
@@ -124,4 +141,63 @@ def build_network(
         bar.set_postfix_str(f"done in {time.perf_counter() - started:.1f} s")
         bar.close()
     source = {"osm": str(path), "sha256": digest, "bbox": bbox}
-    return Network(streets=MappingProxyType({m: streets[m] for m in modes}), source=source)
+    transit_settings = transit_settings or TransitSettings()
+    transit = None
+    if want_transit:
+        walk_key = cache_key(digest, clip, settings.model_dump(), "walk")
+        transit = _transit(
+            [Path(p) for p in gtfs], [Path(p) for p in rail_specs], service_date, streets["walk"],
+            walk_key, transit_settings, folder, cache, progress,
+        )  # fmt: skip
+        source |= {"gtfs": [str(p) for p in gtfs], "rail_specs": [str(p) for p in rail_specs]}
+    return Network(
+        streets=MappingProxyType({m: streets[m] for m in modes}),
+        source=source,
+        transit=transit,
+        transit_settings=transit_settings,
+    )
+
+
+def _transit(gtfs: list[Path], rail_specs: list[Path], service_date, walk: StreetNetwork, walk_key: str,
+             settings: TransitSettings, folder: Path, cache: bool, progress: bool) -> TransitNetwork:  # fmt: skip
+    """Read feeds and rail specs for one service date into a cached TransitNetwork."""
+    from access.io.gtfs import read_gtfs_feeds
+    from access.io.rail_spec import rail_spec_to_gtfs, read_rail_spec
+
+    for p in [*gtfs, *rail_specs]:
+        if not p.exists():
+            raise InputError(f"transit input {p} does not exist; check the path.")
+    digests = [file_digest(p) if p.is_file() else str(sorted(f.stat().st_mtime for f in p.iterdir())) for p in gtfs]
+    digests += [file_digest(p) for p in rail_specs]
+    key = cache_key("transit", digests, str(service_date), settings.model_dump(), walk_key)
+    file = folder / f"transit-{key}.npz"
+    if cache and file.exists():
+        try:
+            return TransitNetwork.from_arrays(load_arrays(file))
+        except (CacheError, KeyError, ValueError):
+            pass
+    bar = tqdm(total=3, desc="building transit", disable=not progress, unit="step")
+    specs = [read_rail_spec(p) for p in rail_specs]
+    names = _unique_names([p.name.split(".")[0] for p in gtfs] + [f"rail_{p.stem}" for p in rail_specs])
+    sources = [*gtfs, *[rail_spec_to_gtfs(spec) for spec in specs]]
+    bar.set_postfix_str("reading feeds")
+    feed = read_gtfs_feeds(sources, service_date=service_date, names=names)
+    bar.update()
+    bar.set_postfix_str("patterns and transfers")
+    rail_feeds = frozenset(names[len(gtfs) :])
+    transit = TransitNetwork.from_feed(feed, walk, settings, rail_feeds=rail_feeds)
+    bar.update()
+    if cache:
+        save_arrays(file, transit.to_arrays())
+    bar.update()
+    bar.close()
+    return transit
+
+
+def _unique_names(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        out.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return out

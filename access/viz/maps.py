@@ -45,15 +45,16 @@ def plot_isochrones(
         )
         ax.add_collection(LineCollection(segments, colors="#9a9a9a", linewidths=0.3, zorder=1))
     cutoffs = sorted(isochrones["cutoff_min"].unique(), reverse=True)
-    colours = plt.cm.viridis(np.linspace(0.15, 0.9, max(len(cutoffs), 1)))
-    for colour, cutoff in zip(colours[::-1], cutoffs, strict=True):
+    # largest cutoff palest, drawn first; the shortest strongest, on top
+    colours = plt.cm.YlOrRd(np.linspace(0.25, 0.85, max(len(cutoffs), 1)))
+    for colour, cutoff in zip(colours, cutoffs, strict=True):
         isochrones[isochrones["cutoff_min"] == cutoff].plot(
             ax=ax, color=colour, alpha=0.45, edgecolor=colour, linewidth=0.8, zorder=2,
             label=f"{cutoff:g} min",
         )  # fmt: skip
     if origins is not None:
         origins.plot(ax=ax, color="crimson", markersize=30, marker="*", zorder=3)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.6) for c in colours[::-1]]
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.6) for c in colours]
     ax.legend(handles, [f"{c:g} min" for c in cutoffs], loc="lower right", title="travel time")
     ax.set_title(title or "Isochrones")
     ax.set_xlabel("longitude")
