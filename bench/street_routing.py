@@ -1,0 +1,135 @@
+"""Street routing benchmark on the largest real extract: ours (numba, Dial's bucket queue) vs networkx vs scipy, same run.
+
+Run: ``python bench/street_routing.py [--osm PATH]`` (``make bench``). Prints a table and
+ratios; nothing is asserted (timings never go in tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.sparse.csgraph import dijkstra
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+N_ORIGINS = 20
+
+
+def timed(fn, *args, repeat: int = 1, **kwargs):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        best = min(best, time.perf_counter() - start)
+    return result, best
+
+
+def one_to_all_block(street, mode: str, rng, limit_min: float | None) -> dict[str, float]:
+    from access.routing._dijkstra import UNREACHED, one_to_all
+
+    sources = rng.choice(street.n_nodes, N_ORIGINS, replace=False)
+    limit_s = int(limit_min * 60) if limit_min else 10**12
+    started = time.perf_counter()
+    one_to_all(street.indptr, street.indices, street.travel_s, sources[:1], [0], limit_s)
+    compile_s = time.perf_counter() - started
+    ours = []
+    start = time.perf_counter()
+    for s in sources:
+        ours.append(one_to_all(street.indptr, street.indices, street.travel_s, [s], [0], limit_s))
+    ours_s = (time.perf_counter() - start) / N_ORIGINS
+    matrix = street.to_csr_matrix()
+    start = time.perf_counter()
+    sp = dijkstra(matrix, indices=sources, limit=limit_s if limit_min else np.inf)
+    scipy_s = (time.perf_counter() - start) / N_ORIGINS
+    # scipy turns zero-second edges into 1e-9 and drops labels equal to the limit: compare
+    # below the limit only.
+    agree = all(
+        np.array_equal(np.where(o < limit_s, o, -1), np.where(r < limit_s, np.rint(r), -1).astype(np.int64))
+        for o, r in zip(ours, sp, strict=True)
+    )
+    row = {"case": f"{mode} one-to-all" + (f" ≤{limit_min:g} min" if limit_min else ""), "ours_ms": ours_s * 1e3,
+           "scipy_ms": scipy_s * 1e3, "compile_s": compile_s, "agree": agree}  # fmt: skip
+    if not limit_min:
+        graph = street.to_networkx()
+        ids = street.node_id
+        start = time.perf_counter()
+        ref = [nx.single_source_dijkstra_path_length(graph, int(ids[s]), weight="travel_time") for s in sources]
+        row["networkx_ms"] = (time.perf_counter() - start) / N_ORIGINS * 1e3
+        pos = {int(n): i for i, n in enumerate(ids)}
+        for o, r in zip(ours, ref, strict=True):
+            expected = np.full(street.n_nodes, -1, dtype=np.int64)
+            expected[[pos[k] for k in r]] = list(r.values())
+            row["agree"] &= bool(np.array_equal(np.where(o == UNREACHED, -1, o), expected))
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--osm", type=Path, default=DATA / "poa" / "poa_osm.pbf")
+    parser.add_argument("--grid", type=Path, default=DATA / "poa" / "poa_hexgrid.csv")
+    args = parser.parse_args()
+    if not args.osm.exists():
+        sys.exit(f"error: {args.osm} not found; the benchmark needs ../shared/data beside the repo.")
+    import access
+
+    rng = np.random.default_rng(42)
+    with tempfile.TemporaryDirectory() as cache:
+        network, cold = timed(access.build_network, args.osm, modes=("walk", "car"), cache_dir=cache, progress=False)
+        _, warm = timed(access.build_network, args.osm, modes=("walk", "car"), cache_dir=cache, progress=False, repeat=3)
+    print(f"network build: cold {cold:.2f} s, cached {warm * 1e3:.0f} ms")
+    for mode in network.modes:
+        s = network.street(mode)
+        print(f"  {mode}: {s.n_nodes:,} nodes, {s.n_edges:,} edges")
+
+    rows = [one_to_all_block(network.street("car"), "car", rng, None),
+            one_to_all_block(network.street("walk"), "walk", rng, None),
+            one_to_all_block(network.street("walk"), "walk", rng, 30)]  # fmt: skip
+    table = pd.DataFrame(rows)
+    print("\none-to-all, per origin (20 origins):")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+
+    if args.grid.exists():
+        import warnings
+
+        grid = pd.read_csv(args.grid)
+        print(f"\nmany-to-many, {len(grid):,} x {len(grid):,} grid cells (parallel numba, all cores):")
+        for mode, budget in (("walk", 30), ("car", 60)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                access.travel_times(network, grid.head(4), mode=mode, max_time_min=budget)  # warm-up
+                _, ours = timed(access.travel_times, network, grid, mode=mode, max_time_min=budget)
+                from access.routing.street import snap
+
+                snapped = snap(network.street(mode), grid)
+            nodes = snapped.a[snapped.ok]
+            start = time.perf_counter()
+            dijkstra(network.street(mode).to_csr_matrix(), indices=nodes, limit=budget * 60)
+            sp = time.perf_counter() - start
+            print(f"  {mode} ≤{budget} min: ours {ours:.2f} s, scipy csgraph (node-to-all only) {sp:.2f} s, "
+                  f"ratio {sp / ours:.1f}x")  # fmt: skip
+
+    pois = pd.read_csv(DATA / "poa" / "poa_points_of_interest.csv")
+    print("\nisochrones, per origin (15 points of interest):")
+    for mode, cutoffs in (("walk", (10, 20, 30)), ("car", (10, 20))):
+        access.isochrones(network, pois.iloc[[0]], mode=mode, cutoffs_min=cutoffs)  # warm-up
+        _, seconds = timed(access.isochrones, network, pois, mode=mode, cutoffs_min=cutoffs)
+        print(f"  {mode} {cutoffs}: {seconds / len(pois) * 1e3:.0f} ms per origin")
+
+    car, walk = rows[0], rows[1]
+    print("\nsummary:")
+    for row in (car, walk):
+        print(f"  {row['case']}: ours {row['ours_ms']:.2f} ms, networkx {row['networkx_ms']:.1f} ms "
+              f"({row['networkx_ms'] / row['ours_ms']:.0f}x), scipy {row['scipy_ms']:.2f} ms "
+              f"({row['scipy_ms'] / row['ours_ms']:.1f}x); agree: {'yes' if row['agree'] else 'NO'}")  # fmt: skip
+    print(f"  cached network load {warm * 1e3:.0f} ms (target < 1 s); cold build {cold:.2f} s (pandana: 7 s)")
+
+
+if __name__ == "__main__":
+    main()
