@@ -162,7 +162,6 @@ def _transit(gtfs: list[Path], rail_specs: list[Path], service_date, walk: Stree
              settings: TransitSettings, folder: Path, cache: bool, progress: bool) -> TransitNetwork:  # fmt: skip
     """Read feeds and rail specs for one service date into a cached TransitNetwork."""
     from access.io.gtfs import read_gtfs_feeds
-    from access.io.rail_spec import rail_spec_to_gtfs, read_rail_spec
 
     for p in [*gtfs, *rail_specs]:
         if not p.exists():
@@ -177,7 +176,12 @@ def _transit(gtfs: list[Path], rail_specs: list[Path], service_date, walk: Stree
         except (CacheError, KeyError, ValueError):
             pass
     bar = tqdm(total=3, desc="building transit", disable=not progress, unit="step")
-    specs = [read_rail_spec(p) for p in rail_specs]
+    if rail_specs:
+        from access.io.rail_spec import rail_spec_to_gtfs, read_rail_spec
+
+        specs = [read_rail_spec(p) for p in rail_specs]
+    else:
+        specs = []
     names = _unique_names([p.name.split(".")[0] for p in gtfs] + [f"rail_{p.stem}" for p in rail_specs])
     sources = [*gtfs, *[rail_spec_to_gtfs(spec) for spec in specs]]
     bar.set_postfix_str("reading feeds")
