@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint clean setup
+.PHONY: demo test bench lint clean setup samples
 
 setup: $(STAMP)
 
@@ -29,3 +29,7 @@ lint: $(STAMP)
 
 clean:
 	rm -rf outputs .pytest_cache .ruff_cache
+
+# regenerate the committed sample feeds (tests check they are up to date)
+samples: $(STAMP)
+	$(PY) -c "import tempfile; from access.sample import write_sample_region; from access.sample.transit import write_sample_transit; d = tempfile.mkdtemp(); write_sample_transit(write_sample_region(d), 'gtfs_samples')"

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN
 from access.errors import AccessError
 
 __all__ = ["app", "main"]
@@ -30,6 +30,12 @@ Bbox = Annotated[
     typer.Option(help="Clip to MIN_LON MIN_LAT MAX_LON MAX_LAT (EPSG:4326).", show_default=False),
 ]
 CacheDir = Annotated[Path | None, typer.Option(help="Network cache folder.", show_default=False)]
+Gtfs = Annotated[list[Path] | None, typer.Option("--gtfs", help="GTFS feed (.zip or folder); repeat for several.")]
+RailSpecs = Annotated[list[Path] | None, typer.Option("--rail-spec", help="Rail line spec YAML; repeatable.")]
+ServiceDate = Annotated[str | None, typer.Option(help="Timetable day YYYY-MM-DD (default: busiest weekday).")]
+Departure = Annotated[str | None, typer.Option(help="Transit: first departure, 07:00 or 2019-05-13T07:00.")]
+Window = Annotated[float, typer.Option("--window", help="Transit: departure window in minutes (one per minute).")]
+AccessMode = Annotated[str, typer.Option(help="Transit: walk, bike or car (park-and-ride) to the first stop.")]
 
 
 def _friendly(command):
@@ -73,22 +79,43 @@ def _modes(value: str) -> tuple[str, ...]:
     return tuple(m.strip() for m in value.replace(",", " ").split() if m.strip())
 
 
+def _network(osm, modes, *, bbox, cache_dir, quiet, gtfs=None, rail_specs=None, service_date=None):
+    """Build or load the network; transit needs --gtfs or --rail-spec."""
+    import access
+
+    street_modes = tuple(m for m in modes if m != "transit")
+    if "transit" in modes:
+        if not gtfs and not rail_specs:
+            raise access.InputError("mode transit needs --gtfs FEED or --rail-spec LINE.yaml.")
+        street_modes = ("walk", *street_modes)
+    return access.build_network(osm, street_modes, bbox=bbox, cache_dir=cache_dir, progress=not quiet,
+                                gtfs=gtfs or (), rail_specs=rail_specs or (), service_date=service_date)  # fmt: skip
+
+
 @app.command()
 @_friendly
 def build(
     osm: Osm,
     modes: Annotated[str, typer.Option(help="Comma-separated modes: walk, bike, car.")] = "walk,car",
     bbox: Bbox = None,
+    gtfs: Gtfs = None,
+    rail_spec: RailSpecs = None,
+    service_date: ServiceDate = None,
     cache_dir: CacheDir = None,
     quiet: Quiet = False,
 ) -> None:
-    """Build (or load from cache) street networks and print their sizes."""
+    """Build (or load from cache) street and transit networks and print their sizes."""
     from access.network import build_network
 
-    network = build_network(osm, _modes(modes), bbox=bbox, cache_dir=cache_dir, progress=not quiet)
+    network = build_network(osm, _modes(modes), bbox=bbox, cache_dir=cache_dir, progress=not quiet,
+                            gtfs=gtfs or (), rail_specs=rail_spec or (), service_date=service_date)  # fmt: skip
     if not quiet:
         for mode, street in network.streets.items():
             typer.echo(f"{mode}: {street.n_nodes:,} nodes, {street.n_edges:,} edges, EPSG:{street.crs_epsg}")
+        if network.transit is not None:
+            typer.echo(f"transit: {network.transit!r}")
+            for note in network.transit.warnings:
+                typer.echo(f"  note: {note}")
 
 
 @app.command(context_settings={"allow_extra_args": True})
@@ -103,6 +130,13 @@ def isochrone(
     mode: Annotated[str, typer.Option(help="walk, bike or car.")] = "car",
     cutoffs: Annotated[list[str] | None, typer.Option(help="Minutes, e.g. --cutoffs 60 120.")] = None,
     png: Annotated[Path | None, typer.Option(help="Also draw a PNG map here.")] = None,
+    gtfs: Gtfs = None,
+    rail_spec: RailSpecs = None,
+    service_date: ServiceDate = None,
+    departure: Departure = None,
+    window: Window = DEFAULT_WINDOW_MIN,
+    percentile: Annotated[float, typer.Option(help="Transit: percentile of the window's times.")] = 50,
+    access_mode: AccessMode = "walk",
     bbox: Bbox = None,
     cache_dir: CacheDir = None,
     quiet: Quiet = False,
@@ -125,14 +159,17 @@ def isochrone(
 
         if suffix not in TABLE_SUFFIXES:
             raise access.InputError(f"cannot write {out.name}: use .geojson, .gpkg, .parquet, .csv or .png.")
-    network = access.build_network(osm, (mode,), bbox=bbox, cache_dir=cache_dir, progress=not quiet)
-    result = access.isochrones(network, points, mode=mode, cutoffs_min=cutoff_list, progress=not quiet)
-    if suffix == ".png":
-        plot_isochrones(result, network.street(mode), out, origins=points, title=f"{mode} isochrones")
-    else:
+    modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
+    network = _network(osm, modes, bbox=bbox, cache_dir=cache_dir, quiet=quiet, gtfs=gtfs,
+                       rail_specs=rail_spec, service_date=service_date)  # fmt: skip
+    result = access.isochrones(network, points, mode=mode, cutoffs_min=cutoff_list, progress=not quiet,
+                               departure=departure, window_min=window, percentile=percentile,
+                               access_mode=access_mode)  # fmt: skip
+    base = network.street("walk" if mode == "transit" else mode)
+    for target in [p for p in (out if suffix == ".png" else None, png) if p is not None]:
+        plot_isochrones(result, base, target, origins=points, title=f"{mode} isochrones")
+    if suffix != ".png":
         write_table(result, out)
-    if png is not None:
-        plot_isochrones(result, network.street(mode), png, origins=points, title=f"{mode} isochrones")
     if not quiet:
         for row in result.itertuples():
             typer.echo(f"origin {row.origin_id}: {row.cutoff_min} min -> {row.area_km2:,.1f} km2", err=True)
@@ -148,6 +185,13 @@ def travel_times_command(
     destinations: Annotated[Path | None, typer.Option(help="Default: the origins.")] = None,
     mode: Annotated[str, typer.Option(help="walk, bike or car.")] = "walk",
     max_time: Annotated[float, typer.Option(help="Budget in minutes (no 120 ceiling).")] = DEFAULT_MAX_TIME_MIN,
+    gtfs: Gtfs = None,
+    rail_spec: RailSpecs = None,
+    service_date: ServiceDate = None,
+    departure: Departure = None,
+    window: Window = DEFAULT_WINDOW_MIN,
+    percentiles: Annotated[str, typer.Option(help="Transit: comma-separated percentiles, e.g. 25,50,75.")] = "50",
+    access_mode: AccessMode = "walk",
     bbox: Bbox = None,
     cache_dir: CacheDir = None,
     quiet: Quiet = False,
@@ -160,13 +204,20 @@ def travel_times_command(
         raise access.InputError(f"cannot write {out.name}: use .csv or .parquet.")
     origin_points = access.read_points(origins)
     dest_points = access.read_points(destinations) if destinations is not None else None
-    network = access.build_network(osm, (mode,), bbox=bbox, cache_dir=cache_dir, progress=not quiet)
+    try:
+        pct = [float(p) for p in percentiles.replace(",", " ").split()]
+    except ValueError:
+        raise access.InputError(f"percentiles must be numbers, got {percentiles!r}.") from None
+    modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
+    network = _network(osm, modes, bbox=bbox, cache_dir=cache_dir, quiet=quiet, gtfs=gtfs,
+                       rail_specs=rail_spec, service_date=service_date)  # fmt: skip
     result = access.travel_times(
-        network, origin_points, dest_points, mode=mode, max_time_min=max_time, progress=not quiet
-    )
+        network, origin_points, dest_points, mode=mode, max_time_min=max_time, progress=not quiet,
+        departure=departure, window_min=window, percentiles=pct, access_mode=access_mode,
+    )  # fmt: skip
     write_table(result, out)
     if not quiet:
-        reached = result["travel_time_min"].notna().mean()
+        reached = result.iloc[:, 2].notna().mean()
         typer.echo(f"wrote {out}: {len(result):,} pairs, {reached:.1%} reached within {max_time:g} min", err=True)
 
 
@@ -178,10 +229,35 @@ def sample(
 ) -> None:
     """Write the built-in fictional city-cluster sample region (OSM PBF + places)."""
     from access.sample import write_sample_region
+    from access.sample.transit import write_sample_transit
 
     region = write_sample_region(out)
+    transit = write_sample_transit(region, out)
     if not quiet:
-        typer.echo(f"wrote {region.osm_pbf} and {region.places_csv}")
+        typer.echo(f"wrote {region.osm_pbf}, {region.places_csv}")
+        for path in transit.values():
+            typer.echo(f"wrote {path}")
+
+
+rail_spec_app = typer.Typer(help="Rail line specs (planned HSR / intercity lines in YAML).", no_args_is_help=True)
+app.add_typer(rail_spec_app, name="rail-spec")
+
+
+@rail_spec_app.command("to-gtfs")
+@_friendly
+def rail_spec_to_gtfs_command(
+    spec: Annotated[Path, typer.Argument(help="Rail spec YAML.")],
+    out: Annotated[Path, typer.Argument(help="GTFS zip to write.")],
+    quiet: Quiet = False,
+) -> None:
+    """Convert a rail line spec to a GTFS zip (daily service over its date range)."""
+    from access.io.rail_spec import read_rail_spec, spec_trip_minutes, write_rail_spec_gtfs
+
+    parsed = read_rail_spec(spec)
+    write_rail_spec_gtfs(parsed, out)
+    if not quiet:
+        typer.echo(f"wrote {out}: {parsed.line}, {len(parsed.stations)} stations, "
+                   f"{spec_trip_minutes(parsed, (parsed.patterns or [None])[0].name if parsed.patterns else 'all'):.0f} min end to end")  # fmt: skip
 
 
 @app.command()

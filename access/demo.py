@@ -19,17 +19,24 @@ __all__ = ["run_demo"]
 
 CAR_CUTOFFS_MIN = (60, 120)  # the 1-hour and 2-hour commuting circles
 WALK_CUTOFFS_MIN = (30,)
+TRANSIT_DEPARTURE = "07:00"
+TRANSIT_WINDOW_MIN = 60
 
 
 def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str, Path]:
     """Build the sample region's networks, draw car and walk isochrones from the core city
     and count the people living inside its 1-h and 2-h car circles. Returns the files."""
     from access.sample import write_sample_region
+    from access.sample.transit import SAMPLE_SERVICE_DATE, write_sample_transit
 
     started = time.perf_counter()
     out = Path(out)
     region = write_sample_region(out / "sample")
-    network = build_network(region.osm_pbf, modes=("walk", "car"), progress=progress)
+    road = build_network(region.osm_pbf, modes=("car",), progress=progress)
+    feeds = write_sample_transit(region, out / "sample", network=road)
+    network = build_network(region.osm_pbf, modes=("walk", "car"), gtfs=[feeds["buses"]],
+                            rail_specs=[feeds["rail_spec"]], service_date=SAMPLE_SERVICE_DATE,
+                            progress=progress)  # fmt: skip
     places = pd.read_csv(region.places_csv)
     core_place = places[places["kind"] == "core_city"].sort_values("population").iloc[-1]
     core = as_points([(core_place["lon"], core_place["lat"])])
@@ -46,6 +53,23 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     plot_isochrones(walk, network.street("walk"), files["walk map"], origins=core,
                     title=f"30-min walk from {core_place['name']}")  # fmt: skip
 
+    # transit + HSR (walk access, buses, the intercity line with its 15-min station penalty)
+    # a village on a county bus line (remote villages without a bus reach little)
+    served = set(network.transit.stop_name.tolist())
+    villages = places[places["kind"] == "village"]
+    village_place = villages[villages["name"].isin(served)].iloc[0]
+    transit_isochrones = []
+    for label, place in (("core city", core_place), ("village", village_place)):
+        origin = as_points([(place["lon"], place["lat"])])
+        iso = isochrones(network, origin, mode="transit", cutoffs_min=CAR_CUTOFFS_MIN, departure=TRANSIT_DEPARTURE,
+                         window_min=TRANSIT_WINDOW_MIN, progress=progress)  # fmt: skip
+        slug = label.replace(" ", "_")
+        files[f"transit {label}"] = write_table(iso, out / f"isochrones_transit_{slug}.geojson")
+        files[f"transit {label} map"] = out / f"isochrones_transit_{slug}.png"
+        plot_isochrones(iso, network.street("walk"), files[f"transit {label} map"], origins=origin,
+                        title=f"Transit + HSR from {place['name']} ({TRANSIT_DEPARTURE}, median of {TRANSIT_WINDOW_MIN} min)")  # fmt: skip
+        transit_isochrones.append((place["name"], iso))
+
     times = travel_times(network, core, places, mode="car", max_time_min=max(CAR_CUTOFFS_MIN))
     places["car_min_from_core"] = times["travel_time_min"].to_numpy()
     files["places"] = write_table(places, out / "places_car_time_from_core.csv")
@@ -59,10 +83,14 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
         for row in car.itertuples():
             typer.echo(f"car {row.cutoff_min}-min isochrone from {core_place['name']}: {row.area_km2:,.0f} km2")
         typer.echo(f"walk 30-min isochrone: {walk['area_km2'].iloc[0]:,.1f} km2")
+        typer.echo(f"transit network: {network.transit!r}")
+        for name, iso in transit_isochrones:
+            for row in iso.itertuples():
+                typer.echo(f"transit+HSR {row.cutoff_min}-min isochrone from {name}: {row.area_km2:,.0f} km2")
         typer.echo(summary.to_string(index=False))
         typer.echo("files:")
         for label, path in files.items():
-            typer.echo(f"  {label:16s} {path}")
+            typer.echo(f"  {label:22s} {path}")
         typer.echo(f"done in {time.perf_counter() - started:.1f} s")
     return files
 

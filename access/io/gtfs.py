@@ -449,7 +449,11 @@ def write_gtfs_zip(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, frame in tables.items():
-                archive.writestr(f"{name}.txt", frame.to_csv(index=False))
+                # fixed timestamp: the same tables always give the same bytes
+                info = zipfile.ZipInfo(f"{name}.txt", date_time=(2000, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, frame.to_csv(index=False, lineterminator="\n"))
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -29,6 +29,18 @@ def _earliest_trip(dep, base, n_trips, n_stops, pos, ready):
     return lo if lo < n_trips else -1
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _improve(labels, r, s, a):
+    """Set label (a, ≤ r rides) at stop s if it beats every label with at most r rides;
+    the label also bounds every round after r. Returns whether it improved."""
+    if a >= labels[r, s]:
+        return False
+    for k in range(r, labels.shape[0]):
+        if a < labels[k, s]:
+            labels[k, s] = a
+    return True
+
+
 @nb.njit(cache=True, nogil=True)
 def _range_raptor(
     n_stops, pattern_stop_ptr, pattern_stops, pattern_trip_ptr, pattern_time_ptr,
@@ -37,12 +49,15 @@ def _range_raptor(
     access_stops, access_s, departures, max_rounds, out,
 ):  # fmt: skip
     n_patterns = len(pattern_stop_ptr) - 1
+    # tau[r, s]: earliest arrival at s with at most r rides, over this and every later
+    # departure (rRAPTOR keeps labels: a later departure's journey is also a journey
+    # for an earlier one, after waiting at the origin). Labels are compared within the
+    # same ride count only, so a later departure's many-ride arrival never prunes an
+    # earlier departure's few-ride one (which could still ride further).
     tau = np.full((max_rounds + 1, n_stops), NEVER, dtype=np.int64)
-    best = np.full(n_stops, NEVER, dtype=np.int64)
-    # Best arrival by riding (not walking) at each stop: walking transfers start from it.
-    # Kept apart from ``best`` so a ride that arrives after an earlier walk still lets its
-    # passengers transfer on foot (as R5's bestNonTransferTimes).
-    best_ride = np.full(n_stops, NEVER, dtype=np.int64)
+    # ride[r, s]: the same, counting only arrivals by riding (walking transfers start
+    # there; as R5's bestNonTransferTimes).
+    ride = np.full((max_rounds + 1, n_stops), NEVER, dtype=np.int64)
     marked = np.zeros(n_stops, dtype=np.bool_)
     by_transit = np.zeros(n_stops, dtype=np.bool_)
     queue = np.full(n_patterns, -1, dtype=np.int64)
@@ -52,11 +67,7 @@ def _range_raptor(
         marked[:] = False
         for k in range(len(access_stops)):
             s = access_stops[k]
-            a = t0 + access_s[k]
-            if a < tau[0, s]:
-                tau[0, s] = a
-                if a < best[s]:
-                    best[s] = a
+            if _improve(tau, 0, s, t0 + access_s[k]):
                 marked[s] = True
         for r in range(1, max_rounds + 1):
             # patterns through stops marked in the previous round, from their first such stop
@@ -92,12 +103,9 @@ def _range_raptor(
                     s = pattern_stops[s0 + i]
                     if trip >= 0:
                         a = arrival_s[base + trip * n_p + i] + alight
-                        if a < best_ride[s]:
-                            best_ride[s] = a
+                        if _improve(ride, r, s, a):
                             by_transit[s] = True
-                            if a < best[s]:  # local and target pruning
-                                tau[r, s] = a
-                                best[s] = a
+                            if _improve(tau, r, s, a):
                                 marked[s] = True
                     prev = tau[r - 1, s]
                     if prev < NEVER:
@@ -106,20 +114,17 @@ def _range_raptor(
                             earlier = _earliest_trip(departure_s, base, n_trips, n_p, i, ready)
                             if earlier >= 0 and (trip < 0 or earlier < trip):
                                 trip = earlier
-            # walking transfers from stops improved by transit in this round
+            # walking transfers from stops reached by riding in this round
             for s in range(n_stops):
                 if not by_transit[s]:
                     continue
-                a0 = best_ride[s]
+                a0 = ride[r, s]
                 for e in range(transfer_ptr[s], transfer_ptr[s + 1]):
                     v = transfer_to[e]
-                    a = a0 + transfer_s[e]
-                    if a < best[v]:
-                        tau[r, v] = a
-                        best[v] = a
+                    if _improve(tau, r, v, a0 + transfer_s[e]):
                         marked[v] = True
         for s in range(n_stops):
-            out[d, s] = best[s]
+            out[d, s] = tau[max_rounds, s]
 
 
 def range_raptor(transit, access_stops: np.ndarray, access_s: np.ndarray, departures_s: np.ndarray,

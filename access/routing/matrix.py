@@ -12,7 +12,7 @@ from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_PERCENTILES, DEFAULT_WIN
 from access.errors import InputError
 from access.io.points import as_points
 from access.network.multimodal import Network
-from access.routing.street import check_budget_min, long_table, snap, street_travel_times
+from access.routing.street import check_budget_min, long_table, off_node_s, snap, street_travel_times
 from access.routing.transit import ACCESS_MODES, check_departure_date, parse_departures, stop_targets, transit_times_to_targets
 
 __all__ = ["travel_times", "check_percentiles", "percentile_columns", "window_percentiles"]
@@ -97,6 +97,7 @@ def travel_times(
     settings = network.transit_settings
     targets = stop_targets(walk, transit, d_walk, settings)
     result = np.full((len(pct), len(origin_frame), len(dest_frame)), np.inf)
+    walk_only = off_node_s(walk, o_walk, d_walk)  # trips along one edge, coincident points
     for k in tqdm(range(len(origin_frame)), desc="transit travel times", unit="origin", disable=not progress):
         if not o_walk.ok[k]:
             continue
@@ -104,6 +105,7 @@ def travel_times(
             network, o_walk, k, targets, departures, access_mode=access_mode, max_time_s=limit_s,
             settings=settings, origin_access=o_access,
         )  # fmt: skip
+        seconds = np.minimum(seconds, walk_only[k][None, :])
         seconds[:, ~d_walk.ok] = np.inf
         result[:, k, :] = window_percentiles(seconds, pct)
     names = percentile_columns(pct)

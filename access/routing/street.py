@@ -18,7 +18,7 @@ from access.network.snap import Snapped, same_segment_s, snap_points
 from access.network.street import StreetNetwork
 from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
 
-__all__ = ["street_travel_times", "snap", "node_times", "check_budget_min", "long_table"]
+__all__ = ["street_travel_times", "snap", "node_times", "check_budget_min", "long_table", "off_node_s"]
 
 _BATCH = 512  # origins per parallel batch: bounds memory to batch x destinations floats
 _COINCIDENT_M = 1.0  # metres: points this close are the same place (0 s apart)
@@ -118,11 +118,18 @@ def street_travel_times(
             street.indptr, street.indices, street.travel_s, ptr, nodes, costs, limit_s,
             d.a, d.b, d.from_a, d.from_b,
         )  # fmt: skip
-    seconds = np.minimum(seconds, same_segment_s(street, o, d))
-    coincident = np.hypot(o.x[:, None] - d.x[None, :], o.y[:, None] - d.y[None, :]) < _COINCIDENT_M
-    seconds[coincident & o.ok[:, None] & d.ok[None, :]] = 0.0
+    seconds = np.minimum(seconds, off_node_s(street, o, d))
     seconds[seconds > limit_s] = np.inf
     return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {"travel_time_min": seconds})
+
+
+def off_node_s(street: StreetNetwork, o: Snapped, d: Snapped) -> np.ndarray:
+    """Origins x destinations seconds of trips that pass no node: along a shared edge, or
+    0 between coincident points (inf elsewhere)."""
+    seconds = same_segment_s(street, o, d)
+    coincident = np.hypot(o.x[:, None] - d.x[None, :], o.y[:, None] - d.y[None, :]) < _COINCIDENT_M
+    seconds[coincident & o.ok[:, None] & d.ok[None, :]] = 0.0
+    return seconds
 
 
 def long_table(from_ids: np.ndarray, to_ids: np.ndarray, seconds: dict[str, np.ndarray]) -> pd.DataFrame:

@@ -1,0 +1,98 @@
+"""Transit end to end on real Porto Alegre feeds: build, route, window percentiles, isochrones."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import access
+from access.config import TransitSettings
+from tests.conftest import require_data
+
+DATE = "2019-05-13"  # a Monday with weekday service in both feeds (r5r's customary date)
+
+
+@pytest.fixture(scope="module")
+def poa_transit(poa_pbf):
+    feeds = [require_data("poa/poa_eptc.zip"), require_data("poa/poa_trensurb.zip")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # Trensurb is a turnstile commuter line: no HSR security-check penalty
+        return access.build_network(poa_pbf, modes=("walk",), gtfs=feeds, service_date=DATE, progress=False,
+                                    transit_settings=TransitSettings(board_penalty_min={"poa_trensurb": 0}))  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def grid():
+    cells = pd.read_csv(require_data("poa/poa_hexgrid.csv"))
+    return cells.sample(60, random_state=3).reset_index(drop=True)
+
+
+def test_both_real_feeds_are_loaded_for_the_service_date(poa_transit):
+    transit = poa_transit.transit
+    assert transit.service_date == DATE
+    assert set(transit.route_type.tolist()) == {2, 3}
+    assert transit.n_trips == 2374 + 529  # every eptc trip runs on weekdays; Trensurb's weekday trips
+    assert (transit.board_penalty_s == 0).all(), "the commuter-rail override removes the rail default"
+    # ~41 % of the feeds' stops lie outside the extract: reported, not fatal
+    assert any("from the walk network" in w for w in transit.warnings)
+
+
+def test_transit_is_never_slower_than_walking(poa_transit, grid):
+    walk = access.travel_times(poa_transit, grid, mode="walk", max_time_min=90)
+    ride = access.travel_times(poa_transit, grid, mode="transit", departure="14:00", window_min=30, max_time_min=90)
+    both = walk["travel_time_min"].notna()
+    assert ride.loc[both, "travel_time_min"].notna().all()
+    assert (ride.loc[both, "travel_time_min"] <= walk.loc[both, "travel_time_min"] + 1e-9).all()
+    assert (ride["travel_time_min"] < walk["travel_time_min"].fillna(np.inf) - 5).sum() > 100, "buses help"
+
+
+def test_window_percentiles_equal_those_of_single_departure_runs(poa_transit, grid):
+    origins, dests = grid.iloc[:4], grid
+    per_minute = [
+        access.travel_times(poa_transit, origins, dests, mode="transit", departure=f"14:{m:02d}", window_min=1,
+                            max_time_min=120)["travel_time_min"].to_numpy()  # fmt: skip
+        for m in range(20)
+    ]
+    stacked = np.where(np.isnan(per_minute), np.inf, per_minute)
+    ranged = access.travel_times(poa_transit, origins, dests, mode="transit", departure="14:00", window_min=20,
+                                 percentiles=(25, 50, 90), max_time_min=120)  # fmt: skip
+    for p, column in ((25, "travel_time_p25_min"), (50, "travel_time_p50_min"), (90, "travel_time_p90_min")):
+        expected = np.percentile(stacked, p, axis=0, method="inverted_cdf")
+        got = ranged[column].fillna(np.inf).to_numpy()
+        np.testing.assert_allclose(got, expected, atol=1e-9)
+    assert (ranged["travel_time_p25_min"].fillna(np.inf) <= ranged["travel_time_p90_min"].fillna(np.inf)).all()
+
+
+def test_transit_isochrone_covers_the_walk_isochrone(poa_transit):
+    pois = pd.read_csv(require_data("poa/poa_points_of_interest.csv"))
+    origin = pois.iloc[[0]]
+    walk = access.isochrones(poa_transit, origin, mode="walk", cutoffs_min=(20, 40))
+    ride = access.isochrones(poa_transit, origin, mode="transit", cutoffs_min=(20, 40), departure="14:00",
+                             window_min=30)  # fmt: skip
+    assert ride.is_valid.all()
+    for w, r in zip(walk.geometry, ride.geometry, strict=True):
+        # same walking surface underneath: walk area is (up to grid differences) inside transit's
+        assert w.difference(r.buffer(0.001)).area < 0.02 * w.area
+    assert (ride["area_km2"].to_numpy() > walk["area_km2"].to_numpy()).all()
+
+
+def test_cached_transit_network_loads_identically(poa_pbf, poa_transit):
+    feeds = [require_data("poa/poa_eptc.zip"), require_data("poa/poa_trensurb.zip")]
+    again = access.build_network(poa_pbf, modes=("walk",), gtfs=feeds, service_date=DATE, progress=False,
+                                 transit_settings=TransitSettings(board_penalty_min={"poa_trensurb": 0}))  # fmt: skip
+    for name in ("pattern_stops", "arrival_s", "departure_s", "transfer_to", "transfer_s", "stop_id"):
+        assert np.array_equal(getattr(again.transit, name), getattr(poa_transit.transit, name))
+
+
+def test_departure_on_another_date_is_refused_with_a_clear_message(poa_transit, grid):
+    with pytest.raises(access.InputError, match="service date 2019-05-13"):
+        access.travel_times(poa_transit, grid.iloc[:2], mode="transit", departure="2019-05-14T08:00")
+
+
+def test_walking_network_without_transit_refuses_transit(poa_network, grid):
+    with pytest.raises(access.InputError, match="no transit"):
+        access.travel_times(poa_network, grid.iloc[:2], mode="transit")
