@@ -92,3 +92,66 @@ def test_installed_command_prints_no_traceback(tmp_path):
     )  # fmt: skip
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli-sample")
+    result = runner.invoke(app, ["sample", "--out", str(folder), "-q"])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_transit_isochrone_from_the_command_line(sample_dir, tmp_path):
+    places = pd.read_csv(sample_dir / "places.csv")
+    core = places[places["kind"] == "core_city"].iloc[0]
+    out = tmp_path / "transit.geojson"
+    result = run("isochrone", "--osm", sample_dir / "sample_region.osm.pbf", "--gtfs", sample_dir / "sample_buses.zip",
+                 "--rail-spec", sample_dir / "sample_intercity.yaml", "--mode", "transit", "--departure", "07:00",
+                 "--window", "30", "--cutoffs", "60", "120", "--lon", core["lon"], "--lat", core["lat"],
+                 "--out", out, "--png", tmp_path / "t.png", "-q")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    iso = gpd.read_file(out)
+    assert list(iso["cutoff_min"]) == [60, 120] and iso.is_valid.all()
+    assert (tmp_path / "t.png").exists()
+
+
+def test_transit_travel_times_with_percentiles(sample_dir, tmp_path):
+    places = pd.read_csv(sample_dir / "places.csv").head(8)[["id", "lon", "lat"]]
+    places.to_csv(tmp_path / "p.csv", index=False)
+    out = tmp_path / "tt.parquet"
+    result = run("travel-times", "--osm", sample_dir / "sample_region.osm.pbf", "--gtfs", sample_dir / "sample_buses.zip",
+                 "--mode", "transit", "--origins", tmp_path / "p.csv", "--percentiles", "25,75", "--window", "20",
+                 "--max-time", "240", "--out", out, "-q")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert {"travel_time_p25_min", "travel_time_p75_min"} <= set(table.columns)
+    both = table.dropna()
+    assert (both["travel_time_p25_min"] <= both["travel_time_p75_min"]).all()
+
+
+def test_rail_spec_to_gtfs_command(sample_dir, tmp_path):
+    result = run("rail-spec", "to-gtfs", sample_dir / "sample_intercity.yaml", tmp_path / "line.zip")
+    assert result.exit_code == 0, result.output
+    assert "4 stations" in result.output and (tmp_path / "line.zip").exists()
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("--gtfs", "{notzip}"), "not a zip"),
+        (("--gtfs", "{missing}"), "does not exist"),
+        (("--rail-spec", "{badspec}"), "at least 2 stations"),
+        ((), "needs --gtfs"),
+    ],
+)
+def test_bad_transit_input_gives_one_line(sample_dir, tmp_path, args, words):
+    (tmp_path / "fake.zip").write_text("nope")
+    (tmp_path / "bad.yaml").write_text("line: x\nstations: [{name: a, lon: 1, lat: 1}]\nrun_times_min: []\n"
+                                       "periods: [{start: '06:00', end: '07:00', headway_min: 10}]\n")  # fmt: skip
+    args = [a.format(notzip=tmp_path / "fake.zip", missing=tmp_path / "none.zip", badspec=tmp_path / "bad.yaml") for a in args]
+    result = run("isochrone", "--osm", sample_dir / "sample_region.osm.pbf", "--mode", "transit", *args,
+                 "--lon", "116.64", "--lat", "36.79", "--out", tmp_path / "x.geojson", "-q")  # fmt: skip
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0], result.stderr
