@@ -22,7 +22,9 @@ test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/street_routing.py
+	$(PY) bench/transit_routing.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check access api tests bench
