@@ -109,9 +109,7 @@ class StreetSettings(BaseModel):
     use_maxspeed: bool = True  # car: OSM maxspeed when present and parseable
     # Off-network connector from a point to its snapped position on the nearest edge.
     # Cars cover the last stretch on unmapped yards and tracks, hence a slow 20 km/h.
-    connector_speed_kmh: dict[str, float] = Field(
-        default_factory=lambda: {"walk": 4.8, "bike": 12.0, "car": 20.0}
-    )
+    connector_speed_kmh: dict[str, float] = Field(default_factory=lambda: {"walk": 4.8, "bike": 12.0, "car": 20.0})
     max_snap_m: float = Field(1000.0, gt=0)  # points further than this from any edge fail
     largest_component: bool = True  # keep only the largest strongly connected component
 

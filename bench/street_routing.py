@@ -82,7 +82,9 @@ def main() -> None:
     rng = np.random.default_rng(42)
     with tempfile.TemporaryDirectory() as cache:
         network, cold = timed(access.build_network, args.osm, modes=("walk", "car"), cache_dir=cache, progress=False)
-        _, warm = timed(access.build_network, args.osm, modes=("walk", "car"), cache_dir=cache, progress=False, repeat=3)
+        _, warm = timed(
+            access.build_network, args.osm, modes=("walk", "car"), cache_dir=cache, progress=False, repeat=3
+        )
     print(f"network build: cold {cold:.2f} s, cached {warm * 1e3:.0f} ms")
     for mode in network.modes:
         s = network.street(mode)

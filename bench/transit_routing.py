@@ -25,6 +25,18 @@ WINDOW_MIN = 120
 N_ORIGINS = 20
 
 
+def clock(seconds: pd.Series) -> pd.Series:
+    """GTFS "HH:MM:SS" strings from integer seconds."""
+    parts = [(seconds // 3600), (seconds // 60 % 60), (seconds % 60)]
+    return (
+        parts[0].astype(str).str.zfill(2)
+        + ":"
+        + parts[1].astype(str).str.zfill(2)
+        + ":"
+        + parts[2].astype(str).str.zfill(2)
+    )
+
+
 def main() -> None:
     if not (DATA / "poa_osm.pbf").exists():
         sys.exit(f"error: {DATA} not found; the benchmark needs ../shared/data beside the repo.")
@@ -80,7 +92,7 @@ def main() -> None:
     print(f"\nfull grid matrix {len(grid):,} x {len(grid):,}, one departure 07:00:")
     print(f"  ours {ours_s:.2f} s (streets, egress tables and percentiles included)")
     start = time.perf_counter()
-    window = access.travel_times(net, grid.head(100), grid, mode="transit", departure="07:00", window_min=WINDOW_MIN,
+    access.travel_times(net, grid.head(100), grid, mode="transit", departure="07:00", window_min=WINDOW_MIN,
                                  max_time_min=180)  # fmt: skip
     print(f"  ours, {WINDOW_MIN}-minute window, median: {(time.perf_counter() - start) / 100 * 1e3:.0f} ms per origin")
     try:
@@ -97,7 +109,6 @@ def main() -> None:
                 zipfile.ZipFile(feed).extractall(folder)
                 # ferrobus needs every stop time filled in: give it our interpolated times
                 st = read_gtfs(feed, service_date=DATE).stop_times
-                clock = lambda s: (s // 3600).astype(str).str.zfill(2) + ":" + (s // 60 % 60).astype(str).str.zfill(2) + ":" + (s % 60).astype(str).str.zfill(2)  # noqa: E731
                 pd.DataFrame({"trip_id": st["trip_id"], "arrival_time": clock(st["arrival_s"]),
                               "departure_time": clock(st["departure_s"]), "stop_id": st["stop_id"],
                               "stop_sequence": st["stop_sequence"]}).to_csv(folder / "stop_times.txt", index=False)  # fmt: skip
@@ -120,7 +131,12 @@ def main() -> None:
         full = np.full((len(grid), len(grid)), np.nan)
         full[np.ix_(kept, kept)] = [[np.nan if v is None else v / 60 for v in row] for row in matrix]
         theirs = full.ravel()
-        print("  ferrobus sample row:", np.round(full[kept[0], kept[:6]], 1), "ours:", np.round(ours["travel_time_min"].to_numpy().reshape(len(grid), -1)[kept[0], kept[:6]], 1))
+        print(
+            "  ferrobus sample row:",
+            np.round(full[kept[0], kept[:6]], 1),
+            "ours:",
+            np.round(ours["travel_time_min"].to_numpy().reshape(len(grid), -1)[kept[0], kept[:6]], 1),
+        )
         print(f"  ferrobus snapped {len(kept):,} of {len(grid):,} cells")
         both = ~np.isnan(theirs) & ours["travel_time_min"].notna().to_numpy()
         diff = np.abs(theirs[both] - ours["travel_time_min"].to_numpy()[both])
@@ -130,7 +146,9 @@ def main() -> None:
         print(f"  median |ours - ferrobus| {np.median(diff):.1f} min over {both.sum():,} pairs (models differ)")
 
     pois = pd.read_csv(DATA / "poa_points_of_interest.csv")
-    access.isochrones(net, pois.iloc[[0]], mode="transit", cutoffs_min=(30, 60), departure="07:00", window_min=WINDOW_MIN)
+    access.isochrones(
+        net, pois.iloc[[0]], mode="transit", cutoffs_min=(30, 60), departure="07:00", window_min=WINDOW_MIN
+    )
     start = time.perf_counter()
     access.isochrones(net, pois, mode="transit", cutoffs_min=(30, 60), departure="07:00", window_min=WINDOW_MIN)
     print(f"\ntransit isochrones (30/60 min, median of {WINDOW_MIN} departures): "

@@ -186,9 +186,7 @@ def test_nan_or_impossible_coordinates_are_an_input_error(poa_network, points):
 
 
 def test_duplicate_ids_are_an_input_error(poa_network):
-    points = pd.DataFrame(
-        {"id": ["a", "a"], "lon": [CENTRE[0], CENTRE[0] + 0.01], "lat": [CENTRE[1]] * 2}
-    )
+    points = pd.DataFrame({"id": ["a", "a"], "lon": [CENTRE[0], CENTRE[0] + 0.01], "lat": [CENTRE[1]] * 2})
     with pytest.raises(InputError, match="not unique"):
         access.travel_times(poa_network, points, mode="walk")
     with pytest.raises(InputError, match="not unique"):

@@ -26,7 +26,9 @@ def test_isochrone_writes_the_format_named_by_the_extension(poa_pbf, tmp_path, s
     result = run("isochrone", "--osm", poa_pbf, *CENTRE, "--mode", "walk", "--cutoffs", "5", "10",
                  "--out", out, "-q")  # fmt: skip
     assert result.exit_code == 0, result.output
-    frame = pd.read_csv(out) if suffix == ".csv" else gpd.read_file(out) if suffix != ".parquet" else gpd.read_parquet(out)
+    frame = (
+        pd.read_csv(out) if suffix == ".csv" else gpd.read_file(out) if suffix != ".parquet" else gpd.read_parquet(out)
+    )
     assert list(frame["cutoff_min"]) == [5, 10]
     assert not list(tmp_path.glob(".*")), "no temp files left behind"
 
@@ -65,7 +67,10 @@ def require(relative):
     [
         (("isochrone", "--osm", "missing.osm.pbf", *CENTRE, "--out", "x.geojson"), "does not exist"),
         (("isochrone", "--osm", "{pbf}", *CENTRE, "--mode", "plane", "--out", "x.geojson"), "unknown mode"),
-        (("isochrone", "--osm", "{pbf}", "--lon", "-51.75", "--lat", "-30.03", "--out", "x.geojson"), "from the car network"),
+        (
+            ("isochrone", "--osm", "{pbf}", "--lon", "-51.75", "--lat", "-30.03", "--out", "x.geojson"),
+            "from the car network",
+        ),
         (("isochrone", "--osm", "{pbf}", *CENTRE, "--cutoffs", "-5", "--out", "x.geojson"), "positive"),
         (("isochrone", "--osm", "{pbf}", *CENTRE, "--out", "x.txt"), "cannot write"),
         (("build", "--osm", "{pbf}", "--bbox", "10", "10", "10.1", "10.1"), "no roads"),
@@ -149,7 +154,10 @@ def test_bad_transit_input_gives_one_line(sample_dir, tmp_path, args, words):
     (tmp_path / "fake.zip").write_text("nope")
     (tmp_path / "bad.yaml").write_text("line: x\nstations: [{name: a, lon: 1, lat: 1}]\nrun_times_min: []\n"
                                        "periods: [{start: '06:00', end: '07:00', headway_min: 10}]\n")  # fmt: skip
-    args = [a.format(notzip=tmp_path / "fake.zip", missing=tmp_path / "none.zip", badspec=tmp_path / "bad.yaml") for a in args]
+    args = [
+        a.format(notzip=tmp_path / "fake.zip", missing=tmp_path / "none.zip", badspec=tmp_path / "bad.yaml")
+        for a in args
+    ]
     result = run("isochrone", "--osm", sample_dir / "sample_region.osm.pbf", "--mode", "transit", *args,
                  "--lon", "116.64", "--lat", "36.79", "--out", tmp_path / "x.geojson", "-q")  # fmt: skip
     assert result.exit_code == 2, result.output

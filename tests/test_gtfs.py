@@ -27,7 +27,9 @@ def active_trip_count(path, date: dt.date) -> int:
     """Trips running on ``date``, computed from calendar.txt / calendar_dates.txt by hand."""
     day = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][date.weekday()]
     stamp = date.strftime("%Y%m%d")
-    services = {r["service_id"] for r in raw(path, "calendar") if r[day] == "1" and r["start_date"] <= stamp <= r["end_date"]}
+    services = {
+        r["service_id"] for r in raw(path, "calendar") if r[day] == "1" and r["start_date"] <= stamp <= r["end_date"]
+    }
     try:
         for r in raw(path, "calendar_dates"):
             if r["date"] == stamp:
@@ -70,9 +72,7 @@ def test_interpolated_times_lie_between_timepoints_and_never_go_backwards():
 def test_frequencies_expand_into_one_trip_per_headway():
     path = require_data("gtfs/google_sample_feed_1.zip")
     feed = quiet_read(path, service_date="2007-06-05")
-    active = {r["trip_id"] for r in raw(path, "trips")} & set(
-        t.split("@")[0] for t in feed.trips["trip_id"]
-    )
+    active = {r["trip_id"] for r in raw(path, "trips")} & set(t.split("@")[0] for t in feed.trips["trip_id"])
     expected = 0
     for r in raw(path, "frequencies"):
         if r["trip_id"] in active:

@@ -25,9 +25,7 @@ METRES_PER_DEG_LAT = math.radians(1) * 6_371_009.0  # haversine along a meridian
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-def write_osm(
-    path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]
-):
+def write_osm(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]):
     """A minimal OSM XML file: ``nodes`` {id: (lon, lat)}, ``ways`` [(id, refs, tags)]."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="tests">']
     for nid, (lon, lat) in nodes.items():
@@ -113,9 +111,7 @@ def test_isochrone_contains_every_node_reached_a_minute_before_the_cutoff(poa_ca
             f"{seconds[k]:.0f} s lies {polygon.distance(nodes[k]):.1f} m outside"
             for k in outside[:5]
         ]
-        assert len(outside) == 0, (
-            f"{mode} {cutoff} min: {len(outside)} early nodes outside:\n" + "\n".join(detail)
-        )
+        assert len(outside) == 0, f"{mode} {cutoff} min: {len(outside)} early nodes outside:\n" + "\n".join(detail)
 
 
 def test_isochrone_excludes_nodes_reached_late_and_far_from_every_reached_node(poa_case):
@@ -144,9 +140,7 @@ def test_several_origins_give_one_row_per_origin_and_cutoff_with_their_ids(poa_n
     for origin_id, rows in iso.groupby("origin_id", sort=False):
         _assert_nested_and_areas(rows, street)
         lon, lat = points.loc[points["id"] == origin_id, ["lon", "lat"]].iloc[0]
-        assert rows.geometry.iloc[0].covers(Point(lon, lat)), (
-            "each origin lies in its own isochrone"
-        )
+        assert rows.geometry.iloc[0].covers(Point(lon, lat)), "each origin lies in its own isochrone"
 
 
 def test_origins_given_as_lon_lat_tuples_get_row_numbers_as_ids(poa_network, poi):
@@ -242,10 +236,7 @@ def ring_road(tmp_path_factory) -> access.Network:
         for k in range(20):
             f = k / 20
             coords.append((i0 + f * (i1 - i0), j0 + f * (j1 - j0)))
-    nodes = {
-        n + 1: (LON0 + i * 20 * lon_step, LAT0 + j * 20 * STEP_DEG_LAT)
-        for n, (i, j) in enumerate(coords)
-    }
+    nodes = {n + 1: (LON0 + i * 20 * lon_step, LAT0 + j * 20 * STEP_DEG_LAT) for n, (i, j) in enumerate(coords)}
     write_osm(path, nodes, [(1, [*nodes, 1], {"highway": "primary"})])
     return access.build_network(path, modes=("walk", "car"), progress=False, cache=False)
 
@@ -270,9 +261,7 @@ def test_unreached_interior_of_a_ring_road_is_a_hole(ring_road):
     for polygon in _in_projected(iso, street).geometry:
         assert sum(len(p.interiors) for p in getattr(polygon, "geoms", [polygon])) == 1
         # every point farther than offnet_max_m (+ grid slack) from the ring is not covered
-        far_inside = box(
-            x0 + r + 2 * cell, y0 + r + 2 * cell, x0 + w - r - 2 * cell, y0 + h - r - 2 * cell
-        )
+        far_inside = box(x0 + r + 2 * cell, y0 + r + 2 * cell, x0 + w - r - 2 * cell, y0 + h - r - 2 * cell)
         assert not polygon.intersects(far_inside)
         assert not polygon.covers(Point(x0 + w / 2, y0 + h / 2))
         # ... and everything well within offnet_max_m of the ring is covered

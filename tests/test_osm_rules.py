@@ -22,9 +22,7 @@ EARTH_RADIUS_M = 6_371_009.0  # mean Earth radius, as osmnx's great_circle
 KEEP_ALL = StreetSettings(largest_component=False)
 
 
-def write_osm(
-    path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]
-):
+def write_osm(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]):
     """A minimal OSM XML file: ``nodes`` {id: (lon, lat)}, ``ways`` [(id, refs, tags)]."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="tests">']
     for nid, (lon, lat) in nodes.items():
@@ -108,9 +106,7 @@ def rules_file(tmp_path_factory) -> Path:
         nodes[2 * wid + 1] = (lon, 48.001)
         ways.append((wid, [2 * wid, 2 * wid + 1], tags))
     ring = [1001, 1002, 1003, 1004]
-    for k, (dx, dy) in zip(
-        ring, [(0, 0), (0.0005, 0.0003), (0, 0.0006), (-0.0005, 0.0003)], strict=True
-    ):
+    for k, (dx, dy) in zip(ring, [(0, 0), (0.0005, 0.0003), (0, 0.0006), (-0.0005, 0.0003)], strict=True):
         nodes[k] = (9.5 + dx, 48.0 + dy)
     ways.append((ROUNDABOUT, [*ring, ring[0]], {"highway": "primary", "junction": "roundabout"}))
     write_osm(path, nodes, ways)
@@ -120,9 +116,7 @@ def rules_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def rule_edges(rules_file) -> dict[str, dict[int, set[tuple[int, int]]]]:
     osm = read_osm_ways(rules_file)
-    return {
-        m: directed_edges(StreetNetwork.from_osm(osm, m, KEEP_ALL)) for m in ("walk", "bike", "car")
-    }
+    return {m: directed_edges(StreetNetwork.from_osm(osm, m, KEEP_ALL)) for m in ("walk", "bike", "car")}
 
 
 def _direction(edges: dict[int, set[tuple[int, int]]], wid: int) -> str:
@@ -153,9 +147,7 @@ def test_roundabout_is_one_way_for_car_and_bike_in_node_order_and_two_way_on_foo
 
 
 def test_build_network_applies_the_same_rules(rules_file):
-    net = access.build_network(
-        rules_file, modes=("walk", "car"), settings=KEEP_ALL, cache=False, progress=False
-    )
+    net = access.build_network(rules_file, modes=("walk", "car"), settings=KEEP_ALL, cache=False, progress=False)
     car_ways = set(net.street("car").way_id.tolist())
     walk_ways = set(net.street("walk").way_id.tolist())
     assert 1 in car_ways and 1 not in walk_ways
@@ -282,16 +274,12 @@ def test_bbox_clipping_cuts_a_way_where_it_leaves_the_box_and_splits_it_where_it
     write_osm(path, nodes, [(7, [1, 2, 3, 4, 5, 6], {"highway": "residential"})])
     bbox = (8.99, 46.99, 9.01, 47.005)
     osm = read_osm_ways(path, bbox=bbox)
-    pieces = [
-        osm.node_id[osm.node_ptr[i] : osm.node_ptr[i + 1]].tolist() for i in range(len(osm.ways))
-    ]
+    pieces = [osm.node_id[osm.node_ptr[i] : osm.node_ptr[i + 1]].tolist() for i in range(len(osm.ways))]
     assert pieces == [[1, 2], [4, 5]]
     assert osm.ways["way_id"].tolist() == [7, 7]
     walk = directed_edges(StreetNetwork.from_osm(osm, "walk", KEEP_ALL))
     assert walk[7] == {(1, 2), (2, 1), (4, 5), (5, 4)}
-    net = access.build_network(
-        path, modes=("walk",), bbox=bbox, settings=KEEP_ALL, cache=False, progress=False
-    )
+    net = access.build_network(path, modes=("walk",), bbox=bbox, settings=KEEP_ALL, cache=False, progress=False)
     assert sorted(net.street("walk").node_id.tolist()) == [1, 2, 4, 5]
     lon, lat = net.street("walk").lon, net.street("walk").lat
     assert ((lon >= bbox[0]) & (lon <= bbox[2]) & (lat >= bbox[1]) & (lat <= bbox[3])).all()

@@ -18,6 +18,7 @@ def test_to_networkx_then_from_osmnx_gives_back_the_same_graph(poa_network):
     assert again.n_nodes == walk.n_nodes and again.n_edges == walk.n_edges
     order = np.argsort(walk.node_id)
     assert np.array_equal(np.sort(again.node_id), walk.node_id[order])
+
     # same edge multiset (by OSM node ids), same seconds
     def edges(s):
         return sorted(zip(s.node_id[s.tails].tolist(), s.node_id[s.indices].tolist(), s.travel_s.tolist(), strict=True))
@@ -31,7 +32,7 @@ def test_osmnx_graph_from_xml_routes_like_networkx_on_it():
     graph = ox.add_edge_speeds(graph, fallback=30)
     graph = ox.add_edge_travel_times(graph)
     street = StreetNetwork.from_osmnx(graph, mode="car")
-    for u, v, data in graph.edges(data=True):  # our int seconds are osmnx's rounded
+    for _u, _v, data in graph.edges(data=True):  # our int seconds are osmnx's rounded
         data["rounded"] = int(np.rint(data["travel_time"]))
     kept = {int(n) for n in street.node_id}
     sub = graph.subgraph(kept)

@@ -12,7 +12,13 @@ import yaml
 
 from access.errors import InputError
 from access.io.gtfs import read_gtfs
-from access.io.rail_spec import parse_rail_spec, rail_spec_to_gtfs, read_rail_spec, spec_trip_minutes, write_rail_spec_gtfs
+from access.io.rail_spec import (
+    parse_rail_spec,
+    rail_spec_to_gtfs,
+    read_rail_spec,
+    spec_trip_minutes,
+    write_rail_spec_gtfs,
+)
 
 # three stations 60 km apart on a meridian: 0.5396° of latitude ≈ 60 km
 DEG_60KM = 60.0 / (6371.009 * math.pi / 180)
@@ -21,7 +27,10 @@ BASE = {
     "stations": [{"name": n, "lon": 116.0, "lat": 36.0 + k * DEG_60KM} for k, n in enumerate("ABC")],
     "run_times_min": [20, 25],
     "dwell_min": 2,
-    "periods": [{"start": "06:30", "end": "09:00", "headway_min": 10}, {"start": "09:00", "end": "12:00", "headway_min": 30}],
+    "periods": [
+        {"start": "06:30", "end": "09:00", "headway_min": 10},
+        {"start": "09:00", "end": "12:00", "headway_min": 30},
+    ],
 }
 
 
@@ -80,7 +89,10 @@ def test_first_and_last_train_clamp_departures():
         ({"run_times_min": None}, "exactly one"),
         ({"patterns": [{"name": "x", "stops": ["C", "A"]}]}, "out of order"),
         ({"patterns": [{"name": "x", "stops": ["A", "Z"]}]}, "not on the line"),
-        ({"stations": [BASE["stations"][0], BASE["stations"][2], {"name": "B", "lon": 116.0, "lat": 36.05}]}, "out of order"),
+        (
+            {"stations": [BASE["stations"][0], BASE["stations"][2], {"name": "B", "lon": 116.0, "lat": 36.05}]},
+            "out of order",
+        ),
         ({"stations": [BASE["stations"][0], BASE["stations"][0] | {}, BASE["stations"][2]]}, "duplicate"),
     ],
 )

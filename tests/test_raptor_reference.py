@@ -74,7 +74,10 @@ def time_expanded_graph(feed, transit: TransitNetwork) -> tuple[nx.DiGraph, dict
     }  # fmt: skip
     for trip, rows in feed.stop_times.sort_values(["trip_id", "stop_sequence"]).groupby("trip_id"):
         route = route_of[trip]
-        seq = [(index[s], int(a), int(d)) for s, a, d in zip(rows["stop_id"], rows["arrival_s"], rows["departure_s"], strict=True)]
+        seq = [
+            (index[s], int(a), int(d))
+            for s, a, d in zip(rows["stop_id"], rows["arrival_s"], rows["departure_s"], strict=True)
+        ]
         for i, (s, a, d) in enumerate(seq):
             graph.add_edge(("arr", trip, i), ("dep", trip, i), weight=d - a)
             ready = d - board[route]
@@ -129,7 +132,9 @@ def test_range_raptor_equals_time_expanded_dijkstra(poa_network, seed):
         access_s = rng.integers(0, 600, 2)
         ours = range_raptor(transit, access_stops, access_s, departures, max_transfers=20)
         for d in rng.choice(WINDOW, 10, replace=False):
-            expected = brute_force(graph, ready_times, dict(zip(access_stops.tolist(), access_s.tolist(), strict=True)), int(departures[d]))
+            expected = brute_force(
+                graph, ready_times, dict(zip(access_stops.tolist(), access_s.tolist(), strict=True)), int(departures[d])
+            )
             np.testing.assert_array_equal(ours[d], expected)
             pairs += 1
     assert pairs >= 40
@@ -148,6 +153,10 @@ def test_max_transfers_limits_rides(poa_network):
     for e in range(transit.stop_pattern_ptr[0], transit.stop_pattern_ptr[1]):
         p = transit.stop_pattern[e]
         on_first.update(transit.pattern_stops[transit.pattern_stop_ptr[p] : transit.pattern_stop_ptr[p + 1]].tolist())
-    walked = {int(transit.transfer_to[e]) for s in on_first for e in range(transit.transfer_ptr[s], transit.transfer_ptr[s + 1])}
+    walked = {
+        int(transit.transfer_to[e])
+        for s in on_first
+        for e in range(transit.transfer_ptr[s], transit.transfer_ptr[s + 1])
+    }
     reached = set(np.flatnonzero((none < NEVER).any(axis=0)).tolist())
     assert reached <= on_first | walked | {0}

@@ -50,13 +50,9 @@ class Reference:
         self.nx_seconds = np.full((n_sources, street.n_nodes), np.inf)
         position = {int(n): i for i, n in enumerate(street.node_id)}
         for k, src in enumerate(self.sources):
-            lengths = nx.single_source_dijkstra_path_length(
-                self.graph, int(street.node_id[src]), weight="travel_time"
-            )
+            lengths = nx.single_source_dijkstra_path_length(self.graph, int(street.node_id[src]), weight="travel_time")
             idx = np.fromiter((position[n] for n in lengths), dtype=np.int64, count=len(lengths))
-            self.nx_seconds[k, idx] = np.fromiter(
-                lengths.values(), dtype=np.float64, count=len(lengths)
-            )
+            self.nx_seconds[k, idx] = np.fromiter(lengths.values(), dtype=np.float64, count=len(lengths))
 
     def points(self, rows: np.ndarray) -> pd.DataFrame:
         s = self.street
@@ -70,9 +66,7 @@ def _mismatch_report(street, sources, ours, theirs, limit=5) -> str:
         if len(bad):
             lines.append(
                 f"source node {street.node_id[src]} (index {src}): {len(bad)} nodes differ, e.g. "
-                + ", ".join(
-                    f"{street.node_id[b]}: ours {ours[k, b]} vs ref {theirs[k, b]}" for b in bad[:3]
-                )
+                + ", ".join(f"{street.node_id[b]}: ours {ours[k, b]} vs ref {theirs[k, b]}" for b in bad[:3])
             )
     return f"{len(lines)} of {len(sources)} sources disagree:\n" + "\n".join(lines[:limit])
 
@@ -87,19 +81,13 @@ def _node_times_via_snapping(street: StreetNetwork, rows: np.ndarray) -> np.ndar
 
 def _check_node_times(ref: Reference) -> None:
     ours = _node_times_via_snapping(ref.street, ref.sources)
-    assert np.array_equal(ours, ref.nx_seconds), _mismatch_report(
-        ref.street, ref.sources, ours, ref.nx_seconds
-    )
+    assert np.array_equal(ours, ref.nx_seconds), _mismatch_report(ref.street, ref.sources, ours, ref.nx_seconds)
 
 
 def _check_travel_times(ref: Reference, network: access.Network, mode: str) -> None:
-    table = access.travel_times(
-        network, ref.points(ref.sources), ref.points(ref.targets), mode=mode, max_time_min=1440
-    )
+    table = access.travel_times(network, ref.points(ref.sources), ref.points(ref.targets), mode=mode, max_time_min=1440)
     assert len(table) == len(ref.sources) * len(ref.targets)
-    assert list(table["from_id"]) == list(
-        np.repeat(ref.street.node_id[ref.sources], len(ref.targets))
-    )
+    assert list(table["from_id"]) == list(np.repeat(ref.street.node_id[ref.sources], len(ref.targets)))
     assert list(table["to_id"]) == list(np.tile(ref.street.node_id[ref.targets], len(ref.sources)))
     ours = np.round(table["travel_time_min"].to_numpy() * 60).reshape(len(ref.sources), -1)
     theirs = ref.nx_seconds[:, ref.targets]
@@ -110,32 +98,23 @@ def _check_travel_times(ref: Reference, network: access.Network, mode: str) -> N
         f"ours {ours[i, j]} s, networkx {theirs[i, j]} s"
         for i, j in bad[:8]
     ]
-    assert len(bad) == 0, f"{len(bad)} of {ours.size} pairs differ by more than 1 s:\n" + "\n".join(
-        detail
-    )
+    assert len(bad) == 0, f"{len(bad)} of {ours.size} pairs differ by more than 1 s:\n" + "\n".join(detail)
 
 
 def _check_csgraph(ref: Reference) -> None:
     dist = csgraph_dijkstra(ref.street.to_csr_matrix(), directed=True, indices=ref.sources)
     # zero-second edges are stored as 1e-9 s: round them away
     dist = np.where(np.isfinite(dist), np.rint(dist), np.inf)
-    assert np.array_equal(dist, ref.nx_seconds), _mismatch_report(
-        ref.street, ref.sources, dist, ref.nx_seconds
-    )
+    assert np.array_equal(dist, ref.nx_seconds), _mismatch_report(ref.street, ref.sources, dist, ref.nx_seconds)
 
 
 def _check_kernel_from_nodes(ref: Reference) -> None:
     s = ref.street
     ours = np.stack(
-        [
-            one_to_all(s.indptr, s.indices, s.travel_s, np.array([src]), np.array([0]), NO_LIMIT_S)
-            for src in ref.sources
-        ]
+        [one_to_all(s.indptr, s.indices, s.travel_s, np.array([src]), np.array([0]), NO_LIMIT_S) for src in ref.sources]
     ).astype(np.float64)
     ours[ours == float(UNREACHED)] = np.inf
-    assert np.array_equal(ours, ref.nx_seconds), _mismatch_report(
-        s, ref.sources, ours, ref.nx_seconds
-    )
+    assert np.array_equal(ours, ref.nx_seconds), _mismatch_report(s, ref.sources, ours, ref.nx_seconds)
 
 
 # --------------------------------------------------------------------------------------
@@ -209,9 +188,7 @@ SMALL_CASES = [
 ]
 
 
-small_case = pytest.mark.parametrize(
-    ("name", "relative", "mode"), SMALL_CASES, ids=[c[0] for c in SMALL_CASES]
-)
+small_case = pytest.mark.parametrize(("name", "relative", "mode"), SMALL_CASES, ids=[c[0] for c in SMALL_CASES])
 
 
 @small_case
@@ -341,18 +318,14 @@ def _pbf_to_xml(pbf: Path, xml: Path) -> None:
         writer.close()
 
 
-def test_porto_alegre_walk_path_lengths_match_osmnx_median_within_2_percent(
-    poa_pbf, poa_network, tmp_path
-):
+def test_porto_alegre_walk_path_lengths_match_osmnx_median_within_2_percent(poa_pbf, poa_network, tmp_path):
     xml = tmp_path / "poa.osm"
     _pbf_to_xml(poa_pbf, xml)
     theirs = _osmnx_walk_graph(xml)
     median, n = _median_relative_length_difference(
         poa_network.street("walk"), theirs, n_sources=20, n_targets=12, seed=11
     )
-    print(
-        f"\nPorto Alegre walk: median relative length difference vs osmnx {median:.5%} ({n} pairs)"
-    )
+    print(f"\nPorto Alegre walk: median relative length difference vs osmnx {median:.5%} ({n} pairs)")
     assert n >= 200
     assert median < 0.02
 
@@ -379,18 +352,14 @@ def test_two_sources_with_start_costs_give_the_minimum_of_shifted_single_source_
     single = _csgraph_seconds(car, [s1, s2])
     expected = np.minimum(single[0] + c1, single[1] + c2)
     expected[expected > limit] = np.inf
-    got = one_to_all(
-        car.indptr, car.indices, car.travel_s, np.array([s1, s2]), np.array([c1, c2]), limit
-    )
+    got = one_to_all(car.indptr, car.indices, car.travel_s, np.array([s1, s2]), np.array([c1, c2]), limit)
     got = np.where(got == UNREACHED, np.inf, got.astype(np.float64))
     assert np.array_equal(got, expected)
     assert np.isfinite(expected).sum() > 100  # the limit leaves a real search
 
 
 def test_a_source_whose_start_cost_exceeds_the_limit_is_ignored(car):
-    got = one_to_all(
-        car.indptr, car.indices, car.travel_s, np.array([0, 1]), np.array([0, 10_000]), 60
-    )
+    got = one_to_all(car.indptr, car.indices, car.travel_s, np.array([0, 1]), np.array([0, 10_000]), 60)
     expected = _csgraph_seconds(car, [0])[0]
     expected[expected > 60] = np.inf
     assert np.array_equal(np.where(got == UNREACHED, np.inf, got.astype(float)), expected)
@@ -402,9 +371,7 @@ def test_bounded_search_returns_only_times_within_the_limit_and_all_of_them(car,
     sources = rng.choice(car.n_nodes, size=5, replace=False)
     truth = _csgraph_seconds(car, sources)
     for k, src in enumerate(sources):
-        got = one_to_all(
-            car.indptr, car.indices, car.travel_s, np.array([src]), np.array([0]), limit
-        )
+        got = one_to_all(car.indptr, car.indices, car.travel_s, np.array([src]), np.array([0]), limit)
         found = got != UNREACHED
         assert (got[found] <= limit).all()
         assert np.array_equal(found, truth[k] <= limit), "every node within the limit is found"
@@ -414,9 +381,7 @@ def test_bounded_search_returns_only_times_within_the_limit_and_all_of_them(car,
 # --------------------------------------------------------------------------------------
 # a point placed exactly on a node must start (or end) there at zero cost
 # --------------------------------------------------------------------------------------
-def _write_osm(
-    path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]
-):
+def _write_osm(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]):
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="tests">']
     for nid, (lon, lat) in nodes.items():
         lines.append(f'  <node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
@@ -441,9 +406,7 @@ def test_origin_exactly_at_the_start_node_of_a_oneway_street_is_reached_in_zero_
             (11, [2, 3], {"highway": "primary"}),
         ],
     )
-    street = StreetNetwork.from_osm(
-        read_osm_ways(path), "car", StreetSettings(largest_component=False)
-    )
+    street = StreetNetwork.from_osm(read_osm_ways(path), "car", StreetSettings(largest_component=False))
     a = int(np.flatnonzero(street.node_id == 1)[0])
     b = int(np.flatnonzero(street.node_id == 2)[0])
     ref = nx.single_source_dijkstra_path_length(street.to_networkx(), 1, weight="travel_time")

@@ -53,8 +53,9 @@ def test_transit_is_never_slower_than_walking(poa_transit, grid):
 def test_window_percentiles_equal_those_of_single_departure_runs(poa_transit, grid):
     origins, dests = grid.iloc[:4], grid
     per_minute = [
-        access.travel_times(poa_transit, origins, dests, mode="transit", departure=f"14:{m:02d}", window_min=1,
-                            max_time_min=120)["travel_time_min"].to_numpy()  # fmt: skip
+        access.travel_times(
+            poa_transit, origins, dests, mode="transit", departure=f"14:{m:02d}", window_min=1, max_time_min=120
+        )["travel_time_min"].to_numpy()  # fmt: skip
         for m in range(20)
     ]
     stacked = np.where(np.isnan(per_minute), np.inf, per_minute)

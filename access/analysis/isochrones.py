@@ -105,9 +105,7 @@ def isochrones(
         polygons = _nested_contours(surface, cutoffs)
         for cutoff, polygon in zip(cutoffs, polygons, strict=True):
             rows.append((frame["id"].iloc[k], cutoff, polygon.area / 1e6, polygon))
-    result = gpd.GeoDataFrame(
-        rows, columns=["origin_id", "cutoff_min", "area_km2", "geometry"], crs=street.crs_epsg
-    )
+    result = gpd.GeoDataFrame(rows, columns=["origin_id", "cutoff_min", "area_km2", "geometry"], crs=street.crs_epsg)
     result["cutoff_min"] = result["cutoff_min"].map(lambda c: int(c) if float(c).is_integer() else c)
     return result.to_crs(4326)
 
@@ -124,7 +122,11 @@ def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min
     walk = network.street("walk")
     settings = network.transit_settings
     o_walk = snap(walk, frame, what="origins", strict=True)
-    o_access = snap(network.street(access_mode), frame, what="origins", strict=True) if access_mode in ("bike", "car") else None
+    o_access = (
+        snap(network.street(access_mode), frame, what="origins", strict=True)
+        if access_mode in ("bike", "car")
+        else None
+    )
     targets = node_targets(walk, transit, settings)
 
     def seconds(k: int) -> np.ndarray:

@@ -65,6 +65,7 @@ class GtfsFeed:
 
 def _read_tables(source, label: str) -> dict[str, pd.DataFrame]:
     """Raw string tables of a zip, a folder or a mapping of DataFrames."""
+
     def parse(data: bytes, name: str) -> pd.DataFrame:
         try:
             frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -209,12 +210,18 @@ def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed
     stops = tables["stops"].copy()
     stops["lon"] = pd.to_numeric(stops["stop_lon"], errors="coerce")
     stops["lat"] = pd.to_numeric(stops["stop_lat"], errors="coerce")
-    location_type = pd.to_numeric(stops.get("location_type", pd.Series("", index=stops.index)), errors="coerce").fillna(0)
+    location_type = pd.to_numeric(stops.get("location_type", pd.Series("", index=stops.index)), errors="coerce").fillna(
+        0
+    )
     stops["location_type"] = location_type.astype(int)
-    bad = ~(stops["lon"].between(-180, 180) & stops["lat"].between(-90, 90)) | ((stops["lon"] == 0) & (stops["lat"] == 0))
+    bad = ~(stops["lon"].between(-180, 180) & stops["lat"].between(-90, 90)) | (
+        (stops["lon"] == 0) & (stops["lat"] == 0)
+    )
     bad &= stops["location_type"].isin([0, 1])
     if bad.any():
-        notes.append(f"stops.txt: {int(bad.sum())} stops without valid coordinates dropped (e.g. {stops.loc[bad, 'stop_id'].iloc[0]!r})")
+        notes.append(
+            f"stops.txt: {int(bad.sum())} stops without valid coordinates dropped (e.g. {stops.loc[bad, 'stop_id'].iloc[0]!r})"
+        )
         stops = stops[~bad]
     for column in ("stop_name", "parent_station"):
         if column not in stops:
@@ -229,7 +236,9 @@ def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed
     if route_type.isna().any():
         notes.append(f"routes.txt: {int(route_type.isna().sum())} routes with an invalid route_type dropped")
     routes = routes[route_type.notna()].assign(route_type=route_type.dropna().astype(int))
-    routes = routes[["route_id", "route_type", "route_short_name", "route_long_name", "agency_id"]].reset_index(drop=True)
+    routes = routes[["route_id", "route_type", "route_short_name", "route_long_name", "agency_id"]].reset_index(
+        drop=True
+    )
 
     no_route = ~trips["route_id"].isin(routes["route_id"])
     if no_route.any():
@@ -253,7 +262,9 @@ def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed
     return _namespaced(feed, name) if name else feed
 
 
-def _stop_times(raw: pd.DataFrame, trips: pd.DataFrame, stops: pd.DataFrame, label: str, notes: list[str]) -> pd.DataFrame:
+def _stop_times(
+    raw: pd.DataFrame, trips: pd.DataFrame, stops: pd.DataFrame, label: str, notes: list[str]
+) -> pd.DataFrame:
     st = raw[raw["trip_id"].isin(set(trips["trip_id"]))].copy()
     st["stop_sequence"] = pd.to_numeric(st["stop_sequence"], errors="coerce")
     for column in ("arrival_time", "departure_time"):
@@ -265,7 +276,9 @@ def _stop_times(raw: pd.DataFrame, trips: pd.DataFrame, stops: pd.DataFrame, lab
     invalid |= st["stop_sequence"].isna()
     if invalid.any():
         example = st.loc[invalid, ["arrival_time", "departure_time"]].iloc[0].tolist()
-        notes.append(f"stop_times.txt: {int(invalid.sum())} rows with invalid times or sequence dropped (e.g. {example})")
+        notes.append(
+            f"stop_times.txt: {int(invalid.sum())} rows with invalid times or sequence dropped (e.g. {example})"
+        )
     st["arr"], st["dep"] = arr, dep
     st = st[~invalid]
     unknown = ~st["stop_id"].isin(set(stops["stop_id"]))
@@ -419,7 +432,9 @@ def read_gtfs_feeds(sources: Sequence, *, service_date=None, names: Sequence[str
     if not sources:
         raise InputError("no GTFS feeds given.")
     if names is None:
-        names = [Path(s).name.split(".")[0] if not isinstance(s, Mapping) else f"feed{k}" for k, s in enumerate(sources)]
+        names = [
+            Path(s).name.split(".")[0] if not isinstance(s, Mapping) else f"feed{k}" for k, s in enumerate(sources)
+        ]
     if len(set(names)) != len(names):
         raise InputError(f"feed names must be unique, got {list(names)}.")
     feeds = []

@@ -59,9 +59,7 @@ def _check_path(path: Path) -> None:
     if path.is_dir():
         raise InputError(f"OSM path {path} is a folder; give an .osm.pbf or .osm file.")
     if not any(path.name.lower().endswith(s) for s in OSM_SUFFIXES):
-        raise InputError(
-            f"{path} does not look like an OSM file; expected one of {', '.join(OSM_SUFFIXES)}."
-        )
+        raise InputError(f"{path} does not look like an OSM file; expected one of {', '.join(OSM_SUFFIXES)}.")
 
 
 def read_osm_ways(
@@ -176,7 +174,5 @@ def _valid_bbox(bbox: tuple[float, float, float, float]) -> tuple[float, float, 
     except (TypeError, ValueError):
         raise InputError("bbox must be four numbers: min_lon min_lat max_lon max_lat.") from None
     if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
-        raise InputError(
-            f"bbox {bbox} is not min_lon min_lat max_lon max_lat in degrees with min < max."
-        )
+        raise InputError(f"bbox {bbox} is not min_lon min_lat max_lon max_lat in degrees with min < max.")
     return min_lon, min_lat, max_lon, max_lat

@@ -35,9 +35,7 @@ def read_points(path: str | Path, *, id_column: str = "id") -> gpd.GeoDataFrame:
         elif suffix == ".parquet":
             frame = gpd.read_parquet(path)
         else:
-            raise InputError(
-                f"cannot read points from {path.name}; use one of {', '.join(POINT_SUFFIXES)}."
-            )
+            raise InputError(f"cannot read points from {path.name}; use one of {', '.join(POINT_SUFFIXES)}.")
     except InputError:
         raise
     except Exception as exc:  # the readers raise many types for malformed files

@@ -107,7 +107,9 @@ class RailSpec(BaseModel):
         for station in stations[1:]:
             d = float(haversine_m(first.lon, first.lat, station.lon, station.lat))
             if d < reach * (1 - BACKTRACK_TOLERANCE):
-                raise ValueError(f"station {station.name!r} is out of order: the line doubles back towards {first.name!r}")
+                raise ValueError(
+                    f"station {station.name!r} is out of order: the line doubles back towards {first.name!r}"
+                )
             reach = max(reach, d)
         return stations
 
@@ -122,7 +124,9 @@ class RailSpec(BaseModel):
             if len(self.run_times_min) != len(self.stations) - 1:
                 raise ValueError(f"run_times_min needs {len(self.stations) - 1} values (one per segment), "
                                  f"got {len(self.run_times_min)}")  # fmt: skip
-            for k, (minutes, a, b) in enumerate(zip(self.run_times_min, self.stations[:-1], self.stations[1:], strict=True)):
+            for k, (minutes, a, b) in enumerate(
+                zip(self.run_times_min, self.stations[:-1], self.stations[1:], strict=True)
+            ):
                 if minutes <= 0:
                     raise ValueError(f"run_times_min[{k}] ({a.name} - {b.name}) must be > 0")
                 kmh = float(haversine_m(a.lon, a.lat, b.lon, b.lat)) / 1000 / (minutes / 60)
@@ -201,7 +205,11 @@ def _schedule(spec: RailSpec, pattern: Pattern, reverse: bool) -> list[tuple[int
         if k > 0:
             lo, hi = sorted((served[k - 1], station))
             skipped = hi - lo - 1
-            t += float(runs[lo:hi].sum()) - skipped * spec.accel_decel_min if spec.design_speed_kmh else float(runs[lo:hi].sum())
+            t += (
+                float(runs[lo:hi].sum()) - skipped * spec.accel_decel_min
+                if spec.design_speed_kmh
+                else float(runs[lo:hi].sum())
+            )
         dwell = spec.dwell_min if 0 < k < len(served) - 1 else 0.0
         rows.append((station, t, t + dwell))
         t += dwell

@@ -119,7 +119,11 @@ def way_speeds_kmh(ways: pd.DataFrame, mode: str, settings: StreetSettings) -> t
     default = ways["highway"].map(settings.car_speeds_kmh).fillna(fallback).to_numpy(float)
     if not settings.use_maxspeed:
         return default, default
-    parsed = {v: parse_maxspeed_kmh(v) for v in pd.unique(ways[["maxspeed", "maxspeed:forward", "maxspeed:backward"]].to_numpy().ravel()) if isinstance(v, str)}
+    parsed = {
+        v: parse_maxspeed_kmh(v)
+        for v in pd.unique(ways[["maxspeed", "maxspeed:forward", "maxspeed:backward"]].to_numpy().ravel())
+        if isinstance(v, str)
+    }
 
     def posted(column: str) -> np.ndarray:
         return ways[column].map(parsed).to_numpy(float) if parsed else np.full(len(ways), np.nan)

@@ -41,9 +41,7 @@ def segments(net: StreetNetwork) -> _Segments:
     np.minimum.at(backward, seg_of_edge[~along], w[~along].astype(np.float64))
     sa = (seg_key // net.n_nodes).astype(np.int32)
     sb = (seg_key % net.n_nodes).astype(np.int32)
-    coords = np.stack(
-        [np.column_stack([net.x[sa], net.y[sa]]), np.column_stack([net.x[sb], net.y[sb]])], axis=1
-    )
+    coords = np.stack([np.column_stack([net.x[sa], net.y[sa]]), np.column_stack([net.x[sb], net.y[sb]])], axis=1)
     lines = shapely.linestrings(coords)
     result = _Segments(sa, sb, forward, backward, shapely.STRtree(lines), lines)
     net._cache["segments"] = result
@@ -141,8 +139,6 @@ def same_segment_s(net: StreetNetwork, origins: Snapped, dests: Snapped) -> np.n
     s = origins.segment[o_idx]
     delta = dests.fraction[d_idx] - origins.fraction[o_idx]
     with np.errstate(invalid="ignore"):
-        cost = np.where(
-            delta > 0, delta * seg.forward_s[s], np.where(delta < 0, -delta * seg.backward_s[s], 0.0)
-        )
+        cost = np.where(delta > 0, delta * seg.forward_s[s], np.where(delta < 0, -delta * seg.backward_s[s], 0.0))
     out[o_idx, d_idx] = cost + origins.connector_s[o_idx] + dests.connector_s[d_idx]
     return out

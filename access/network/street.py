@@ -100,15 +100,12 @@ class StreetNetwork:
 
         graph = nx.MultiDiGraph(crs="EPSG:4326", mode=self.mode)
         graph.add_nodes_from(
-            (int(i), {"x": float(x), "y": float(y)})
-            for i, x, y in zip(self.node_id, self.lon, self.lat, strict=True)
+            (int(i), {"x": float(x), "y": float(y)}) for i, x, y in zip(self.node_id, self.lon, self.lat, strict=True)
         )
         ids = self.node_id
         graph.add_edges_from(
             (int(ids[u]), int(ids[v]), {"length": float(ln), "travel_time": int(t), "osmid": int(w)})
-            for u, v, ln, t, w in zip(
-                self.tails, self.indices, self.length_m, self.travel_s, self.way_id, strict=True
-            )
+            for u, v, ln, t, w in zip(self.tails, self.indices, self.length_m, self.travel_s, self.way_id, strict=True)
         )
         return graph
 

@@ -158,7 +158,10 @@ class TransitNetwork:
         pattern_time_ptr = np.r_[0, np.cumsum(pattern_len * pattern_trips)].astype(np.int64)
         trip_rows = np.concatenate(p_trip_rows)
         time_rows = np.concatenate(
-            [(trip_start[t][:, None] + np.arange(n)[None, :]).ravel() for t, n in zip(p_trip_rows, pattern_len, strict=True)]
+            [
+                (trip_start[t][:, None] + np.arange(n)[None, :]).ravel()
+                for t, n in zip(p_trip_rows, pattern_len, strict=True)
+            ]
         )
         pattern_stops = np.concatenate(p_stops).astype(np.int32)
         pattern_route = np.array(p_route, dtype=np.int32)
@@ -176,7 +179,9 @@ class TransitNetwork:
         return cls(
             service_date=str(feed.service_date),
             stop_id=np.array(used, dtype=str),
-            stop_name=stops["stop_name"].fillna("").astype(str).to_numpy(dtype=str) if "stop_name" in stops else np.array(used, dtype=str),
+            stop_name=stops["stop_name"].fillna("").astype(str).to_numpy(dtype=str)
+            if "stop_name" in stops
+            else np.array(used, dtype=str),
             stop_lon=lon,
             stop_lat=lat,
             pattern_stop_ptr=pattern_stop_ptr,

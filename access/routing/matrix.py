@@ -13,7 +13,13 @@ from access.errors import InputError
 from access.io.points import as_points
 from access.network.multimodal import Network
 from access.routing.street import check_budget_min, long_table, off_node_s, snap, street_travel_times
-from access.routing.transit import ACCESS_MODES, check_departure_date, parse_departures, stop_targets, transit_times_to_targets
+from access.routing.transit import (
+    ACCESS_MODES,
+    check_departure_date,
+    parse_departures,
+    stop_targets,
+    transit_times_to_targets,
+)
 
 __all__ = ["travel_times", "check_percentiles", "percentile_columns", "window_percentiles"]
 

@@ -117,7 +117,9 @@ def _grid(builder: _Builder, cx: float, cy: float, n: int, *, core: bool) -> dic
         builder.road(ids[0][mid - 1], service, {"highway": "service"})
         # a roundabout east of the centre, joined by two stubs
         rx, ry = cx + 1.0 * CITY_BLOCK_KM + 0.2, cy + 2.5 * CITY_BLOCK_KM
-        ring = [builder.node(rx + 0.06 * math.cos(a), ry + 0.06 * math.sin(a)) for a in np.linspace(0, 2 * math.pi, 9)[:-1]]
+        ring = [
+            builder.node(rx + 0.06 * math.cos(a), ry + 0.06 * math.sin(a)) for a in np.linspace(0, 2 * math.pi, 9)[:-1]
+        ]
         builder.ways.append((ring + [ring[0]], {"highway": "tertiary", "junction": "roundabout"}))
         builder.road(ring[4], ids[mid + 2][mid + 1], {"highway": "residential"})
         builder.road(ring[0], ids[mid + 3][mid + 2], {"highway": "residential"})
@@ -132,7 +134,17 @@ def _ring(builder: _Builder, city: dict, cx: float, cy: float, name: str) -> dic
     corners = [builder.node(cx + dx * r, cy + dy * r) for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
     sides = {"s": builder.node(cx, cy - r), "e": builder.node(cx + r, cy), "north": builder.node(cx, cy + r),
              "w": builder.node(cx - r, cy)}  # fmt: skip
-    loop = [corners[0], sides["s"], corners[1], sides["e"], corners[2], sides["north"], corners[3], sides["w"], corners[0]]
+    loop = [
+        corners[0],
+        sides["s"],
+        corners[1],
+        sides["e"],
+        corners[2],
+        sides["north"],
+        corners[3],
+        sides["w"],
+        corners[0],
+    ]
     builder.path(loop, {"highway": "trunk", "maxspeed": "80", "name": f"{name} Ring Road"})
     for side, node in sides.items():
         builder.road(city[side], node, {"highway": "primary", "maxspeed": "60"})
@@ -170,7 +182,17 @@ def write_sample_region(out_dir: str | Path, *, seed: int = SAMPLE_SEED) -> Samp
         js = [b.node(x, 55.0 + sign * 0.03) for x in junction_x]
         order = js if oneway_dir == 1 else js[::-1]
         for a, c in zip(order[:-1], order[1:], strict=True):
-            b.road(a, c, {"highway": "motorway", "oneway": "yes", "maxspeed": "120", "ref": "G20", "name": "Core-Second Expressway"})
+            b.road(
+                a,
+                c,
+                {
+                    "highway": "motorway",
+                    "oneway": "yes",
+                    "maxspeed": "120",
+                    "ref": "G20",
+                    "name": "Core-Second Expressway",
+                },
+            )
         for j, feeder in zip(js, feeders, strict=True):
             b.road(j, feeder, {"highway": "motorway_link", "oneway": "yes"})
             b.road(feeder, j, {"highway": "motorway_link", "oneway": "yes"})
@@ -270,7 +292,10 @@ def _places(rng, core, second, seats, towns, villages, lon, lat) -> pd.DataFrame
         seat_xy[name] = (lon[grid["centre"] - 1], lat[grid["centre"] - 1])
 
     def county_of(node):
-        return min(seat_xy, key=lambda s: (seat_xy[s][0] - lon[node - 1]) ** 2 + (seat_xy[s][1] - lat[node - 1]) ** 2) + " County"
+        return (
+            min(seat_xy, key=lambda s: (seat_xy[s][0] - lon[node - 1]) ** 2 + (seat_xy[s][1] - lat[node - 1]) ** 2)
+            + " County"
+        )
 
     for name, node, _, _ in towns:
         add(name, "town", node, rng.integers(8_000, 40_000), 0.2, "rural", county_of(node))
@@ -290,7 +315,9 @@ def _write_pbf(path: Path, lon: np.ndarray, lat: np.ndarray, ways) -> None:
     writer = osmium.SimpleWriter(str(tmp), overwrite=True)
     try:
         for i in range(len(lon)):
-            writer.add_node(osmium.osm.mutable.Node(id=i + 1, location=(round(float(lon[i]), 7), round(float(lat[i]), 7))))
+            writer.add_node(
+                osmium.osm.mutable.Node(id=i + 1, location=(round(float(lon[i]), 7), round(float(lat[i]), 7)))
+            )
         for k, (nodes, tags) in enumerate(ways):
             writer.add_way(osmium.osm.mutable.Way(id=k + 1, nodes=nodes, tags=tags))
     finally:
