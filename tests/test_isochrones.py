@@ -4,18 +4,18 @@ by hand on small synthetic networks."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import require_data
 from shapely.geometry import LineString, Point, Polygon, box
 
 import access
 from access.config import IsochroneSettings
 from access.routing.street import node_times, snap
+from tests.conftest import require_data
+from tests.osm_xml import write_osm
 
 SETTINGS = IsochroneSettings()
 OFFNET_MS = SETTINGS.offnet_speed_kmh / 3.6
@@ -25,18 +25,6 @@ METRES_PER_DEG_LAT = math.radians(1) * 6_371_009.0  # haversine along a meridian
 # --------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------
-def write_osm(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]):
-    """A minimal OSM XML file: ``nodes`` {id: (lon, lat)}, ``ways`` [(id, refs, tags)]."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="tests">']
-    for nid, (lon, lat) in nodes.items():
-        lines.append(f'  <node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
-    for wid, refs, tags in ways:
-        lines.append(f'  <way id="{wid}" version="1">')
-        lines.extend(f'    <nd ref="{r}"/>' for r in refs)
-        lines.extend(f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items())
-        lines.append("  </way>")
-    lines.append("</osm>")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _in_projected(iso, street):

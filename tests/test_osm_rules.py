@@ -17,23 +17,10 @@ from access.config import CAR_SPEEDS_KMH, StreetSettings
 from access.io.osm import read_osm_ways
 from access.network._rules import parse_maxspeed_kmh
 from access.network.street import StreetNetwork
+from tests.osm_xml import write_osm
 
 EARTH_RADIUS_M = 6_371_009.0  # mean Earth radius, as osmnx's great_circle
 KEEP_ALL = StreetSettings(largest_component=False)
-
-
-def write_osm(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]):
-    """A minimal OSM XML file: ``nodes`` {id: (lon, lat)}, ``ways`` [(id, refs, tags)]."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="tests">']
-    for nid, (lon, lat) in nodes.items():
-        lines.append(f'  <node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
-    for wid, refs, tags in ways:
-        lines.append(f'  <way id="{wid}" version="1">')
-        lines.extend(f'    <nd ref="{r}"/>' for r in refs)
-        lines.extend(f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items())
-        lines.append("  </way>")
-    lines.append("</osm>")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def great_circle_m(lon1, lat1, lon2, lat2) -> float:

@@ -16,7 +16,6 @@ import numpy as np
 import osmium
 import pandas as pd
 import pytest
-from conftest import require_data
 from scipy.sparse.csgraph import dijkstra as csgraph_dijkstra
 
 import access
@@ -26,6 +25,8 @@ from access.network.snap import snap_points
 from access.network.street import StreetNetwork
 from access.routing._dijkstra import UNREACHED, one_to_all
 from access.routing.street import node_times
+from tests.conftest import require_data
+from tests.osm_xml import write_osm
 
 pytestmark = pytest.mark.realdata
 
@@ -381,24 +382,13 @@ def test_bounded_search_returns_only_times_within_the_limit_and_all_of_them(car,
 # --------------------------------------------------------------------------------------
 # a point placed exactly on a node must start (or end) there at zero cost
 # --------------------------------------------------------------------------------------
-def _write_osm(path: Path, nodes: dict[int, tuple[float, float]], ways: list[tuple[int, list[int], dict]]):
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="tests">']
-    for nid, (lon, lat) in nodes.items():
-        lines.append(f'  <node id="{nid}" version="1" lat="{lat:.7f}" lon="{lon:.7f}"/>')
-    for wid, refs, tags in ways:
-        lines.append(f'  <way id="{wid}" version="1">')
-        lines.extend(f'    <nd ref="{r}"/>' for r in refs)
-        lines.extend(f'    <tag k="{k}" v="{v}"/>' for k, v in tags.items())
-        lines.append("  </way>")
-    lines.append("</osm>")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def test_origin_exactly_at_the_start_node_of_a_oneway_street_is_reached_in_zero_seconds(tmp_path):
     # A -> B is one-way for cars; B - C two-way. The origin is exactly at A, whose only
     # segment is the one-way one: A must be at 0 s and B at the A->B edge time.
     path = tmp_path / "oneway.osm"
-    _write_osm(
+    write_osm(
         path,
         {1: (9.0, 48.0), 2: (9.0, 48.001), 3: (9.0, 48.002)},
         [

@@ -9,7 +9,7 @@ import shapely
 
 from access.network.street import StreetNetwork
 
-__all__ = ["Snapped", "snap_points", "segments", "same_segment_s"]
+__all__ = ["Snapped", "snap_points", "segments", "same_segment_s", "source_groups"]
 
 _AT_NODE_M = 0.5  # metres: a snapped point this close to an edge end is at that node
 
@@ -142,3 +142,15 @@ def same_segment_s(net: StreetNetwork, origins: Snapped, dests: Snapped) -> np.n
         cost = np.where(delta > 0, delta * seg.forward_s[s], np.where(delta < 0, -delta * seg.backward_s[s], 0.0))
     out[o_idx, d_idx] = cost + origins.connector_s[o_idx] + dests.connector_s[d_idx]
     return out
+
+
+def source_groups(snapped: Snapped, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Dijkstra source groups of the snapped points ``rows``: ``ptr`` delimiting each
+    point's start nodes, the nodes (its edge's ends it may leave by) and their start
+    seconds (connector + partial edge, rounded)."""
+    nodes = np.stack([snapped.a[rows], snapped.b[rows]], axis=1)
+    costs = np.stack([snapped.to_a[rows], snapped.to_b[rows]], axis=1)
+    usable = np.isfinite(costs)
+    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(usable.sum(axis=1), out=ptr[1:])
+    return ptr, nodes[usable], np.rint(costs[usable]).astype(np.int64)

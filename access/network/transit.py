@@ -10,7 +10,7 @@ import pandas as pd
 from access._geo import to_projected
 from access.config import TransitSettings
 from access.errors import InputError
-from access.network.snap import snap_points
+from access.network.snap import snap_points, source_groups
 from access.network.street import StreetNetwork
 from access.routing._dijkstra import many_to_all_points
 
@@ -264,13 +264,9 @@ def _walking_transfers(walk: StreetNetwork, lon, lat, stop_index: pd.Series, gtf
     ok = np.flatnonzero(snapped.ok)
     for start in range(0, len(ok), _TRANSFER_BATCH):
         batch = ok[start : start + _TRANSFER_BATCH]
-        nodes = np.stack([snapped.a[batch], snapped.b[batch]], axis=1)
-        costs = np.stack([snapped.to_a[batch], snapped.to_b[batch]], axis=1)
-        usable = np.isfinite(costs)
-        ptr = np.r_[0, np.cumsum(usable.sum(axis=1))]
+        ptr, nodes, costs = source_groups(snapped, batch)
         seconds = many_to_all_points(
-            walk.indptr, walk.indices, walk.travel_s, ptr, nodes[usable],
-            np.rint(costs[usable]).astype(np.int64), limit,
+            walk.indptr, walk.indices, walk.travel_s, ptr, nodes, costs, limit,
             snapped.a[ok], snapped.b[ok], snapped.from_a[ok], snapped.from_b[ok],
         )  # fmt: skip
         i, j = np.nonzero(seconds <= limit)

@@ -14,7 +14,7 @@ from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError, OffNetworkWarning
 from access.io.points import as_points
 from access.network.multimodal import Network
-from access.network.snap import Snapped, same_segment_s, snap_points
+from access.network.snap import Snapped, same_segment_s, snap_points, source_groups
 from access.network.street import StreetNetwork
 from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
 
@@ -54,19 +54,9 @@ def snap(street: StreetNetwork, points, *, what: str = "points", strict: bool = 
     return snapped
 
 
-def _sources(snapped: Snapped, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Source groups (ptr, nodes, start seconds) of the snapped points ``rows``."""
-    nodes = np.stack([snapped.a[rows], snapped.b[rows]], axis=1)
-    costs = np.stack([snapped.to_a[rows], snapped.to_b[rows]], axis=1)
-    usable = np.isfinite(costs)
-    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(usable.sum(axis=1), out=ptr[1:])
-    return ptr, nodes[usable], np.rint(costs[usable]).astype(np.int64)
-
-
 def node_times(street: StreetNetwork, snapped: Snapped, index: int, limit_s: int) -> np.ndarray:
     """float64 seconds from snapped point ``index`` to every node (inf beyond ``limit_s``)."""
-    _, nodes, costs = _sources(snapped, np.array([index]))
+    _, nodes, costs = source_groups(snapped, np.array([index]))
     dist = one_to_all(street.indptr, street.indices, street.travel_s, nodes, costs, limit_s)
     return np.where(dist == UNREACHED, np.inf, dist.astype(np.float64))
 
@@ -113,7 +103,7 @@ def street_travel_times(
         rows = rows[o.ok[rows]]
         if len(rows) == 0:
             continue
-        ptr, nodes, costs = _sources(o, rows)
+        ptr, nodes, costs = source_groups(o, rows)
         seconds[rows] = many_to_all_points(
             street.indptr, street.indices, street.travel_s, ptr, nodes, costs, limit_s,
             d.a, d.b, d.from_a, d.from_b,

@@ -11,7 +11,7 @@ import numpy as np
 
 from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_WINDOW_MIN, TransitSettings
 from access.errors import InputError
-from access.network.snap import Snapped, snap_points
+from access.network.snap import Snapped, snap_points, source_groups
 from access.network.street import StreetNetwork
 from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
 from access.routing._raptor import NEVER, range_raptor
@@ -69,11 +69,9 @@ def parse_departures(departure: str | dt.datetime | dt.time | None, window_min: 
 
 
 def _node_seconds(street: StreetNetwork, snapped: Snapped, index: int, limit_s: int) -> np.ndarray:
-    nodes = np.array([snapped.a[index], snapped.b[index]])
-    costs = np.array([snapped.to_a[index], snapped.to_b[index]])
-    usable = np.isfinite(costs)
-    return one_to_all(street.indptr, street.indices, street.travel_s, nodes[usable],
-                      np.rint(costs[usable]).astype(np.int64), limit_s)  # fmt: skip
+    """int64 seconds (UNREACHED beyond ``limit_s``) from snapped point ``index`` to every node."""
+    _, nodes, costs = source_groups(snapped, np.array([index]))
+    return one_to_all(street.indptr, street.indices, street.travel_s, nodes, costs, limit_s)
 
 
 def _stops_on(street: StreetNetwork, transit) -> Snapped:
@@ -120,12 +118,8 @@ def _egress_table(walk: StreetNetwork, stops: Snapped, dst_a, dst_b, dst_from_a,
         batch = ok[start : start + _EGRESS_BATCH]
         # Walking is symmetric on the walk network (every way both directions), so the
         # time from a stop to a target equals the time from the target to the stop.
-        nodes = np.stack([stops.a[batch], stops.b[batch]], axis=1)
-        costs = np.stack([stops.to_a[batch], stops.to_b[batch]], axis=1)
-        usable = np.isfinite(costs)
-        ptr = np.r_[0, np.cumsum(usable.sum(axis=1))]
-        s = many_to_all_points(walk.indptr, walk.indices, walk.travel_s, ptr, nodes[usable],
-                               np.rint(costs[usable]).astype(np.int64), limit_s,
+        ptr, nodes, costs = source_groups(stops, batch)
+        s = many_to_all_points(walk.indptr, walk.indices, walk.travel_s, ptr, nodes, costs, limit_s,
                                dst_a, dst_b, dst_from_a, dst_from_b)  # fmt: skip
         i, j = np.nonzero(s <= limit_s)
         owners.append(batch[i])
