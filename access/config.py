@@ -159,6 +159,9 @@ class TransitSettings(BaseModel):
     )
     # Overrides by feed name (file stem) or route_id (namespaced "feed:route"), minutes.
     board_penalty_min: dict[str, float] = Field(default_factory=dict)
+    # Overrides by stop_id (namespaced "feed:stop"), minutes: replaces the route's penalty
+    # when boarding at that stop (a station with a longer, or no, security check).
+    board_penalty_stop_min: dict[str, float] = Field(default_factory=dict)
     alight_penalty_min: dict[str, float] = Field(default_factory=dict)  # egress, same keys
     rail_spec_board_penalty_min: float = 15.0  # lines from rail specs are HSR/intercity
     max_transfer_walk_min: float = Field(10.0, ge=0)  # stop-to-stop walks through streets
@@ -166,4 +169,6 @@ class TransitSettings(BaseModel):
     max_egress_walk_min: float = Field(20.0, ge=0)
     max_access_car_min: float = Field(60.0, ge=0)  # park-and-ride: drive to a station
     park_ride_penalty_min: float = Field(5.0, ge=0)  # park the car, walk to the platform
+    # Stops (ids or names) with parking for car access; None: any station can be driven to.
+    park_ride_stops: list[str] | None = None
     max_transfers: int = Field(4, ge=0, le=10)

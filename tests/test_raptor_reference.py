@@ -80,9 +80,10 @@ def time_expanded_graph(feed, transit: TransitNetwork) -> tuple[nx.DiGraph, dict
         ]
         for i, (s, a, d) in enumerate(seq):
             graph.add_edge(("arr", trip, i), ("dep", trip, i), weight=d - a)
-            ready = d - board[route]
+            penalty = int(transit.stop_board_penalty_s[s]) if transit.stop_board_penalty_s[s] >= 0 else board[route]
+            ready = d - penalty
             ready_times[s].add(ready)
-            graph.add_edge(("ready", s, ready), ("dep", trip, i), weight=board[route])
+            graph.add_edge(("ready", s, ready), ("dep", trip, i), weight=penalty)
             if i > 0:
                 prev = seq[i - 1]
                 graph.add_edge(("dep", trip, i - 1), ("arr", trip, i), weight=a - prev[2])
@@ -119,7 +120,8 @@ def brute_force(graph, ready_times, access, t0) -> np.ndarray:
 def test_range_raptor_equals_time_expanded_dijkstra(poa_network, seed):
     walk = poa_network.street("walk")
     feed = random_feed(walk, seed)
-    settings = TransitSettings(alight_penalty_min={"r1": 1.5})
+    # an egress penalty on one route, a per-stop boarding override at one station
+    settings = TransitSettings(alight_penalty_min={"r1": 1.5}, board_penalty_stop_min={"s3": 2.0})
     transit = TransitNetwork.from_feed(feed, walk, settings)
     assert transit.board_penalty_s.max() == 15 * 60  # rail routes carry the HSR default
     assert transit.n_patterns > 6, "overtaking trips must have been split into FIFO patterns"

@@ -50,3 +50,21 @@ def test_intercity_line_cuts_city_to_city_time_and_a_rural_bus_serves_villages(s
     by_bus = access.travel_times(both, village, seat, **query)["travel_time_min"].iloc[0]
     on_foot = access.travel_times(both, village, seat, mode="walk", max_time_min=600)["travel_time_min"].iloc[0]
     assert by_bus < on_foot
+
+
+def test_park_and_ride_only_where_parking_is_allowed(sample):
+    region, files = sample
+    places = pd.read_csv(region.places_csv)
+    second = places[places["kind"] == "city"].iloc[[0]]
+    towns = places[places["kind"] == "town"]
+    common = {"modes": ("walk", "car"), "rail_specs": [files["rail_spec"]], "service_date": SAMPLE_SERVICE_DATE,
+              "progress": False}  # fmt: skip
+    anywhere = access.build_network(region.osm_pbf, **common)
+    nowhere = access.build_network(
+        region.osm_pbf, transit_settings=access.config.TransitSettings(park_ride_stops=[]), **common
+    )
+    query = {"mode": "transit", "departure": "07:00", "window_min": 30, "max_time_min": 300}
+    drive = access.travel_times(anywhere, towns, second, access_mode="car", **query)["travel_time_min"].fillna(1e9)
+    walk_only = access.travel_times(nowhere, towns, second, access_mode="car", **query)["travel_time_min"].fillna(1e9)
+    assert (drive <= walk_only).all()
+    assert (drive < walk_only - 10).sum() >= 3, "driving to the HSR station helps rural towns"

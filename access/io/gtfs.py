@@ -250,7 +250,12 @@ def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed
     stop_times = _stop_times(tables["stop_times"], trips, stops, label, notes)
     stop_times, trips = _expand_frequencies(tables.get("frequencies"), stop_times, trips, notes)
     used_trips = set(stop_times["trip_id"])
-    trips = trips[trips["trip_id"].isin(used_trips)].reset_index(drop=True)
+    unused = ~trips["trip_id"].isin(used_trips)
+    if unused.any():
+        notes.append(
+            f"trips.txt: {int(unused.sum())} trips without usable stop_times dropped (e.g. {trips.loc[unused, 'trip_id'].iloc[0]!r})"
+        )
+    trips = trips[~unused].reset_index(drop=True)
     transfers = _transfers(tables.get("transfers"))
     feed = GtfsFeed(
         name=name or "", service_date=date, stops=stops, routes=routes, trips=trips, stop_times=stop_times,

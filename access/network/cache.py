@@ -15,7 +15,7 @@ from access.errors import CacheError
 
 __all__ = ["CACHE_VERSION", "default_cache_dir", "file_digest", "cache_key", "save_arrays", "load_arrays"]
 
-CACHE_VERSION = "street-2"  # bump when the network arrays or build rules change
+CACHE_VERSION = "v3"  # bump when the network arrays or build rules change
 _CHUNK = 1 << 20  # bytes read at a time while hashing
 
 

@@ -21,7 +21,7 @@ _ARRAYS = (
     "pattern_trip_ptr", "pattern_time_ptr", "arrival_s", "departure_s", "trip_id",
     "pattern_route", "board_penalty_s", "alight_penalty_s", "route_id", "route_type",
     "route_name", "stop_pattern_ptr", "stop_pattern", "stop_pattern_pos", "transfer_ptr",
-    "transfer_to", "transfer_s",
+    "transfer_to", "transfer_s", "stop_board_penalty_s",
 )  # fmt: skip
 _TRANSFER_BATCH = 256  # stops per parallel batch while computing walking transfers
 
@@ -64,6 +64,7 @@ class TransitNetwork:
     transfer_ptr: np.ndarray
     transfer_to: np.ndarray
     transfer_s: np.ndarray
+    stop_board_penalty_s: np.ndarray  # int32 per stop; -1: the route's penalty applies
     warnings: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -203,6 +204,7 @@ class TransitNetwork:
             transfer_ptr=transfer_ptr,
             transfer_to=transfer_to,
             transfer_s=transfer_s,
+            stop_board_penalty_s=_stop_penalties_s(used, settings),
             warnings=tuple(getattr(feed, "warnings", ())) + tuple(notes),
         )
 
@@ -222,6 +224,21 @@ def _fifo_chains(arr: np.ndarray, dep: np.ndarray) -> list[np.ndarray]:
             chains.append([row])
             lasts.append(row)
     return [np.array(c) for c in chains]
+
+
+def _stop_penalties_s(stop_ids, settings: TransitSettings) -> np.ndarray:
+    """Per-stop boarding penalty overrides in seconds (-1 where the route's applies)."""
+    unknown = set(settings.board_penalty_stop_min) - set(stop_ids)
+    if unknown:
+        raise InputError(
+            f"board_penalty_stop_min names stops not served on this date: {', '.join(sorted(unknown)[:5])}; "
+            "use namespaced ids such as 'feed:stop_id'."
+        )
+    out = np.full(len(stop_ids), -1, dtype=np.int32)
+    index = {s: k for k, s in enumerate(stop_ids)}
+    for stop, minutes in settings.board_penalty_stop_min.items():
+        out[index[stop]] = int(round(minutes * 60))
+    return out
 
 
 def _penalties_s(route_ids, route_type, settings: TransitSettings, rail_feeds, *, board: bool) -> np.ndarray:

@@ -46,7 +46,7 @@ def _range_raptor(
     n_stops, pattern_stop_ptr, pattern_stops, pattern_trip_ptr, pattern_time_ptr,
     arrival_s, departure_s, board_penalty_s, alight_penalty_s,
     stop_pattern_ptr, stop_pattern, stop_pattern_pos, transfer_ptr, transfer_to, transfer_s,
-    access_stops, access_s, departures, max_rounds, out,
+    stop_board_penalty_s, access_stops, access_s, departures, max_rounds, out,
 ):  # fmt: skip
     n_patterns = len(pattern_stop_ptr) - 1
     # tau[r, s]: earliest arrival at s with at most r rides, over this and every later
@@ -109,7 +109,7 @@ def _range_raptor(
                                 marked[s] = True
                     prev = tau[r - 1, s]
                     if prev < NEVER:
-                        ready = prev + board
+                        ready = prev + (board if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s])
                         if trip < 0 or ready <= departure_s[base + trip * n_p + i]:
                             earlier = _earliest_trip(departure_s, base, n_trips, n_p, i, ready)
                             if earlier >= 0 and (trip < 0 or earlier < trip):
@@ -145,7 +145,7 @@ def range_raptor(transit, access_stops: np.ndarray, access_s: np.ndarray, depart
         transit.pattern_time_ptr, transit.arrival_s, transit.departure_s, transit.board_penalty_s,
         transit.alight_penalty_s, transit.stop_pattern_ptr, transit.stop_pattern,
         transit.stop_pattern_pos, transit.transfer_ptr, transit.transfer_to, transit.transfer_s,
-        np.ascontiguousarray(access_stops, dtype=np.int64),
+        transit.stop_board_penalty_s, np.ascontiguousarray(access_stops, dtype=np.int64),
         np.ascontiguousarray(access_s, dtype=np.int64), departures_s[order],
         np.int64(max_transfers + 1), out,
     )  # fmt: skip

@@ -198,6 +198,11 @@ def transit_times_to_targets(
         limit = settings.max_access_car_min * 60 if access_mode == "car" else settings.max_access_walk_min * 60
         node_s = _node_seconds(street, origin_access, origin_index, int(limit))
         s2, t2 = _reach_stops(node_s, _stops_on(street, transit), limit)
+        if access_mode == "car" and settings.park_ride_stops is not None:
+            parking = np.isin(transit.stop_id[s2], settings.park_ride_stops) | np.isin(
+                transit.stop_name[s2], settings.park_ride_stops
+            )
+            s2, t2 = s2[parking], t2[parking]
         t2 = t2 + int(round(settings.park_ride_penalty_min * 60))
         access_stops = np.r_[access_stops, s2]
         access_s = np.r_[access_s, t2]
