@@ -272,6 +272,9 @@ def demo(
     run_demo(out, progress=not quiet)
 
 
+friendly = _friendly  # public name for command modules in access.commands
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
@@ -280,6 +283,11 @@ def main() -> None:
         typer.echo("interrupted.", err=True)
         sys.exit(130)
 
+
+# Command modules of access.commands register themselves on `app` (after it is complete).
+from access.commands import register as _register_commands  # noqa: E402
+
+_register_commands()
 
 if __name__ == "__main__":
     main()
