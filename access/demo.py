@@ -66,7 +66,7 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
         slug = label.replace(" ", "_")
         files[f"transit {label}"] = write_table(iso, out / f"isochrones_transit_{slug}.geojson")
         files[f"transit {label} map"] = out / f"isochrones_transit_{slug}.png"
-        plot_isochrones(iso, network.street("walk"), files[f"transit {label} map"], origins=origin,
+        plot_isochrones(iso, network.street("walk"), files[f"transit {label} map"], origins=origin, transit=network.transit,
                         title=f"Transit + HSR from {place['name']} ({TRANSIT_DEPARTURE}, median of {TRANSIT_WINDOW_MIN} min)")  # fmt: skip
         transit_isochrones.append((place["name"], iso))
 

@@ -10,10 +10,10 @@ import matplotlib
 matplotlib.use("Agg")  # headless: files only, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
 
 from access.io.output import atomic_path  # noqa: E402
 from access.network.street import StreetNetwork  # noqa: E402
+from access.viz._cartography import A4_FIGSIZE_IN, decorate, draw_network, draw_rail  # noqa: E402
 
 __all__ = ["plot_isochrones"]
 
@@ -27,42 +27,47 @@ def plot_isochrones(
     *,
     title: str | None = None,
     origins: gpd.GeoDataFrame | None = None,
+    transit=None,
 ):
-    """Draw isochrone polygons (largest cutoff underneath) over the network's edges.
+    """Draw isochrone polygons (largest cutoff underneath) over the network's edges, with
+    the rail lines of ``transit`` (a TransitNetwork), a legend in minutes, a scale bar and a
+    north arrow.
 
     Writes a PNG when ``path`` is given (atomically) and returns the matplotlib Figure.
     """
-    fig, ax = plt.subplots(figsize=(8, 8))
-    if street is not None:
-        minx, miny, maxx, maxy = isochrones.total_bounds
-        pad = 0.1 * max(maxx - minx, maxy - miny, 0.01)
-        u, v = street.tails, street.indices
-        lon, lat = street.lon, street.lat
-        inside = (lon[u] > minx - pad) & (lon[u] < maxx + pad) & (lat[u] > miny - pad) & (lat[u] < maxy + pad)
-        segments = np.stack(
-            [np.column_stack([lon[u[inside]], lat[u[inside]]]), np.column_stack([lon[v[inside]], lat[v[inside]]])],
-            axis=1,
-        )
-        ax.add_collection(LineCollection(segments, colors="#9a9a9a", linewidths=0.3, zorder=1))
+    fig, ax = plt.subplots(figsize=A4_FIGSIZE_IN)
+    minx, miny, maxx, maxy = isochrones.total_bounds
     cutoffs = sorted(isochrones["cutoff_min"].unique(), reverse=True)
     # largest cutoff palest, drawn first; the shortest strongest, on top
     colours = plt.cm.YlOrRd(np.linspace(0.25, 0.85, max(len(cutoffs), 1)))
     for colour, cutoff in zip(colours, cutoffs, strict=True):
         isochrones[isochrones["cutoff_min"] == cutoff].plot(
             ax=ax, color=colour, alpha=0.45, edgecolor=colour, linewidth=0.8, zorder=2,
-            label=f"{cutoff:g} min",
         )  # fmt: skip
-    if origins is not None:
-        origins.plot(ax=ax, color="crimson", markersize=30, marker="*", zorder=3)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.6) for c in colours]
-    ax.legend(handles, [f"{c:g} min" for c in cutoffs], loc="lower right", title="travel time")
-    ax.set_title(title or "Isochrones")
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.set_aspect(1 / np.cos(np.radians(float(np.mean(isochrones.total_bounds[[1, 3]])))))
+    labels = [f"within {c:g} min" for c in cutoffs]
+    rail_bounds = draw_rail(ax, transit)
+    if rail_bounds is not None:
+        minx, miny = min(minx, rail_bounds[0]), min(miny, rail_bounds[1])
+        maxx, maxy = max(maxx, rail_bounds[2]), max(maxy, rail_bounds[3])
+        handles.append(plt.Line2D([], [], color="#1f3a93", linewidth=2.2, marker="o", markerfacecolor="white"))
+        labels.append("rail line, stations")
+    if origins is not None:
+        ox, oy = origins.geometry.x.to_numpy(), origins.geometry.y.to_numpy()
+        minx, miny, maxx, maxy = min(minx, ox.min()), min(miny, oy.min()), max(maxx, ox.max()), max(maxy, oy.max())
+        origins.plot(ax=ax, color="crimson", markersize=60, marker="*", zorder=6)
+        handles.append(plt.Line2D([], [], color="crimson", marker="*", linestyle="", markersize=10))
+        labels.append("origin")
+    if street is not None:
+        draw_network(ax, street, (minx, miny, maxx, maxy))
+    pad = 0.05 * max(maxx - minx, maxy - miny, 0.01)
+    ax.set_xlim(minx - pad, maxx + pad)
+    ax.set_ylim(miny - pad, maxy + pad)
+    ax.legend(handles, labels, loc="best", title="travel time", fontsize=8, title_fontsize=9, framealpha=0.9)
+    decorate(ax, title=title or "Isochrones")
     fig.tight_layout()
     if path is not None:
         with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=_DPI, format="png")
+            fig.savefig(tmp, dpi=_DPI, format="png", bbox_inches="tight")
         plt.close(fig)
     return fig
