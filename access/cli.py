@@ -36,6 +36,11 @@ ServiceDate = Annotated[str | None, typer.Option(help="Timetable day YYYY-MM-DD 
 Departure = Annotated[str | None, typer.Option(help="Transit: first departure, 07:00 or 2019-05-13T07:00.")]
 Window = Annotated[float, typer.Option("--window", help="Transit: departure window in minutes (one per minute).")]
 AccessMode = Annotated[str, typer.Option(help="Transit: walk, bike or car (park-and-ride) to the first stop.")]
+ArriveBy = Annotated[
+    str | None,
+    typer.Option(help="Arrive by this time (09:00 or 2019-05-13T09:00) instead of departing: inbound trips; "
+                 "transit deadlines every minute of --window ending here.", show_default=False),
+]  # fmt: skip
 
 
 def _friendly(command):
@@ -137,11 +142,19 @@ def isochrone(
     window: Window = DEFAULT_WINDOW_MIN,
     percentile: Annotated[float, typer.Option(help="Transit: percentile of the window's times.")] = 50,
     access_mode: AccessMode = "walk",
+    arrive_by: ArriveBy = None,
+    output: Annotated[str, typer.Option("--output", help="polygons, or lines (reached streets by time).")] = "polygons",
+    denoise: Annotated[float, typer.Option(help="Drop parts below this share (0..1) of the largest.")] = 0.0,
+    generalize: Annotated[float, typer.Option(help="Simplify polygons by this tolerance in metres.")] = 0.0,
+    resolution: Annotated[float | None, typer.Option(help="Grid cell in metres (default per mode).")] = None,
+    raster: Annotated[Path | None, typer.Option(help="Also write the travel-time surface as GeoTIFF (.tif).")] = None,
+    h3: Annotated[int | None, typer.Option(help="Write H3 cells (this resolution) with times to --out.")] = None,
     bbox: Bbox = None,
     cache_dir: CacheDir = None,
     quiet: Quiet = False,
 ) -> None:
-    """Isochrones (areas reachable within each cutoff) from one point or many."""
+    """Isochrones (areas reachable within each cutoff) from one point or many; with
+    --arrive-by the areas from which the point is reached."""
     import access
     from access.io.output import write_table
     from access.viz import plot_isochrones
@@ -162,18 +175,53 @@ def isochrone(
     modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
     network = _network(osm, modes, bbox=bbox, cache_dir=cache_dir, quiet=quiet, gtfs=gtfs,
                        rail_specs=rail_spec, service_date=service_date)  # fmt: skip
-    result = access.isochrones(network, points, mode=mode, cutoffs_min=cutoff_list, progress=not quiet,
-                               departure=departure, window_min=window, percentile=percentile,
-                               access_mode=access_mode)  # fmt: skip
+    times = {"mode": mode, "departure": departure, "arrive_by": arrive_by, "window_min": window,
+             "percentile": percentile, "access_mode": access_mode, "resolution_m": resolution}  # fmt: skip
+    if raster is not None or h3 is not None:
+        _surface_outputs(network, points, times, max(cutoff_list), raster, h3, out if h3 is not None else None, quiet)
+        if h3 is not None:
+            return
+    result = access.isochrones(network, points, cutoffs_min=cutoff_list, progress=not quiet, output=output,
+                               denoise=denoise, generalize=generalize, **times)  # fmt: skip
     base = network.street("walk" if mode == "transit" else mode)
     for target in [p for p in (out if suffix == ".png" else None, png) if p is not None]:
         plot_isochrones(result, base, target, origins=points, title=f"{mode} isochrones")
     if suffix != ".png":
         write_table(result, out)
     if not quiet:
-        for row in result.itertuples():
+        for row in result.itertuples() if output == "polygons" else ():
             typer.echo(f"origin {row.origin_id}: {row.cutoff_min} min -> {row.area_km2:,.1f} km2", err=True)
         typer.echo(f"wrote {out}", err=True)
+
+
+def _surface_outputs(network, points, times, max_time_min, raster, h3, h3_out, quiet) -> None:
+    """Travel-time surface outputs of ``access isochrone``: a GeoTIFF and/or H3 cells."""
+    import pandas as pd
+
+    from access.analysis.surfaces import surface_h3_cells, travel_time_surface, write_travel_time_raster
+    from access.errors import InputError
+    from access.io.output import write_table
+
+    if raster is not None and len(points) != 1:
+        raise InputError(f"--raster takes one origin (got {len(points)}); use --lon/--lat.")
+    cells = []
+    for k in range(len(points)):
+        surface = travel_time_surface(network, points.iloc[[k]], max_time_min=max_time_min, **times)
+        if raster is not None:
+            write_travel_time_raster(surface, raster)
+            if not quiet:
+                typer.echo(f"wrote {raster} ({surface.minutes.shape[1]} x {surface.minutes.shape[0]} "
+                           f"cells of {surface.cell_m:.0f} m, EPSG:{surface.crs_epsg})", err=True)  # fmt: skip
+        if h3 is not None:
+            frame = surface_h3_cells(surface, h3)
+            frame.insert(0, "origin_id", points["id"].iloc[k])
+            cells.append(frame)
+    if h3 is not None:
+        if h3_out.suffix.lower() == ".png":
+            raise InputError("--h3 writes a table: give --out cells.geojson (or .gpkg, .parquet, .csv).")
+        write_table(pd.concat(cells, ignore_index=True), h3_out)
+        if not quiet:
+            typer.echo(f"wrote {h3_out}: {sum(len(c) for c in cells):,} H3 cells at resolution {h3}", err=True)
 
 
 @app.command("travel-times")
@@ -192,11 +240,16 @@ def travel_times_command(
     window: Window = DEFAULT_WINDOW_MIN,
     percentiles: Annotated[str, typer.Option(help="Transit: comma-separated percentiles, e.g. 25,50,75.")] = "50",
     access_mode: AccessMode = "walk",
+    arrive_by: ArriveBy = None,
     bbox: Bbox = None,
     cache_dir: CacheDir = None,
+    scheduler: Annotated[str | None, typer.Option(help="Run in batches: processes, local (dask LocalCluster) or a dask address tcp://host:port.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Origins per batch (default: bounded memory, 2 batches per worker).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes for processes / local (default: CPU count).")] = None,
     quiet: Quiet = False,
 ) -> None:
-    """Travel-time matrix (from_id, to_id, travel_time_min) between points."""
+    """Travel-time matrix (from_id, to_id, travel_time_min) between points; with
+    --scheduler or --batch-size a .parquet output is streamed batch by batch."""
     import access
     from access.io.output import write_table
 
@@ -211,13 +264,31 @@ def travel_times_command(
     modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
     network = _network(osm, modes, bbox=bbox, cache_dir=cache_dir, quiet=quiet, gtfs=gtfs,
                        rail_specs=rail_spec, service_date=service_date)  # fmt: skip
-    result = access.travel_times(
-        network, origin_points, dest_points, mode=mode, max_time_min=max_time, progress=not quiet,
-        departure=departure, window_min=window, percentiles=pct, access_mode=access_mode,
-    )  # fmt: skip
-    write_table(result, out)
+    query = {"mode": mode, "max_time_min": max_time, "progress": not quiet, "departure": departure,
+             "window_min": window, "percentiles": pct, "access_mode": access_mode}  # fmt: skip
+    if arrive_by is not None:
+        if scheduler is not None or batch_size is not None or workers is not None:
+            raise access.InputError("--arrive-by runs in one process: drop --scheduler/--batch-size/--workers.")
+        query["arrive_by"] = arrive_by
+    if scheduler is not None or batch_size is not None or workers is not None:
+        from access.routing.scale import travel_time_matrix
+
+        stream = out.suffix.lower() == ".parquet"
+        if scheduler is None and workers is not None:
+            scheduler = "processes"
+        result = travel_time_matrix(network, origin_points, dest_points, scheduler=scheduler, n_workers=workers,
+                                    batch_size=batch_size, out=out if stream else None, **query)  # fmt: skip
+        if stream and not quiet:
+            import pyarrow.parquet as pq
+
+            result = pq.read_table(out, columns=[pq.read_schema(out).names[-1]]).to_pandas()
+        elif not stream:
+            write_table(result, out)
+    else:
+        result = access.travel_times(network, origin_points, dest_points, **query)
+        write_table(result, out)
     if not quiet:
-        reached = result.iloc[:, 2].notna().mean()
+        reached = result.iloc[:, -1].notna().mean()
         typer.echo(f"wrote {out}: {len(result):,} pairs, {reached:.1%} reached within {max_time:g} min", err=True)
 
 
@@ -289,5 +360,7 @@ from access.commands import register as _register_commands  # noqa: E402
 
 _register_commands()
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # `python -m access.cli`: run the imported module's app, where commands registered
+    from access.cli import main as _main
+
+    _main()
