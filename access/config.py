@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "MODES",
@@ -26,6 +26,12 @@ __all__ = [
     "DEFAULT_DEPARTURE_TIME",
     "DEFAULT_WINDOW_MIN",
     "DEFAULT_PERCENTILES",
+    "CIRCLE_PRESETS",
+    "DEFAULT_BATCH_CELLS",
+    "DASK_CONNECT_TIMEOUT_S",
+    "E2SFCA_ZONE_WEIGHTS",
+    "CENTRES_MAX_TIME_MIN",
+    "DEFAULT_JOB_THRESHOLDS",
 ]
 
 Mode = Literal["walk", "bike", "car"]
@@ -172,3 +178,113 @@ class TransitSettings(BaseModel):
     # Stops (ids or names) with parking for car access; None: any station can be driven to.
     park_ride_stops: list[str] | None = None
     max_transfers: int = Field(4, ge=0, le=10)
+
+
+# Commuting-circle definitions. The 2019 metropolitan-area guideline (国家发展改革委《关于培育
+# 发展现代化都市圈的指导意见》, 发改规划〔2019〕328号) defines a metropolitan area as "以1小时
+# 通勤圈为基本范围" and asks for "轨道上的都市圈" (rail-based commuting), but gives no operational
+# formula; these presets make one explicit. Values: door-to-door minutes (walk to the stop,
+# waits, HSR security check = the station boarding penalty, rides, walk to the destination),
+# the morning peak 07:00-08:00 with one departure a minute, the median over that window,
+# commuters travelling in to the centre. Every result reports the definition it used.
+CIRCLE_PRESETS: MappingProxyType[str, MappingProxyType] = MappingProxyType(
+    {
+        "metropolitan_1h": MappingProxyType(
+            {
+                "cutoffs_min": (60.0,),  # the guideline's 1-hour commuting circle
+                "mode": "transit",  # "轨道上的都市圈": rail and buses, walk access and egress
+                "access_mode": "walk",
+                "departure": "07:00",  # morning peak, local feed time
+                "window_min": 60.0,  # departures every minute 07:00-07:59
+                "percentile": 50.0,  # the typical (median) departure of the window
+                "direction": "to_centre",  # commuters travel in
+                "statistic": "min",
+                "board_penalty_hsr_min": 15.0,  # = TransitSettings.rail_spec_board_penalty_min
+                "source": "NDRC 2019 guideline on cultivating modern metropolitan areas "
+                "(发改规划〔2019〕328号): '1小时通勤圈'; operational parameters by commuting-circles",
+            }
+        ),
+        "metropolitan_1h_car": MappingProxyType(
+            {
+                "cutoffs_min": (60.0,),
+                "mode": "car",  # free-flow car times (no congestion model)
+                "direction": "to_centre",
+                "statistic": "min",
+                "source": "NDRC 2019 guideline (发改规划〔2019〕328号) '1小时通勤圈', by car",
+            }
+        ),
+    }
+)
+
+
+# --- Regional (city-cluster) road model: used where no OSM extract covers a region ---------
+# Road distance = great-circle distance x detour factor. 1.3 is the usual circuity of road
+# networks between towns (Ballou, Rahardja & Sakai 2002 find 1.2-1.4 for US road distances
+# vs great-circle; Giacomin & Levinson 2015 report ~1.3 mean circuity for commutes).
+REGIONAL_DETOUR_FACTOR = 1.3
+# Incremental speed bands (like tax brackets: the first 5 km of every trip at 30 km/h, the
+# next 15 km at 60, the rest at 90), so time grows continuously and strictly with distance:
+#  - 0-5 km: urban streets; mean peak-hour road speed in Chinese megacities is ~25-30 km/h
+#    (Beijing Transport Institute annual reports); CAR_SPEEDS_KMH residential-tertiary 25-40.
+#  - 5-20 km: urban expressways, class-1/2 highways (JTG B01-2014 design 60-100 km/h);
+#    CAR_SPEEDS_KMH primary 60.
+#  - beyond 20 km: expressways (legal 60-120 km/h, Road Traffic Safety Law Implementing
+#    Regulations art. 78); 90 km/h average including ramps and toll gates, below
+#    CAR_SPEEDS_KMH motorway 100.
+REGIONAL_BAND_LIMITS_KM: tuple[float, ...] = (5.0, 20.0)  # upper ends of all bands but the last
+REGIONAL_BAND_SPEEDS_KMH: tuple[float, ...] = (30.0, 60.0, 90.0)  # one more than the limits
+
+
+class RegionalSettings(BaseModel):
+    """The approximate regional road model and station rules (km, km/h, minutes, metres)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    detour_factor: float = Field(REGIONAL_DETOUR_FACTOR, ge=1.0, le=3.0)
+    band_limits_km: tuple[float, ...] = REGIONAL_BAND_LIMITS_KM
+    band_speeds_kmh: tuple[float, ...] = REGIONAL_BAND_SPEEDS_KMH
+    # Place -> station (and station -> place) road legs longer than this are not used.
+    max_access_min: float = Field(120.0, gt=0)
+    # Every boarding after the first (a change of trains inside a station) costs this;
+    # 12306 sells same-station connections from about 10-15 min.
+    min_transfer_min: float = Field(10.0, ge=0)
+    # First-boarding penalty (minutes) at every station, replacing the route-type / rail
+    # spec penalties of TransitSettings (None: those apply, 15 min for HSR).
+    station_penalty_min: float | None = Field(None, ge=0)
+    # Stops closer than this (straight line) are one station complex (walking transfer).
+    transfer_radius_m: float = Field(500.0, ge=0)
+    # A rail-spec station further than this from every place gets a warning (a typo'd
+    # coordinate, or a line outside the place table's area).
+    station_warn_km: float = Field(50.0, gt=0)
+
+    @model_validator(mode="after")
+    def _bands(self) -> RegionalSettings:
+        limits, speeds = self.band_limits_km, self.band_speeds_kmh
+        if len(speeds) != len(limits) + 1:
+            raise ValueError(f"band_speeds_kmh needs {len(limits) + 1} values (one per band), got {len(speeds)}")
+        if any(b <= a for a, b in zip((0.0, *limits), limits, strict=False)):
+            raise ValueError(f"band_limits_km must be positive and increasing, got {list(limits)}")
+        if any(not 0 < v <= 200 for v in speeds):
+            raise ValueError(f"band_speeds_kmh must lie in (0, 200] km/h, got {list(speeds)}")
+        return self
+
+
+__all__ += ["REGIONAL_DETOUR_FACTOR", "REGIONAL_BAND_LIMITS_KM", "REGIONAL_BAND_SPEEDS_KMH", "RegionalSettings"]
+
+# Travel-time matrices at scale (access.routing.scale). One batch of origins holds
+# batch x destinations cells in memory at once, about 60 bytes per cell at the peak
+# (float64 seconds, the off-network matrix, the long table with ids; measured with
+# tracemalloc in bench/accessibility.py), so 4 million cells stay near 250 MB per worker.
+DEFAULT_BATCH_CELLS = 4_000_000  # origin-destination pairs per batch
+DASK_CONNECT_TIMEOUT_S = 10.0  # seconds to reach a dask scheduler before giving up
+
+# Accessibility (access.analysis.accessibility / equity).
+# E2SFCA: the catchment split into equal travel-time zones with these weights, nearest zone
+# first. Luo & Qi (2009), "An enhanced two-step floating catchment area (E2SFCA) method",
+# Health & Place 15(4): 1100-1107: zones 0-10, 10-20, 20-30 min weighted 1.00, 0.68, 0.22
+# (Gaussian, slow decay); here scaled to each cutoff (60 min -> 0-20, 20-40, 40-60).
+E2SFCA_ZONE_WEIGHTS: tuple[float, ...] = (1.0, 0.68, 0.22)
+# Weighted average time to centres needs every centre reached: search this far (minutes).
+CENTRES_MAX_TIME_MIN = 360.0  # minutes; 6 h covers a province-wide city cluster by road
+# Equity summaries: share of residents reaching at least this many jobs (per cutoff).
+DEFAULT_JOB_THRESHOLDS: tuple[int, ...] = (10_000, 100_000, 1_000_000)

@@ -21,6 +21,7 @@ __all__ = ["Station", "Period", "Pattern", "RailSpec", "read_rail_spec", "parse_
 MAX_SPEED_KMH = 400.0  # beyond any rail line in service (CR450 tests ~450, service 350)
 BACKTRACK_TOLERANCE = 0.5  # a station may not bring the line back by half its distance so far
 _HHMM = re.compile(r"^(\d{1,2}):([0-5]\d)$")
+_NON_WORD = re.compile(r"[\W_]+")  # stop id slugs keep letters of any script (北京南)
 
 
 def _minutes(text: str) -> float:
@@ -243,7 +244,7 @@ def rail_spec_to_gtfs(spec: RailSpec) -> dict[str, pd.DataFrame]:
     """GTFS tables (agency, stops, routes, trips, stop_times, calendar) of the spec, every
     departure of every pattern in each direction, running daily over the date range."""
     route = spec.slug
-    stop_ids = [s.stop_id or f"{route}:{re.sub(r'[^A-Za-z0-9]+', '_', s.name)}" for s in spec.stations]
+    stop_ids = [s.stop_id or f"{route}:{_NON_WORD.sub('_', s.name)}" for s in spec.stations]
     stops = pd.DataFrame({"stop_id": stop_ids, "stop_name": [s.name for s in spec.stations],
                           "stop_lat": [f"{s.lat:.7f}" for s in spec.stations],
                           "stop_lon": [f"{s.lon:.7f}" for s in spec.stations]})  # fmt: skip

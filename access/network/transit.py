@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from access._geo import to_projected
+from access._geo import EARTH_RADIUS_M, haversine_m, to_projected
 from access.config import TransitSettings
 from access.errors import InputError
 from access.network.snap import snap_points, source_groups
 from access.network.street import StreetNetwork
 from access.routing._dijkstra import many_to_all_points
 
-__all__ = ["TransitNetwork"]
+__all__ = ["TransitNetwork", "STRAIGHT_TRANSFER_RADIUS_M"]
 
 _ARRAYS = (
     "stop_id", "stop_name", "stop_lon", "stop_lat", "pattern_stop_ptr", "pattern_stops",
@@ -24,6 +24,12 @@ _ARRAYS = (
     "transfer_to", "transfer_s", "stop_board_penalty_s",
 )  # fmt: skip
 _TRANSFER_BATCH = 256  # stops per parallel batch while computing walking transfers
+# Without a street network (regional / national rail models) stops this close are treated
+# as one station complex: platforms of one station, or a feed's stop and a rail spec's
+# station at the same place. Walked at 4.8 km/h (the walk default) x 1.3 for corridors.
+STRAIGHT_TRANSFER_RADIUS_M = 500.0  # metres
+STRAIGHT_TRANSFER_DETOUR = 1.3
+STRAIGHT_TRANSFER_WALK_KMH = 4.8
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,11 +109,17 @@ class TransitNetwork:
         )
 
     @classmethod
-    def from_feed(cls, feed, walk: StreetNetwork, settings: TransitSettings | None = None,
-                  *, rail_feeds: frozenset[str] = frozenset()) -> TransitNetwork:  # fmt: skip
+    def from_feed(cls, feed, walk: StreetNetwork | None, settings: TransitSettings | None = None,
+                  *, rail_feeds: frozenset[str] = frozenset(),
+                  transfer_radius_m: float = STRAIGHT_TRANSFER_RADIUS_M) -> TransitNetwork:  # fmt: skip
         """Build from a :class:`access.io.gtfs.GtfsFeed` (one service date) and the walk
         network that links stops and carries transfers. Feeds named in ``rail_feeds``
-        (converted rail specs) get ``settings.rail_spec_board_penalty_min``."""
+        (converted rail specs) get ``settings.rail_spec_board_penalty_min``.
+
+        ``walk=None`` builds without streets (regional and national rail models): walking
+        transfers then join distinct stops at most ``transfer_radius_m`` metres apart in a
+        straight line, timed at ``STRAIGHT_TRANSFER_DETOUR`` x distance at walking speed.
+        """
         settings = settings or TransitSettings()
         st = feed.stop_times.sort_values(["trip_id", "stop_sequence"], kind="stable")
         if st.empty:
@@ -174,9 +186,14 @@ class TransitNetwork:
 
         lon = stops["lon"].to_numpy(np.float64)
         lat = stops["lat"].to_numpy(np.float64)
-        transfer_ptr, transfer_to, transfer_s, notes = _walking_transfers(
-            walk, lon, lat, stop_index, feed.transfers, settings.max_transfer_walk_min
-        )
+        if walk is None:
+            transfer_ptr, transfer_to, transfer_s, notes = _straight_transfers(
+                lon, lat, stop_index, feed.transfers, transfer_radius_m
+            )
+        else:
+            transfer_ptr, transfer_to, transfer_s, notes = _walking_transfers(
+                walk, lon, lat, stop_index, feed.transfers, settings.max_transfer_walk_min
+            )
         return cls(
             service_date=str(feed.service_date),
             stop_id=np.array(used, dtype=str),
@@ -298,6 +315,37 @@ def _walking_transfers(walk: StreetNetwork, lon, lat, stop_index: pd.Series, gtf
             "s": np.concatenate(rows_s) if rows_s else np.array([], dtype=np.float64),
         }
     )
+    return _transfer_csr(frame, stop_index, gtfs_transfers, n) + (notes,)
+
+
+def _straight_transfers(lon, lat, stop_index: pd.Series, gtfs_transfers: pd.DataFrame,
+                        radius_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:  # fmt: skip
+    """Transfers without a street network: distinct stops within ``radius_m`` straight-line
+    metres, walked at ``STRAIGHT_TRANSFER_DETOUR`` x distance at 4.8 km/h, merged with
+    GTFS transfers.txt minimum times."""
+    n = len(lon)
+    frame = pd.DataFrame({"from": np.array([], dtype=np.int64), "to": np.array([], dtype=np.int64),
+                          "s": np.array([], dtype=np.float64)})  # fmt: skip
+    if n > 1 and radius_m > 0:
+        from scipy.spatial import cKDTree
+
+        # Points on a sphere of Earth's radius: a chord is never longer than its arc, so
+        # every pair within radius_m (great circle) is found, on any continent-wide feed.
+        lam, phi = np.radians(lon), np.radians(lat)
+        xyz = EARTH_RADIUS_M * np.c_[np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
+        pairs = cKDTree(xyz).query_pairs(radius_m, output_type="ndarray")
+        if len(pairs):
+            i, j = np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]
+            metres = haversine_m(lon[i], lat[i], lon[j], lat[j])
+            keep = metres <= radius_m
+            seconds = np.rint(metres[keep] * STRAIGHT_TRANSFER_DETOUR / (STRAIGHT_TRANSFER_WALK_KMH / 3.6))
+            frame = pd.DataFrame({"from": i[keep], "to": j[keep], "s": seconds})
+    return _transfer_csr(frame, stop_index, gtfs_transfers, n) + ([],)
+
+
+def _transfer_csr(frame: pd.DataFrame, stop_index: pd.Series, gtfs_transfers: pd.DataFrame,
+                  n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """CSR of stop-to-stop transfers (``frame``: from, to, s) merged with transfers.txt."""
     if gtfs_transfers is not None and len(gtfs_transfers):
         t = gtfs_transfers[
             gtfs_transfers["from_stop_id"].isin(stop_index.index) & gtfs_transfers["to_stop_id"].isin(stop_index.index)
@@ -314,4 +362,4 @@ def _walking_transfers(walk: StreetNetwork, lon, lat, stop_index: pd.Series, gtf
         frame = pd.concat([frame, given]).groupby(["from", "to"], as_index=False)["s"].max()
     frame = frame.sort_values(["from", "to"])
     ptr = np.r_[0, np.cumsum(np.bincount(frame["from"].to_numpy(np.int64), minlength=n))].astype(np.int64)
-    return ptr, frame["to"].to_numpy(np.int32), frame["s"].to_numpy().astype(np.int32), notes
+    return ptr, frame["to"].to_numpy(np.int32), frame["s"].to_numpy().astype(np.int32)
