@@ -1,0 +1,101 @@
+"""Static maps of commuting circles: zones coloured by membership under the circle outlines."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: files only, no display needed
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from access.io.output import atomic_path  # noqa: E402
+
+__all__ = ["plot_circles"]
+
+_DPI = 150  # dots per inch of written PNGs, as access.viz.maps
+_OUTSIDE_COLOUR = "#d9d9d9"
+_LINESTYLES = ("-", "--", ":", "-.")
+
+
+def plot_circles(circles, street=None, path: str | Path | None = None, *, title: str | None = None):
+    """Zones of a :class:`access.analysis.circles.CommutingCircles` coloured by circle
+    (inside the shortest cutoff darkest, outside grey; polygons filled, points as dots
+    sized by population), circle outlines per centre and cutoff, centres as stars, over
+    the street network. Writes a PNG when ``path`` is given (atomically); returns the Figure."""
+    zones = circles.zones
+    cutoffs = sorted(circles.definition.cutoffs_min)
+    colours = dict(zip(cutoffs, plt.cm.YlOrRd(np.linspace(0.85, 0.35, len(cutoffs))), strict=True))
+    fig, ax = plt.subplots(figsize=(8.27, 8.27))
+    bounds = zones.total_bounds
+    if circles.polygons is not None and len(circles.polygons):
+        b = circles.polygons.total_bounds
+        bounds = np.array([min(bounds[0], b[0]), min(bounds[1], b[1]), max(bounds[2], b[2]), max(bounds[3], b[3])])
+    if street is not None:
+        _draw_network(ax, street, bounds)
+    colour_of = [colours.get(c, _OUTSIDE_COLOUR) if np.isfinite(c) else _OUTSIDE_COLOUR for c in zones["circle_min"]]
+    is_point = (zones.geometry.geom_type == "Point").to_numpy()
+    if (~is_point).any():
+        zones[~is_point].plot(ax=ax, color=np.array(colour_of, dtype=object)[~is_point].tolist(), alpha=0.8,
+                              edgecolor="white", linewidth=0.3, zorder=2)  # fmt: skip
+    if is_point.any():
+        pts = zones[is_point]
+        size = 8.0
+        population = [c for c in zones.columns if c == "population"]
+        if population:
+            values = np.asarray(pts["population"], dtype=float)
+            size = 6 + 60 * np.sqrt(np.nan_to_num(values) / max(np.nanmax(values), 1.0))
+        ax.scatter(pts.geometry.x, pts.geometry.y, s=size, c=np.array(colour_of, dtype=object)[is_point].tolist(),
+                   edgecolor="#444444", linewidth=0.3, zorder=3)  # fmt: skip
+    handles = [Patch(color=colours[c], label=f"inside {c:g} min") for c in cutoffs]
+    handles.append(Patch(color=_OUTSIDE_COLOUR, label="outside"))
+    if circles.polygons is not None:
+        centres = list(dict.fromkeys(circles.polygons["centre"]))
+        edge_colours = plt.cm.tab10(np.arange(len(centres)) % 10)
+        for k, centre in enumerate(centres):
+            for j, cutoff in enumerate(cutoffs):
+                rows = circles.polygons[(circles.polygons["centre"] == centre)
+                                        & (circles.polygons["cutoff_min"].astype(float) == cutoff)]  # fmt: skip
+                if len(rows):
+                    rows.boundary.plot(ax=ax, color=edge_colours[k], linewidth=1.2,
+                                       linestyle=_LINESTYLES[j % len(_LINESTYLES)], zorder=4)  # fmt: skip
+            handles.append(Line2D([], [], color=edge_colours[k], label=f"{centre} circles"))
+    centre_points = circles.centres.geometry.representative_point() if circles.centres.geometry.notna().all() else None
+    if centre_points is not None:
+        ax.scatter(centre_points.x, centre_points.y, marker="*", s=160, color="crimson", edgecolor="black",
+                   linewidth=0.5, zorder=5)  # fmt: skip
+    ax.legend(handles=handles, loc="best", fontsize=7, title="commuting circle", title_fontsize=8)
+    pad = 0.03 * max(bounds[2] - bounds[0], bounds[3] - bounds[1], 0.01)
+    ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
+    ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
+    ax.set_title(textwrap.fill(title or circles.definition.describe(), 100), fontsize=8)
+    ax.set_aspect(1 / np.cos(np.radians(float((bounds[1] + bounds[3]) / 2))))
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
+    fig.tight_layout()
+    if path is not None:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=_DPI, format="png")
+        plt.close(fig)
+    return fig
+
+
+def _draw_network(ax, street, bounds) -> None:
+    """The street network under the map (the shared map furniture when available)."""
+    try:
+        from access.viz._cartography import draw_network
+    except ImportError:  # pragma: no cover - older trees without the shared furniture
+        from matplotlib.collections import LineCollection
+
+        u, v = street.tails, street.indices
+        inside = (street.lon[u] > bounds[0]) & (street.lon[u] < bounds[2]) & (street.lat[u] > bounds[1]) & (
+            street.lat[u] < bounds[3])  # fmt: skip
+        segments = np.stack([np.column_stack([street.lon[u[inside]], street.lat[u[inside]]]),
+                             np.column_stack([street.lon[v[inside]], street.lat[v[inside]]])], axis=1)  # fmt: skip
+        ax.add_collection(LineCollection(segments, colors="#9a9a9a", linewidths=0.3, zorder=1))
+        return
+    draw_network(ax, street, tuple(bounds))
