@@ -59,6 +59,10 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            out = pd.DataFrame(frame.assign(geometry=frame.geometry.to_wkt())) if is_geo else frame
+            if is_geo:  # a plain frame first, so the WKT text never sits in a geometry column
+                name = frame.geometry.name
+                out = pd.DataFrame(frame).assign(**{name: frame.geometry.to_wkt().to_numpy()})
+            else:
+                out = frame
             out.to_csv(tmp, index=False)
     return path
