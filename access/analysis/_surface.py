@@ -21,6 +21,8 @@ class Surface:
     ys: np.ndarray
     seconds: np.ndarray  # float64 (len(ys), len(xs)); UNREACHED_S where nobody gets
     cell_m: float
+    crs_epsg: int = 0  # EPSG code of xs/ys (the street network's UTM zone); 0: unknown
+    tmax_s: float = float("inf")  # times above this are only the contour's slack
 
 
 @nb.njit(cache=True, inline="always")
@@ -89,6 +91,7 @@ def travel_time_surface(
     offnet_speed_ms: float,
     offnet_max_m: float,
     max_cells: int,
+    crs_epsg: int = 0,
 ) -> Surface:
     """The seconds surface for nodes reached at ``node_s`` (inf: not reached) and the
     origin itself at ``start_xy`` (0 s), covering everything reachable within ``tmax_s``."""
@@ -111,4 +114,4 @@ def travel_time_surface(
         tails.astype(np.int64), heads.astype(np.int64), edge_s.astype(np.float64),
         edge_m.astype(np.float64), float(offnet_speed_ms), float(offnet_max_m), float(tmax_s),
     )  # fmt: skip
-    return Surface(xs=xs, ys=ys, seconds=grid, cell_m=float(cell_m))
+    return Surface(xs=xs, ys=ys, seconds=grid, cell_m=float(cell_m), crs_epsg=int(crs_epsg), tmax_s=float(tmax_s))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["NEVER", "range_raptor"]
+__all__ = ["NEVER", "range_raptor", "reverse_range_raptor", "reverse_transfers"]
 
 NEVER = np.int64(2**62)
 
@@ -148,6 +148,163 @@ def range_raptor(transit, access_stops: np.ndarray, access_s: np.ndarray, depart
         transit.stop_board_penalty_s, np.ascontiguousarray(access_stops, dtype=np.int64),
         np.ascontiguousarray(access_s, dtype=np.int64), departures_s[order],
         np.int64(max_transfers + 1), out,
+    )  # fmt: skip
+    result = np.empty_like(out)
+    result[order] = out
+    return result
+
+
+@nb.njit(cache=True, nogil=True)
+def _latest_trip(arr, base, n_trips, n_stops, pos, deadline):
+    """Index of the last trip arriving at position ``pos`` at or before ``deadline``
+    (-1: none). FIFO patterns keep arrivals sorted too: binary search."""
+    lo, hi = 0, n_trips
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if arr[base + mid * n_stops + pos] <= deadline:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo - 1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _improve_late(labels, r, s, a):
+    """Max-labels mirror of :func:`_improve`: a later time with at most r rides."""
+    if a <= labels[r, s]:
+        return False
+    for k in range(r, labels.shape[0]):
+        if a > labels[k, s]:
+            labels[k, s] = a
+    return True
+
+
+@nb.njit(cache=True, nogil=True)
+def _reverse_range_raptor(
+    n_stops, pattern_stop_ptr, pattern_stops, pattern_trip_ptr, pattern_time_ptr,
+    arrival_s, departure_s, board_penalty_s, alight_penalty_s,
+    stop_pattern_ptr, stop_pattern, stop_pattern_pos, rtransfer_ptr, rtransfer_from, rtransfer_s,
+    stop_board_penalty_s, egress_stops, egress_s, deadlines, max_rounds, out,
+):  # fmt: skip
+    n_patterns = len(pattern_stop_ptr) - 1
+    # board[r, s]: latest time one may stand at s, free, and still reach the target by the
+    # deadline with at most r rides (boarding there, or walking to the target in round 0).
+    # Kept across deadlines (earliest first): a journey in time for an earlier deadline is
+    # in time for every later one, after waiting at the target.
+    board = np.full((max_rounds + 1, n_stops), -NEVER, dtype=np.int64)
+    # alight[r, s]: latest time one may have alighted at s (alight penalty paid) and still
+    # make it with r rides after: stay (board[r, s]) or walk a transfer to a stop v
+    # (board[r, v] - walk). Only a ride may end there, as forward transfers follow rides.
+    alight = np.full((max_rounds + 1, n_stops), -NEVER, dtype=np.int64)
+    marked = np.zeros(n_stops, dtype=np.bool_)
+    boarded = np.zeros(n_stops, dtype=np.bool_)
+    queue = np.full(n_patterns, -1, dtype=np.int64)
+    queued = np.empty(n_patterns, dtype=np.int64)
+    for d in range(len(deadlines)):  # earliest first
+        t_end = deadlines[d]
+        boarded[:] = False
+        for k in range(len(egress_stops)):
+            s = egress_stops[k]
+            if _improve_late(board, 0, s, t_end - egress_s[k]):
+                boarded[s] = True
+        for r in range(1, max_rounds + 1):
+            # alight labels of round r - 1 from stops whose board label just improved
+            marked[:] = False
+            for v in range(n_stops):
+                if not boarded[v]:
+                    continue
+                b = board[r - 1, v]
+                if _improve_late(alight, r - 1, v, b):
+                    marked[v] = True
+                for e in range(rtransfer_ptr[v], rtransfer_ptr[v + 1]):
+                    s = rtransfer_from[e]
+                    if _improve_late(alight, r - 1, s, b - rtransfer_s[e]):
+                        marked[s] = True
+            # patterns through marked stops, scanned backwards from their last such stop
+            n_queued = 0
+            for s in range(n_stops):
+                if not marked[s]:
+                    continue
+                for e in range(stop_pattern_ptr[s], stop_pattern_ptr[s + 1]):
+                    p = stop_pattern[e]
+                    pos = stop_pattern_pos[e]
+                    if queue[p] < 0:
+                        queued[n_queued] = p
+                        n_queued += 1
+                        queue[p] = pos
+                    elif pos > queue[p]:
+                        queue[p] = pos
+            if n_queued == 0:
+                break
+            boarded[:] = False
+            for q in range(n_queued):
+                p = queued[q]
+                start = queue[p]
+                queue[p] = -1
+                s0 = pattern_stop_ptr[p]
+                n_p = pattern_stop_ptr[p + 1] - s0
+                n_trips = pattern_trip_ptr[p + 1] - pattern_trip_ptr[p]
+                base = pattern_time_ptr[p]
+                off = alight_penalty_s[p]
+                trip = -1
+                for i in range(start, -1, -1):
+                    s = pattern_stops[s0 + i]
+                    if trip >= 0:
+                        pen = board_penalty_s[p] if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s]
+                        if _improve_late(board, r, s, departure_s[base + trip * n_p + i] - pen):
+                            boarded[s] = True
+                    late = alight[r - 1, s]
+                    if late > -NEVER:
+                        if trip < 0 or arrival_s[base + trip * n_p + i] + off <= late:
+                            later = _latest_trip(arrival_s, base, n_trips, n_p, i, late - off)
+                            if later >= 0 and later > trip:
+                                trip = later
+        for s in range(n_stops):
+            out[d, s] = board[max_rounds, s]
+
+
+def reverse_transfers(transit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Walking transfers grouped by the stop they lead to: ``ptr`` (n_stops + 1), the stop
+    each comes from, and its seconds (the transpose of the network's transfer CSR)."""
+    cache = getattr(transit, "_cache", None)
+    # keyed by the transfer array itself: a scenario copy (dataclasses.replace) shares the
+    # cache dict but may carry other transfers
+    if cache is not None and cache.get("reverse-transfers", (None,))[0] is transit.transfer_to:
+        return cache["reverse-transfers"][1]
+    n = transit.n_stops
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(transit.transfer_ptr))
+    dst = np.asarray(transit.transfer_to, dtype=np.int64)
+    order = np.argsort(dst, kind="stable")
+    ptr = np.r_[0, np.cumsum(np.bincount(dst, minlength=n))].astype(np.int64)
+    result = (ptr, src[order], np.asarray(transit.transfer_s, dtype=np.int64)[order])
+    if cache is not None:
+        cache["reverse-transfers"] = (transit.transfer_to, result)
+    return result
+
+
+def reverse_range_raptor(transit, egress_stops: np.ndarray, egress_s: np.ndarray, deadlines_s: np.ndarray,
+                         max_transfers: int) -> np.ndarray:  # fmt: skip
+    """Latest departure (int64 s, ``-NEVER`` if none) from every stop for each deadline.
+
+    The arrive-by mirror of :func:`range_raptor`: ``egress_stops``/``egress_s`` are the
+    stops from which the target is reached and the seconds it takes (walking);
+    ``deadlines_s`` the arrival deadlines at the target (seconds since midnight), any
+    order. Entry ``[d, s]`` is the latest time one can stand at stop ``s``, ready to board
+    (boarding penalties still to pay, as the forward search's arrival labels), and reach
+    the target by deadline ``d``; waiting at the target is allowed. Returns
+    ``(n_deadlines, n_stops)`` in the order given.
+    """
+    deadlines_s = np.asarray(deadlines_s, dtype=np.int64)
+    order = np.argsort(deadlines_s, kind="stable")
+    out = np.empty((len(deadlines_s), transit.n_stops), dtype=np.int64)
+    ptr, src, secs = reverse_transfers(transit)
+    _reverse_range_raptor(
+        transit.n_stops, transit.pattern_stop_ptr, transit.pattern_stops, transit.pattern_trip_ptr,
+        transit.pattern_time_ptr, transit.arrival_s, transit.departure_s, transit.board_penalty_s,
+        transit.alight_penalty_s, transit.stop_pattern_ptr, transit.stop_pattern,
+        transit.stop_pattern_pos, ptr, src, secs, transit.stop_board_penalty_s,
+        np.ascontiguousarray(egress_stops, dtype=np.int64), np.ascontiguousarray(egress_s, dtype=np.int64),
+        deadlines_s[order], np.int64(max_transfers + 1), out,
     )  # fmt: skip
     result = np.empty_like(out)
     result[order] = out

@@ -14,10 +14,10 @@ from access.errors import InputError
 from access.network.snap import Snapped, snap_points, source_groups
 from access.network.street import StreetNetwork
 from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
-from access.routing._raptor import NEVER, range_raptor
+from access.routing._raptor import NEVER, range_raptor, reverse_range_raptor
 
 __all__ = ["Departures", "check_departure_date", "parse_departures", "transit_times_to_targets", "stop_targets", "node_targets",
-           "ACCESS_MODES"]  # fmt: skip
+           "ACCESS_MODES", "parse_deadlines", "check_time_options", "transit_times_from_sources"]  # fmt: skip
 
 ACCESS_MODES = ("walk", "bike", "car")
 _EGRESS_BATCH = 64  # stops per batch while tabulating egress walks (dense batch x targets)
@@ -133,24 +133,31 @@ def _egress_table(walk: StreetNetwork, stops: Snapped, dst_a, dst_b, dst_from_a,
     return ptr, target.astype(np.int32), secs.astype(np.int32)
 
 
-def node_targets(walk: StreetNetwork, transit, settings: TransitSettings) -> Targets:
-    """Every walk node as a target (for isochrones), egress tabulated once and cached."""
-    key = ("node-targets", settings.max_egress_walk_min)
+def node_targets(walk: StreetNetwork, transit, settings: TransitSettings, walk_min: float | None = None) -> Targets:
+    """Every walk node as a target (for isochrones), egress tabulated once and cached.
+
+    ``walk_min`` caps the walks (default ``settings.max_egress_walk_min``); arrive-by
+    queries use the same table as walking access from every node, capped by
+    ``max_access_walk_min`` (walking is symmetric on the walk network)."""
+    walk_min = settings.max_egress_walk_min if walk_min is None else walk_min
+    key = ("node-targets", walk_min)
     if key not in transit._cache:
         stops = _stops_on(walk, transit)
         nodes = np.arange(walk.n_nodes, dtype=np.int32)
         zero = np.zeros(walk.n_nodes)
-        ptr, tgt, secs = _egress_table(walk, stops, nodes, nodes, zero, zero,
-                                       int(round(settings.max_egress_walk_min * 60)))  # fmt: skip
+        ptr, tgt, secs = _egress_table(walk, stops, nodes, nodes, zero, zero, int(round(walk_min * 60)))
         transit._cache[key] = Targets(ptr, tgt, secs, walk.n_nodes, nodes, nodes, zero, zero)
     return transit._cache[key]
 
 
-def stop_targets(walk: StreetNetwork, transit, points: Snapped, settings: TransitSettings) -> Targets:
-    """Snapped points (on the walk network) as targets."""
+def stop_targets(walk: StreetNetwork, transit, points: Snapped, settings: TransitSettings,
+                 walk_min: float | None = None) -> Targets:  # fmt: skip
+    """Snapped points (on the walk network) as targets (walks capped by ``walk_min``,
+    default ``settings.max_egress_walk_min``; see :func:`node_targets`)."""
     stops = _stops_on(walk, transit)
+    walk_min = settings.max_egress_walk_min if walk_min is None else walk_min
     ptr, tgt, secs = _egress_table(walk, stops, points.a, points.b, points.from_a, points.from_b,
-                                   int(round(settings.max_egress_walk_min * 60)))  # fmt: skip
+                                   int(round(walk_min * 60)))  # fmt: skip
     return Targets(ptr, tgt, secs, len(points), points.a, points.b, points.from_a, points.from_b)
 
 
@@ -226,3 +233,66 @@ def check_departure_date(departures: Departures, transit) -> None:
             f"departure date {departures.date} differs from the transit network's service date "
             f"{transit.service_date}; rebuild with service_date='{departures.date}' or give only a time."
         )
+
+
+def parse_deadlines(arrive_by, window_min: float = DEFAULT_WINDOW_MIN) -> Departures:
+    """Arrival deadlines every minute of the window ending at ``arrive_by``.
+
+    ``arrive_by="09:00"`` with a 30-minute window gives the 30 deadlines 08:31 … 09:00
+    (the mirror of :func:`parse_departures`, whose window starts at the departure)."""
+    if arrive_by is None:
+        raise InputError("arrive_by needs a time like 09:00 or 2019-05-13T09:00.")
+    try:
+        parsed = parse_departures(arrive_by, window_min)
+    except InputError as exc:
+        raise InputError(str(exc).replace("departure", "arrive_by", 1)) from None
+    span = int(parsed.seconds[-1] - parsed.seconds[0])
+    return Departures(date=parsed.date, seconds=parsed.seconds - span)
+
+
+def check_time_options(departure, arrive_by) -> None:
+    """``departure`` and ``arrive_by`` are alternatives: refuse both at once, and an
+    ``arrive_by`` that is not a time."""
+    if departure is not None and arrive_by is not None:
+        raise InputError(
+            f"give either departure ({departure!r}) or arrive_by ({arrive_by!r}), not both: "
+            "departure fixes when trips leave, arrive_by when they must arrive."
+        )
+    if arrive_by is not None:
+        parse_deadlines(arrive_by, 1)  # a readable time even where the clock does not matter
+
+
+def transit_times_from_sources(
+    network,
+    target_walk: Snapped,
+    target_index: int,
+    sources: Targets,
+    deadlines: Departures,
+    *,
+    max_time_s: int,
+    settings: TransitSettings,
+) -> np.ndarray:
+    """float64 seconds ``(n_deadlines, n_sources)`` to reach one target by each deadline
+    (arrive-by), inf beyond ``max_time_s``.
+
+    ``sources`` is a walk table from stops to the sources (:func:`stop_targets` /
+    :func:`node_targets` with ``max_access_walk_min``): walking is symmetric on the walk
+    network, so it is also the walk from each source to the stop. The time reported is
+    deadline minus the latest departure from the source, so waiting at the target before
+    the deadline counts (r5 / Conveyal's convention). A direct walk counts.
+    """
+    transit = network.transit
+    walk = network.street("walk")
+    walk_s = _node_seconds(walk, target_walk, target_index, max_time_s)
+    egress_stops, egress_s = _reach_stops(walk_s, _stops_on(walk, transit), settings.max_egress_walk_min * 60)
+    latest = reverse_range_raptor(transit, egress_stops, egress_s, deadlines.seconds, settings.max_transfers)
+    ta = np.where(walk_s[sources.direct_a] == UNREACHED, np.inf, walk_s[sources.direct_a]) + sources.direct_from_a
+    tb = np.where(walk_s[sources.direct_b] == UNREACHED, np.inf, walk_s[sources.direct_b]) + sources.direct_from_b
+    direct = np.minimum(ta, tb)
+    out = np.empty((len(deadlines.seconds), sources.n_targets), dtype=np.float64)
+    # deadline - latest departure + access walk == (-latest) - (-deadline) + walk: the
+    # forward propagation kernel with negated times (-NEVER negates to NEVER: unreached).
+    _propagate(-latest, -deadlines.seconds, sources.egress_ptr, sources.egress_target,
+               sources.egress_s.astype(np.int64), direct, out)  # fmt: skip
+    out[out > max_time_s] = np.inf
+    return out

@@ -1,0 +1,150 @@
+"""Arrive-by (inbound) routing: reverse street graphs and arrive-by travel-time matrices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from access.config import DEFAULT_WINDOW_MIN
+from access.errors import InputError
+from access.io.points import as_points
+from access.network.multimodal import Network
+from access.network.snap import Snapped
+from access.network.street import StreetNetwork
+from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
+from access.routing.street import check_budget_min, long_table, off_node_s, snap
+from access.routing.transit import (
+    check_departure_date,
+    parse_deadlines,
+    stop_targets,
+    transit_times_from_sources,
+)
+
+__all__ = ["reverse_csr", "inbound_node_times", "inbound_street_travel_times", "inbound_transit_travel_times"]
+
+_BATCH = 512  # destinations per parallel batch (memory: batch x origins floats)
+
+
+def reverse_csr(street: StreetNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The transpose of ``street``'s CSR (``indptr``, ``indices``, ``travel_s``): edge
+    u -> v of t seconds becomes v -> u, so Dijkstra from a destination gives every node's
+    time *to* it. Computed once per network and cached (O(edges) memory)."""
+    # keyed by the forward arrays themselves: a modified copy (dataclasses.replace, as
+    # scenarios may make) shares the cache dict but not its edges or times
+    cached = street._cache.get("reverse-csr")
+    if cached is not None and cached[0] is street.indices and cached[1] is street.travel_s:
+        return cached[2]
+    order = np.argsort(street.indices, kind="stable")
+    indptr = np.r_[0, np.cumsum(np.bincount(street.indices, minlength=street.n_nodes))].astype(np.int64)
+    indices = street.tails[order].astype(np.int32)
+    travel = street.travel_s[order]
+    for array in (indptr, indices, travel):
+        array.setflags(write=False)
+    street._cache["reverse-csr"] = (street.indices, street.travel_s, (indptr, indices, travel))
+    return indptr, indices, travel
+
+
+def _inbound_groups(snapped: Snapped, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reverse-Dijkstra sources of snapped destinations: the edge ends a point is entered
+    from, with the seconds from that end to the point (``from_a``/``from_b``, so the
+    direction of the partial edge is the one driven into the point)."""
+    nodes = np.stack([snapped.a[rows], snapped.b[rows]], axis=1)
+    costs = np.stack([snapped.from_a[rows], snapped.from_b[rows]], axis=1)
+    usable = np.isfinite(costs)
+    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(usable.sum(axis=1), out=ptr[1:])
+    return ptr, nodes[usable], np.rint(costs[usable]).astype(np.int64)
+
+
+def inbound_node_times(street: StreetNetwork, snapped: Snapped, index: int, limit_s: int) -> np.ndarray:
+    """float64 seconds from every node *to* snapped point ``index`` (inf beyond ``limit_s``),
+    by Dijkstra on the reverse graph; one-way streets count in their legal direction."""
+    indptr, indices, travel = reverse_csr(street)
+    _, nodes, costs = _inbound_groups(snapped, np.array([index]))
+    dist = one_to_all(indptr, indices, travel, nodes, costs, limit_s)
+    return np.where(dist == UNREACHED, np.inf, dist.astype(np.float64))
+
+
+def inbound_street_travel_times(
+    network: Network, origins, destinations=None, *, mode: str = "walk", max_time_min: float, progress: bool = False
+) -> pd.DataFrame:
+    """Street travel times computed destination by destination on the reverse graph.
+
+    Street times do not depend on the time of day, so the result equals the depart-at
+    matrix; the reverse search is the cheaper one when destinations are fewer than origins.
+    Same columns as :func:`access.routing.street.street_travel_times`.
+    """
+    street = network.street(mode)
+    limit_s = int(round(check_budget_min(max_time_min) * 60))
+    origin_frame = as_points(origins, what="origins")
+    dest_frame = origin_frame if destinations is None else as_points(destinations, what="destinations")
+    o = snap(street, origin_frame, what="origins")
+    d = o if destinations is None else snap(street, dest_frame, what="destinations")
+    indptr, indices, travel = reverse_csr(street)
+    seconds = np.full((len(d), len(o)), np.inf)  # destination-major while computing
+    for start in tqdm(range(0, len(d), _BATCH), desc=f"{mode} arrive-by", unit="batch", disable=not progress):
+        rows = np.arange(start, min(start + _BATCH, len(d)))
+        rows = rows[d.ok[rows]]
+        if len(rows) == 0:
+            continue
+        ptr, nodes, costs = _inbound_groups(d, rows)
+        # an origin leaves its edge towards node a (to_a) or b (to_b) and then drives on
+        seconds[rows] = many_to_all_points(indptr, indices, travel, ptr, nodes, costs, limit_s,
+                                           o.a, o.b, o.to_a, o.to_b)  # fmt: skip
+    seconds = np.minimum(seconds.T, off_node_s(street, o, d))
+    seconds[seconds > limit_s] = np.inf
+    return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {"travel_time_min": seconds})
+
+
+def inbound_transit_travel_times(
+    network: Network,
+    origins,
+    destinations=None,
+    *,
+    arrive_by,
+    max_time_min: float,
+    window_min: float = DEFAULT_WINDOW_MIN,
+    percentiles=(50,),
+    access_mode: str = "walk",
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Transit travel times arriving at each destination by every minute of the window
+    ending at ``arrive_by`` (reverse range-RAPTOR, one search per destination).
+
+    Travel time = deadline - latest departure from the origin (waiting at the destination
+    counts); percentiles are over the deadlines. Walking access (``max_access_walk_min``)
+    and egress (``max_egress_walk_min``); a direct walk counts.
+    """
+    from access.routing.matrix import check_percentiles, percentile_columns, window_percentiles
+
+    transit = network.require_transit()
+    if access_mode != "walk":
+        raise InputError(
+            f"arrive_by with transit supports access_mode='walk' (got {access_mode!r}); "
+            "for park-and-ride use departure= instead."
+        )
+    limit_s = int(round(check_budget_min(max_time_min) * 60))
+    pct = check_percentiles(percentiles)
+    deadlines = parse_deadlines(arrive_by, window_min)
+    check_departure_date(deadlines, transit)
+    walk = network.street("walk")
+    origin_frame = as_points(origins, what="origins")
+    dest_frame = origin_frame if destinations is None else as_points(destinations, what="destinations")
+    o_walk = snap(walk, origin_frame, what="origins")
+    d_walk = snap(walk, dest_frame, what="destinations")
+    settings = network.transit_settings
+    sources = stop_targets(walk, transit, o_walk, settings, walk_min=settings.max_access_walk_min)
+    result = np.full((len(pct), len(origin_frame), len(dest_frame)), np.inf)
+    walk_only = off_node_s(walk, o_walk, d_walk)
+    for k in tqdm(range(len(dest_frame)), desc="transit arrive-by", unit="destination", disable=not progress):
+        if not d_walk.ok[k]:
+            continue
+        seconds = transit_times_from_sources(network, d_walk, k, sources, deadlines, max_time_s=limit_s,
+                                             settings=settings)  # fmt: skip
+        seconds = np.minimum(seconds, walk_only[:, k][None, :])
+        seconds[:, ~o_walk.ok] = np.inf
+        result[:, :, k] = window_percentiles(seconds, pct)
+    names = percentile_columns(pct)
+    return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(),
+                      {name: result[i] for i, name in enumerate(names)})  # fmt: skip
