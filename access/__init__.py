@@ -8,17 +8,70 @@ A notebook user needs only these names::
     tt = access.travel_times(net, origins, destinations, mode="walk")
 """
 
+from access.analysis.accessibility import MEASURES as ACCESSIBILITY_MEASURES
+from access.analysis.accessibility import accessibility, accessibility_from_matrix
+from access.analysis.china_rail import china_rail_circles, load_china_rail, rail_before_after
+from access.analysis.circle_definition import CircleDefinition
+from access.analysis.circle_overlap import circle_overlap
+from access.analysis.circles import CommutingCircles, centre_travel_times, circle_membership, commuting_circles
+from access.analysis.cluster import ClusterResult, cluster_circles, compare_cluster
+from access.analysis.equity import gini, lorenz, palma_ratio, summarise
 from access.analysis.isochrones import isochrones
-from access.config import DEFAULT_CUTOFFS_MIN, IsochroneSettings, StreetSettings
+from access.analysis.surfaces import TravelTimeSurface, surface_h3_cells, travel_time_surface, write_travel_time_raster
+from access.config import CIRCLE_PRESETS, DEFAULT_CUTOFFS_MIN, IsochroneSettings, RegionalSettings, StreetSettings
+from access.crs import bd09_to_wgs84, convert_coordinates, gcj02_to_wgs84, wgs84_to_gcj02
 from access.errors import AccessError, InputError, NetworkError, OffNetworkError
+from access.io.opportunities import read_opportunities
+from access.io.places import read_places
 from access.io.points import as_points, read_points
+from access.io.rail_timetable import RailTimetable, read_rail_timetable, timetable_to_gtfs, write_timetable_gtfs
 from access.network import Network, StreetNetwork, build_network
+from access.network.national_rail import drop_trains, national_rail_network
+from access.network.regional import RegionalNetwork
 from access.routing.matrix import travel_times
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "TravelTimeSurface",
+    "surface_h3_cells",
+    "travel_time_surface",
+    "write_travel_time_raster",
+    "RailTimetable",
+    "bd09_to_wgs84",
+    "china_rail_circles",
+    "convert_coordinates",
+    "drop_trains",
+    "gcj02_to_wgs84",
+    "load_china_rail",
+    "national_rail_network",
+    "rail_before_after",
+    "read_rail_timetable",
+    "timetable_to_gtfs",
+    "wgs84_to_gcj02",
+    "write_timetable_gtfs",
+    "ACCESSIBILITY_MEASURES",
+    "accessibility",
+    "accessibility_from_matrix",
+    "gini",
+    "lorenz",
+    "palma_ratio",
+    "read_opportunities",
+    "summarise",
     "AccessError",
+    "CIRCLE_PRESETS",
+    "CircleDefinition",
+    "ClusterResult",
+    "CommutingCircles",
+    "RegionalNetwork",
+    "RegionalSettings",
+    "centre_travel_times",
+    "circle_membership",
+    "circle_overlap",
+    "cluster_circles",
+    "commuting_circles",
+    "compare_cluster",
+    "read_places",
     "DEFAULT_CUTOFFS_MIN",
     "InputError",
     "IsochroneSettings",
