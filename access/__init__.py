@@ -15,8 +15,14 @@ from access.analysis.circle_definition import CircleDefinition
 from access.analysis.circle_overlap import circle_overlap
 from access.analysis.circles import CommutingCircles, centre_travel_times, circle_membership, commuting_circles
 from access.analysis.cluster import ClusterResult, cluster_circles, compare_cluster
+from access.analysis.compare import Comparison, compare
+from access.analysis.compare_report import write_comparison
 from access.analysis.equity import gini, lorenz, palma_ratio, summarise
 from access.analysis.isochrones import isochrones
+from access.analysis.scenario_model import Scenario, parse_scenario, read_scenario, write_scenario
+from access.analysis.scenarios import Region, load_region
+from access.analysis.scenarios import apply as apply_scenario
+from access.analysis.scenarios import build as build_scenario
 from access.analysis.surfaces import TravelTimeSurface, surface_h3_cells, travel_time_surface, write_travel_time_raster
 from access.config import CIRCLE_PRESETS, DEFAULT_CUTOFFS_MIN, IsochroneSettings, RegionalSettings, StreetSettings
 from access.crs import bd09_to_wgs84, convert_coordinates, gcj02_to_wgs84, wgs84_to_gcj02
@@ -33,6 +39,17 @@ from access.routing.matrix import travel_times
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
+    "Region",
+    "Scenario",
+    "apply_scenario",
+    "build_scenario",
+    "compare",
+    "load_region",
+    "parse_scenario",
+    "read_scenario",
+    "write_comparison",
+    "write_scenario",
     "TravelTimeSurface",
     "surface_h3_cells",
     "travel_time_surface",
