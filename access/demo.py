@@ -1,4 +1,10 @@
-"""The main job on the built-in sample region: networks, isochrones, who lives inside."""
+"""The main job on the built-in sample region: the whole corridor study in one run.
+
+Networks (roads, county and city buses, the intercity line), 1-h and 2-h isochrones from
+the core city by car and by transit + HSR, commuting circles of both cities, rural vs
+urban job access by car and by transit, and the before/after impact of the new intercity
+line. Everything lands in one folder; the summary lists the files.
+"""
 
 from __future__ import annotations
 
@@ -8,109 +14,156 @@ from pathlib import Path
 import pandas as pd
 import typer
 
+from access.analysis.accessibility import accessibility
+from access.analysis.circles import commuting_circles
+from access.analysis.compare import compare
+from access.analysis.compare_report import write_comparison
+from access.analysis.equity import summarise
 from access.analysis.isochrones import isochrones
+from access.analysis.scenario_model import read_scenario
+from access.analysis.scenarios import build as build_scenario
+from access.io.opportunities import read_opportunities
 from access.io.output import write_table
 from access.io.points import as_points
-from access.network import build_network
-from access.routing.matrix import travel_times
-from access.viz import plot_isochrones
+from access.viz import plot_circles, plot_isochrones
+from access.viz.accessibility_map import plot_accessibility
 
-__all__ = ["run_demo"]
+__all__ = ["run_demo", "CAR_CUTOFFS_MIN", "TRANSIT_DEPARTURE", "TRANSIT_WINDOW_MIN"]
 
 CAR_CUTOFFS_MIN = (60, 120)  # the 1-hour and 2-hour commuting circles
 WALK_CUTOFFS_MIN = (30,)
-TRANSIT_DEPARTURE = "07:00"
-TRANSIT_WINDOW_MIN = 60
+TRANSIT_DEPARTURE = "07:00"  # morning peak
+TRANSIT_WINDOW_MIN = 60  # departures every minute 07:00-07:59, median
 
 
 def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str, Path]:
-    """Build the sample region's networks, draw car and walk isochrones from the core city
-    and count the people living inside its 1-h and 2-h car circles. Returns the files."""
+    """Run the corridor study of the sample region into ``out``; returns ``{label: path}``.
+
+    The base network has roads and buses; the scenario adds the Core-Second intercity
+    line (rail spec). Isochrones, circles and accessibility are shown with the line (the
+    planned network); the comparison shows what the line changes.
+    """
     from access.sample import write_sample_region
-    from access.sample.transit import SAMPLE_SERVICE_DATE, write_sample_transit
+    from access.sample.scenario import sample_scenario
+    from access.sample.transit import write_sample_transit
 
     started = time.perf_counter()
     out = Path(out)
+    say = typer.echo if progress else (lambda *_a, **_k: None)
+    say("== 1/6 sample region and networks ==", err=True)
     region = write_sample_region(out / "sample")
-    road = build_network(region.osm_pbf, modes=("car",), progress=progress)
-    feeds = write_sample_transit(region, out / "sample", network=road)
-    network = build_network(region.osm_pbf, modes=("walk", "car"), gtfs=[feeds["buses"]],
-                            rail_specs=[feeds["rail_spec"]], service_date=SAMPLE_SERVICE_DATE,
-                            progress=progress)  # fmt: skip
-    places = pd.read_csv(region.places_csv)
-    core_place = places[places["kind"] == "core_city"].sort_values("population").iloc[-1]
-    core = as_points([(core_place["lon"], core_place["lat"])])
+    feeds = write_sample_transit(region, out / "sample")
+    scenario = read_scenario(sample_scenario(out / "sample", region=region, feeds=feeds,
+                                             window_min=TRANSIT_WINDOW_MIN))  # fmt: skip
+    base, network = build_scenario(scenario, progress=progress)
+    places = read_opportunities(region.places_csv)
+    cores = places[places["kind"].isin(["core_city", "city"])]
+    core = cores[cores["kind"] == "core_city"].sort_values("population").iloc[-1]
+    second = cores[cores["kind"] == "city"].sort_values("population").iloc[-1]
+    core_point = as_points([(core.geometry.x, core.geometry.y)])
     files: dict[str, Path] = {}
+    lines: list[str] = []
 
-    car = isochrones(network, core, mode="car", cutoffs_min=CAR_CUTOFFS_MIN, progress=progress)
+    say("== 2/6 isochrones from the core city ==", err=True)
+    transit_kw = {"departure": TRANSIT_DEPARTURE, "window_min": TRANSIT_WINDOW_MIN}
+    car = isochrones(network, core_point, mode="car", cutoffs_min=CAR_CUTOFFS_MIN, progress=progress)
     files["car isochrones"] = write_table(car, out / "isochrones_car.geojson")
-    files["car map"] = out / "isochrones_car.png"
-    plot_isochrones(car, network.street("car"), files["car map"], origins=core,
-                    title=f"1-h and 2-h car circles of {core_place['name']}")  # fmt: skip
-    walk = isochrones(network, core, mode="walk", cutoffs_min=WALK_CUTOFFS_MIN, progress=progress)
+    files["car isochrones map"] = out / "isochrones_car.png"
+    plot_isochrones(car, network.street("car"), files["car isochrones map"], origins=core_point,
+                    title=f"1-h and 2-h car circles of {core['name']}")  # fmt: skip
+    walk = isochrones(network, core_point, mode="walk", cutoffs_min=WALK_CUTOFFS_MIN, progress=progress)
     files["walk isochrone"] = write_table(walk, out / "isochrone_walk_30min.geojson")
-    files["walk map"] = out / "isochrone_walk_30min.png"
-    plot_isochrones(walk, network.street("walk"), files["walk map"], origins=core,
-                    title=f"30-min walk from {core_place['name']}")  # fmt: skip
-
-    # transit + HSR (walk access, buses, the intercity line with its 15-min station penalty)
-    # a village on a county bus line (remote villages without a bus reach little)
     served = set(network.transit.stop_name.tolist())
-    villages = places[places["kind"] == "village"]
-    village_place = villages[villages["name"].isin(served)].iloc[0]
-    transit_isochrones = []
-    for label, place in (("core city", core_place), ("village", village_place)):
-        origin = as_points([(place["lon"], place["lat"])])
-        iso = isochrones(network, origin, mode="transit", cutoffs_min=CAR_CUTOFFS_MIN, departure=TRANSIT_DEPARTURE,
-                         window_min=TRANSIT_WINDOW_MIN, progress=progress)  # fmt: skip
+    villages = places[(places["kind"] == "village") & places["name"].isin(served)]
+    village = villages.iloc[0]
+    for label, place in (("core city", core), ("village", village)):
+        origin = as_points([(place.geometry.x, place.geometry.y)])
+        iso = isochrones(network, origin, mode="transit", cutoffs_min=CAR_CUTOFFS_MIN, progress=progress,
+                         **transit_kw)  # fmt: skip
         slug = label.replace(" ", "_")
-        files[f"transit {label}"] = write_table(iso, out / f"isochrones_transit_{slug}.geojson")
-        files[f"transit {label} map"] = out / f"isochrones_transit_{slug}.png"
-        plot_isochrones(iso, network.street("walk"), files[f"transit {label} map"], origins=origin, transit=network.transit,
-                        title=f"Transit + HSR from {place['name']} ({TRANSIT_DEPARTURE}, median of {TRANSIT_WINDOW_MIN} min)")  # fmt: skip
-        transit_isochrones.append((place["name"], iso))
+        files[f"transit isochrones, {label}"] = write_table(iso, out / f"isochrones_transit_{slug}.geojson")
+        files[f"transit map, {label}"] = out / f"isochrones_transit_{slug}.png"
+        plot_isochrones(iso, network.street("walk"), files[f"transit map, {label}"], origins=origin,
+                        transit=network.transit,
+                        title=f"Transit + HSR from {place['name']} ({TRANSIT_DEPARTURE}, median of "
+                              f"{TRANSIT_WINDOW_MIN} min)")  # fmt: skip
+        for row in iso.itertuples():
+            lines.append(f"transit+HSR {row.cutoff_min}-min isochrone from {place['name']}: {row.area_km2:,.0f} km2")
+    for row in car.itertuples():
+        lines.insert(0, f"car {row.cutoff_min}-min isochrone from {core['name']}: {row.area_km2:,.0f} km2")
 
-    times = travel_times(network, core, places, mode="car", max_time_min=max(CAR_CUTOFFS_MIN))
-    places["car_min_from_core"] = times["travel_time_min"].to_numpy()
-    files["places"] = write_table(places, out / "places_car_time_from_core.csv")
-    summary = _circle_summary(places)
-    files["circle summary"] = write_table(summary, out / "car_circles_summary.csv")
+    say("== 3/6 commuting circles of both cities ==", err=True)
+    centres = [core["name"], second["name"]]
+    for mode, kw in (("car", {}), ("transit", transit_kw)):
+        circles = commuting_circles(network, centres, zones=places, mode=mode, cutoffs_min=CAR_CUTOFFS_MIN,
+                                    progress=progress, **kw)  # fmt: skip
+        files[f"{mode} circles (zones)"] = write_table(circles.zones, out / f"circles_{mode}.geojson")
+        files[f"{mode} circles (summary)"] = write_table(circles.summary, out / f"circles_{mode}_summary.csv")
+        files[f"{mode} circles map"] = out / f"circles_{mode}.png"
+        plot_circles(circles, network.street("car"), files[f"{mode} circles map"],
+                     title=f"1-h and 2-h {mode} circles of the two cities")  # fmt: skip
+        for row in circles.summary.itertuples():
+            if row.centre in centres:
+                lines.append(f"{mode} {row.cutoff_min:g}-min circle of {row.centre}: {row.population:,.0f} people, "
+                             f"{row.jobs:,.0f} jobs")  # fmt: skip
 
+    say("== 4/6 rural vs urban job access ==", err=True)
+    tables = []
+    for label, mode, kw in (("car", "car", {}), ("transit+HSR", "transit", transit_kw)):
+        result = accessibility(network, places, places, measure="cumulative", mode=mode, cutoffs_min=CAR_CUTOFFS_MIN,
+                               progress=progress, **kw)  # fmt: skip
+        slug = label.replace("+", "_").lower()
+        files[f"job access, {label}"] = write_table(result, out / f"job_access_{slug}.parquet")
+        files[f"job access map, {label}"] = out / f"job_access_{slug}.png"
+        plot_accessibility(result, "jobs_60min", files[f"job access map, {label}"],
+                           title=f"Jobs within 60 min by {label}")  # fmt: skip
+        table = summarise(result, value=["jobs_60min", "jobs_120min"], by="class")
+        tables.append(table.assign(mode=label))
+    equity = pd.concat(tables, ignore_index=True)
+    files["job access by class"] = write_table(equity, out / "job_access_rural_urban.csv")
+
+    say("== 5/6 before/after the new intercity line ==", err=True)
+    c = scenario.compare
+    comparison = compare(base, network, places, places, centres=c.centres, mode=c.mode, cutoffs_min=c.cutoffs_min,
+                         opportunity=c.opportunity, population=c.population, by=c.by, class_column=c.class_column,
+                         departure=c.departure, window_min=c.window_min, percentile=c.percentile,
+                         access_mode=c.access_mode, max_time_min=c.max_time_min, progress=progress)  # fmt: skip
+    report = write_comparison(comparison, out / "intercity_impact", scenario=scenario, base=base, after=network)
+    files.update({f"impact: {label}": path for label, path in report.items()})
+
+    say("== 6/6 summary ==", err=True)
+    summary = _summary_lines(network, lines, equity, comparison)
+    files["summary"] = out / "summary.txt"
+    from access.io.output import atomic_path
+
+    with atomic_path(files["summary"]) as tmp:
+        tmp.write_text("\n".join(summary) + "\n", encoding="utf-8")
     if progress:
-        typer.echo("\n== commuting-circles demo: sample region ==")
-        for mode, street in network.streets.items():
-            typer.echo(f"{mode} network: {street.n_nodes:,} nodes, {street.n_edges:,} edges")
-        for row in car.itertuples():
-            typer.echo(f"car {row.cutoff_min}-min isochrone from {core_place['name']}: {row.area_km2:,.0f} km2")
-        typer.echo(f"walk 30-min isochrone: {walk['area_km2'].iloc[0]:,.1f} km2")
-        typer.echo(f"transit network: {network.transit!r}")
-        for name, iso in transit_isochrones:
-            for row in iso.itertuples():
-                typer.echo(f"transit+HSR {row.cutoff_min}-min isochrone from {name}: {row.area_km2:,.0f} km2")
-        typer.echo(summary.to_string(index=False))
+        typer.echo("\n== commuting-circles demo: the sample city cluster ==")
+        typer.echo("\n".join(summary))
         typer.echo("files:")
         for label, path in files.items():
-            typer.echo(f"  {label:22s} {path}")
+            typer.echo(f"  {label:36s} {path}")
         typer.echo(f"done in {time.perf_counter() - started:.1f} s")
     return files
 
 
-def _circle_summary(places: pd.DataFrame) -> pd.DataFrame:
-    """People and places inside each car circle, by residential class."""
-    rows = []
-    for cutoff in CAR_CUTOFFS_MIN:
-        inside = places["car_min_from_core"] <= cutoff
-        for cls in ("urban", "rural"):
-            group = places["class"] == cls
-            rows.append(
-                {
-                    "circle_min": cutoff,
-                    "class": cls,
-                    "places_inside": int((inside & group).sum()),
-                    "population_inside": int(places.loc[inside & group, "population"].sum()),
-                    "share_of_class_population": float(
-                        places.loc[inside & group, "population"].sum() / max(places.loc[group, "population"].sum(), 1)
-                    ),
-                }
-            )
-    return pd.DataFrame(rows)
+def _summary_lines(network, lines: list[str], equity: pd.DataFrame, comparison) -> list[str]:
+    """The headline numbers of the run, one per line."""
+    out = [f"{mode} network: {s.n_nodes:,} nodes, {s.n_edges:,} edges" for mode, s in network.streets.items()]
+    out.append(f"transit (county buses, city buses, intercity line): {network.transit!r}")
+    out += lines
+    out.append("population-weighted mean jobs reachable, by residents' class:")
+    for values in equity.to_dict("records"):
+        out.append(f"  {values['mode']:12s} {values['class']:6s} within 60 min {values['jobs within 60 min mean']:>12,.0f}"
+                   f"   within 120 min {values['jobs within 120 min mean']:>12,.0f}")  # fmt: skip
+    out.append("impact of the new intercity line (transit with park-and-ride, 07:00 window):")
+    s = comparison.summary
+    keep = s["metric"].isin(["mean_jobs", "gini_jobs", "population_inside", "population_entering", "winners",
+                             "losers"]) & s["by"].isin(["all", "class"])  # fmt: skip
+    for row in s[keep].itertuples(index=False):
+        where = f" [{row.centre}]" if isinstance(row.centre, str) and row.centre else ""
+        group = f" ({row.group})" if row.by == "class" else ""
+        value = f"{row.before:,.4g} -> {row.after:,.4g}" if pd.isna(row.value) else f"{row.value:,.4g}"
+        out.append(f"  {row.metric}{where}{group} {row.cutoff_min:g} min: {value}")
+    return out
