@@ -63,6 +63,15 @@ def test_car_accessibility_is_the_same_with_and_without_the_line(demo):
     assert np.array_equal(recorded["jobs_120min"].to_numpy(), with_line["jobs_120min"].to_numpy())
 
 
+def test_two_hour_circles_hold_at_least_the_one_hour_circles_people(demo):
+    out, _ = demo
+    for mode in ("car", "transit"):
+        summary = pd.read_csv(out / f"circles_{mode}_summary.csv")
+        for _, group in summary.groupby("centre"):
+            people = group.sort_values("cutoff_min")["population"].to_numpy()
+            assert np.all(np.diff(people) >= 0), mode
+
+
 def test_rural_residents_reach_fewer_jobs_than_urban_ones_in_the_sample(demo):
     out, _ = demo
     table = pd.read_csv(out / "job_access_rural_urban.csv").set_index(["mode", "class"])

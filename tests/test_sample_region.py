@@ -75,17 +75,3 @@ def test_every_place_reaches_the_core_city_by_car_and_walk_network_covers_them(r
     assert np.all(snapped.distance_m < 300)
     # remote villages lie down long tracks: the furthest place is well over an hour away
     assert times["travel_time_min"].max() > 90
-
-
-def test_demo_writes_every_file_it_lists(tmp_path):
-    from access.demo import run_demo
-
-    files = run_demo(tmp_path / "out", progress=False)
-    for path in files.values():
-        assert path.exists() and path.stat().st_size > 0
-    summary = pd.read_csv(files["circle summary"])
-    # the 2-hour circle holds at least the 1-hour circle's people, for each class
-    for cls in ("urban", "rural"):
-        one, two = (summary[(summary["class"] == cls) & (summary["circle_min"] == c)]["population_inside"].iloc[0]
-                    for c in (60, 120))  # fmt: skip
-        assert two >= one
