@@ -243,9 +243,16 @@ def travel_times_command(
     arrive_by: ArriveBy = None,
     bbox: Bbox = None,
     cache_dir: CacheDir = None,
-    scheduler: Annotated[str | None, typer.Option(help="Run in batches: processes, local (dask LocalCluster) or a dask address tcp://host:port.")] = None,
-    batch_size: Annotated[int | None, typer.Option(help="Origins per batch (default: bounded memory, 2 batches per worker).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes for processes / local (default: CPU count).")] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run in batches: processes, local (dask LocalCluster) or a dask address tcp://host:port."),
+    ] = None,
+    batch_size: Annotated[
+        int | None, typer.Option(help="Origins per batch (default: bounded memory, 2 batches per worker).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes for processes / local (default: CPU count).")
+    ] = None,
     quiet: Quiet = False,
 ) -> None:
     """Travel-time matrix (from_id, to_id, travel_time_min) between points; with

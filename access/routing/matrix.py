@@ -59,6 +59,10 @@ def travel_times(
     percentiles: Sequence[float] = DEFAULT_PERCENTILES,
     access_mode: str = "walk",
     progress: bool = False,
+    arrive_by=None,
+    scheduler: str | None = None,
+    batch_size: int | None = None,
+    out=None,
 ) -> pd.DataFrame:
     """Travel times from every origin to every destination, in minutes.
 
@@ -78,12 +82,44 @@ def travel_times(
         Transit only: departures every minute from ``departure`` (``"07:00"`` or
         ``"2019-05-13T07:00"``) over ``window_min`` minutes; the travel time reported is
         each percentile of the per-minute travel times (waiting at the origin included).
+    arrive_by
+        Instead of ``departure``: arrive at each destination by every minute of the
+        ``window_min`` window ending at ``arrive_by`` (``"09:00"``; window 30 → deadlines
+        08:31 … 09:00). Transit: reverse range-RAPTOR, travel time = deadline − latest
+        departure (waiting at the destination included), walking access only. Street
+        modes do not depend on the clock: same times, computed on the reverse graph.
+    scheduler, batch_size, out
+        Any of them given: run in batches of origins via
+        :func:`access.routing.scale.travel_time_matrix` (``"processes"``, dask ``"local"``
+        or ``"tcp://host:port"``; ``out`` a ``.parquet`` path to stream to, then returned).
 
     Returns
     -------
     DataFrame ``from_id``, ``to_id`` and ``travel_time_min`` (or ``travel_time_p{NN}_min``
     per percentile), origin-major order; NaN where not reachable.
     """
+    if arrive_by is not None:
+        from access.routing.inbound import inbound_street_travel_times, inbound_transit_travel_times
+        from access.routing.transit import check_time_options
+
+        check_time_options(departure, arrive_by)
+        if scheduler is not None or batch_size is not None or out is not None:
+            raise InputError("arrive_by runs in this process: drop scheduler/batch_size/out.")
+        if mode != "transit":
+            return inbound_street_travel_times(network, origins, destinations, mode=mode,
+                                               max_time_min=max_time_min, progress=progress)  # fmt: skip
+        return inbound_transit_travel_times(
+            network, origins, destinations, arrive_by=arrive_by, max_time_min=max_time_min, window_min=window_min,
+            percentiles=percentiles, access_mode=access_mode, progress=progress,
+        )  # fmt: skip
+    if scheduler is not None or batch_size is not None or out is not None:
+        from access.routing.scale import travel_time_matrix
+
+        return travel_time_matrix(
+            network, origins, destinations, mode=mode, max_time_min=max_time_min, departure=departure,
+            window_min=window_min, percentiles=percentiles, access_mode=access_mode, progress=progress,
+            scheduler=scheduler, batch_size=batch_size, out=out,
+        )  # fmt: skip
     if mode != "transit":
         return street_travel_times(network, origins, destinations, mode=mode, max_time_min=max_time_min,
                                    progress=progress)  # fmt: skip

@@ -1,0 +1,353 @@
+"""Travel-time matrices at scale: batches of origins, in-process, on a process pool or on
+dask.distributed, gathered into one DataFrame or streamed to Parquet."""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import re
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from access.config import (
+    DASK_CONNECT_TIMEOUT_S,
+    DEFAULT_BATCH_CELLS,
+    DEFAULT_MAX_TIME_MIN,
+    DEFAULT_PERCENTILES,
+    DEFAULT_WINDOW_MIN,
+)
+from access.errors import InputError, OffNetworkWarning
+from access.io.output import atomic_path
+from access.io.points import as_points
+from access.network.multimodal import Network
+
+__all__ = ["travel_time_matrix", "SCHEDULERS"]
+
+SCHEDULERS = ("processes", "local", "tcp://host:port")  # None: in-process (numba threads)
+_BATCHES_PER_WORKER = 2  # parallel backends: enough batches to balance, few egress tables
+_IN_FLIGHT_PER_WORKER = 2  # batches submitted ahead per worker: bounds results held at once
+_ADDRESS = re.compile(r"^([a-z0-9+]+://)?[^\s/:]+:\d+$")
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """A Network as plain picklable parts (Network keeps its streets in a read-only
+    mapping proxy, which does not pickle); routing caches are left behind."""
+
+    streets: dict
+    source: dict
+    transit: object
+    transit_settings: object
+
+    @classmethod
+    def of(cls, network: Network) -> _Packed:
+        streets = {mode: _without_cache(street) for mode, street in network.streets.items()}
+        transit = _without_cache(network.transit) if network.transit is not None else None
+        return cls(streets, dict(network.source), transit, network.transit_settings)
+
+    def network(self) -> Network:
+        return Network(streets=MappingProxyType(self.streets), source=self.source, transit=self.transit,
+                       transit_settings=self.transit_settings)  # fmt: skip
+
+
+def _without_cache(obj):
+    clone = copy.copy(obj)
+    object.__setattr__(clone, "_cache", {})
+    return clone
+
+
+def travel_time_matrix(
+    network: Network,
+    origins,
+    destinations=None,
+    *,
+    mode: str = "walk",
+    max_time_min: float = DEFAULT_MAX_TIME_MIN,
+    departure=None,
+    window_min: float = DEFAULT_WINDOW_MIN,
+    percentiles: Sequence[float] = DEFAULT_PERCENTILES,
+    access_mode: str = "walk",
+    batch_size: int | None = None,
+    out: str | Path | None = None,
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    progress: bool = False,
+    connect_timeout_s: float = DASK_CONNECT_TIMEOUT_S,
+    **options,
+) -> pd.DataFrame | Path:
+    """Travel times from every origin to every destination, in batches of origins.
+
+    Each batch runs :func:`access.travel_times` (same parameters, same result), so the
+    result does not depend on the backend or the batch size.
+
+    Parameters
+    ----------
+    network, origins, destinations, mode, max_time_min, departure, window_min, percentiles, access_mode
+        As :func:`access.travel_times` (points in EPSG:4326, minutes); further keyword
+        ``options`` are passed on to it.
+    batch_size
+        Origins per batch. Default: as many as keep one batch under
+        :data:`access.config.DEFAULT_BATCH_CELLS` origin-destination pairs (~60 bytes
+        each at the peak), and at least two batches per worker on parallel backends.
+    out
+        ``.parquet`` path: batches are streamed to a temporary file beside it (memory
+        bounded by the batches in flight) that is renamed onto ``out`` at the end; an
+        error or Ctrl-C leaves no file. ``None``: return one DataFrame.
+    scheduler
+        ``None``: in this process (numba threads over all cores). ``"processes"``: a pool
+        of ``n_workers`` processes, each given the network once. ``"local"``: a dask
+        ``LocalCluster`` of ``n_workers`` single-threaded workers. ``"tcp://host:port"``:
+        an existing dask scheduler (workers need ``access`` installed); the network is
+        scattered to every worker once.
+    n_workers
+        Worker processes for ``"processes"`` / ``"local"`` (default: CPU count).
+    connect_timeout_s
+        Seconds to wait for a dask scheduler address before :class:`InputError`.
+
+    Returns
+    -------
+    DataFrame ``from_id``, ``to_id``, ``travel_time_min`` (or ``travel_time_p{NN}_min``),
+    origin-major, NaN where unreachable; or the Parquet path when ``out`` is given.
+    """
+    query = {"mode": mode, "max_time_min": max_time_min, "departure": departure, "window_min": window_min,
+             "percentiles": tuple(percentiles), "access_mode": access_mode, **options}  # fmt: skip
+    _check_query(network, query)
+    out_path = _check_out(out)
+    origin_frame = as_points(origins, what="origins")
+    dest_frame = origin_frame if destinations is None else as_points(destinations, what="destinations")
+    _warn_off_network(network, mode, origin_frame, dest_frame)
+    workers = _workers(scheduler, n_workers)
+    size = _batch_size(batch_size, len(origin_frame), len(dest_frame), workers if scheduler else 1)
+    batches = [origin_frame.iloc[i : i + size] for i in range(0, len(origin_frame), size)]
+    bar = tqdm(total=len(origin_frame), desc=f"{mode} matrix", unit="origin", disable=not progress)
+    try:
+        with _backend(scheduler, workers, network, dest_frame, connect_timeout_s) as submit:
+            ahead = _IN_FLIGHT_PER_WORKER * workers if scheduler else 1
+            results = _ordered(submit, [(batch, query) for batch in batches], ahead)
+            return _collect(_counted(results, bar, len(dest_frame)), out_path)
+    finally:
+        bar.close()
+
+
+def _check_query(network: Network, query: dict) -> None:
+    """Fail before any worker starts: unknown modes, budgets, percentiles, departures."""
+    from access.routing.matrix import check_percentiles
+    from access.routing.street import check_budget_min
+    from access.routing.transit import check_departure_date, parse_departures
+
+    check_budget_min(query["max_time_min"])
+    if query["mode"] == "transit":
+        transit = network.require_transit()
+        network.street("walk")
+        check_percentiles(query["percentiles"])
+        check_departure_date(parse_departures(query["departure"], query["window_min"]), transit)
+    else:
+        network.street(query["mode"])
+
+
+def _check_out(out: str | Path | None) -> Path | None:
+    if out is None:
+        return None
+    path = Path(out)
+    if path.suffix.lower() != ".parquet":
+        raise InputError(f"cannot stream a matrix to {path.name}: use a .parquet file (or out=None).")
+    return path
+
+
+def _warn_off_network(network: Network, mode: str, origins: pd.DataFrame, destinations: pd.DataFrame) -> None:
+    """One off-network warning per point set here, instead of one per batch in workers."""
+    from access.routing.street import snap
+
+    street = network.street("walk" if mode == "transit" else mode)
+    snap(street, origins, what="origins")
+    if destinations is not origins:
+        snap(street, destinations, what="destinations")
+
+
+def _workers(scheduler: str | None, n_workers: int | None) -> int:
+    if scheduler is None:
+        return 1
+    if scheduler not in ("processes", "local") and not _ADDRESS.match(str(scheduler)):
+        raise InputError(
+            f"unknown scheduler {scheduler!r}: use 'processes', 'local' (a dask LocalCluster) "
+            "or a dask scheduler address like tcp://10.0.0.5:8786."
+        )
+    if n_workers is not None and n_workers < 1:
+        raise InputError(f"n_workers must be at least 1, got {n_workers}.")
+    return int(n_workers or os.cpu_count() or 1)
+
+
+def _batch_size(batch_size: int | None, n_origins: int, n_destinations: int, workers: int) -> int:
+    if batch_size is not None:
+        if batch_size < 1:
+            raise InputError(f"batch_size must be at least 1 origin, got {batch_size}.")
+        return int(batch_size)
+    by_memory = max(1, DEFAULT_BATCH_CELLS // max(n_destinations, 1))
+    by_balance = math.ceil(n_origins / (_BATCHES_PER_WORKER * workers)) if workers > 1 else n_origins
+    return max(1, min(by_memory, by_balance))
+
+
+def _run(network: Network, origins: pd.DataFrame, destinations: pd.DataFrame, query: dict) -> pd.DataFrame:
+    """One batch: the plain travel_times on a slice of the origins."""
+    from access.routing.matrix import travel_times
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OffNetworkWarning)  # warned once by the caller
+        return travel_times(network, origins, destinations, progress=False, **query)
+
+
+# --- process pool: each worker holds the network and destinations from its initializer
+_WORKER: dict = {}
+
+
+def _init_worker(packed: _Packed, destinations: pd.DataFrame, threads: int) -> None:
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    _WORKER.update(network=packed.network(), destinations=destinations)
+
+
+def _pool_batch(origins: pd.DataFrame, query: dict) -> pd.DataFrame:
+    return _run(_WORKER["network"], origins, _WORKER["destinations"], query)
+
+
+# --- dask: network and destinations scattered once, unpacked per task (cheap: no copies)
+def _dask_batch(packed: _Packed, destinations: pd.DataFrame, origins: pd.DataFrame, query: dict,
+                threads: int | None) -> pd.DataFrame:  # fmt: skip
+    if threads is not None:
+        import numba
+
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    return _run(packed.network(), origins, destinations, query)
+
+
+class _backend:
+    """Context manager yielding ``submit((origins, query)) -> future`` for a scheduler;
+    shuts down what it started (pools, LocalClusters) on exit, cancelling pending work."""
+
+    def __init__(self, scheduler, workers, network, destinations, timeout_s) -> None:
+        self.scheduler, self.workers, self.network = scheduler, workers, network
+        self.destinations, self.timeout_s = destinations, timeout_s
+        self.closers: list[Callable[[], None]] = []
+
+    def __enter__(self) -> Callable:
+        try:
+            return self._start()
+        except BaseException:
+            self.__exit__()  # __exit__ is not called when __enter__ fails: close what started
+            raise
+
+    def _start(self) -> Callable:
+        if self.scheduler is None:
+            return lambda job: _Lazy(_run, self.network, job[0], self.destinations, job[1])
+        threads = max(1, (os.cpu_count() or 1) // self.workers)
+        if self.scheduler == "processes":
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: the parent may already run numba's worker threads
+            pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_init_worker,
+                                       initargs=(_Packed.of(self.network), self.destinations, threads))  # fmt: skip
+            self.closers.append(lambda: pool.shutdown(wait=True, cancel_futures=True))
+            return lambda job: pool.submit(_pool_batch, *job)
+        client = self._client()
+        packed = client.scatter(_Packed.of(self.network), broadcast=True)
+        dests = client.scatter(self.destinations, broadcast=True)
+        per_task = threads if self.scheduler == "local" else None
+        return lambda job: client.submit(_dask_batch, packed, dests, job[0], job[1], per_task, pure=False)
+
+    def _client(self):
+        import logging
+
+        from distributed import Client, LocalCluster
+
+        if self.scheduler == "local":
+            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", silence_logs=logging.ERROR)  # fmt: skip
+            self.closers.append(cluster.close)
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(self.scheduler, timeout=self.timeout_s)
+            except (OSError, TimeoutError) as exc:
+                raise InputError(
+                    f"no dask scheduler answered at {self.scheduler} within {self.timeout_s:g} s ({exc}); "
+                    "start one with `dask scheduler` and `dask worker ADDRESS`, or use scheduler 'local'."
+                ) from None
+        self.closers.insert(0, client.close)
+        return client
+
+    def __exit__(self, *exc) -> None:
+        for close in self.closers:
+            close()
+
+
+class _Lazy:
+    """In-process work with the future interface of the other backends, run when its
+    result is asked for (so only the batch being consumed is in memory)."""
+
+    def __init__(self, function: Callable, *args) -> None:
+        self.function, self.args = function, args
+
+    def result(self):
+        return self.function(*self.args)
+
+    def cancel(self) -> bool:
+        return False
+
+
+def _ordered(submit: Callable, jobs: Iterable, in_flight: int) -> Iterator[pd.DataFrame]:
+    """Results of ``jobs`` in submission order, with at most ``in_flight`` submitted and
+    not yet consumed (so memory holds a bounded number of batch results)."""
+    todo = iter(jobs)
+    pending: deque = deque()
+    try:
+        for job in todo:
+            pending.append(submit(job))
+            if len(pending) >= in_flight:
+                break
+        while pending:
+            result = pending.popleft().result()
+            job = next(todo, None)
+            if job is not None:
+                pending.append(submit(job))
+            yield result
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+def _counted(results: Iterator[pd.DataFrame], bar: tqdm, n_dest: int) -> Iterator[pd.DataFrame]:
+    for frame in results:
+        bar.update(len(frame) // n_dest)
+        yield frame
+
+
+def _collect(results: Iterator[pd.DataFrame], out: Path | None) -> pd.DataFrame | Path:
+    """One DataFrame, or every batch appended to a Parquet file written atomically."""
+    if out is None:
+        return pd.concat(list(results), ignore_index=True)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    with atomic_path(out) as tmp:
+        writer = None
+        try:
+            for frame in results:
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table.cast(writer.schema))
+        finally:
+            if writer is not None:
+                writer.close()
+    return out
