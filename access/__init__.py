@@ -35,10 +35,12 @@ from access.network import Network, StreetNetwork, build_network
 from access.network.national_rail import drop_trains, national_rail_network
 from access.network.regional import RegionalNetwork
 from access.routing.matrix import travel_times
+from access.routing.scale import travel_time_matrix
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "travel_time_matrix",
     "Comparison",
     "Region",
     "Scenario",
