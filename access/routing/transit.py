@@ -161,8 +161,7 @@ def stop_targets(walk: StreetNetwork, transit, points: Snapped, settings: Transi
     return Targets(ptr, tgt, secs, len(points), points.a, points.b, points.from_a, points.from_b)
 
 
-@nb.njit(cache=True, parallel=True)
-def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out):
+def _propagate_body(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out):
     """out[d, t] = min(direct[t], min over stops s of arrival[d, s] - dep[d] + egress(s, t))."""
     n_dep, n_stops = arrivals.shape
     for d in nb.prange(n_dep):
@@ -179,6 +178,21 @@ def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct
                 tgt = egress_target[e]
                 if v < out[d, tgt]:
                     out[d, tgt] = v
+
+
+# Threads pay off only for big propagations (many departures x a long egress table, e.g.
+# isochrones to every node); starting them costs milliseconds per call on a busy machine,
+# which dominated many-origin matrices with one departure.
+_PARALLEL_MIN_WORK = 2_000_000  # departures x egress entries
+_propagate_threads = nb.njit(cache=True, parallel=True)(_propagate_body)
+_propagate_serial = nb.njit(cache=True)(_propagate_body)
+
+
+def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out) -> None:
+    """Fill ``out`` (departures x targets seconds) from stop arrivals and egress walks."""
+    work = arrivals.shape[0] * len(egress_target)
+    kernel = _propagate_threads if arrivals.shape[0] > 1 and work >= _PARALLEL_MIN_WORK else _propagate_serial
+    kernel(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out)
 
 
 def transit_times_to_targets(
