@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint clean setup samples
+.PHONY: demo test bench lint clean setup samples serve browser
 
 setup: $(STAMP)
 
@@ -18,13 +18,33 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/access demo --out outputs
 
-test: $(STAMP)
+# Headless Chromium (Debian package) for the map-page test; skipped with a note where
+# apt is not available or we are not root (the test then skips, outside CI).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	    echo "note: could not install chromium; the map-page browser test will not run"; \
+	  else echo "note: chromium missing (needs root + apt-get); the map-page browser test will not run"; fi; }
+
+test: $(STAMP) browser
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/street_routing.py
 	$(PY) bench/transit_routing.py
+	$(PY) bench/accessibility.py
+	$(PY) bench/accessibility_measures.py
+	$(PY) bench/long_budgets.py
+	$(PY) bench/scenarios.py
+	$(PY) bench/cluster.py
+	$(PY) bench/china_rail.py
+	$(PY) bench/api_load.py
+
+serve: $(STAMP)
+	$(VENV)/bin/access serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check access api tests bench
@@ -32,6 +52,7 @@ lint: $(STAMP)
 clean:
 	rm -rf outputs .pytest_cache .ruff_cache
 
-# regenerate the committed sample feeds (tests check they are up to date)
+# regenerate the committed sample feeds and real-line rail specs (tests check they are up to date)
 samples: $(STAMP)
 	$(PY) -c "import tempfile; from access.sample import write_sample_region; from access.sample.transit import write_sample_transit; d = tempfile.mkdtemp(); write_sample_transit(write_sample_region(d), 'gtfs_samples')"
+	$(PY) -c "from access.sample.china_lines import write_china_lines; write_china_lines('gtfs_samples')"
