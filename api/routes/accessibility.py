@@ -1,0 +1,66 @@
+"""POST /accessibility: per-origin accessibility to a named opportunity layer + a group summary."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Response
+
+from access.analysis.accessibility import accessibility
+from access.analysis.equity import summarise
+from api.convert import count_points, dumps, geojson_dict, points_frame, records
+from api.deps import check_cutoffs, check_limit, check_window, get_service
+from api.deps import region_layer as layer
+from api.schemas import AccessibilityRequest, AccessibilityResult, ErrorDetail
+from api.state import ServiceState
+
+__all__ = ["router"]
+
+router = APIRouter(
+    tags=["accessibility"],
+    responses={401: {"model": ErrorDetail}, 404: {"model": ErrorDetail}, 413: {"model": ErrorDetail}},
+)
+
+
+def _run(network, origins, opportunities, body: AccessibilityRequest) -> dict:
+    params = {
+        k: v for k in ("decay", "decay_param", "n", "demand", "centre_weight") if (v := getattr(body, k)) is not None
+    }
+    result = accessibility(
+        network, origins, opportunities, measure=body.measure, mode=body.mode, cutoffs_min=body.cutoffs_min,
+        opportunity=body.opportunity, departure=body.departure, window_min=body.window_min,
+        percentile=body.percentile, access_mode=body.access_mode, max_time_min=body.max_time_min, **params,
+    )  # fmt: skip
+    base = set(origins.columns) if hasattr(origins, "columns") else {"id", "geometry"}
+    columns = [c for c in result.columns if c not in base and c != "geometry"]
+    numeric = [c for c in columns if result[c].dtype.kind in "fiu"]
+    by = [body.summary_by] if isinstance(body.summary_by, str) else list(body.summary_by or [])
+    # the summary groups and weights by what the origins carry; missing columns are skipped
+    by = [c for c in by if c in result.columns]
+    weight = body.weight if body.weight in result.columns else None
+    summary = summarise(result, value=numeric, weight=weight, by=by or None) if numeric else None
+    return {
+        "columns": columns,
+        "origins": geojson_dict(result),
+        "summary": [] if summary is None else records(summary),
+    }
+
+
+@router.post("/accessibility", response_model=AccessibilityResult)
+async def post_accessibility(body: AccessibilityRequest, service: ServiceState = Depends(get_service)) -> Response:
+    """Accessibility of each origin (cumulative, gravity, nearest-N, 2SFCA, E2SFCA, BFCA,
+    centres) to a named opportunity layer, with the population-weighted group summary
+    (:func:`access.analysis.equity.summarise`, by ``summary_by``)."""
+    region = service.region(body.network)
+    opportunities = layer(region, "opportunities", body.opportunities)
+    if body.origins is not None:
+        check_limit(count_points(body.origins), service.settings.max_origins, "origins", "max_origins")
+        origins = points_frame(body.origins)
+    elif body.origins_layer is not None:
+        kind = "opportunities" if body.origins_layer in region.opportunities else "zones"
+        origins = layer(region, kind, body.origins_layer)
+    else:
+        origins = opportunities
+    check_cutoffs([*body.cutoffs_min, body.max_time_min or 0], service)
+    if body.mode == "transit":
+        check_window(body.window_min, service)
+    out = await service.run(_run, region.network, origins, opportunities, body)
+    return Response(dumps({"network": region.name, "measure": body.measure, **out}), media_type="application/json")

@@ -1,0 +1,62 @@
+"""POST /travel-times: an origins x destinations matrix, JSON or CSV (by ``Accept``)."""
+
+from __future__ import annotations
+
+import warnings
+
+from fastapi import APIRouter, Depends, Request, Response
+
+import access
+from api.convert import count_points, dumps, matrix_body, points_frame
+from api.deps import check_cutoffs, check_limit, check_window, get_service
+from api.schemas import ErrorDetail, TravelTimeMatrix, TravelTimesRequest
+from api.state import ServiceState
+
+__all__ = ["router"]
+
+router = APIRouter(
+    tags=["travel times"],
+    responses={401: {"model": ErrorDetail}, 404: {"model": ErrorDetail}, 413: {"model": ErrorDetail}},
+)
+
+
+def _travel_times(network, origins, destinations, **kwargs):
+    """The library call, with its warnings (off-network points -> NaN) captured as text."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        table = access.travel_times(network, origins, destinations, **kwargs)
+    return table, [str(w.message) for w in caught]
+
+
+@router.post(
+    "/travel-times",
+    response_model=TravelTimeMatrix,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def travel_times(body: TravelTimesRequest, request: Request,
+                       service: ServiceState = Depends(get_service)) -> Response:  # fmt: skip
+    """Minutes from every origin to every destination (null: not reached within
+    ``max_time_min``, or the point lies off the network; see ``warnings``).
+
+    ``Accept: text/csv`` gives the long table ``from_id,to_id,travel_time_min``.
+    """
+    region = service.region(body.network)
+    n_origins = count_points(body.origins)
+    n_destinations = n_origins if body.destinations is None else count_points(body.destinations)
+    check_limit(n_origins, service.settings.max_origins, "origins", "max_origins")
+    check_limit(n_destinations, service.settings.max_destinations, "destinations", "max_destinations")
+    check_cutoffs([body.max_time_min], service, "max_time_min")
+    if body.mode == "transit":
+        check_window(body.window_min, service)
+    destinations = None if body.destinations is None else points_frame(body.destinations)
+    table, notes = await service.run(
+        _travel_times, region.network, points_frame(body.origins), destinations, mode=body.mode,
+        max_time_min=body.max_time_min, departure=body.departure, arrive_by=body.arrive_by, window_min=body.window_min,
+        percentiles=body.percentiles, access_mode=body.access_mode,
+    )  # fmt: skip
+    if "text/csv" in request.headers.get("accept", ""):
+        return Response(table.to_csv(index=False), media_type="text/csv")
+    return Response(
+        dumps(matrix_body(table, n_origins, n_destinations, region.name, body.mode, notes)),
+        media_type="application/json",
+    )

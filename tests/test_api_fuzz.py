@@ -1,0 +1,90 @@
+"""Property-based fuzz of the OpenAPI schema (schemathesis): no request makes the service fail with 5xx."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")  # test dependency: pip install schemathesis
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+
+from tests import _api_support  # noqa: E402
+from tests._api_support import make_settings  # noqa: E402
+
+api_data_dir = _api_support.api_data_dir  # shared fixture
+
+# per operation and pass; 11 operations x 2 passes stay well under a minute (raise it for a deeper local run)
+MAX_EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "10"))
+
+
+@pytest.fixture(scope="module")
+def api_schema(api_data_dir):
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+
+    # tight limits keep every generated request cheap; the lifespan loads the network once
+    app = create_app(make_settings(api_data_dir, max_origins=3, max_destinations=10, max_cutoff_min=180,
+                                   max_window_min=10, compare_sync_max_origins=3, workers=2))  # fmt: skip
+    with TestClient(app):
+        yield schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+def _in_region(value):
+    """A generated [lon, lat] moved into the sample core city (a dense grid), keeping variety."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+        return [116.60 + abs(value[0]) % 0.06, 36.77 + abs(value[1]) % 0.04]
+    if isinstance(value, list):
+        return [_in_region(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _in_region(v) for k, v in value.items()}
+    return value
+
+
+_WINDOWED = ("/isochrones", "/travel-times", "/accessibility", "/circles")
+
+
+def _reaching_the_library(case):
+    """Drop generated network/layer/preset names (else nearly every case is a 404), move points
+    into the region (else nearly every case is off the network), keep transit windows
+    within the service's 10-min limit (the default 120 would be refused)."""
+    if isinstance(case.body, dict):
+        dropped = ("network", "opportunities", "zones", "origins_layer", "definition")
+        body = {k: v for k, v in case.body.items() if k not in dropped}
+        for key in ("origins", "destinations", "centres"):
+            if key in body:
+                body[key] = _in_region(body[key])
+                if isinstance(body[key], list) and body[key] and isinstance(body[key][0], list):
+                    body[key] = body[key][:3]  # within max_origins
+        if case.path in _WINDOWED:
+            window = body.get("window_min")
+            body["window_min"] = 5 if not isinstance(window, int | float) else min(max(window, 1), 10)
+        case.body = body
+    return case
+
+
+@pytest.mark.parametrize("in_region", [False, True], ids=["as-generated", "in-region"])
+def test_no_generated_request_gives_a_server_error(api_schema, in_region):
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) >= 10
+    statuses: dict[str, list[int]] = {}
+    for operation in operations:
+        strategy = operation.as_strategy()
+        if in_region:
+            strategy = strategy.map(_reaching_the_library)
+
+        @given(case=strategy)
+        @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
+                  derandomize=True, database=None)  # fmt: skip
+        def no_server_error(case):
+            response = case.call()
+            statuses.setdefault(f"{case.method} {case.path}", []).append(response.status_code)
+            assert response.status_code < 500, (case.method, case.path, case.body, response.text[:500])
+            if response.status_code >= 400:
+                assert "detail" in response.json()
+
+        no_server_error()
+    if in_region:  # the fuzz reached the library, not only the validators: requests succeeded
+        assert sum(code < 300 for codes in statuses.values() for code in codes) >= len(operations), statuses

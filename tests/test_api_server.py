@@ -1,0 +1,91 @@
+"""The service as users run it: `access serve` starts uvicorn on 127.0.0.1; queried over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import geopandas as gpd
+import httpx
+import numpy as np
+import pytest
+
+import access
+from tests import _api_support
+from tests._api_support import SAMPLE_CORE, SAMPLE_EAST
+
+api_data_dir = _api_support.api_data_dir  # shared fixture
+sample_network = _api_support.sample_network  # shared fixture
+
+START_TIMEOUT_S = 120  # building the sample networks into a fresh cache takes a few seconds
+STOP_TIMEOUT_S = 30
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(api_data_dir, tmp_path_factory):
+    """`access serve` on a free port of 127.0.0.1; stopped with SIGTERM at the end."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    env = {**os.environ, "ACCESS_API_DATA_DIR": str(api_data_dir), "ACCESS_API_WORKERS": "2"}
+    command = [sys.executable, "-m", "access.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"access serve exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"access serve did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.25)
+        yield {"base": base, "process": process, "log": log_path}
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
+
+
+def test_a_real_uvicorn_process_answers_with_the_library_results(server, sample_network):
+    with httpx.Client(base_url=server["base"], timeout=60) as http:
+        health = http.get("/health").json()
+        assert health["networks"]["sample"]["car"]["nodes"] == sample_network.street("car").n_nodes
+        response = http.post("/isochrones", json={"origins": [SAMPLE_CORE], "mode": "car", "cutoffs_min": [15, 30]})
+        assert response.status_code == 200
+        got = gpd.GeoDataFrame.from_features(response.json()["features"], crs=4326)
+        expected = access.isochrones(sample_network, [SAMPLE_CORE], mode="car", cutoffs_min=(15, 30))
+        np.testing.assert_allclose(got["area_km2"], expected["area_km2"], rtol=1e-12)
+        matrix = http.post("/travel-times", json={"origins": [SAMPLE_CORE], "destinations": [SAMPLE_EAST],
+                                                  "mode": "walk"}).json()  # fmt: skip
+        reference = access.travel_times(sample_network, [SAMPLE_CORE], [SAMPLE_EAST], mode="walk")
+        assert matrix["matrices"]["travel_time_min"][0][0] == pytest.approx(reference["travel_time_min"][0], rel=1e-12)
+        assert http.get("/networks/nowhere").status_code == 404
+
+
+def test_sigterm_stops_the_server_gracefully(server):
+    process = server["process"]
+    process.send_signal(signal.SIGTERM)
+    # uvicorn finishes the lifespan, then re-raises the signal to itself: -SIGTERM or 0
+    assert process.wait(STOP_TIMEOUT_S) in (0, -signal.SIGTERM)
+    log = server["log"].read_text()
+    assert "shutting down: waiting for running work" in log and "Application shutdown complete" in log
+    assert "POST /isochrones -> 200" in log  # request logging with timing

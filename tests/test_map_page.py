@@ -1,0 +1,88 @@
+"""The map page at `/` in headless Chromium: it draws the network, asks for isochrones and
+draws them (base filled, a registered scenario as dashed outlines).
+
+Chromium comes from Debian's package, installed by `make test`'s set-up; without it the
+test skips, except under CI=true where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import httpx
+import numpy as np
+import pytest
+
+from tests import _api_support
+from tests._api_support import SAMPLE_CORE
+from tests.test_api_server import server  # noqa: F401  (the real uvicorn process)
+
+api_data_dir = _api_support.api_data_dir
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = [  # headless, offline: no background connections, a fresh profile
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--hide-scrollbars", "--window-size=1200,800", "--virtual-time-budget=60000",
+]  # fmt: skip
+BROWSER_TIMEOUT_S = 180
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        message = "chromium is not installed (make test installs Debian's package)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def scenario_id(server):  # noqa: F811
+    body = {"name": "faster security check", "modifications": [
+        {"type": "change_station_penalty", "penalty_min": 0, "routes": ["ICR1"]}]}  # fmt: skip
+    response = httpx.post(f"{server['base']}/scenarios", json=body, timeout=120)
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _run(chromium, tmp_path, url, *extra):
+    profile = tmp_path / "profile"
+    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
+                         capture_output=True, text=True, timeout=BROWSER_TIMEOUT_S)  # fmt: skip
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
+def test_page_draws_the_network_and_isochrones_of_base_and_scenario(chromium, server, scenario_id, tmp_path):  # noqa: F811
+    lon, lat = SAMPLE_CORE
+    url = (f"{server['base']}/?lon={lon}&lat={lat}&mode=transit&cutoffs=60,120&departure=07:00"
+           f"&compare={scenario_id}")  # fmt: skip
+    dom = _run(chromium, tmp_path, url, "--dump-dom")
+    assert 'data-done="1"' in dom, dom[-2000:]
+    assert re.search(r'<g id="layer-streets"><path d="M[\d.]+', dom), "the network is drawn as the background"
+    cutoffs = sorted(set(re.findall(r'class="isochrone" data-cutoff="(\d+)"', dom)))
+    assert cutoffs == ["120", "60"]
+    assert dom.count('class="isochrone-compare"') == 2, "the scenario's isochrones are drawn as outlines"
+    assert "Error" not in re.sub(r"<script.*?</script>", "", dom, flags=re.S)
+
+
+def test_screenshot_shows_the_isochrone_colours(chromium, server, tmp_path):  # noqa: F811
+    from matplotlib.image import imread
+
+    lon, lat = SAMPLE_CORE
+    shot = tmp_path / "page.png"
+    _run(chromium, tmp_path, f"{server['base']}/?lon={lon}&lat={lat}&mode=car&cutoffs=60,120",
+         f"--screenshot={shot}")  # fmt: skip
+    image = imread(shot)[..., :3]
+    assert image.shape[:2] == (800, 1200)
+    red, green, blue = image[..., 0], image[..., 1], image[..., 2]
+    # the filled isochrones: warm orange-red pixels, absent from the grey network and white page
+    warm = (red > 0.85) & (green > 0.35) & (green < 0.85) & (blue < 0.7) & (red - blue > 0.3)
+    assert warm.mean() > 0.02, f"only {warm.mean():.3%} of the page is isochrone-coloured"
+    assert np.any(np.all(image < 0.8, axis=-1)), "the network lines are drawn"
