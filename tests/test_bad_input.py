@@ -239,3 +239,14 @@ def test_a_batch_entirely_on_the_network_does_not_warn(poa_network):
         warnings.simplefilter("error", OffNetworkWarning)
         table = access.travel_times(poa_network, [CENTRE, (-51.218856, -30.023285)], mode="walk")
     assert table["travel_time_min"].notna().all()
+
+
+def test_a_point_outside_the_utm_zone_is_off_the_network_not_a_geometry_error(poa_network):
+    # (18, 0) projects to inf in Porto Alegre's UTM zone (found by fuzzing the API)
+    with pytest.raises(access.OffNetworkError):
+        access.isochrones(poa_network, (18.0, 0.0), mode="walk", cutoffs_min=[10])
+
+
+def test_lines_output_with_nothing_reached_is_empty_not_an_index_error(poa_network):
+    result = access.isochrones(poa_network, (-51.2287, -30.0277), mode="car", cutoffs_min=[0.01], output="lines")
+    assert len(result) == 0

@@ -337,6 +337,8 @@ def resolve_centres(centres, zones: gpd.GeoDataFrame, network: Network, mode: st
     else:
         raise InputError(f"cannot read {centres!r} as centres; give (lon, lat), a zone name, a GeoDataFrame "
                          "of stations, a polygon, or a list / dict of these.")  # fmt: skip
+    if not items:
+        raise InputError("no centres given; give at least one (lon, lat), zone name, station set or polygon.")
     street = network.street("walk" if mode == "transit" else mode)
     result = []
     for k, (name, spec) in enumerate(items):

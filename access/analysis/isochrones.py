@@ -261,6 +261,8 @@ def _reached_lines(street: StreetNetwork, node_s: np.ndarray, reverse: bool, cut
     t0 = node_s[u]
     w = street.travel_s.astype(np.float64)
     reached = np.flatnonzero(t0 < tmax)  # (an edge entered at the cutoff has nothing reached)
+    if len(reached) == 0:  # a cutoff shorter than the walk to the first node
+        return []
     t0, w, u, v = t0[reached], w[reached], u[reached], v[reached]
     frac = np.where(w > 0, np.clip((tmax - t0) / np.where(w > 0, w, 1.0), 0.0, 1.0), 1.0)
     t1 = t0 + frac * w

@@ -78,16 +78,20 @@ class Snapped:
 def snap_points(net: StreetNetwork, x: np.ndarray, y: np.ndarray) -> Snapped:
     """Snap projected points (metres, ``net.crs_epsg``) to the nearest edge of ``net``."""
     seg = segments(net)
-    points = shapely.points(np.asarray(x, float), np.asarray(y, float))
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    # far outside the UTM zone a projection gives inf/nan: such points are off the network
+    finite = np.isfinite(x) & np.isfinite(y)
+    points = shapely.points(np.where(finite, x, 0.0), np.where(finite, y, 0.0))
     n = len(points)
     index = np.full(n, -1, dtype=np.int64)
     distance = np.full(n, np.inf)
-    if n:
+    if finite.any():
         (point_idx, seg_idx), dist = seg.tree.query_nearest(
-            points, max_distance=net.max_snap_m, return_distance=True, all_matches=False
+            points[finite], max_distance=net.max_snap_m, return_distance=True, all_matches=False
         )
-        index[point_idx] = seg_idx
-        distance[point_idx] = dist
+        rows = np.flatnonzero(finite)[point_idx]
+        index[rows] = seg_idx
+        distance[rows] = dist
     ok = index >= 0
     safe = np.where(ok, index, 0)
     fraction = np.where(ok, shapely.line_locate_point(seg.lines[safe], points, normalized=True), 0.0)
