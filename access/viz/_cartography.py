@@ -11,8 +11,9 @@ import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-__all__ = ["draw_network", "draw_rail", "decorate", "RAIL_ROUTE_TYPES", "A4_FIGSIZE_IN"]
+__all__ = ["draw_network", "draw_rail", "decorate", "save_figure", "RAIL_ROUTE_TYPES", "A4_FIGSIZE_IN", "DPI"]
 
+DPI = 150  # dots per inch of written PNGs
 A4_FIGSIZE_IN = (8.27, 8.27)  # inches: A4 width, square map; readable when printed
 EARTH_M_PER_DEG = 111_320.0  # metres per degree of latitude (mean); longitude × cos(lat)
 RAIL_ROUTE_TYPES = (2, 100, 101, 102, 103, 106, 109)  # GTFS rail and extended rail types
@@ -96,3 +97,16 @@ def decorate(ax, *, title: str | None = None) -> None:
     ax.set_ylim(miny, maxy)
     if title:
         ax.set_title(title, fontsize=11)
+
+
+def save_figure(fig, path):
+    """Write ``fig`` as a PNG at ``path`` atomically (tight bounding box) and close it;
+    with ``path`` None only lay it out. Returns the figure."""
+    from access.io.output import atomic_path
+
+    fig.tight_layout()
+    if path is not None:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=DPI, format="png", bbox_inches="tight")
+        plt.close(fig)
+    return fig

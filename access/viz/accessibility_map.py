@@ -9,13 +9,11 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: files only
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
-from access.io.output import atomic_path  # noqa: E402
+from access.viz._cartography import decorate, save_figure  # noqa: E402
 
 __all__ = ["plot_accessibility"]
 
-_DPI = 150  # dots per inch of written PNGs
 
 
 def plot_accessibility(results: gpd.GeoDataFrame, value: str, path: str | Path | None = None, *,
@@ -38,13 +36,5 @@ def plot_accessibility(results: gpd.GeoDataFrame, value: str, path: str | Path |
     if reached.any():
         frame[reached].plot(ax=ax, column=value, cmap=cmap, legend=True, markersize=size,
                             legend_kwds={"label": value, "shrink": 0.6})  # fmt: skip
-    ax.set_title(title or value)
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    ax.set_aspect(1 / np.cos(np.radians(float(np.mean(frame.total_bounds[[1, 3]])))))
-    fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=_DPI, format="png")
-        plt.close(fig)
-    return fig
+    decorate(ax, title=title or value)
+    return save_figure(fig, path)

@@ -13,11 +13,10 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from access.io.output import atomic_path  # noqa: E402
+from access.viz._cartography import decorate, save_figure  # noqa: E402
 
 __all__ = ["plot_circles"]
 
-_DPI = 150  # dots per inch of written PNGs, as access.viz.maps
 _OUTSIDE_COLOUR = "#d9d9d9"
 _LINESTYLES = ("-", "--", ":", "-.")
 
@@ -72,16 +71,9 @@ def plot_circles(circles, street=None, path: str | Path | None = None, *, title:
     pad = 0.03 * max(bounds[2] - bounds[0], bounds[3] - bounds[1], 0.01)
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
+    decorate(ax)
     ax.set_title(textwrap.fill(title or circles.definition.describe(), 100), fontsize=8)
-    ax.set_aspect(1 / np.cos(np.radians(float((bounds[1] + bounds[3]) / 2))))
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-    fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=_DPI, format="png")
-        plt.close(fig)
-    return fig
+    return save_figure(fig, path)
 
 
 def _draw_network(ax, street, bounds) -> None:

@@ -10,12 +10,10 @@ matplotlib.use("Agg")  # headless: files only
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from access.io.output import atomic_path  # noqa: E402
-from access.viz._cartography import A4_FIGSIZE_IN, decorate  # noqa: E402
+from access.viz._cartography import A4_FIGSIZE_IN, decorate, save_figure  # noqa: E402
 
 __all__ = ["plot_cluster"]
 
-_DPI = 150
 _MODE_STYLE = {"road": ("#d35400", "--"), "road+rail": ("#1f3a93", "-")}
 _LABELS = 25  # most populous places labelled inside the largest circle
 
@@ -62,7 +60,4 @@ def plot_cluster(result, path: str | Path | None = None, *, centre: str | None =
     ax.legend(loc="best", fontsize=7, framealpha=0.9)
     label = " (APPROXIMATE road model: great-circle x detour)" if result.approximate else ""
     decorate(ax, title=title or f"Commuting circles of {centre}{label}")
-    if path is not None:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=_DPI, bbox_inches="tight", format="png")
-    return fig
+    return save_figure(fig, path)

@@ -15,10 +15,10 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
 from access.io.output import atomic_path  # noqa: E402
 from access.network.street import StreetNetwork  # noqa: E402
+from access.viz._cartography import decorate, save_figure  # noqa: E402
 
 __all__ = ["plot_values", "plot_circles", "folium_map", "Line"]
 
-_DPI = 130
 Line = tuple[str, Sequence[float], Sequence[float]]  # label, lons, lats of a new line / road
 
 
@@ -45,9 +45,7 @@ def _frame(ax, points: gpd.GeoDataFrame, street: StreetNetwork | None, lines: Se
         ax.scatter(lon, lat, s=30, color="white", edgecolor="#b2182b", linewidth=1.5, zorder=5)
     ax.set_xlim(minx - pad, maxx + pad)
     ax.set_ylim(miny - pad, maxy + pad)
-    ax.set_aspect(1 / np.cos(np.radians((miny + maxy) / 2)))
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
+    decorate(ax)
 
 
 def _sizes(points: gpd.GeoDataFrame, weight: str | None) -> np.ndarray:
@@ -58,12 +56,7 @@ def _sizes(points: gpd.GeoDataFrame, weight: str | None) -> np.ndarray:
 
 
 def _save(fig, path: str | Path | None):
-    fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=_DPI, format="png")
-        plt.close(fig)
-    return fig
+    return save_figure(fig, path)
 
 
 def plot_values(points: gpd.GeoDataFrame, column: str, path: str | Path | None = None, *, title: str = "",

@@ -11,13 +11,11 @@ matplotlib.use("Agg")  # headless: files only, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from access.io.output import atomic_path  # noqa: E402
 from access.network.street import StreetNetwork  # noqa: E402
-from access.viz._cartography import A4_FIGSIZE_IN, decorate, draw_network, draw_rail  # noqa: E402
+from access.viz._cartography import A4_FIGSIZE_IN, decorate, draw_network, draw_rail, save_figure  # noqa: E402
 
 __all__ = ["plot_isochrones"]
 
-_DPI = 150  # dots per inch of written PNGs
 
 
 def plot_isochrones(
@@ -65,9 +63,4 @@ def plot_isochrones(
     ax.set_ylim(miny - pad, maxy + pad)
     ax.legend(handles, labels, loc="best", title="travel time", fontsize=8, title_fontsize=9, framealpha=0.9)
     decorate(ax, title=title or "Isochrones")
-    fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=_DPI, format="png", bbox_inches="tight")
-        plt.close(fig)
-    return fig
+    return save_figure(fig, path)
