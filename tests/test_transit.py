@@ -97,3 +97,17 @@ def test_departure_on_another_date_is_refused_with_a_clear_message(poa_transit, 
 def test_walking_network_without_transit_refuses_transit(poa_network, grid):
     with pytest.raises(access.InputError, match="no transit"):
         access.travel_times(poa_network, grid.iloc[:2], mode="transit")
+
+
+def test_origins_routed_in_threads_equal_origins_routed_one_by_one(poa_transit, grid):
+    import numba
+
+    kwargs = {"mode": "transit", "departure": "14:00", "window_min": 15, "percentiles": (25, 50)}
+    threaded = access.travel_times(poa_transit, grid, grid, **kwargs)
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        serial = access.travel_times(poa_transit, grid, grid, **kwargs)
+    finally:
+        numba.set_num_threads(before)
+    pd.testing.assert_frame_equal(threaded, serial)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
+import numba as nb
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
@@ -22,6 +24,11 @@ from access.routing.transit import (
 )
 
 __all__ = ["travel_times", "check_percentiles", "percentile_columns", "window_percentiles"]
+
+
+def _transit_threads() -> int:
+    """Threads for many-origin transit runs: numba's thread count (``NUMBA_NUM_THREADS``)."""
+    return max(int(nb.get_num_threads()), 1)
 
 
 def check_percentiles(percentiles: Sequence[float]) -> list[float]:
@@ -140,16 +147,31 @@ def travel_times(
     targets = stop_targets(walk, transit, d_walk, settings)
     result = np.full((len(pct), len(origin_frame), len(dest_frame)), np.inf)
     walk_only = off_node_s(walk, o_walk, d_walk)  # trips along one edge, coincident points
-    for k in tqdm(range(len(origin_frame)), desc="transit travel times", unit="origin", disable=not progress):
-        if not o_walk.ok[k]:
-            continue
+
+    def one_origin(k: int, threads: bool) -> None:
         seconds = transit_times_to_targets(
             network, o_walk, k, targets, departures, access_mode=access_mode, max_time_s=limit_s,
-            settings=settings, origin_access=o_access,
+            settings=settings, origin_access=o_access, threads=threads,
         )  # fmt: skip
         seconds = np.minimum(seconds, walk_only[k][None, :])
         seconds[:, ~d_walk.ok] = np.inf
         result[:, k, :] = window_percentiles(seconds, pct)
+
+    rows = np.flatnonzero(o_walk.ok)
+    workers = min(_transit_threads(), len(rows))
+    with tqdm(total=len(rows), desc="transit travel times", unit="origin", disable=not progress) as bar:
+        if len(rows):  # the first origin alone: fills the network's lazy caches before threads share them
+            one_origin(int(rows[0]), True)
+            bar.update()
+        if workers <= 1:
+            for k in rows[1:]:
+                one_origin(int(k), True)
+                bar.update()
+        else:
+            # numba kernels release the GIL: origins run in threads, each kernel single-threaded
+            with ThreadPoolExecutor(workers) as pool:
+                for _ in pool.map(lambda k: one_origin(int(k), False), rows[1:]):
+                    bar.update()
     names = percentile_columns(pct)
     return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(),
                       {name: result[i] for i, name in enumerate(names)})  # fmt: skip

@@ -185,13 +185,16 @@ def _propagate_body(arrivals, departures, egress_ptr, egress_target, egress_s, d
 # which dominated many-origin matrices with one departure.
 _PARALLEL_MIN_WORK = 2_000_000  # departures x egress entries
 _propagate_threads = nb.njit(cache=True, parallel=True)(_propagate_body)
-_propagate_serial = nb.njit(cache=True)(_propagate_body)
+_propagate_serial = nb.njit(cache=True, nogil=True)(_propagate_body)
 
 
-def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out) -> None:
-    """Fill ``out`` (departures x targets seconds) from stop arrivals and egress walks."""
+def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out, *,
+               threads: bool = True) -> None:  # fmt: skip
+    """Fill ``out`` (departures x targets seconds) from stop arrivals and egress walks;
+    ``threads=False`` when the caller already runs origins in parallel threads."""
     work = arrivals.shape[0] * len(egress_target)
-    kernel = _propagate_threads if arrivals.shape[0] > 1 and work >= _PARALLEL_MIN_WORK else _propagate_serial
+    big = arrivals.shape[0] > 1 and work >= _PARALLEL_MIN_WORK
+    kernel = _propagate_threads if threads and big else _propagate_serial
     kernel(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out)
 
 
@@ -206,9 +209,11 @@ def transit_times_to_targets(
     max_time_s: int,
     settings: TransitSettings,
     origin_access: Snapped | None = None,
+    threads: bool = True,
 ) -> np.ndarray:
     """float64 seconds ``(n_departures, n_targets)`` from one origin by transit (with walk,
-    bike or car access, walking egress, and a direct walk), inf beyond ``max_time_s``."""
+    bike or car access, walking egress, and a direct walk), inf beyond ``max_time_s``.
+    ``threads=False``: no numba thread pool inside (the caller runs origins in threads)."""
     transit = network.transit
     walk = network.street("walk")
     walk_s = _node_seconds(walk, origin_walk, origin_index, max_time_s)
@@ -235,7 +240,7 @@ def transit_times_to_targets(
     direct = np.minimum(ta, tb)
     out = np.empty((len(departures.seconds), targets.n_targets), dtype=np.float64)
     _propagate(arrivals, departures.seconds, targets.egress_ptr, targets.egress_target,
-               targets.egress_s.astype(np.int64), direct, out)  # fmt: skip
+               targets.egress_s.astype(np.int64), direct, out, threads=threads)  # fmt: skip
     out[out > max_time_s] = np.inf
     return out
 
