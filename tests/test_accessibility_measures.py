@@ -237,3 +237,29 @@ def test_bho_nearest_n_matches_brute_force(bho):
         reached = rows[rows.s.cumsum() >= 5]
         expected = reached.travel_time.iloc[0] if len(reached) else np.nan
         assert ours.loc[origin, "time_to_5_schools_min"] == pytest.approx(expected, nan_ok=True)
+
+
+def test_fca_gives_nothing_not_infinity_where_only_empty_origins_reach_a_workplace():
+    # zone 2 has no people and alone reaches zone 2's jobs within 5 min
+    table = pd.DataFrame({"from_id": [1, 1, 2, 2], "to_id": [1, 2, 1, 2], "travel_time_min": [0.0, 10.0, 10.0, 0.0]})
+    land = pd.DataFrame({"id": [1, 2], "population": [100, 0], "jobs": [50, 80]})
+    for measure in ("2sfca", "bfca"):
+        result = accessibility_from_matrix(table, land, measure=measure, cutoffs_min=5,
+                                           **({"decay": "binary", "decay_param": 5} if measure == "bfca" else {}))
+        values = result.filter(like="jobs").to_numpy()
+        assert np.isfinite(values).all(), measure
+    two = accessibility_from_matrix(table, land, measure="2sfca", cutoffs_min=5).set_index("id")
+    assert two.iloc[0, 0] == pytest.approx(0.5) and two.iloc[1, 0] == 0.0  # 50 jobs / 100 people; nobody at 2
+
+
+def test_duplicated_pairs_in_the_travel_time_table_are_refused():
+    table = pd.DataFrame({"from_id": [1, 1], "to_id": [1, 1], "travel_time_min": [5.0, 7.0]})
+    with pytest.raises(InputError, match="duplicated"):
+        accessibility_from_matrix(table, pd.DataFrame({"id": [1], "jobs": [10]}), measure="cumulative")
+
+
+def test_step_decay_that_keeps_a_weight_searches_past_its_last_step():
+    from access.analysis.accessibility import _default_budget
+
+    assert _default_budget("gravity", [60], "step", ((20, 40), (0.5, 0.2))) >= 180
+    assert _default_budget("gravity", [60], "step", ((20, 40), (0.5, 0.0))) == 40

@@ -140,3 +140,18 @@ def test_summarise_group_without_residents_warns_and_gives_nan():
 def test_summary_columns_are_labelled_in_words_with_units(column, label):
     table = summarise(pd.DataFrame({column: [1.0, 2.0], "population": [1, 1]}), value=column, by=None)
     assert f"{label} mean" in table.columns
+
+
+def test_palma_with_ties_at_the_top_is_a_number_not_nan():
+    values = np.array([500, 800] + [1000] * 8, dtype=float)
+    ratio = palma_ratio(values, np.full(10, 100.0))
+    assert np.isfinite(ratio) and ratio >= 1.0
+
+
+def test_non_numeric_counts_are_an_error_not_zero():
+    from access.io.opportunities import count_values
+
+    frame = pd.DataFrame({"jobs": [10, "x", None, ""]})
+    with pytest.raises(InputError, match="not numbers"):
+        count_values(frame, "jobs")
+    assert count_values(pd.DataFrame({"jobs": [10, None, ""]}), "jobs").tolist() == [10.0, 0.0, 0.0]

@@ -97,6 +97,12 @@ def _pairs(matrix: pd.DataFrame, opportunities: pd.DataFrame, time_column: str |
     if not dest_index.is_unique:
         raise InputError("opportunity ids are not unique.")
     d = _lookup(*pd.factorize(matrix["to_id"]), dest_index)
+    if len(o):
+        key = o.astype(np.int64) * (len(dest_index) + 1) + np.where(d >= 0, d, len(dest_index))
+        duplicated = len(key) - len(np.unique(key[o >= 0])) - int((o < 0).sum())
+        if duplicated > 0:
+            raise InputError(f"the travel-time table has {duplicated} duplicated (from_id, to_id) pairs; keep one "
+                             "time per pair (e.g. the minimum) before computing accessibility.")  # fmt: skip
     keep = np.isfinite(t) & (o >= 0)
     return _Pairs(
         origin_ids=origin_index.to_numpy(),
@@ -180,8 +186,10 @@ def _fca(p: _Pairs, opp: np.ndarray, demand_at_origin: np.ndarray, weights: np.n
         w_i = w_j = weights
     served = _sum_by(d, demand_at_origin[p.o] * w_i, n_d)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = supply / served  # opportunities per person served at each destination
-    contribution = ratio[d] * w_j
+        # opportunities per person served at each destination; a destination reached only
+        # by origins without people serves nobody: it adds nothing (not an infinite share)
+        ratio = np.where(served > 0, supply / np.where(served > 0, served, 1.0), 0.0)
+        contribution = ratio[d] * w_j
     # R sums with na.rm=TRUE: 0/0 (nobody served, nothing offered) drops out
     return _sum_by(p.o, np.where(np.isnan(contribution), 0.0, contribution), n_o)
 
@@ -346,7 +354,10 @@ def _default_budget(measure: str, cutoffs: Sequence[float], decay: str, decay_pa
     if measure in ("gravity", "2sfca", "bfca") and decay in ("linear", "binary"):
         return float(check_decay(decay, decay_param))
     if measure in ("gravity", "2sfca", "bfca") and decay == "step":
-        return float(np.asarray(check_decay(decay, decay_param)[0])[-1])
+        steps, weights = check_decay(decay, decay_param)
+        if float(np.asarray(weights)[-1]) == 0.0:  # nothing counts past the last step
+            return float(np.asarray(steps)[-1])
+        return max(float(DEFAULT_MAX_TIME_MIN), *cutoffs)
     return max(float(DEFAULT_MAX_TIME_MIN), *cutoffs)
 
 
@@ -421,6 +432,9 @@ def accessibility(
         # competition: the demand (people) lives at the origins, the supply at the
         # opportunities; one table keyed by id holds both for the FCA steps
         demand = measure_params.get("demand", "population")
+        if demand not in origin_frame and not set(origin_frame["id"]) <= set(land_use["id"]):
+            raise InputError(f"{measure}: the origins need a {demand!r} column (the people competing for "
+                             "opportunities), or ids that all appear in the opportunities table.")  # fmt: skip
         if demand in origin_frame:
             land_use = land_use.drop(columns=demand, errors="ignore").merge(
                 pd.DataFrame(origin_frame[["id", demand]]), on="id", how="outer"

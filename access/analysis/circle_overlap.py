@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from access._geo import to_projected, utm_epsg
 from access.errors import InputError
+from access.io.opportunities import count_values
 
 __all__ = ["circle_overlap", "OVERLAP_HOWS", "area_km2", "points_inside_totals"]
 
@@ -116,7 +117,7 @@ def points_inside_totals(
         out["zones"].append(int(inside.sum()))
         for column in (population, jobs):
             if column is not None:
-                values = pd.to_numeric(frame[column], errors="coerce").fillna(0).to_numpy()
+                values = count_values(frame, column, "points inside circles")
                 out[column].append(float(values[inside].sum()))
     return pd.DataFrame(out)
 

@@ -22,6 +22,7 @@ from access.analysis.circle_definition import CircleDefinition, resolve_definiti
 from access.analysis.circle_overlap import area_km2, circle_overlap
 from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError
+from access.io.opportunities import count_values
 from access.io.points import as_points
 from access.network.multimodal import Network
 
@@ -574,8 +575,7 @@ def _circle_min(minutes: np.ndarray, cutoffs: np.ndarray) -> np.ndarray:
 
 def _summary(frame, names, matrix, nearest, reached, cutoffs, population, jobs) -> pd.DataFrame:
     columns = [("population", population), ("jobs", jobs)]
-    values = {key: pd.to_numeric(frame[col], errors="coerce").fillna(0).to_numpy(float)
-              for key, col in columns if col is not None}  # fmt: skip
+    values = {key: count_values(frame, col, "zones") for key, col in columns if col is not None}
     totals = {key: v.sum() for key, v in values.items()}
     rows = []
     groups = [(name, matrix[:, j], nearest == j) for j, name in enumerate(names)]

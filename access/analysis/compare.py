@@ -14,6 +14,7 @@ from access.analysis.accessibility import accessibility_from_matrix
 from access.analysis.equity import gini
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN
 from access.errors import InputError
+from access.io.opportunities import count_values
 from access.io.points import as_points
 from access.network.multimodal import Network
 from access.routing.matrix import travel_times
@@ -175,9 +176,8 @@ def compare(
     before = _matrix(base, points, dest, kw)
     after = before if scenario is base else _matrix(scenario, points, dest, kw)
 
-    weights = (pd.to_numeric(origin_frame[population], errors="coerce").fillna(0).to_numpy(np.float64)
-               if population in origin_frame else np.ones(n_o))  # fmt: skip
-    opp = pd.to_numeric(opp_frame[opportunity], errors="coerce").fillna(0).to_numpy(np.float64)
+    weights = count_values(origin_frame, population, "origins") if population in origin_frame else np.ones(n_o)
+    opp = count_values(opp_frame, opportunity, "opportunities")
     out = {"id": origin_frame["id"].to_numpy()}
     for column in (population, by, class_column):
         if column and column in origin_frame and column not in out:
@@ -268,7 +268,7 @@ def _cumulative(t_min: np.ndarray, origins, opps, column: str, cutoffs) -> np.nd
     n_o, n_d = t_min.shape
     table = pd.DataFrame({"from_id": np.repeat(np.arange(n_o), n_d), "to_id": np.tile(np.arange(n_d), n_o),
                           "travel_time_min": t_min.ravel()})  # fmt: skip
-    opp = pd.DataFrame({"id": np.arange(n_d), column: pd.to_numeric(opps[column], errors="coerce").fillna(0)})
+    opp = pd.DataFrame({"id": np.arange(n_d), column: count_values(opps, column, "opportunities")})
     acc = accessibility_from_matrix(table, opp, measure="cumulative", opportunity=column, cutoffs_min=cutoffs,
                                     origins=np.arange(n_o))  # fmt: skip
     acc = acc.set_index("id").reindex(np.arange(n_o))

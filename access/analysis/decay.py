@@ -97,7 +97,12 @@ def check_decay(decay: str, param=None):
         raise InputError(f"unknown decay function {decay!r}; use one of {', '.join(DECAY_FUNCTIONS)}.")
     value = DEFAULT_DECAY_PARAMS[decay] if param is None else param
     if decay == "logistic":
-        if not isinstance(value, Sequence) or len(value) != 2 or not all(float(v) > 0 for v in value):
+        try:
+            ok = isinstance(value, Sequence) and len(value) == 2 and all(np.isfinite(float(v)) and float(v) > 0
+                                                                         for v in value)  # fmt: skip
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
             raise InputError(f"logistic decay needs (median_min, sd_min), both > 0; got {value!r}.")
     elif decay == "step":
         try:
@@ -106,6 +111,8 @@ def check_decay(decay: str, param=None):
             raise InputError(f"step decay needs (steps_min, weights); got {value!r}.") from None
         if steps.shape != weights.shape or steps.ndim != 1 or not len(steps):
             raise InputError("step decay: give as many weights as steps, e.g. ((20, 40, 60), (0.68, 0.22, 0)).")
+        if not (np.isfinite(steps).all() and np.isfinite(weights).all()):
+            raise InputError("step decay: steps and weights must be finite numbers.")
         if np.any(np.diff(steps) <= 0) or steps[0] <= 0 or np.any((weights < 0) | (weights > 1)):
             raise InputError("step decay: steps must increase from > 0 and weights lie in [0, 1].")
     else:

@@ -107,6 +107,8 @@ def palma_ratio(values, weights, income=None) -> float:
     ok = ~np.isnan(v) & ~np.isnan(w)
     with np.errstate(invalid="ignore"):
         poorest, richest = ok & (rank <= q40), ok & (rank > q90)
+        if w[richest].sum() <= 0:  # ties at the 90th percentile (e.g. saturated access): they are the top
+            richest = ok & (rank >= q90)
     if w[poorest].sum() <= 0 or w[richest].sum() <= 0:
         return float("nan")
     top = np.average(v[richest], weights=w[richest])
@@ -184,7 +186,9 @@ def summarise(
         reaching at least each of ``thresholds`` (default DEFAULT_JOB_THRESHOLDS:
         10 k, 100 k, 1 M); time columns (``time_to_…``, ``avg_time_…`` in minutes) get the
         share of residents within each of ``time_thresholds_min`` (default 60, 120;
-        unreachable = not within) and their mean / median over residents who reach.
+        unreachable = not within); their mean, Gini and CV are over the residents who
+        reach (read them with the shares), the median over all residents (unreachable =
+        infinitely far, so NaN when fewer than half reach).
     weight
         Residents per zone (``None``: every zone counts once).
     by

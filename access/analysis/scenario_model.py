@@ -43,6 +43,8 @@ __all__ = [
 
 _HHMM = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
 
+MIN_HEADWAY_MIN = 0.5  # minutes: 30 s between trains, below any real service (and > 0 after rounding to seconds)
+
 
 def clock_s(text: str) -> int:
     """Seconds since midnight of ``"HH:MM"`` / ``"HH:MM:SS"`` (past 24:00 allowed)."""
@@ -167,8 +169,8 @@ class HeadwayPeriod(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> HeadwayPeriod:
-        if not self.headway_min > 0:
-            raise ValueError(f"headway_min must be > 0 minutes, got {self.headway_min}")
+        if not self.headway_min >= MIN_HEADWAY_MIN:
+            raise ValueError(f"headway_min must be at least {MIN_HEADWAY_MIN} minutes, got {self.headway_min}")
         if clock_s(self.end) <= clock_s(self.start):
             raise ValueError(f"period end {self.end} is not after start {self.start}")
         return self

@@ -209,7 +209,8 @@ def apply(region: Region, modifications: Sequence, *, progress: bool = False) ->
     feed = region.feed if any(isinstance(m, _TIMETABLE) for m in modifications) else None
     rail_feeds = set(region.rail_feeds)
     added_roads: dict[str, list[int]] = {}
-    next_way = -1 - sum(int((s.way_id < 0).any()) for s in streets.values())  # added roads: -1, -2, ...
+    # added roads get way ids -1, -2, ... below any road a previous scenario already added
+    next_way = min([0, *(int(s.way_id.min()) for s in streets.values() if len(s.way_id))]) - 1
     for k, mod in enumerate(modifications):
         what = f"modification {k + 1} ({mod.type})"
         if isinstance(mod, AddLine):
@@ -236,6 +237,9 @@ def apply(region: Region, modifications: Sequence, *, progress: bool = False) ->
                     stop = fe.resolve_stops(feed, [insert.stop], what)[0]
                 else:
                     stop = insert.stop if ":" in insert.stop else f"{route.split(':', 1)[0]}:{insert.stop}"
+                    if stop in set(feed.stops["stop_id"]):
+                        raise InputError(f"{what}: new stop {insert.stop!r} (with lon/lat) has the id of an existing "
+                                         "stop; give it a new id, or drop lon/lat to insert the existing stop.")  # fmt: skip
                     new_rows.append({"stop_id": stop, "stop_name": insert.name or insert.stop, "lon": insert.lon,
                                      "lat": insert.lat, "parent_station": "", "location_type": 0})  # fmt: skip
                 inserts.append((stop, a, b))

@@ -13,7 +13,7 @@ import shapely
 from access.errors import InputError
 from access.io.points import as_points
 
-__all__ = ["read_opportunities", "KNOWN_COUNT_COLUMNS", "OPPORTUNITY_SUFFIXES"]
+__all__ = ["read_opportunities", "count_values", "KNOWN_COUNT_COLUMNS", "OPPORTUNITY_SUFFIXES"]
 
 OPPORTUNITY_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg", ".parquet")
 # Columns that are counts when present (must be numeric and >= 0); any other numeric
@@ -64,6 +64,18 @@ def _h3_cells(ids: pd.Series, what: str) -> tuple[np.ndarray, list]:
     centres = np.array([h3.cell_to_latlng(c)[::-1] for c in cells], dtype=float)
     polygons = [shapely.Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(c)]) for c in cells]
     return centres, polygons
+
+
+def count_values(frame: pd.DataFrame, column: str, what: str = "counts") -> np.ndarray:
+    """float64 counts of ``column`` (people, jobs); empty cells count 0, text that is not
+    a number is an :class:`InputError` naming the column (never silently 0)."""
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce")
+    bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if bad.any():
+        raise InputError(f"{what}: column {column!r} has {int(bad.sum())} values that are not numbers "
+                         f"(first: {raw[bad].iloc[0]!r}).")  # fmt: skip
+    return values.fillna(0).to_numpy(np.float64)
 
 
 def read_opportunities(
