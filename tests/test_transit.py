@@ -111,3 +111,20 @@ def test_origins_routed_in_threads_equal_origins_routed_one_by_one(poa_transit, 
     finally:
         numba.set_num_threads(before)
     pd.testing.assert_frame_equal(threaded, serial)
+
+
+def test_a_walk_along_one_edge_longer_than_the_budget_is_nan_by_transit_too(poa_transit):
+    walk = poa_transit.street("walk")
+    e = int(np.argmax(walk.travel_s))  # the longest walk edge
+    a, b = walk.tails[e], walk.indices[e]
+    lon = walk.lon[a] + np.array([0.1, 0.9]) * (walk.lon[b] - walk.lon[a])
+    lat = walk.lat[a] + np.array([0.1, 0.9]) * (walk.lat[b] - walk.lat[a])
+    points = pd.DataFrame({"id": [0, 1], "lon": lon, "lat": lat})
+    budget = 0.5 * walk.travel_s[e] / 60  # well under the 80 % of the edge between the points
+    for kwargs in ({"departure": "14:00"}, {"arrive_by": "14:30"}):
+        table = access.travel_times(poa_transit, points.iloc[[0]], points.iloc[[1]], mode="transit",
+                                    window_min=5, max_time_min=budget, **kwargs)  # fmt: skip
+        assert table["travel_time_min"].isna().all(), kwargs
+    roomy = access.travel_times(poa_transit, points.iloc[[0]], points.iloc[[1]], mode="transit", window_min=5,
+                                departure="14:00", max_time_min=2 * walk.travel_s[e] / 60)  # fmt: skip
+    assert roomy["travel_time_min"].iloc[0] <= 0.8 * walk.travel_s[e] / 60 + 0.1

@@ -137,6 +137,7 @@ def inbound_transit_travel_times(
     sources = stop_targets(walk, transit, o_walk, settings, walk_min=settings.max_access_walk_min)
     result = np.full((len(pct), len(origin_frame), len(dest_frame)), np.inf)
     walk_only = off_node_s(walk, o_walk, d_walk)
+    walk_only[walk_only > limit_s] = np.inf  # the budget holds for walks along one edge too
     for k in tqdm(range(len(dest_frame)), desc="transit arrive-by", unit="destination", disable=not progress):
         if not d_walk.ok[k]:
             continue

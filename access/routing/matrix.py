@@ -147,6 +147,7 @@ def travel_times(
     targets = stop_targets(walk, transit, d_walk, settings)
     result = np.full((len(pct), len(origin_frame), len(dest_frame)), np.inf)
     walk_only = off_node_s(walk, o_walk, d_walk)  # trips along one edge, coincident points
+    walk_only[walk_only > limit_s] = np.inf  # the budget holds for them too
 
     def one_origin(k: int, threads: bool) -> None:
         seconds = transit_times_to_targets(
