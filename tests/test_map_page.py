@@ -44,7 +44,8 @@ def chromium():
 
 @pytest.fixture(scope="module")
 def scenario_id(server):  # noqa: F811
-    body = {"name": "faster security check", "modifications": [
+    # a name with markup: the page must show it as text, never run it (stored XSS)
+    body = {"name": "faster <img src=x onerror=alert(1)> check", "modifications": [
         {"type": "change_station_penalty", "penalty_min": 0, "routes": ["ICR1"]}]}  # fmt: skip
     response = httpx.post(f"{server['base']}/scenarios", json=body, timeout=120)
     assert response.status_code == 201, response.text
@@ -70,6 +71,7 @@ def test_page_draws_the_network_and_isochrones_of_base_and_scenario(chromium, se
     assert cutoffs == ["120", "60"]
     assert dom.count('class="isochrone-compare"') == 2, "the scenario's isochrones are drawn as outlines"
     assert "Error" not in re.sub(r"<script.*?</script>", "", dom, flags=re.S)
+    assert "<img" not in dom and "&lt;img src=x" in dom, "user-typed names are text, not HTML"
 
 
 def test_screenshot_shows_the_isochrone_colours(chromium, server, tmp_path):  # noqa: F811

@@ -78,14 +78,20 @@ async function isochrones(lonlat) {
     const fc = await json("/isochrones", request(base, lonlat));
     const g = layer("iso");
     const feats = fc.features.slice().sort((a, b) => b.properties.cutoff_min - a.properties.cutoff_min);
-    const legend = [];
+    const legend = document.getElementById("legend");
+    legend.replaceChildren();
+    const entry = (style, text) => {  // text via textContent: names typed by users are never HTML
+      const row = document.createElement("div"), swatch = document.createElement("span");
+      swatch.setAttribute("style", style);
+      row.append(swatch, document.createTextNode(text));
+      legend.appendChild(row);
+    };
     feats.forEach((f, i) => {
       const colour = colours[(feats.length - 1 - i) % colours.length];
       const p = draw(g, f.geometry, {fill: colour, "fill-opacity": 0.45, stroke: colour, "stroke-width": 1});
       p.setAttribute("class", "isochrone");
       p.setAttribute("data-cutoff", f.properties.cutoff_min);
-      legend.push(`<div><span style="background:${colour}"></span>${f.properties.cutoff_min} min ` +
-                  `(${Math.round(f.properties.area_km2)} km²)</div>`);
+      entry(`background:${colour}`, `${f.properties.cutoff_min} min (${Math.round(f.properties.area_km2)} km²)`);
     });
     const cg = layer("compare");
     if (other) {
@@ -94,10 +100,8 @@ async function isochrones(lonlat) {
         const p = draw(cg, f.geometry, {fill: "none", stroke: "#1f3a93", "stroke-width": 2, "stroke-dasharray": "6 4"});
         p.setAttribute("class", "isochrone-compare");
       }
-      const label = $("compare").selectedOptions[0].textContent;
-      legend.push(`<div><span style="border:2px dashed #1f3a93"></span>scenario: ${label}</div>`);
+      entry("border:2px dashed #1f3a93", "scenario: " + $("compare").selectedOptions[0].textContent);
     }
-    $("legend").innerHTML = legend.join("");
     $("status").textContent = `${feats.length} isochrones from ${lonlat.map((v) => v.toFixed(4)).join(", ")}`;
   } catch (e) {
     $("status").textContent = "Error: " + e.message;
