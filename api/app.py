@@ -32,6 +32,26 @@ Coordinates are EPSG:4326 `[lon, lat]`; times are minutes; areas km². Errors ar
 network/scenario/job, 401 missing `X-API-Key` when the service has one."""
 
 
+def _safe_workers(workers: int) -> int:
+    """Worker threads for library calls. Numba's fallback threading layer (workqueue, used
+    when neither TBB nor OpenMP loads) aborts the process when two threads enter parallel
+    kernels at once, so the service then runs one library call at a time."""
+    import importlib
+
+    safe = []
+    for layer in ("tbbpool", "omppool"):  # the thread-safe layers numba would pick first
+        try:
+            importlib.import_module(f"numba.np.ufunc.{layer}")
+            safe.append(layer)
+        except ImportError:
+            pass
+    if not safe and workers > 1:
+        log.warning("numba has neither TBB nor OpenMP here (its workqueue layer is not thread-safe): routing one "
+                    "request at a time; install tbb for concurrent routing")  # fmt: skip
+        return 1
+    return workers
+
+
 def _load_state(settings: Settings) -> ServiceState:
     started = time.perf_counter()
     configs = region_configs(settings)
@@ -49,7 +69,7 @@ def _load_state(settings: Settings) -> ServiceState:
         settings=settings,
         regions=regions,
         store=store,
-        executor=ThreadPoolExecutor(max_workers=settings.workers, thread_name_prefix="access-worker"),
+        executor=ThreadPoolExecutor(max_workers=_safe_workers(settings.workers), thread_name_prefix="access-worker"),
         isochrone_cache=LruCache(settings.isochrone_cache_size),
     )
 

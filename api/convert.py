@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access.errors import InputError
 from api.schemas import PointCollection
 
 __all__ = [
@@ -33,10 +34,14 @@ def points_frame(points: list | PointCollection) -> Any:
     if not isinstance(points, PointCollection):
         return [tuple(p) for p in points]
     features = []
-    for feature in points.features:
+    for k, feature in enumerate(points.features):
         properties = dict(feature.properties or {})
+        if "geometry" in properties:
+            raise InputError(f"point {k}: 'geometry' is reserved; rename that property.")
         if "id" not in properties and feature.id is not None:
             properties["id"] = feature.id
+        if isinstance(properties.get("id"), dict | list):
+            raise InputError(f"point {k}: id must be a string or a number, got {properties['id']!r}.")
         features.append({"type": "Feature", "geometry": feature.geometry.model_dump(), "properties": properties})
     return gpd.GeoDataFrame.from_features(features, crs=4326)
 
@@ -81,7 +86,8 @@ def matrix_body(table: pd.DataFrame, n_origins: int, n_destinations: int, networ
 
 
 def dumps(body: Any) -> bytes:
-    return json.dumps(body, allow_nan=False).encode()
+    """JSON bytes; NaN and inf anywhere become null."""
+    return json.dumps(json_safe(body), allow_nan=False).encode()
 
 
 def records(frame: pd.DataFrame) -> list[dict]:

@@ -34,6 +34,13 @@ CREATE TABLE IF NOT EXISTS jobs (
 """
 
 
+def _json(value: Any) -> str:
+    """Strict JSON (NaN and inf as null), so stored results always read back."""
+    from api.convert import json_safe
+
+    return json.dumps(json_safe(value), allow_nan=False)
+
+
 class Store:
     """Scenarios and jobs in one SQLite file (stdlib sqlite3, WAL, one connection, a lock)."""
 
@@ -91,7 +98,7 @@ class Store:
         self._run(
             "UPDATE jobs SET status = ?, progress = COALESCE(?, progress), result = COALESCE(?, result), "
             "error = COALESCE(?, error), updated = ? WHERE id = ?",
-            (status, progress, None if result is None else json.dumps(result), error, time.time(), job_id),
+            (status, progress, None if result is None else _json(result), error, time.time(), job_id),
         )
 
     def job(self, job_id: str) -> dict[str, Any] | None:

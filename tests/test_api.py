@@ -431,3 +431,38 @@ def test_openapi_documents_every_endpoint(client):
                  "/scenarios/{scenario_id}", "/scenarios/{scenario_id}/compare", "/jobs/{job_id}"):  # fmt: skip
         assert path in paths
     assert client.get("/docs").status_code == 200
+
+
+# -- found in review: no 5xx for odd but well-formed requests -----------------------------
+
+
+def test_compare_overrides_beyond_the_bounds_are_422_not_500(client):
+    scenario_id = client.post("/scenarios", json=NO_GATES).json()["id"]
+    for override in ({"window_min": 2000}, {"cutoffs_min": [2000]}, {"max_time_min": 2000}):
+        response = client.post(f"/scenarios/{scenario_id}/compare", json={"origins": [SAMPLE_CORE], **override})
+        assert response.status_code == 422, (override, response.text)
+        assert isinstance(response.json()["detail"], str | list)
+    # an explicit null keeps the scenario's own setting
+    kept = client.post(f"/scenarios/{scenario_id}/compare", json={"origins": [SAMPLE_CORE], "cutoffs_min": None})
+    assert kept.status_code == 200 and kept.json()["settings"]["cutoffs_min"] == [60, 120]
+
+
+def test_accessibility_search_budget_chosen_by_the_library_obeys_max_cutoff(client):
+    # the client fixture's max_cutoff_min is 300; a linear decay of 1,440 min would search a day
+    response = client.post("/accessibility", json={"measure": "gravity", "mode": "car", "decay": "linear",
+                                                   "decay_param": 1440})  # fmt: skip
+    assert response.status_code == 422 and "max_cutoff_min" in response.json()["detail"]
+
+
+def test_point_properties_that_cannot_be_ids_or_columns_are_422(client):
+    for properties in ({"geometry": "x"}, {"id": {"a": 1}}):
+        points = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(SAMPLE_CORE)}, "properties": properties}]}  # fmt: skip
+        response = client.post("/accessibility", json={"origins": points, "measure": "cumulative", "mode": "car"})
+        assert response.status_code == 422, (properties, response.text)
+
+
+def test_non_finite_numbers_in_results_become_null():
+    from api.convert import dumps
+
+    assert dumps({"a": float("inf"), "b": [float("nan"), 1.5]}) == b'{"a": null, "b": [null, 1.5]}'

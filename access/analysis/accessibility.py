@@ -28,7 +28,7 @@ from access.config import (
 )
 from access.errors import InputError
 
-__all__ = ["MEASURES", "accessibility", "accessibility_from_matrix"]
+__all__ = ["MEASURES", "accessibility", "accessibility_from_matrix", "search_budget_min"]
 
 MEASURES = ("cumulative", "gravity", "nearest", "2sfca", "e2sfca", "bfca", "centres")
 _TIME_COLUMNS = ("travel_time_min", "travel_time")
@@ -341,6 +341,16 @@ def accessibility_from_matrix(
             for suffix, weights in runs:
                 out[f"{column}_{measure}_{suffix}"] = _fca(pairs, opp, demand_at_origin, weights, balanced)
     return pd.DataFrame(out)
+
+
+def search_budget_min(measure: str, cutoffs_min: Sequence[float] | None = None, decay: str | None = None,
+                      decay_param=None) -> float:  # fmt: skip
+    """The search budget (minutes) :func:`accessibility` uses when ``max_time_min`` is not
+    given: the least that loses nothing the measure counts (services check it against
+    their limits before routing)."""
+    cutoffs = [float(c) for c in _as_list(cutoffs_min)] if cutoffs_min is not None else []
+    decay = decay or ("exponential" if measure == "gravity" else "binary")
+    return _default_budget(measure, cutoffs or list(DEFAULT_CUTOFFS_MIN), decay, decay_param)
 
 
 def _default_budget(measure: str, cutoffs: Sequence[float], decay: str, decay_param) -> float:

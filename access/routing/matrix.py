@@ -170,9 +170,12 @@ def travel_times(
                 bar.update()
         else:
             # numba kernels release the GIL: origins run in threads, each kernel single-threaded
-            with ThreadPoolExecutor(workers) as pool:
+            pool = ThreadPoolExecutor(workers)
+            try:
                 for _ in pool.map(lambda k: one_origin(int(k), False), rows[1:]):
                     bar.update()
+            finally:  # an error or Ctrl-C drops the queued origins instead of running them all
+                pool.shutdown(wait=True, cancel_futures=True)
     names = percentile_columns(pct)
     return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(),
                       {name: result[i] for i, name in enumerate(names)})  # fmt: skip

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,23 @@ from access.network.snap import Snapped, same_segment_s, snap_points, source_gro
 from access.network.street import StreetNetwork
 from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
 
-__all__ = ["street_travel_times", "snap", "node_times", "check_budget_min", "long_table", "off_node_s"]
+__all__ = ["street_travel_times", "snap", "node_times", "check_budget_min", "long_table", "off_node_s",
+           "collect_notes"]  # fmt: skip
+
+# Off-network notes of the calls made inside `collect_notes()` (per thread and task, unlike
+# the process-wide warnings filters a server cannot swap safely under concurrent requests).
+_NOTES: ContextVar[list[str] | None] = ContextVar("access_notes", default=None)
+
+
+@contextmanager
+def collect_notes():
+    """Collect, as text, the off-network notes of the library calls made in this block
+    (they are still emitted as :class:`OffNetworkWarning` too)."""
+    token = _NOTES.set([])
+    try:
+        yield _NOTES.get()
+    finally:
+        _NOTES.reset(token)
 
 _BATCH = 512  # origins per parallel batch: bounds memory to batch x destinations floats
 _COINCIDENT_M = 1.0  # metres: points this close are the same place (0 s apart)
@@ -50,6 +68,9 @@ def snap(street: StreetNetwork, points, *, what: str = "points", strict: bool = 
         )
         if strict:
             raise OffNetworkError(message + "; move them or raise max_snap_m.")
+        notes = _NOTES.get()
+        if notes is not None:
+            notes.append(message + "; their travel times are NaN.")
         warnings.warn(message + "; their travel times are NaN.", OffNetworkWarning, stacklevel=3)
     return snapped
 

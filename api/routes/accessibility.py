@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 
-from access.analysis.accessibility import accessibility
+from access.analysis.accessibility import accessibility, search_budget_min
 from access.analysis.equity import summarise
+from access.errors import AccessError
 from api.convert import count_points, dumps, geojson_dict, points_frame, records
 from api.deps import check_cutoffs, check_limit, check_window, get_service
 from api.deps import region_layer as layer
@@ -59,8 +60,15 @@ async def post_accessibility(body: AccessibilityRequest, service: ServiceState =
         origins = layer(region, kind, body.origins_layer)
     else:
         origins = opportunities
-    check_cutoffs([*body.cutoffs_min, body.max_time_min or 0], service)
+    budget = body.max_time_min
+    if budget is None:  # the budget the library would choose (decays can search far)
+        try:
+            budget = search_budget_min(body.measure, body.cutoffs_min, body.decay, body.decay_param)
+        except AccessError as exc:
+            raise HTTPException(422, str(exc)) from None
+    check_cutoffs([*body.cutoffs_min, budget], service, what="search budget")
     if body.mode == "transit":
         check_window(body.window_min, service)
     out = await service.run(_run, region.network, origins, opportunities, body)
-    return Response(dumps({"network": region.name, "measure": body.measure, **out}), media_type="application/json")
+    payload = await service.run(dumps, {"network": region.name, "measure": body.measure, **out})
+    return Response(payload, media_type="application/json")

@@ -63,4 +63,4 @@ async def post_circles(body: CirclesRequest, service: ServiceState = Depends(get
     if spec.mode == "transit":
         check_window(spec.window_min, service)
     out = await service.run(_run, region.network, zones, body)
-    return Response(dumps({"network": region.name, **out}), media_type="application/json")
+    return Response(await service.run(dumps, {"network": region.name, **out}), media_type="application/json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from pydantic import ValidationError
 
 from access.analysis.compare import compare
 from access.analysis.scenario_model import AddLine, CompareSettings, Scenario
@@ -114,9 +115,12 @@ async def compare_scenario(scenario_id: str, body: CompareRequest, request: Requ
     record = _stored(service, scenario_id)
     region = service.region(record["network"])
     scenario = Scenario.model_validate(record["scenario"])
-    given = body.model_dump(include=set(CompareSettings.model_fields) & body.model_fields_set)
-    settings = scenario.compare.model_copy(update=given)
-    settings = CompareSettings.model_validate(settings.model_dump())  # re-check the merged values
+    given = body.model_dump(include=set(CompareSettings.model_fields) & body.model_fields_set, exclude_none=True)
+    try:  # re-check the merged values (bounds, cutoffs) as the scenario file would be
+        settings = CompareSettings.model_validate({**scenario.compare.model_dump(), **given})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise HTTPException(422, f"compare settings: {problems}") from None
     if body.origins is not None:
         check_limit(count_points(body.origins), service.settings.max_origins, "origins", "max_origins")
         origins = points_frame(body.origins)
@@ -136,4 +140,4 @@ async def compare_scenario(scenario_id: str, body: CompareRequest, request: Requ
         url = str(request.url_for("get_job", job_id=job_id).path)
         return Response(dumps({"job_id": job_id, "status_url": url}), status_code=202,
                         media_type="application/json", headers={"Location": url})  # fmt: skip
-    return Response(dumps(await service.run(_compare, *args)), media_type="application/json")
+    return Response(await service.run(lambda: dumps(_compare(*args))), media_type="application/json")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
-
 from fastapi import APIRouter, Depends, Request, Response
 
 import access
+from access.routing.street import collect_notes
 from api.convert import count_points, dumps, matrix_body, points_frame
 from api.deps import check_cutoffs, check_limit, check_window, get_service
 from api.schemas import ErrorDetail, TravelTimeMatrix, TravelTimesRequest
@@ -21,11 +20,11 @@ router = APIRouter(
 
 
 def _travel_times(network, origins, destinations, **kwargs):
-    """The library call, with its warnings (off-network points -> NaN) captured as text."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    """The library call, with its notes (off-network points -> NaN) as text; per request,
+    never through the process-wide warnings state."""
+    with collect_notes() as notes:
         table = access.travel_times(network, origins, destinations, **kwargs)
-    return table, [str(w.message) for w in caught]
+    return table, list(dict.fromkeys(notes))
 
 
 @router.post(
@@ -54,9 +53,10 @@ async def travel_times(body: TravelTimesRequest, request: Request,
         max_time_min=body.max_time_min, departure=body.departure, arrive_by=body.arrive_by, window_min=body.window_min,
         percentiles=body.percentiles, access_mode=body.access_mode,
     )  # fmt: skip
+    # formatting a big matrix takes seconds: in the worker pool, not on the event loop
     if "text/csv" in request.headers.get("accept", ""):
-        return Response(table.to_csv(index=False), media_type="text/csv")
-    return Response(
-        dumps(matrix_body(table, n_origins, n_destinations, region.name, body.mode, notes)),
-        media_type="application/json",
+        return Response(await service.run(table.to_csv, index=False), media_type="text/csv")
+    payload = await service.run(
+        lambda: dumps(matrix_body(table, n_origins, n_destinations, region.name, body.mode, notes))
     )
+    return Response(payload, media_type="application/json")
