@@ -1,7 +1,7 @@
 """r5py's nouns on our engine: ``from access import r5py_compat as r5py``.
 
 ``TransportNetwork``, ``TravelTimeMatrix``, ``Isochrones`` and ``TransportMode`` follow
-r5py's documented signatures, defaults and units (r5py 0.1, ``r5py.RegionalTask``):
+r5py's documented signatures, defaults and units (r5py 1.x, ``r5py.RegionalTask``):
 minutes as whole numbers truncated like R5 (``seconds // 60``), percentiles chosen
 without interpolation (R5's ``findPercentileIndex``), trips longer than ``max_time``
 and unreachable pairs as NaN, a departure window of 10 minutes, walking 3.6 km/h and
