@@ -30,6 +30,7 @@ class LoadedRegion:
     opportunities: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     zones: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
     load_s: float = 0.0
+    feed_dates: dict[str, tuple[str, str]] = field(default_factory=dict)  # GTFS file -> first, last day
 
     @property
     def name(self) -> str:
@@ -114,9 +115,15 @@ def load_region(config: RegionConfig, settings: Settings) -> LoadedRegion:
     )
     opportunities = {name: _read_layer(layer, "opportunities") for name, layer in config.opportunities.items()}
     zones = {name: _read_layer(layer, "zones") for name, layer in config.zones.items()}
+    from access.io.gtfs import gtfs_date_range
+
+    feed_dates = {}
+    for feed in config.gtfs:  # the days each feed has service: what a departure date may be
+        first, last = gtfs_date_range(feed)
+        feed_dates[Path(feed).name] = (first.isoformat(), last.isoformat())
     elapsed = time.perf_counter() - started
     log.info("network %r ready in %.1f s: %r", config.name, elapsed, network)
-    return LoadedRegion(config, network, opportunities, zones, elapsed)
+    return LoadedRegion(config, network, opportunities, zones, elapsed, feed_dates)
 
 
 def network_info(region: LoadedRegion) -> dict:
@@ -140,6 +147,7 @@ def network_info(region: LoadedRegion) -> dict:
         },
         "feeds": [Path(p).name for p in [*region.config.gtfs, *region.config.rail_specs]],
         "service_date": None if transit is None else transit.service_date,
+        "feed_date_ranges": {name: list(days) for name, days in region.feed_dates.items()},
         "opportunity_layers": {k: len(v) for k, v in region.opportunities.items()},
         "zone_layers": {k: len(v) for k, v in region.zones.items()},
         "load_s": round(region.load_s, 3),

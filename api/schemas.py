@@ -163,6 +163,9 @@ class NetworkInfo(BaseModel):
     transit: dict[str, int] | None
     feeds: list[str]
     service_date: str | None = Field(description="the one timetable day routed (YYYY-MM-DD)")
+    feed_date_ranges: dict[str, tuple[str, str]] = Field(
+        default_factory=dict, description="GTFS feed -> first and last day with service (YYYY-MM-DD)"
+    )
     opportunity_layers: dict[str, int]
     zone_layers: dict[str, int]
     load_s: float

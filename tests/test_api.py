@@ -54,6 +54,8 @@ def test_networks_report_bbox_modes_feeds_service_date_and_layers(client, sample
     assert info["modes"] == ["walk", "bike", "car", "transit"]
     assert info["feeds"] == ["sample_buses.zip", "sample_intercity.yaml"]
     assert info["service_date"] == sample_network.transit.service_date == "2025-05-13"
+    first, last = info["feed_date_ranges"]["sample_buses.zip"]
+    assert first <= info["service_date"] <= last
     places = pd.read_csv(client.app.state.service.regions["sample"].config.opportunities["places"].path)
     assert info["opportunity_layers"] == {"places": len(places)}
     assert client.get("/networks/sample").json() == info
