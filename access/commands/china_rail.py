@@ -124,12 +124,9 @@ def circles_command(
     if members_out is not None:
         write_table(result.members, members_out)
     if png_dir is not None:
-        import matplotlib.pyplot as plt
-
-        for name in result.circles["centre"].unique():
-            fig = plot_cluster(result, Path(png_dir) / f"{name}.png", centre=name,
-                               title=f"{name}: commuting circles on the real timetable")  # fmt: skip
-            plt.close(fig)
+        for name in result.circles["centre"].unique():  # each map is written and closed
+            plot_cluster(result, Path(png_dir) / f"{name}.png", centre=name,
+                         title=f"{name}: commuting circles on the real timetable")  # fmt: skip
     if not quiet:
         for row in result.circles.itertuples():
             typer.echo(f"{row.centre} {row.mode} {row.cutoff_min:g} min: {row.n_places} places, "

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from access.errors import InputError
+from access.io.points import read_table_file
 
 __all__ = ["read_places", "as_places", "find_place", "PLACE_COLUMNS"]
 
@@ -108,24 +109,8 @@ def as_places(frame: pd.DataFrame, *, units: float = 1.0, label: str = "place ta
 
 def read_places(path: str | Path, *, units: float = 1.0, columns: dict[str, str] | None = None) -> gpd.GeoDataFrame:
     """Places from a CSV / GeoJSON / GeoPackage / GeoParquet file (see :func:`as_places`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"place table {path} does not exist; check the path.")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype={"id": str})
-        elif suffix in (".geojson", ".json", ".gpkg"):
-            frame = gpd.read_file(path)
-        elif suffix == ".parquet":
-            frame = gpd.read_parquet(path)
-        else:
-            raise InputError(f"cannot read places from {path.name}; use .csv, .geojson, .gpkg or .parquet.")
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a bad file for the user
-        raise InputError(f"place table {path.name} is not readable: {exc}") from None
-    return as_places(frame, units=units, label=f"place table {path.name}", columns=columns)
+    frame = read_table_file(path, "place table", csv_dtype={"id": str})
+    return as_places(frame, units=units, label=f"place table {Path(path).name}", columns=columns)
 
 
 def _norm(text: str) -> str:

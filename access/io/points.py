@@ -13,34 +13,37 @@ from shapely.geometry import Point
 
 from access.errors import InputError
 
-__all__ = ["as_points", "read_points", "POINT_SUFFIXES"]
+__all__ = ["as_points", "read_points", "read_table_file", "POINT_SUFFIXES"]
 
 POINT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg", ".parquet")
 _LON = ("lon", "lng", "longitude", "x")
 _LAT = ("lat", "latitude", "y")
 
 
-def read_points(path: str | Path, *, id_column: str = "id") -> gpd.GeoDataFrame:
-    """Points from CSV (``id,lon,lat``), GeoJSON, GeoPackage or GeoParquet, as
-    :func:`as_points` returns them."""
+def read_table_file(path: str | Path, what: str = "points", *, csv_dtype: dict | None = None) -> pd.DataFrame:
+    """A CSV, GeoJSON, GeoPackage or GeoParquet file as a (Geo)DataFrame; a missing,
+    foreign or malformed file is an :class:`InputError` naming ``what`` it should hold."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"points file {path} does not exist; check the path.")
+        raise InputError(f"{what} file {path} does not exist; check the path.")
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(path)
-        elif suffix in (".geojson", ".json", ".gpkg"):
-            frame = gpd.read_file(path)
-        elif suffix == ".parquet":
-            frame = gpd.read_parquet(path)
-        else:
-            raise InputError(f"cannot read points from {path.name}; use one of {', '.join(POINT_SUFFIXES)}.")
-    except InputError:
-        raise
+            return pd.read_csv(path, dtype=csv_dtype)
+        if suffix in (".geojson", ".json", ".gpkg"):
+            return gpd.read_file(path)
+        if suffix == ".parquet":
+            return gpd.read_parquet(path)
     except Exception as exc:  # the readers raise many types for malformed files
-        raise InputError(f"cannot read points from {path}: {exc}") from None
-    return as_points(frame, id_column=id_column, what=f"points in {path.name}")
+        raise InputError(f"cannot read {what} from {path}: {exc}") from None
+    raise InputError(f"cannot read {what} from {path.name}; use one of {', '.join(POINT_SUFFIXES)}.")
+
+
+def read_points(path: str | Path, *, id_column: str = "id") -> gpd.GeoDataFrame:
+    """Points from CSV (``id,lon,lat``), GeoJSON, GeoPackage or GeoParquet, as
+    :func:`as_points` returns them."""
+    frame = read_table_file(path, "points")
+    return as_points(frame, id_column=id_column, what=f"points in {Path(path).name}")
 
 
 def as_points(obj: object, *, id_column: str = "id", what: str = "points") -> gpd.GeoDataFrame:

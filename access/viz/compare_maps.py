@@ -55,10 +55,6 @@ def _sizes(points: gpd.GeoDataFrame, weight: str | None) -> np.ndarray:
     return np.full(len(points), 18.0)
 
 
-def _save(fig, path: str | Path | None):
-    return save_figure(fig, path)
-
-
 def plot_values(points: gpd.GeoDataFrame, column: str, path: str | Path | None = None, *, title: str = "",
                 street: StreetNetwork | None = None, lines: Sequence[Line] = (), diverging: bool = False,
                 vmax: float | None = None, weight: str | None = "population"):  # fmt: skip
@@ -84,7 +80,7 @@ def plot_values(points: gpd.GeoDataFrame, column: str, path: str | Path | None =
     if lines or (~ok).any():
         ax.legend(loc="lower right", fontsize=8)
     ax.set_title(title or column)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 _CIRCLE_COLOURS = {"inside": "#1a9850", "entering": "#d73027", "leaving": "#4575b4", "outside": "#dddddd"}
@@ -129,7 +125,7 @@ def plot_circles(points: gpd.GeoDataFrame, columns: Sequence[str], path: str | P
                 for col, m in zip(columns[::-1], ("o", "s", "^", "D"), strict=False)]  # fmt: skip
     handles += [Line2D([], [], color="#b2182b", linewidth=2.5, label=label) for label, _, _ in lines]
     axes[1].legend(handles=handles, loc="lower right", fontsize=7)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def folium_map(points: gpd.GeoDataFrame, column: str, path: str | Path, *, lines: Sequence[Line] = (),
