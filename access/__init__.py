@@ -8,36 +8,40 @@ A notebook user needs only these names::
     tt = access.travel_times(net, origins, destinations, mode="walk")
 """
 
-from access.analysis.accessibility import MEASURES as ACCESSIBILITY_MEASURES
-from access.analysis.accessibility import accessibility, accessibility_from_matrix
-from access.analysis.china_rail import china_rail_circles, load_china_rail, rail_before_after
-from access.analysis.circle_definition import CircleDefinition
-from access.analysis.circle_overlap import circle_overlap
-from access.analysis.circles import CommutingCircles, centre_travel_times, circle_membership, commuting_circles
-from access.analysis.cluster import ClusterResult, cluster_circles, compare_cluster
-from access.analysis.compare import Comparison, compare
-from access.analysis.compare_report import write_comparison
-from access.analysis.equity import gini, lorenz, palma_ratio, summarise
-from access.analysis.isochrones import isochrones
-from access.analysis.scenario_model import Scenario, parse_scenario, read_scenario, write_scenario
-from access.analysis.scenarios import Region, load_region
-from access.analysis.scenarios import apply as apply_scenario
-from access.analysis.scenarios import build as build_scenario
-from access.analysis.surfaces import TravelTimeSurface, surface_h3_cells, travel_time_surface, write_travel_time_raster
+from access.china.national_rail import drop_trains, national_rail_network
+from access.china.rail import china_rail_circles, load_china_rail, rail_before_after
+from access.china.timetable import RailTimetable, read_rail_timetable, timetable_to_gtfs, write_timetable_gtfs
+from access.circles.circles import CommutingCircles, centre_travel_times, circle_membership, commuting_circles
+from access.circles.definition import CircleDefinition
+from access.circles.overlap import circle_overlap
 from access.config import CIRCLE_PRESETS, DEFAULT_CUTOFFS_MIN, IsochroneSettings, RegionalSettings, StreetSettings
 from access.crs import bd09_to_wgs84, convert_coordinates, gcj02_to_wgs84, wgs84_to_gcj02
 from access.errors import AccessError, InputError, NetworkError, OffNetworkError
 from access.io.opportunities import read_opportunities
 from access.io.places import read_places
 from access.io.points import as_points, read_points
-from access.io.rail_timetable import RailTimetable, read_rail_timetable, timetable_to_gtfs, write_timetable_gtfs
+from access.measures.accessibility import MEASURES as ACCESSIBILITY_MEASURES
+from access.measures.accessibility import accessibility, accessibility_from_matrix
+from access.measures.equity import gini, lorenz, palma_ratio, summarise
 from access.network import Network, StreetNetwork, build_network
-from access.network.national_rail import drop_trains, national_rail_network
-from access.network.regional import RegionalNetwork
+from access.regional.cluster import ClusterResult, cluster_circles, compare_cluster
+from access.regional.network import RegionalNetwork
 from access.routing.matrix import travel_times
 from access.routing.scale import travel_time_matrix
+from access.scenarios.apply import Region, load_region
+from access.scenarios.apply import apply as apply_scenario
+from access.scenarios.apply import build as build_scenario
+from access.scenarios.compare import Comparison, compare
+from access.scenarios.model import Scenario, parse_scenario, read_scenario, write_scenario
+from access.surfaces.isochrones import isochrones
+from access.surfaces.outputs import TravelTimeSurface, surface_h3_cells, travel_time_surface, write_travel_time_raster
+from access.viz.report import write_comparison
 
 __version__ = "0.1.0"
+
+from access import _moved
+
+_moved.install()
 
 __all__ = [
     "travel_time_matrix",

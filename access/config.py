@@ -278,7 +278,7 @@ __all__ += ["REGIONAL_DETOUR_FACTOR", "REGIONAL_BAND_LIMITS_KM", "REGIONAL_BAND_
 DEFAULT_BATCH_CELLS = 4_000_000  # origin-destination pairs per batch
 DASK_CONNECT_TIMEOUT_S = 10.0  # seconds to reach a dask scheduler before giving up
 
-# Accessibility (access.analysis.accessibility / equity).
+# Accessibility (access.measures.accessibility / equity).
 # E2SFCA: the catchment split into equal travel-time zones with these weights, nearest zone
 # first. Luo & Qi (2009), "An enhanced two-step floating catchment area (E2SFCA) method",
 # Health & Place 15(4): 1100-1107: zones 0-10, 10-20, 20-30 min weighted 1.00, 0.68, 0.22

@@ -14,19 +14,19 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from access.analysis.accessibility import accessibility
-from access.analysis.circles import commuting_circles
-from access.analysis.compare import compare
-from access.analysis.compare_report import write_comparison
-from access.analysis.equity import summarise
-from access.analysis.isochrones import isochrones
-from access.analysis.scenario_model import read_scenario
-from access.analysis.scenarios import build as build_scenario
+from access.circles.circles import commuting_circles
 from access.io.opportunities import read_opportunities
 from access.io.output import write_table
 from access.io.points import as_points
+from access.measures.accessibility import accessibility
+from access.measures.equity import summarise
+from access.scenarios.apply import build as build_scenario
+from access.scenarios.compare import compare
+from access.scenarios.model import read_scenario
+from access.surfaces.isochrones import isochrones
 from access.viz import plot_circles, plot_isochrones
 from access.viz.accessibility_map import plot_accessibility
+from access.viz.report import write_comparison
 
 __all__ = ["run_demo", "CAR_CUTOFFS_MIN", "TRANSIT_DEPARTURE", "TRANSIT_WINDOW_MIN"]
 

@@ -199,10 +199,10 @@ class ErrorDetail(BaseModel):
     detail: Any
 
 
-# -- accessibility, circles (library modules access.analysis.accessibility / circles) --------
+# -- accessibility, circles (library modules access.measures.accessibility / circles) --------
 
-from access.analysis.accessibility import MEASURES  # noqa: E402
-from access.analysis.decay import DECAY_FUNCTIONS  # noqa: E402
+from access.measures.accessibility import MEASURES  # noqa: E402
+from access.measures.decay import DECAY_FUNCTIONS  # noqa: E402
 
 LayerName = Annotated[str, Field(max_length=64, description="a layer of the network's region (GET /networks)")]
 ColumnName = Annotated[str, Field(min_length=1, max_length=64)]
@@ -277,10 +277,10 @@ class CirclesResult(BaseModel):
 __all__ += ["AccessibilityRequest", "AccessibilityResult", "CirclesRequest", "CirclesResult"]
 
 
-# -- scenarios and comparisons (access.analysis.scenario_model / scenarios / compare) -------
+# -- scenarios and comparisons (access.scenarios.model / scenarios / compare) -------
 
-from access.analysis.scenario_model import Centre as ScenarioCentre  # noqa: E402
-from access.analysis.scenario_model import CompareSettings, Modification  # noqa: E402
+from access.scenarios.model import Centre as ScenarioCentre  # noqa: E402
+from access.scenarios.model import CompareSettings, Modification  # noqa: E402
 
 
 class ScenarioRequest(_Strict):

@@ -30,7 +30,7 @@ SCENARIO_NETWORKS_KEPT = 4  # applied scenario networks kept in memory (each can
 
 def scenario_base_region(region: LoadedRegion):
     """The library's :class:`BaseRegion` of a loaded region (its files and modes)."""
-    from access.analysis.scenario_model import BaseRegion
+    from access.scenarios.model import BaseRegion
 
     config = region.config
     first = next(iter(config.opportunities.values()), None)
@@ -90,7 +90,7 @@ class ServiceState:
     isochrone_cache: LruCache
     started: float = field(default_factory=time.time)
     _jobs: set = field(default_factory=set)
-    _bases: dict = field(default_factory=dict)  # region name -> access.analysis.scenarios.Region
+    _bases: dict = field(default_factory=dict)  # region name -> access.scenarios.apply.Region
     _scenario_networks: OrderedDict = field(default_factory=OrderedDict)  # scenario id -> Network
     _scenario_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -103,11 +103,11 @@ class ServiceState:
         return self.regions[name]
 
     def scenario_base(self, region: LoadedRegion):
-        """The region as :class:`access.analysis.scenarios.Region` (feeds read on demand),
+        """The region as :class:`access.scenarios.apply.Region` (feeds read on demand),
         sharing the loaded network."""
         from dataclasses import replace
 
-        from access.analysis.scenarios import load_region
+        from access.scenarios.apply import load_region
 
         with self._scenario_lock:
             if region.name not in self._bases:
@@ -118,7 +118,7 @@ class ServiceState:
     def scenario_network(self, scenario_id: str, region: LoadedRegion, scenario) -> Any:
         """The network of a registered scenario, applied once and kept (LRU of
         ``SCENARIO_NETWORKS_KEPT``)."""
-        from access.analysis.scenarios import apply
+        from access.scenarios.apply import apply
 
         base = self.scenario_base(region)
         with self._scenario_lock:

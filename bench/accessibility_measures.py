@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from access.analysis.accessibility import accessibility_from_matrix
+from access.measures.accessibility import accessibility_from_matrix
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bho"
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from access.analysis.china_rail import load_china_rail
+from access._kernels.raptor import NEVER, range_raptor
+from access.china.national_rail import national_rail_network, timetable_feed
+from access.china.rail import load_china_rail
 from access.config import TransitSettings
-from access.network.national_rail import national_rail_network, timetable_feed
 from access.network.transit import TransitNetwork
-from access.routing._raptor import NEVER, range_raptor
 
 WINDOW_START_S = 7 * 3600
 WINDOW_MIN = 120

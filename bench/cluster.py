@@ -31,8 +31,8 @@ N_NETWORKX = 6  # origins for the networkx baseline (near the lines, where rail 
 
 def per_minute(net, rows, departures):
     """Door-to-door seconds (n_dep, n_o, n) with a separate RAPTOR run per minute."""
-    from access.routing._raptor import range_raptor
-    from access.routing._regional import _egress_csr
+    from access._kernels.raptor import range_raptor
+    from access.regional._rail import _egress_csr
     from access.routing.transit import _propagate
 
     access, egress = net._station_legs()
@@ -101,7 +101,7 @@ def networkx_event_graph(net, rows, departures):
 
 def main() -> None:
     from access.io.places import read_places
-    from access.network.regional import RegionalNetwork
+    from access.regional.network import RegionalNetwork
     from access.routing.transit import parse_departures
 
     places = read_places(PLACES, units=10_000)

@@ -24,12 +24,12 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from access.analysis.accessibility import accessibility_from_matrix
-from access.analysis.scenario_model import parse_scenario
-from access.analysis.scenarios import apply, load_region
 from access.config import TransitSettings
+from access.measures.accessibility import accessibility_from_matrix
 from access.network import build_network
 from access.routing.matrix import travel_times
+from access.scenarios.apply import apply, load_region
+from access.scenarios.model import parse_scenario
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "poa"
 DATE = "2019-05-13"

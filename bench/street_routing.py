@@ -32,7 +32,7 @@ def timed(fn, *args, repeat: int = 1, **kwargs):
 
 
 def one_to_all_block(street, mode: str, rng, limit_min: float | None) -> dict[str, float]:
-    from access.routing._dijkstra import UNREACHED, one_to_all
+    from access._kernels.dijkstra import UNREACHED, one_to_all
 
     sources = rng.choice(street.n_nodes, N_ORIGINS, replace=False)
     limit_s = int(limit_min * 60) if limit_min else 10**12

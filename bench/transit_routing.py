@@ -41,8 +41,8 @@ def main() -> None:
     if not (DATA / "poa_osm.pbf").exists():
         sys.exit(f"error: {DATA} not found; the benchmark needs ../shared/data beside the repo.")
     import access
+    from access._kernels.raptor import range_raptor
     from access.config import TransitSettings
-    from access.routing._raptor import range_raptor
     from access.routing.street import snap
     from access.routing.transit import _node_seconds, _reach_stops, _stops_on
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access.analysis.accessibility import MEASURES, accessibility_from_matrix
-from access.analysis.decay import DECAY_FUNCTIONS, decay_weights
 from access.errors import InputError
+from access.measures.accessibility import MEASURES, accessibility_from_matrix
+from access.measures.decay import DECAY_FUNCTIONS, decay_weights
 from tests.conftest import require_data
 
 # --- a tiny region: 3 origins = 3 destinations (A, B, C), minutes --------------------------
@@ -259,7 +259,7 @@ def test_duplicated_pairs_in_the_travel_time_table_are_refused():
 
 
 def test_step_decay_that_keeps_a_weight_searches_past_its_last_step():
-    from access.analysis.accessibility import _default_budget
+    from access.measures.accessibility import _default_budget
 
     assert _default_budget("gravity", [60], "step", ((20, 40), (0.5, 0.2))) >= 180
     assert _default_budget("gravity", [60], "step", ((20, 40), (0.5, 0.0))) == 40

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import access
-from access.analysis.accessibility import accessibility
-from access.analysis.equity import summarise
 from access.io.opportunities import read_opportunities
+from access.measures.accessibility import accessibility
+from access.measures.equity import summarise
 from tests.conftest import require_data
 
 DEPARTURE = "2019-05-13T14:00"  # r5r's customary departure for this data

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import access
-from access.analysis.accessibility import accessibility, accessibility_from_matrix
 from access.errors import InputError
 from access.io.opportunities import read_opportunities
+from access.measures.accessibility import accessibility, accessibility_from_matrix
 
 
 @pytest.fixture(scope="module")

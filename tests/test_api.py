@@ -246,8 +246,8 @@ def test_off_network_destinations_give_null_and_a_warning(client):
 
 
 def test_accessibility_over_http_equals_the_library_and_summarises_groups(client, sample_network):
-    from access.analysis.accessibility import accessibility
-    from access.analysis.equity import summarise
+    from access.measures.accessibility import accessibility
+    from access.measures.equity import summarise
 
     places = client.app.state.service.regions["sample"].opportunities["places"]
     response = client.post("/accessibility", json={"measure": "cumulative", "mode": "car", "cutoffs_min": [30, 60],
@@ -265,7 +265,7 @@ def test_accessibility_over_http_equals_the_library_and_summarises_groups(client
 
 
 def test_accessibility_of_posted_origins_to_a_named_layer(client, sample_network):
-    from access.analysis.accessibility import accessibility
+    from access.measures.accessibility import accessibility
 
     places = client.app.state.service.regions["sample"].opportunities["places"]
     request = {"origins": [SAMPLE_CORE], "opportunities": "places", "measure": "gravity", "decay": "exponential",
@@ -280,7 +280,7 @@ def test_accessibility_of_posted_origins_to_a_named_layer(client, sample_network
 
 
 def test_circles_over_http_equal_the_library(client, sample_network):
-    from access.analysis.circles import commuting_circles
+    from access.circles.circles import commuting_circles
 
     zones = client.app.state.service.regions["sample"].zones["places"]
     response = client.post("/circles", json={"centres": {"core": list(SAMPLE_CORE)}, "cutoffs_min": [30, 60],
@@ -326,9 +326,9 @@ def test_scenario_registration_validates_and_reads_back(client):
 
 
 def test_compare_over_http_equals_the_library_comparison(client, sample_network):
-    from access.analysis.compare import compare
-    from access.analysis.scenario_model import Scenario
-    from access.analysis.scenarios import apply
+    from access.scenarios.apply import apply
+    from access.scenarios.compare import compare
+    from access.scenarios.model import Scenario
 
     scenario_id = client.post("/scenarios", json=NO_GATES).json()["id"]
     origins = [SAMPLE_CORE, SAMPLE_EAST]

@@ -198,7 +198,7 @@ def test_300_minute_budget_reaches_trips_beyond_two_hours(sample, mode):
 
 
 def test_surface_is_minutes_below_budget_and_shapely_agrees_for_the_origin(sample):
-    from access.analysis.surfaces import travel_time_surface
+    from access.surfaces.outputs import travel_time_surface
 
     network, places = sample
     core = places[places["kind"] == "core_city"].iloc[[0]][["id", "lon", "lat"]]

@@ -9,9 +9,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from access._kernels.raptor import NEVER, reverse_range_raptor
 from access.config import TransitSettings
 from access.network.transit import TransitNetwork
-from access.routing._raptor import NEVER, reverse_range_raptor
 from tests.test_raptor_reference import random_feed, time_expanded_graph
 
 T_END = 8 * 3600 + 30 * 60  # arrival deadlines up to 08:30

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from access._geo import haversine_m
-from access.analysis.china_rail import ChinaRailData, load_china_rail, rail_before_after
+from access._kernels.raptor import NEVER, range_raptor
+from access.china.national_rail import drop_trains, national_rail_network, timetable_feed
+from access.china.rail import ChinaRailData, load_china_rail, rail_before_after
 from access.config import RegionalSettings, TransitSettings
 from access.errors import InputError
-from access.network.national_rail import drop_trains, national_rail_network, timetable_feed
-from access.network.regional import approx_road_seconds
 from access.network.transit import TransitNetwork
-from access.routing._raptor import NEVER, range_raptor
+from access.regional.network import approx_road_seconds
 from tests.conftest import require_data
 
 WINDOW = (7 * 3600, 60)  # 07:00, one departure per minute for 60 minutes

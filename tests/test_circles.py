@@ -15,9 +15,9 @@ from shapely.geometry import Point
 
 import access
 from access._geo import haversine_m
-from access.analysis.circle_definition import CircleDefinition
-from access.analysis.circle_overlap import area_km2, circle_overlap
-from access.analysis.circles import circle_membership, commuting_circles
+from access.circles.circles import circle_membership, commuting_circles
+from access.circles.definition import CircleDefinition
+from access.circles.overlap import area_km2, circle_overlap
 from access.config import CIRCLE_PRESETS
 from access.errors import InputError, OffNetworkError
 from access.sample import write_sample_region

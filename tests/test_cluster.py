@@ -13,14 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from access._geo import haversine_m
-from access.analysis.cluster import cluster_circles, compare_cluster
 from access.cli import app
 from access.config import RegionalSettings
 from access.errors import InputError
 from access.io.gtfs import read_gtfs
 from access.io.places import as_places, read_places
-from access.network.regional import RegionalNetwork, RegionalWarning, approx_road_seconds
 from access.network.transit import TransitNetwork
+from access.regional.cluster import cluster_circles, compare_cluster
+from access.regional.network import RegionalNetwork, RegionalWarning, approx_road_seconds
 
 runner = CliRunner()
 KM_PER_DEG_EQUATOR = 2 * math.pi * 6_371_009.0 / 360 / 1000  # great-circle km per degree on the equator

@@ -12,11 +12,11 @@ import pytest
 import yaml
 
 from access._geo import haversine_m
-from access.analysis.cluster import cluster_circles
 from access.config import RegionalSettings
 from access.io.places import read_places
 from access.io.rail_spec import read_rail_spec, spec_trip_minutes
-from access.network.regional import RegionalNetwork
+from access.regional.cluster import cluster_circles
+from access.regional.network import RegionalNetwork
 from access.sample.china_lines import china_line_specs, write_china_lines
 from tests.conftest import require_data
 

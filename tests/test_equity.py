@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access.analysis.accessibility import accessibility_from_matrix
-from access.analysis.equity import gini, lorenz, palma_ratio, summarise, weighted_quantile
 from access.errors import InputError
+from access.measures.accessibility import accessibility_from_matrix
+from access.measures.equity import gini, lorenz, palma_ratio, summarise, weighted_quantile
 from tests.conftest import require_data
 
 

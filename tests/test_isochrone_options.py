@@ -13,9 +13,9 @@ from shapely.geometry import Point
 
 import access
 from access._geo import to_lonlat
-from access.analysis.surfaces import surface_h3_cells, travel_time_surface, write_travel_time_raster
 from access.errors import InputError
 from access.routing.street import node_times, snap
+from access.surfaces.outputs import surface_h3_cells, travel_time_surface, write_travel_time_raster
 from tests.conftest import require_data
 from tests.osm_xml import write_osm
 

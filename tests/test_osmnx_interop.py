@@ -7,8 +7,8 @@ import numpy as np
 import osmnx as ox
 import pytest
 
+from access._kernels.dijkstra import UNREACHED, one_to_all
 from access.network import Network, StreetNetwork
-from access.routing._dijkstra import UNREACHED, one_to_all
 from tests.conftest import require_data
 
 

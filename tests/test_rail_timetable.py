@@ -9,15 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access.errors import InputError
-from access.io.china import read_prefectures, read_station2city, read_station_table
-from access.io.gtfs import read_gtfs
-from access.io.rail_timetable import (
+from access.china.tables import read_prefectures, read_station2city, read_station_table
+from access.china.timetable import (
     TimetableWarning,
     read_rail_timetable,
     timetable_to_gtfs,
     write_timetable_gtfs,
 )
+from access.errors import InputError
+from access.io.gtfs import read_gtfs
 from tests.conftest import require_data
 
 HUBS = pd.DataFrame({
@@ -47,7 +47,7 @@ def _csv(tmp_path, rows, name="tt.csv"):
 
 
 def _read(path):
-    from access.io.rail_timetable import city_hubs, parse_timetable, read_timetable_csv
+    from access.china.timetable import city_hubs, parse_timetable, read_timetable_csv
 
     frame, notes = read_timetable_csv(path)
     hubs, _ = city_hubs(frame["stop"].unique(), prefectures=HUBS.assign(key=HUBS["stop_id"], name=HUBS["name_en"]))
@@ -171,7 +171,7 @@ def test_cli_to_gtfs_writes_a_feed_and_lists_unknown_cities(tmp_path):
 
 
 def test_duplicated_train_numbers_in_json_keep_the_first_and_are_counted(tmp_path):
-    from access.io.rail_timetable import city_hubs, parse_timetable, read_railwayvis_trains
+    from access.china.timetable import city_hubs, parse_timetable, read_railwayvis_trains
 
     path = tmp_path / "trains.json"
     first = '{"service": "城际", "route": [{"arrival": "-", "departure": "7:00", "city": "北京"}, ' \

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from access._kernels.raptor import NEVER, range_raptor
 from access.config import TransitSettings
 from access.network.transit import TransitNetwork
-from access.routing._raptor import NEVER, range_raptor
 
 T0 = 7 * 3600  # departures from 07:00
 WINDOW = 60  # one departure a minute for an hour

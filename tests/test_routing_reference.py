@@ -19,11 +19,11 @@ import pytest
 from scipy.sparse.csgraph import dijkstra as csgraph_dijkstra
 
 import access
+from access._kernels.dijkstra import UNREACHED, one_to_all
 from access.config import StreetSettings
 from access.io.osm import read_osm_ways
 from access.network.snap import snap_points
 from access.network.street import StreetNetwork
-from access.routing._dijkstra import UNREACHED, one_to_all
 from access.routing.street import node_times
 from tests.conftest import require_data
 from tests.osm_xml import write_osm

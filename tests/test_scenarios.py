@@ -10,11 +10,11 @@ import pytest
 
 import access
 from access._geo import haversine_m
-from access.analysis.compare import compare
-from access.analysis.scenario_model import Scenario, parse_scenario, read_scenario, write_scenario
-from access.analysis.scenarios import apply, build, load_region
 from access.errors import InputError
 from access.io.gtfs import write_gtfs_zip
+from access.scenarios.apply import apply, build, load_region
+from access.scenarios.compare import compare
+from access.scenarios.model import Scenario, parse_scenario, read_scenario, write_scenario
 from tests.osm_xml import write_osm
 
 DATE = "2025-05-13"

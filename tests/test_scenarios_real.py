@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access.analysis.compare import compare
-from access.analysis.scenario_model import parse_scenario
-from access.analysis.scenarios import apply, load_region
+from access.scenarios.apply import apply, load_region
+from access.scenarios.compare import compare
+from access.scenarios.model import parse_scenario
 from tests.conftest import require_data
 
 DATE = "2019-05-13"  # the r5r sample's customary Monday; the EPTC feed runs 11:00-16:00

@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access.analysis.compare import compare
-from access.analysis.compare_report import write_comparison
-from access.analysis.scenario_model import read_scenario
-from access.analysis.scenarios import apply, build, load_region
 from access.io.rail_spec import read_rail_spec
+from access.scenarios.apply import apply, build, load_region
+from access.scenarios.compare import compare
+from access.scenarios.model import read_scenario
+from access.viz.report import write_comparison
 from tests.conftest import REPO
 
 WINDOW_MIN = 20  # departures 07:00-07:19: enough for sign checks, cheap

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from access._geo import EARTH_RADIUS_M, haversine_m, to_projected
+from access._kernels.dijkstra import many_to_all_points
 from access.config import TransitSettings
 from access.errors import InputError
 from access.network.snap import snap_points, source_groups
 from access.network.street import StreetNetwork
-from access.routing._dijkstra import many_to_all_points
 
 __all__ = ["TransitNetwork", "STRAIGHT_TRANSFER_RADIUS_M"]
 

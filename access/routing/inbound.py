@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
 from access.config import DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.points import as_points
 from access.network.multimodal import Network
 from access.network.snap import Snapped
 from access.network.street import StreetNetwork
-from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
 from access.routing.street import check_budget_min, long_table, off_node_s, snap
 from access.routing.transit import (
     check_departure_date,

@@ -12,13 +12,13 @@ import shapely
 from tqdm.auto import tqdm
 
 from access._geo import to_projected
+from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
 from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError, OffNetworkWarning
 from access.io.points import as_points
 from access.network.multimodal import Network
 from access.network.snap import Snapped, same_segment_s, snap_points, source_groups
 from access.network.street import StreetNetwork
-from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
 
 __all__ = ["street_travel_times", "snap", "node_times", "check_budget_min", "long_table", "off_node_s",
            "collect_notes"]  # fmt: skip

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
+from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
+from access._kernels.raptor import NEVER, range_raptor, reverse_range_raptor
 from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_WINDOW_MIN, TransitSettings
 from access.errors import InputError
 from access.network.snap import Snapped, snap_points, source_groups
 from access.network.street import StreetNetwork
-from access.routing._dijkstra import UNREACHED, many_to_all_points, one_to_all
-from access.routing._raptor import NEVER, range_raptor, reverse_range_raptor
 
 __all__ = ["Departures", "check_departure_date", "parse_departures", "transit_times_to_targets", "stop_targets", "node_targets",
            "ACCESS_MODES", "parse_deadlines", "check_time_options", "transit_times_from_sources"]  # fmt: skip

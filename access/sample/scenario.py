@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from access.analysis.scenario_model import Scenario, parse_scenario, write_scenario
 from access.sample.cluster import SampleRegion
+from access.scenarios.model import Scenario, parse_scenario, write_scenario
 
 __all__ = ["sample_scenario", "SAMPLE_SCENARIO_FILE"]
 

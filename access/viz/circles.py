@@ -22,7 +22,7 @@ _LINESTYLES = ("-", "--", ":", "-.")
 
 
 def plot_circles(circles, street=None, path: str | Path | None = None, *, title: str | None = None):
-    """Zones of a :class:`access.analysis.circles.CommutingCircles` coloured by circle
+    """Zones of a :class:`access.circles.circles.CommutingCircles` coloured by circle
     (inside the shortest cutoff darkest, outside grey; polygons filled, points as dots
     sized by population), circle outlines per centre and cutoff, centres as stars, over
     the street network. Writes a PNG when ``path`` is given (atomically); returns the Figure."""

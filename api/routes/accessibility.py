@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 
-from access.analysis.accessibility import accessibility, search_budget_min
-from access.analysis.equity import summarise
 from access.errors import AccessError
+from access.measures.accessibility import accessibility, search_budget_min
+from access.measures.equity import summarise
 from api.convert import count_points, dumps, geojson_dict, points_frame, records
 from api.deps import check_cutoffs, check_limit, check_window, get_service
 from api.deps import region_layer as layer
@@ -49,7 +49,7 @@ def _run(network, origins, opportunities, body: AccessibilityRequest) -> dict:
 async def post_accessibility(body: AccessibilityRequest, service: ServiceState = Depends(get_service)) -> Response:
     """Accessibility of each origin (cumulative, gravity, nearest-N, 2SFCA, E2SFCA, BFCA,
     centres) to a named opportunity layer, with the population-weighted group summary
-    (:func:`access.analysis.equity.summarise`, by ``summary_by``)."""
+    (:func:`access.measures.equity.summarise`, by ``summary_by``)."""
     region = service.region(body.network)
     opportunities = layer(region, "opportunities", body.opportunities)
     if body.origins is not None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from access.analysis.circle_definition import resolve_definition
-from access.analysis.circles import commuting_circles
+from access.circles.circles import commuting_circles
+from access.circles.definition import resolve_definition
 from api.convert import dumps, geojson_dict, records
 from api.deps import check_cutoffs, check_limit, check_window, get_service
 from api.deps import region_layer as layer

@@ -32,7 +32,7 @@ async def isochrones(body: IsochroneRequest, service: ServiceState = Depends(get
         check_window(body.window_min, service)
     scenario = None
     if body.scenario is not None:  # the scenario's network: the map page's base/scenario switch
-        from access.analysis.scenario_model import Scenario
+        from access.scenarios.model import Scenario
         from api.routes.scenarios import _stored
 
         record = _stored(service, body.scenario)

@@ -7,9 +7,9 @@ import json
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import ValidationError
 
-from access.analysis.compare import compare
-from access.analysis.scenario_model import AddLine, CompareSettings, Scenario
-from access.analysis.scenarios import validate
+from access.scenarios.apply import validate
+from access.scenarios.compare import compare
+from access.scenarios.model import AddLine, CompareSettings, Scenario
 from api.convert import count_points, dumps, geojson_dict, points_frame, records
 from api.deps import check_cutoffs, check_limit, check_window, get_service
 from api.deps import region_layer as layer

@@ -1,1 +1,0 @@
-"""Analyses on travel times: isochrones (and, later, accessibility, circles, scenarios)."""

@@ -1,0 +1,1 @@
+"""China: reference tables, the real national rail timetable and its city-cluster circles."""

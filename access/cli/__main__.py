@@ -1,0 +1,5 @@
+"""``python -m access.cli``: the ``access`` command."""
+
+from access.cli import main
+
+main()

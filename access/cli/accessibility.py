@@ -1,0 +1,125 @@
+"""``access accessibility``: per-origin accessibility measures, a group summary and a map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from access.cli._app import (
+    AccessMode,
+    Bbox,
+    CacheDir,
+    Departure,
+    Gtfs,
+    Osm,
+    Quiet,
+    RailSpecs,
+    ServiceDate,
+    Window,
+    _network,
+    _parse_cutoffs,
+    app,
+    friendly,
+)
+from access.config import DEFAULT_WINDOW_MIN
+
+__all__ = ["accessibility_command"]
+
+
+@app.command("accessibility", context_settings={"allow_extra_args": True})
+@friendly
+def accessibility_command(
+    ctx: typer.Context,
+    osm: Osm,
+    origins: Annotated[
+        Path, typer.Option(help="Origins: CSV id,lon,lat (+ population, class) or GeoJSON/GPKG/GeoParquet.")
+    ],
+    opportunities: Annotated[
+        Path, typer.Option(help="Opportunities with counts (jobs, ...): CSV lon/lat, H3 or geo file.")
+    ],
+    out: Annotated[Path, typer.Option(help="Per-origin results: .parquet, .geojson, .gpkg or .csv.")],
+    measure: Annotated[
+        str, typer.Option(help="cumulative, gravity, nearest, 2sfca, e2sfca, bfca or centres.")
+    ] = "cumulative",
+    mode: Annotated[str, typer.Option(help="walk, bike, car or transit.")] = "car",
+    opportunity: Annotated[str, typer.Option(help="Count column(s) of the opportunities, comma-separated.")] = "jobs",
+    cutoffs: Annotated[list[str] | None, typer.Option(help="Minutes, e.g. --cutoffs 60 120.")] = None,
+    decay: Annotated[
+        str | None, typer.Option(help="exponential, power, gaussian, logistic, linear, step, binary.")
+    ] = None,
+    decay_param: Annotated[float | None, typer.Option(help="Decay parameter (exponential: per minute).")] = None,
+    n: Annotated[float, typer.Option(help="nearest: number of opportunities to reach.")] = 1,
+    demand: Annotated[str, typer.Option(help="2SFCA/E2SFCA/BFCA: population column competing.")] = "population",
+    by: Annotated[str | None, typer.Option(help="Group column of the summary (class, county, ...).")] = "class",
+    weight: Annotated[str, typer.Option(help="Residents column weighting the summary.")] = "population",
+    max_time: Annotated[
+        float | None, typer.Option(help="Search budget in minutes (default: from the measure).")
+    ] = None,
+    gtfs: Gtfs = None,
+    rail_spec: RailSpecs = None,
+    service_date: ServiceDate = None,
+    departure: Departure = None,
+    window: Window = DEFAULT_WINDOW_MIN,
+    percentile: Annotated[float, typer.Option(help="Transit: percentile of the window's times.")] = 50,
+    access_mode: AccessMode = "walk",
+    png: Annotated[Path | None, typer.Option(help="Also draw a PNG map of the first measure column.")] = None,
+    summary: Annotated[Path | None, typer.Option(help="Write the group summary table here (.csv).")] = None,
+    h3: Annotated[bool, typer.Option("--h3", help="Ids are H3 cells: cell centres, hexagon maps.")] = False,
+    bbox: Bbox = None,
+    cache_dir: CacheDir = None,
+    quiet: Quiet = False,
+) -> None:
+    """Accessibility of every origin (jobs within 60/120 min, gravity, 2SFCA, ...) and a
+    population-weighted summary by group (rural/urban, county)."""
+    import pandas as pd
+
+    import access
+    from access.io.opportunities import read_opportunities
+    from access.io.output import TABLE_SUFFIXES, write_table
+    from access.measures.accessibility import MEASURES, accessibility
+    from access.measures.equity import summarise
+
+    if measure not in MEASURES:
+        raise access.InputError(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}.")
+    if out.suffix.lower() not in TABLE_SUFFIXES:
+        raise access.InputError(f"cannot write {out.name}: use one of {', '.join(TABLE_SUFFIXES)}.")
+    cutoff_list = _parse_cutoffs(cutoffs, ctx.args)
+    origin_points = read_opportunities(origins, h3=h3)
+    places = read_opportunities(opportunities, h3=h3)
+    if by and by not in origin_points and by != "class":  # the default class column is optional
+        raise access.InputError(f"group column {by!r} not found in {origins.name}; "
+                                f"columns: {', '.join(map(str, origin_points.columns))}.")  # fmt: skip
+    columns = [c.strip() for c in opportunity.split(",") if c.strip()]
+    modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
+    network = _network(osm, modes, bbox=bbox, cache_dir=cache_dir, quiet=quiet, gtfs=gtfs,
+                       rail_specs=rail_spec, service_date=service_date)  # fmt: skip
+    params = {"decay": decay, "decay_param": decay_param, "n": n, "demand": demand}
+    result = accessibility(
+        network, origin_points, places, measure=measure,
+        mode=mode, cutoffs_min=cutoff_list, opportunity=columns if len(columns) > 1 else columns[0],
+        departure=departure, window_min=window, percentile=percentile, access_mode=access_mode,
+        max_time_min=max_time, progress=not quiet, **params,
+    )  # fmt: skip
+    value_columns = [c for c in result.columns if c not in origin_points.columns]
+    # GeoParquet keeps the zone polygons; the other formats hold one geometry column
+    keep_zones = out.suffix.lower() == ".parquet"
+    write_table(result if keep_zones else result.drop(columns="zone_geometry", errors="ignore"), out)
+    if png is not None:
+        from access.viz.accessibility_map import plot_accessibility
+
+        plot_accessibility(result, value_columns[0], png, title=f"{value_columns[0]} ({mode})")
+    group = by if by and by in result else None
+    table = summarise(result, value=value_columns, weight=weight if weight in result else None, by=group)
+    if summary is not None:
+        write_table(table, summary)
+    if not quiet:
+        with pd.option_context("display.max_columns", 50, "display.width", 160, "display.float_format", _number):
+            typer.echo(table.set_index(table.columns[0]).T.to_string())
+        typer.echo(f"wrote {out}" + (f", {summary}" if summary else "") + (f", {png}" if png else ""), err=True)
+
+
+def _number(value: float) -> str:
+    """Summary numbers for people: 812,935 and 37,645; 0.464 and 53.9 (percent)."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"

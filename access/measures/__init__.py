@@ -1,0 +1,1 @@
+"""Accessibility measures and their equity summaries (cumulative, gravity, FCA, Gini, Palma ...)."""

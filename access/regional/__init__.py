@@ -1,0 +1,1 @@
+"""City clusters without a street network: places joined by an approximate road model and rail."""

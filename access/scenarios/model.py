@@ -1,0 +1,342 @@
+"""Scenario files: a base region plus an ordered list of modifications (pydantic models).
+
+A scenario is plain data: it validates from YAML / JSON (``type:`` picks the
+modification), round-trips through ``model_dump_json`` / ``model_validate_json``, and
+says what to fix when a field is wrong. Applying it lives in
+:mod:`access.scenarios.apply`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, TransitSettings
+from access.errors import InputError
+from access.io.rail_spec import RailSpec
+
+__all__ = [
+    "BaseRegion",
+    "CompareSettings",
+    "Centre",
+    "AddLine",
+    "AddStops",
+    "StopInsert",
+    "RemoveStops",
+    "RemoveRoute",
+    "ChangeHeadway",
+    "HeadwayPeriod",
+    "ChangeSpeed",
+    "ChangeStationPenalty",
+    "AddRoad",
+    "ChangeRoadSpeed",
+    "Modification",
+    "Scenario",
+    "read_scenario",
+    "parse_scenario",
+    "write_scenario",
+]
+
+_HHMM = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
+
+MIN_HEADWAY_MIN = 0.5  # minutes: 30 s between trains, below any real service (and > 0 after rounding to seconds)
+
+
+def clock_s(text: str) -> int:
+    """Seconds since midnight of ``"HH:MM"`` / ``"HH:MM:SS"`` (past 24:00 allowed)."""
+    match = _HHMM.match(str(text).strip())
+    if match is None:
+        raise ValueError(f"time {text!r} is not HH:MM")
+    return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + int(match.group(3) or 0)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BaseRegion(_Model):
+    """The region before any change: files are paths (relative ones resolve against the
+    scenario file's folder when read with :func:`read_scenario`)."""
+
+    osm: str = Field(min_length=1)
+    gtfs: list[str] = Field(default_factory=list)
+    rail_specs: list[str] = Field(default_factory=list)
+    opportunities: str | None = None  # points with opportunity columns (CSV id,lon,lat,jobs,...)
+    origins: str | None = None  # default: the opportunities file
+    service_date: str | None = None  # YYYY-MM-DD; default: the busiest weekday of the first feed
+    modes: list[Literal["walk", "bike", "car"]] = Field(default_factory=lambda: ["walk", "car"])
+    transit_settings: TransitSettings = Field(default_factory=TransitSettings)
+
+
+class Centre(_Model):
+    """A centre whose 1-h / 2-h circles are compared (EPSG:4326 degrees)."""
+
+    name: str = Field(min_length=1)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
+class CompareSettings(_Model):
+    """What :func:`access.compare` computes for the CLI and the API (same on both networks)."""
+
+    mode: Literal["walk", "bike", "car", "transit"] = "transit"
+    access_mode: Literal["walk", "bike", "car"] = "walk"
+    departure: str = "07:00"
+    window_min: float = Field(60.0, ge=1, le=1440)
+    percentile: float = Field(50.0, gt=0, le=100)
+    cutoffs_min: list[float] = Field(default_factory=lambda: list(DEFAULT_CUTOFFS_MIN), min_length=1)
+    max_time_min: float = Field(DEFAULT_MAX_TIME_MIN, gt=0, le=1440)
+    opportunity: str = "jobs"
+    population: str = "population"
+    by: str | None = "county"
+    class_column: str | None = "class"
+    centres: list[Centre] = Field(default_factory=list)
+
+    @field_validator("cutoffs_min")
+    @classmethod
+    def _cutoffs(cls, values: list[float]) -> list[float]:
+        if any(not 0 < v <= 1440 for v in values):
+            raise ValueError(f"cutoffs must lie in (0, 1440] minutes, got {values}")
+        return sorted(set(values))
+
+
+# -- modifications ------------------------------------------------------------------
+
+
+class AddLine(_Model):
+    """A new rail line from a rail spec (inline or a YAML path). Its stations are linked
+    to the streets like any stop; ``park_and_ride`` lets cars reach them."""
+
+    type: Literal["add_line"] = "add_line"
+    spec: RailSpec | str
+    park_and_ride: bool = True
+    board_penalty_min: float | None = Field(None, ge=0)  # default: rail_spec_board_penalty_min
+
+
+class StopInsert(_Model):
+    """A stop inserted between two consecutive stops of a route (either direction).
+    ``stop`` is an existing stop (id or name) or a new id, then with ``lon``/``lat``."""
+
+    stop: str = Field(min_length=1)
+    between: tuple[str, str]
+    name: str | None = None
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+
+    @model_validator(mode="after")
+    def _check(self) -> StopInsert:
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError(f"stop {self.stop!r}: give both lon and lat, or neither (an existing stop)")
+        if self.between[0] == self.between[1]:
+            raise ValueError(f"stop {self.stop!r}: 'between' needs two different stops")
+        return self
+
+
+class AddStops(_Model):
+    """New stops on an existing route; every later stop of a trip is delayed by the dwell."""
+
+    type: Literal["add_stops"] = "add_stops"
+    route: str = Field(min_length=1)
+    stops: list[StopInsert] = Field(min_length=1)
+    dwell_min: float = Field(0.5, ge=0, le=60)
+
+
+class RemoveStops(_Model):
+    """Stops no longer served (by ``routes``, default every route); times elsewhere kept."""
+
+    type: Literal["remove_stops"] = "remove_stops"
+    stops: list[str] = Field(min_length=1)
+    routes: list[str] | None = None
+
+
+class RemoveRoute(_Model):
+    """Routes removed entirely."""
+
+    type: Literal["remove_route"] = "remove_route"
+    routes: list[str] = Field(min_length=1)
+
+
+class HeadwayPeriod(_Model):
+    """Trips every ``headway_min`` from ``start`` (inclusive) to ``end`` (exclusive)."""
+
+    start: str
+    end: str
+    headway_min: float
+
+    @model_validator(mode="after")
+    def _check(self) -> HeadwayPeriod:
+        if not self.headway_min >= MIN_HEADWAY_MIN:
+            raise ValueError(f"headway_min must be at least {MIN_HEADWAY_MIN} minutes, got {self.headway_min}")
+        if clock_s(self.end) <= clock_s(self.start):
+            raise ValueError(f"period end {self.end} is not after start {self.start}")
+        return self
+
+
+class ChangeHeadway(_Model):
+    """Trips of the routes starting within each period are regenerated at the new
+    headway, with the run and dwell times of the period's commonest trip per direction."""
+
+    type: Literal["change_headway"] = "change_headway"
+    routes: list[str] = Field(min_length=1)
+    periods: list[HeadwayPeriod] = Field(min_length=1)
+
+    @field_validator("periods")
+    @classmethod
+    def _no_overlap(cls, periods: list[HeadwayPeriod]) -> list[HeadwayPeriod]:
+        ordered = sorted(periods, key=lambda p: clock_s(p.start))
+        for a, b in zip(ordered[:-1], ordered[1:], strict=True):
+            if clock_s(b.start) < clock_s(a.end):
+                raise ValueError(f"periods overlap: {a.start}-{a.end} and {b.start}-{b.end}")
+        return periods
+
+
+class ChangeSpeed(_Model):
+    """Run times (not dwell) of the routes divided by ``speed_factor`` (1.25: 25 % faster),
+    on the whole route or only between the stops ``between``."""
+
+    type: Literal["change_speed"] = "change_speed"
+    routes: list[str] = Field(min_length=1)
+    speed_factor: float = Field(gt=0, le=10)
+    between: tuple[str, str] | None = None
+
+
+class ChangeStationPenalty(_Model):
+    """Boarding penalty (security check, gates) in minutes at stops or on routes."""
+
+    type: Literal["change_station_penalty"] = "change_station_penalty"
+    penalty_min: float = Field(ge=0, le=240)
+    stops: list[str] | None = None
+    routes: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ChangeStationPenalty:
+        if not self.stops and not self.routes:
+            raise ValueError("change_station_penalty needs stops or routes")
+        return self
+
+
+class AddRoad(_Model):
+    """A new road link through ``coordinates`` (lon, lat; ≥ 2). Its ends join the nearest
+    network nodes; in between it is controlled-access (points never snap onto it)."""
+
+    type: Literal["add_road"] = "add_road"
+    coordinates: list[tuple[float, float]] = Field(min_length=2)
+    highway: str = "motorway"
+    speed_kmh: float | None = Field(None, gt=0, le=200)  # default: the class's car speed
+    oneway: bool = False
+    modes: list[Literal["walk", "bike", "car"]] = Field(default_factory=lambda: ["car"], min_length=1)
+    name: str | None = None
+
+
+class ChangeRoadSpeed(_Model):
+    """New speed (or a factor) on OSM ways or added roads (by ``way_ids``; added roads are
+    -1, -2, ... in order) or on every edge with both ends in ``bbox``."""
+
+    type: Literal["change_road_speed"] = "change_road_speed"
+    way_ids: list[int] | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    speed_kmh: float | None = Field(None, gt=0, le=200)
+    factor: float | None = Field(None, gt=0, le=10)
+    modes: list[Literal["walk", "bike", "car"]] = Field(default_factory=lambda: ["car"], min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> ChangeRoadSpeed:
+        if (self.speed_kmh is None) == (self.factor is None):
+            raise ValueError("change_road_speed needs exactly one of speed_kmh or factor")
+        if not self.way_ids and self.bbox is None:
+            raise ValueError("change_road_speed needs way_ids or bbox")
+        return self
+
+
+Modification = Annotated[
+    AddLine | AddStops | RemoveStops | RemoveRoute | ChangeHeadway | ChangeSpeed | ChangeStationPenalty
+    | AddRoad | ChangeRoadSpeed,
+    Field(discriminator="type"),
+]  # fmt: skip
+
+
+class Scenario(_Model):
+    """A base region and the ordered modifications that make the scenario."""
+
+    name: str = Field("scenario", min_length=1)
+    description: str = ""
+    base: BaseRegion
+    modifications: list[Modification] = Field(default_factory=list)
+    compare: CompareSettings = Field(default_factory=CompareSettings)
+
+    def resolve_paths(self, root: str | Path) -> Scenario:
+        """The same scenario with relative file paths made absolute against ``root``."""
+        root = Path(root)
+
+        def fix(p: str | None) -> str | None:
+            return None if p is None or Path(p).is_absolute() else str((root / p).resolve())
+
+        base = self.base.model_copy(
+            update={
+                "osm": fix(self.base.osm) or self.base.osm,
+                "gtfs": [fix(p) or p for p in self.base.gtfs],
+                "rail_specs": [fix(p) or p for p in self.base.rail_specs],
+                "opportunities": fix(self.base.opportunities) or self.base.opportunities,
+                "origins": fix(self.base.origins) or self.base.origins,
+            }
+        )
+        mods = [
+            m.model_copy(update={"spec": fix(m.spec) or m.spec}) if isinstance(m, AddLine) and isinstance(m.spec, str)
+            else m
+            for m in self.modifications
+        ]  # fmt: skip
+        return self.model_copy(update={"base": base, "modifications": mods})
+
+
+def _problems(exc: ValidationError) -> str:
+    def where(loc) -> str:
+        # drop the discriminator tag pydantic inserts ("modifications.0.add_line.spec")
+        return ".".join(str(p) for p in loc) or "scenario"
+
+    return "; ".join(f"{where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
+
+
+def parse_scenario(data: object, *, label: str = "scenario", root: str | Path | None = None) -> Scenario:
+    """A :class:`Scenario` from a mapping (parsed YAML / JSON); :class:`InputError` naming
+    every problem. Relative paths resolve against ``root`` when given."""
+    if isinstance(data, Scenario):
+        scenario = data
+    elif not isinstance(data, dict):
+        raise InputError(f"{label}: expected a mapping with base: and modifications:.")
+    else:
+        try:
+            scenario = Scenario.model_validate(data)
+        except ValidationError as exc:
+            raise InputError(f"{label}: {_problems(exc)}") from None
+    return scenario.resolve_paths(root) if root is not None else scenario
+
+
+def read_scenario(path: str | Path) -> Scenario:
+    """A :class:`Scenario` from a YAML or JSON file; relative paths in it are relative to
+    the file's folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"scenario file {path} does not exist; check the path.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))  # JSON is YAML too
+    except yaml.YAMLError as exc:
+        raise InputError(f"scenario {path.name} is not valid YAML/JSON: {exc}") from None
+    return parse_scenario(data, label=f"scenario {path.name}", root=path.parent)
+
+
+def write_scenario(scenario: Scenario, path: str | Path) -> Path:
+    """Write ``scenario`` as YAML (``.yaml``/``.yml``) or JSON (``.json``), atomically."""
+    from access.io.output import atomic_path
+
+    path = Path(path)
+    data = scenario.model_dump(mode="json", exclude_defaults=False)
+    with atomic_path(path) as tmp:
+        if path.suffix.lower() == ".json":
+            tmp.write_text(scenario.model_dump_json(indent=2), encoding="utf-8")
+        else:
+            tmp.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path

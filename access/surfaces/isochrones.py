@@ -1,0 +1,352 @@
+"""Isochrones: areas reachable within travel-time cutoffs, as valid (multi)polygons."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import contourpy
+import geopandas as gpd
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
+from tqdm.auto import tqdm
+
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_WINDOW_MIN, IsochroneSettings
+from access.errors import InputError
+from access.io.points import as_points
+from access.network.multimodal import Network
+from access.network.snap import Snapped
+from access.network.street import StreetNetwork
+from access.routing.street import check_budget_min, node_times, snap
+from access.surfaces._grid import Surface, travel_time_surface
+
+__all__ = ["isochrones", "check_cutoffs", "origin_times", "origin_surface", "OriginTimes"]
+
+
+def check_cutoffs(cutoffs_min: Sequence[float]) -> list[float]:
+    """Cutoffs in minutes, sorted ascending and de-duplicated; :class:`InputError` if any is
+    not a positive number."""
+    try:
+        values = [float(c) for c in cutoffs_min]
+    except (TypeError, ValueError):
+        raise InputError(f"cutoffs must be numbers of minutes, got {cutoffs_min!r}.") from None
+    if not values:
+        raise InputError("give at least one cutoff in minutes.")
+    for value in values:
+        check_budget_min(value, "a cutoff")
+    return sorted(set(values))
+
+
+def isochrones(
+    network: Network,
+    origins,
+    *,
+    mode: str = "car",
+    cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
+    departure=None,
+    arrive_by=None,
+    window_min: float = DEFAULT_WINDOW_MIN,
+    percentile: float = 50,
+    access_mode: str = "walk",
+    output: str = "polygons",
+    denoise: float = 0.0,
+    generalize: float = 0.0,
+    resolution_m: float | None = None,
+    settings: IsochroneSettings | None = None,
+    progress: bool = False,
+) -> gpd.GeoDataFrame:
+    """Areas reachable from each origin within each cutoff by ``mode``.
+
+    The travel-time surface is a grid in the network's UTM CRS (``settings.resolution_m``
+    per mode): each grid point gets the time of the best reached node or edge point plus
+    walking to it off the network (``offnet_speed_kmh``, at most ``offnet_max_m``). It is
+    contoured with contourpy; nested cutoffs give nested polygons, with holes where
+    unreached areas lie inside.
+
+    Parameters
+    ----------
+    network
+        A :class:`access.Network` with ``mode`` built.
+    origins
+        One ``(lon, lat)`` point or many (anything :func:`access.io.points.as_points` reads).
+        An origin off the network raises :class:`access.errors.OffNetworkError`.
+    cutoffs_min
+        Travel-time cutoffs in minutes (default 60 and 120; up to a day, no 120 ceiling).
+    departure, window_min, percentile, access_mode
+        ``mode="transit"`` only: departures every minute of the window from ``departure``
+        (``"07:00"`` or ``"2019-05-13T07:00"``); the surface is the ``percentile`` of the
+        per-minute travel times to every walk node; ``access_mode`` walk, bike or car
+        (park-and-ride) to the first stop, walking egress.
+    arrive_by
+        Inbound isochrone: the area *from which* each point is reached within the cutoff
+        (reverse graph for street modes, where the clock does not matter; for transit,
+        arriving by every minute of the ``window_min`` window ending at ``arrive_by``,
+        walking access). Exclusive with ``departure``.
+    output
+        ``"polygons"`` (default) or ``"lines"``: the reached street edges, one LineString
+        row per edge (cut where the largest cutoff ends) with ``from_min``/``to_min`` at
+        its ends, ``travel_time_min`` at its middle and the ``cutoff_min`` band it falls in.
+    denoise
+        0..1: drop polygon parts smaller than this share of the largest part's area
+        (1 keeps only the largest; 0 keeps all). Valhalla's ``denoise``.
+    generalize
+        Metres: simplify the polygons (Douglas-Peucker preserving topology, in UTM); no
+        reached point moves out by more than this. Valhalla's ``generalize``.
+    resolution_m
+        Grid cell size in metres (default ``settings.resolution_m[mode]``).
+
+    Returns
+    -------
+    GeoDataFrame (EPSG:4326): ``origin_id``, ``cutoff_min``, ``area_km2``, ``geometry``;
+    one row per origin x cutoff, cutoffs ascending (``output="lines"``: see above).
+    """
+    settings = settings or IsochroneSettings()
+    cutoffs = check_cutoffs(cutoffs_min)
+    if output not in ("polygons", "lines"):
+        raise InputError(f"output must be 'polygons' or 'lines', got {output!r}.")
+    if not 0.0 <= float(denoise) <= 1.0:
+        raise InputError(f"denoise is a share of the largest polygon, 0..1; got {denoise}.")
+    if not float(generalize) >= 0.0:
+        raise InputError(f"generalize is a tolerance in metres (>= 0); got {generalize}.")
+    frame = as_points(origins, what="origins")
+    tmax_s = cutoffs[-1] * 60.0
+    times = origin_times(network, frame, mode=mode, tmax_s=tmax_s, departure=departure, arrive_by=arrive_by,
+                         window_min=window_min, percentile=percentile, access_mode=access_mode)  # fmt: skip
+    street = times.street
+    rows = []
+    for k in tqdm(range(len(frame)), desc=f"{mode} isochrones", disable=not progress, unit="origin"):
+        node_s = times.node_seconds(k)
+        origin_id = frame["id"].iloc[k]
+        if output == "lines":
+            rows.extend(_reached_lines(street, node_s, times.reverse, cutoffs, origin_id))
+            continue
+        surface = origin_surface(times, k, node_s, tmax_s, settings, resolution_m)
+        polygons = _nested_contours(surface, cutoffs)
+        if denoise > 0:
+            polygons = _nest_inward([_denoise(p, float(denoise)) for p in polygons])
+        if generalize > 0:
+            polygons = _nest_outward([_generalize(p, float(generalize)) for p in polygons])
+        for cutoff, polygon in zip(cutoffs, polygons, strict=True):
+            rows.append((origin_id, cutoff, polygon.area / 1e6, polygon))
+    if output == "lines":
+        columns = ["origin_id", "cutoff_min", "from_min", "to_min", "travel_time_min", "geometry"]
+    else:
+        columns = ["origin_id", "cutoff_min", "area_km2", "geometry"]
+    result = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=street.crs_epsg)
+    result["cutoff_min"] = result["cutoff_min"].map(lambda c: int(c) if float(c).is_integer() else c)
+    return result.to_crs(4326)
+
+
+@dataclass(frozen=True)
+class OriginTimes:
+    """Node travel times of each origin on the street the surface is drawn on."""
+
+    street: StreetNetwork
+    snapped: Snapped
+    node_seconds: Callable[[int], np.ndarray]  # origin index -> float64 seconds per node
+    reverse: bool  # times run *to* the point (arrive-by): edges are searched backwards
+    mode: str
+
+
+def origin_times(network: Network, frame, *, mode: str, tmax_s: float, departure=None, arrive_by=None,
+                 window_min: float = DEFAULT_WINDOW_MIN, percentile: float = 50,
+                 access_mode: str = "walk") -> OriginTimes:  # fmt: skip
+    """Per-origin node seconds (depart-at from, or arrive-by to, each point of ``frame``)."""
+    from access.routing.transit import check_time_options
+
+    check_time_options(departure, arrive_by)
+    if mode == "transit":
+        street = network.street("walk")
+        snapped = snap(street, frame, what="origins", strict=True)
+        if arrive_by is not None:
+            seconds = _transit_inbound_node_seconds(network, frame, tmax_s, arrive_by, window_min, percentile,
+                                                    access_mode)  # fmt: skip
+        else:
+            seconds = _transit_node_seconds(network, frame, tmax_s, departure, window_min, percentile, access_mode)
+        return OriginTimes(street, snapped, seconds, False, mode)  # walking is symmetric
+    street = network.street(mode)
+    snapped = snap(street, frame, what="origins", strict=True)
+    limit = int(np.ceil(tmax_s))
+    if arrive_by is not None:
+        from access.routing.inbound import inbound_node_times
+
+        return OriginTimes(street, snapped, lambda k: inbound_node_times(street, snapped, k, limit), True, mode)
+    return OriginTimes(street, snapped, lambda k: node_times(street, snapped, k, limit), False, mode)
+
+
+def origin_surface(times: OriginTimes, k: int, node_s: np.ndarray, tmax_s: float, settings: IsochroneSettings,
+                   resolution_m: float | None = None) -> Surface:  # fmt: skip
+    """The gridded seconds surface of origin ``k`` (see :func:`isochrones`)."""
+    street = times.street
+    cell = settings.resolution_m.get(times.mode, 100.0) if resolution_m is None else float(resolution_m)
+    if not np.isfinite(cell) or cell <= 0:
+        raise InputError(f"resolution_m must be a positive number of metres, got {resolution_m}.")
+    # Arrive-by: an edge u -> v is searched from v (its time to the point is known at v).
+    tails, heads = (street.indices, street.tails) if times.reverse else (street.tails, street.indices)
+    return travel_time_surface(
+        street.x, street.y, node_s, tails, heads, street.travel_s,
+        street.length_m, start_xy=(times.snapped.x[k], times.snapped.y[k]), tmax_s=tmax_s,
+        cell_m=cell, offnet_speed_ms=settings.offnet_speed_kmh / 3.6,
+        offnet_max_m=settings.offnet_max_m.get(times.mode, 300.0), max_cells=settings.max_cells,
+        crs_epsg=street.crs_epsg,
+    )  # fmt: skip
+
+
+def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min, percentile, access_mode):
+    """A function giving, for origin k, the percentile transit seconds to every walk node."""
+    from access.routing.matrix import check_percentiles, window_percentiles
+    from access.routing.transit import check_departure_date, node_targets, parse_departures, transit_times_to_targets
+
+    transit = network.require_transit()
+    pct = check_percentiles([percentile])
+    departures = parse_departures(departure, window_min)
+    check_departure_date(departures, transit)
+    walk = network.street("walk")
+    settings = network.transit_settings
+    o_walk = snap(walk, frame, what="origins", strict=True)
+    o_access = (
+        snap(network.street(access_mode), frame, what="origins", strict=True)
+        if access_mode in ("bike", "car")
+        else None
+    )
+    targets = node_targets(walk, transit, settings)
+
+    def seconds(k: int) -> np.ndarray:
+        per_minute = transit_times_to_targets(
+            network, o_walk, k, targets, departures, access_mode=access_mode,
+            max_time_s=int(np.ceil(tmax_s)), settings=settings, origin_access=o_access,
+        )  # fmt: skip
+        return window_percentiles(per_minute, pct)[0]
+
+    return seconds
+
+
+def _transit_inbound_node_seconds(network: Network, frame, tmax_s, arrive_by, window_min, percentile, access_mode):
+    """A function giving, for point k, the percentile arrive-by transit seconds from every
+    walk node (deadlines every minute of the window ending at ``arrive_by``)."""
+    from access.routing.matrix import check_percentiles, window_percentiles
+    from access.routing.transit import (
+        check_departure_date,
+        node_targets,
+        parse_deadlines,
+        transit_times_from_sources,
+    )
+
+    transit = network.require_transit()
+    if access_mode != "walk":
+        raise InputError(f"arrive_by with transit supports access_mode='walk' (got {access_mode!r}).")
+    pct = check_percentiles([percentile])
+    deadlines = parse_deadlines(arrive_by, window_min)
+    check_departure_date(deadlines, transit)
+    walk = network.street("walk")
+    settings = network.transit_settings
+    d_walk = snap(walk, frame, what="origins", strict=True)
+    sources = node_targets(walk, transit, settings, walk_min=settings.max_access_walk_min)
+
+    def seconds(k: int) -> np.ndarray:
+        per_minute = transit_times_from_sources(network, d_walk, k, sources, deadlines,
+                                                max_time_s=int(np.ceil(tmax_s)), settings=settings)  # fmt: skip
+        return window_percentiles(per_minute, pct)[0]
+
+    return seconds
+
+
+def _reached_lines(street: StreetNetwork, node_s: np.ndarray, reverse: bool, cutoffs: list[float], origin_id):
+    """Rows (origin, band, from_min, to_min, mid_min, LineString) of the reached edges,
+    cut where the largest cutoff ends; one row per street segment (best direction)."""
+    tmax = cutoffs[-1] * 60.0
+    # search direction: forward from tails; arrive-by backwards from heads
+    u, v = (street.indices, street.tails) if reverse else (street.tails, street.indices)
+    t0 = node_s[u]
+    w = street.travel_s.astype(np.float64)
+    reached = np.flatnonzero(t0 < tmax)  # (an edge entered at the cutoff has nothing reached)
+    if len(reached) == 0:  # a cutoff shorter than the walk to the first node
+        return []
+    t0, w, u, v = t0[reached], w[reached], u[reached], v[reached]
+    frac = np.where(w > 0, np.clip((tmax - t0) / np.where(w > 0, w, 1.0), 0.0, 1.0), 1.0)
+    t1 = t0 + frac * w
+    mid = 0.5 * (t0 + t1)
+    pair = np.minimum(u, v).astype(np.int64) * street.n_nodes + np.maximum(u, v)
+    order = np.lexsort((mid, -frac, pair))
+    keep = order[np.r_[True, pair[order][1:] != pair[order][:-1]]]
+    xa, ya = street.x[u[keep]], street.y[u[keep]]
+    xb = xa + frac[keep] * (street.x[v[keep]] - xa)
+    yb = ya + frac[keep] * (street.y[v[keep]] - ya)
+    lines = shapely.linestrings(np.stack([np.column_stack([xa, ya]), np.column_stack([xb, yb])], axis=1))
+    bands = np.asarray(cutoffs)[np.minimum(np.searchsorted(np.asarray(cutoffs) * 60.0, mid[keep]), len(cutoffs) - 1)]
+    # from_min/to_min: times at the line's first/last vertex (arrive-by: time *to* the point)
+    return [
+        (origin_id, float(b), a / 60.0, z / 60.0, m / 60.0, g)
+        for b, a, z, m, g in zip(bands, t0[keep], t1[keep], mid[keep], lines, strict=True)
+    ]
+
+
+def _denoise(shape: MultiPolygon, share: float) -> MultiPolygon:
+    """Drop parts smaller than ``share`` of the largest part's area."""
+    parts = list(shape.geoms)
+    if not parts:
+        return shape
+    areas = np.array([p.area for p in parts])
+    return MultiPolygon([p for p, a in zip(parts, areas, strict=True) if a >= share * areas.max()])
+
+
+def _generalize(shape: MultiPolygon, tolerance_m: float) -> MultiPolygon:
+    """Douglas-Peucker with topology preserved: every original vertex stays within
+    ``tolerance_m`` of the new boundary, so no covered point is left out by more."""
+    if shape.is_empty:
+        return shape
+    return _as_multipolygon(shapely.simplify(shape, tolerance_m, preserve_topology=True))
+
+
+def _nest_inward(shapes: list[MultiPolygon]) -> list[MultiPolygon]:
+    """Each cutoff's shape clipped to the next one's (dropping never re-adds an island)."""
+    for k in range(len(shapes) - 2, -1, -1):
+        shapes[k] = _as_multipolygon(shapely.intersection(shapes[k], shapes[k + 1]))
+    return shapes
+
+
+def _nest_outward(shapes: list[MultiPolygon]) -> list[MultiPolygon]:
+    """Each cutoff's shape grown to hold the previous one's (simplifying never removes
+    covered area beyond the tolerance from either)."""
+    for k in range(1, len(shapes)):
+        shapes[k] = _as_multipolygon(shapely.union(shapes[k], shapes[k - 1]))
+    return shapes
+
+
+def _nested_contours(surface: Surface, cutoffs: list[float]) -> list[MultiPolygon]:
+    """One valid MultiPolygon per cutoff (projected metres), each inside the next."""
+    generator = contourpy.contour_generator(
+        surface.xs, surface.ys, surface.seconds, fill_type=contourpy.FillType.OuterOffset
+    )
+    shapes = [_to_multipolygon(*generator.filled(-1.0, c * 60.0)) for c in cutoffs]
+    for k in range(len(shapes) - 2, -1, -1):  # linear interpolation nests already; make exact
+        shapes[k] = _as_multipolygon(shapely.intersection(shapes[k], shapes[k + 1]))
+    return shapes
+
+
+def _to_multipolygon(points: list[np.ndarray], offsets: list[np.ndarray]) -> MultiPolygon:
+    polygons = []
+    for pts, off in zip(points, offsets, strict=True):
+        rings = [pts[off[i] : off[i + 1]] for i in range(len(off) - 1)]
+        rings = [r for r in rings if len(r) >= 4]
+        if rings:
+            polygons.append(Polygon(rings[0], rings[1:]))
+    if not polygons:
+        return MultiPolygon()
+    return _as_multipolygon(shapely.union_all(shapely.make_valid(np.array(polygons))))
+
+
+def _as_multipolygon(geometry) -> MultiPolygon:
+    """Keep the polygonal parts of ``geometry`` as one valid MultiPolygon."""
+    if geometry.is_empty:
+        return MultiPolygon()
+    parts = shapely.get_parts(geometry)
+    polygons = []
+    for part in parts:
+        if isinstance(part, Polygon) and not part.is_empty:
+            polygons.append(part)
+        elif isinstance(part, MultiPolygon):
+            polygons.extend(part.geoms)
+    result = MultiPolygon(polygons)
+    return result if result.is_valid else _as_multipolygon(shapely.make_valid(result))
