@@ -28,7 +28,8 @@ browser:
 	    echo "note: could not install chromium; the map-page browser test will not run"; \
 	  else echo "note: chromium missing (needs root + apt-get); the map-page browser test will not run"; fi; }
 
-test: $(STAMP) browser
+# the suite runs after the style checks (ruff lint + formatter), as CI does
+test: $(STAMP) browser lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: $(STAMP)
@@ -47,7 +48,8 @@ serve: $(STAMP)
 	$(VENV)/bin/access serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check access api tests bench
+	$(VENV)/bin/ruff check access api tests bench examples
+	$(VENV)/bin/ruff format --check access api tests bench examples
 
 clean:
 	rm -rf outputs .pytest_cache .ruff_cache

@@ -70,9 +70,7 @@ class _MovedLoader(importlib.abc.Loader):
 class _MovedFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname in _OLD_PACKAGES or fullname in MOVED_MODULES:
-            return importlib.util.spec_from_loader(
-                fullname, _MovedLoader(), is_package=fullname in _OLD_PACKAGES
-            )
+            return importlib.util.spec_from_loader(fullname, _MovedLoader(), is_package=fullname in _OLD_PACKAGES)
         return None
 
 

@@ -53,8 +53,7 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     say("== 1/6 sample region and networks ==", err=True)
     region = write_sample_region(out / "sample")
     feeds = write_sample_transit(region, out / "sample")
-    scenario = read_scenario(sample_scenario(out / "sample", region=region, feeds=feeds,
-                                             window_min=TRANSIT_WINDOW_MIN))  # fmt: skip
+    scenario = read_scenario(sample_scenario(out / "sample", region=region, feeds=feeds, window_min=TRANSIT_WINDOW_MIN))
     base, network = build_scenario(scenario, progress=progress)
     places = read_opportunities(region.places_csv)
     cores = places[places["kind"].isin(["core_city", "city"])]
@@ -69,8 +68,13 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     car = isochrones(network, core_point, mode="car", cutoffs_min=CAR_CUTOFFS_MIN, progress=progress)
     files["car isochrones"] = write_table(car, out / "isochrones_car.geojson")
     files["car isochrones map"] = out / "isochrones_car.png"
-    plot_isochrones(car, network.street("car"), files["car isochrones map"], origins=core_point,
-                    title=f"1-h and 2-h car circles of {core['name']}")  # fmt: skip
+    plot_isochrones(
+        car,
+        network.street("car"),
+        files["car isochrones map"],
+        origins=core_point,
+        title=f"1-h and 2-h car circles of {core['name']}",
+    )
     walk = isochrones(network, core_point, mode="walk", cutoffs_min=WALK_CUTOFFS_MIN, progress=progress)
     files["walk isochrone"] = write_table(walk, out / "isochrone_walk_30min.geojson")
     served = set(network.transit.stop_name.tolist())
@@ -78,15 +82,18 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     village = villages.iloc[0]
     for label, place in (("core city", core), ("village", village)):
         origin = as_points([(place.geometry.x, place.geometry.y)])
-        iso = isochrones(network, origin, mode="transit", cutoffs_min=CAR_CUTOFFS_MIN, progress=progress,
-                         **transit_kw)  # fmt: skip
+        iso = isochrones(network, origin, mode="transit", cutoffs_min=CAR_CUTOFFS_MIN, progress=progress, **transit_kw)
         slug = label.replace(" ", "_")
         files[f"transit isochrones, {label}"] = write_table(iso, out / f"isochrones_transit_{slug}.geojson")
         files[f"transit map, {label}"] = out / f"isochrones_transit_{slug}.png"
-        plot_isochrones(iso, network.street("walk"), files[f"transit map, {label}"], origins=origin,
-                        transit=network.transit,
-                        title=f"Transit + HSR from {place['name']} ({TRANSIT_DEPARTURE}, median of "
-                              f"{TRANSIT_WINDOW_MIN} min)")  # fmt: skip
+        plot_isochrones(
+            iso,
+            network.street("walk"),
+            files[f"transit map, {label}"],
+            origins=origin,
+            transit=network.transit,
+            title=f"Transit + HSR from {place['name']} ({TRANSIT_DEPARTURE}, median of {TRANSIT_WINDOW_MIN} min)",
+        )
         for row in iso.itertuples():
             lines.append(f"transit+HSR {row.cutoff_min}-min isochrone from {place['name']}: {row.area_km2:,.0f} km2")
     for row in car.itertuples():
@@ -95,28 +102,44 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     say("== 3/6 commuting circles of both cities ==", err=True)
     centres = [core["name"], second["name"]]
     for mode, kw in (("car", {}), ("transit", transit_kw)):
-        circles = commuting_circles(network, centres, zones=places, mode=mode, cutoffs_min=CAR_CUTOFFS_MIN,
-                                    progress=progress, **kw)  # fmt: skip
+        circles = commuting_circles(
+            network, centres, zones=places, mode=mode, cutoffs_min=CAR_CUTOFFS_MIN, progress=progress, **kw
+        )
         files[f"{mode} circles (zones)"] = write_table(circles.zones, out / f"circles_{mode}.geojson")
         files[f"{mode} circles (summary)"] = write_table(circles.summary, out / f"circles_{mode}_summary.csv")
         files[f"{mode} circles map"] = out / f"circles_{mode}.png"
-        plot_circles(circles, network.street("car"), files[f"{mode} circles map"],
-                     title=f"1-h and 2-h {mode} circles of the two cities")  # fmt: skip
+        plot_circles(
+            circles,
+            network.street("car"),
+            files[f"{mode} circles map"],
+            title=f"1-h and 2-h {mode} circles of the two cities",
+        )
         for row in circles.summary.itertuples():
             if row.centre in centres:
-                lines.append(f"{mode} {row.cutoff_min:g}-min circle of {row.centre}: {row.population:,.0f} people, "
-                             f"{row.jobs:,.0f} jobs")  # fmt: skip
+                lines.append(
+                    f"{mode} {row.cutoff_min:g}-min circle of {row.centre}: {row.population:,.0f} people, "
+                    f"{row.jobs:,.0f} jobs"
+                )
 
     say("== 4/6 rural vs urban job access ==", err=True)
     tables = []
     for label, mode, kw in (("car", "car", {}), ("transit+HSR", "transit", transit_kw)):
-        result = accessibility(network, places, places, measure="cumulative", mode=mode, cutoffs_min=CAR_CUTOFFS_MIN,
-                               progress=progress, **kw)  # fmt: skip
+        result = accessibility(
+            network,
+            places,
+            places,
+            measure="cumulative",
+            mode=mode,
+            cutoffs_min=CAR_CUTOFFS_MIN,
+            progress=progress,
+            **kw,
+        )
         slug = label.replace("+", "_").lower()
         files[f"job access, {label}"] = write_table(result, out / f"job_access_{slug}.parquet")
         files[f"job access map, {label}"] = out / f"job_access_{slug}.png"
-        plot_accessibility(result, "jobs_60min", files[f"job access map, {label}"],
-                           title=f"Jobs within 60 min by {label}")  # fmt: skip
+        plot_accessibility(
+            result, "jobs_60min", files[f"job access map, {label}"], title=f"Jobs within 60 min by {label}"
+        )
         table = summarise(result, value=["jobs_60min", "jobs_120min"], by="class")
         tables.append(table.assign(mode=label))
     equity = pd.concat(tables, ignore_index=True)
@@ -124,10 +147,25 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
 
     say("== 5/6 before/after the new intercity line ==", err=True)
     c = scenario.compare
-    comparison = compare(base, network, places, places, centres=c.centres, mode=c.mode, cutoffs_min=c.cutoffs_min,
-                         opportunity=c.opportunity, population=c.population, by=c.by, class_column=c.class_column,
-                         departure=c.departure, window_min=c.window_min, percentile=c.percentile,
-                         access_mode=c.access_mode, max_time_min=c.max_time_min, progress=progress)  # fmt: skip
+    comparison = compare(
+        base,
+        network,
+        places,
+        places,
+        centres=c.centres,
+        mode=c.mode,
+        cutoffs_min=c.cutoffs_min,
+        opportunity=c.opportunity,
+        population=c.population,
+        by=c.by,
+        class_column=c.class_column,
+        departure=c.departure,
+        window_min=c.window_min,
+        percentile=c.percentile,
+        access_mode=c.access_mode,
+        max_time_min=c.max_time_min,
+        progress=progress,
+    )
     report = write_comparison(comparison, out / "intercity_impact", scenario=scenario, base=base, after=network)
     files.update({f"impact: {label}": path for label, path in report.items()})
 
@@ -155,12 +193,15 @@ def _summary_lines(network, lines: list[str], equity: pd.DataFrame, comparison) 
     out += lines
     out.append("population-weighted mean jobs reachable, by residents' class:")
     for values in equity.to_dict("records"):
-        out.append(f"  {values['mode']:12s} {values['class']:6s} within 60 min {values['jobs within 60 min mean']:>12,.0f}"
-                   f"   within 120 min {values['jobs within 120 min mean']:>12,.0f}")  # fmt: skip
+        out.append(
+            f"  {values['mode']:12s} {values['class']:6s} within 60 min {values['jobs within 60 min mean']:>12,.0f}"
+            f"   within 120 min {values['jobs within 120 min mean']:>12,.0f}"
+        )
     out.append("impact of the new intercity line (transit with park-and-ride, 07:00 window):")
     s = comparison.summary
-    keep = s["metric"].isin(["mean_jobs", "gini_jobs", "population_inside", "population_entering", "winners",
-                             "losers"]) & s["by"].isin(["all", "class"])  # fmt: skip
+    keep = s["metric"].isin(
+        ["mean_jobs", "gini_jobs", "population_inside", "population_entering", "winners", "losers"]
+    ) & s["by"].isin(["all", "class"])
     for row in s[keep].itertuples(index=False):
         where = f" [{row.centre}]" if isinstance(row.centre, str) and row.centre else ""
         group = f" ({row.group})" if row.by == "class" else ""

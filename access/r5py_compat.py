@@ -111,8 +111,9 @@ class TransportNetwork:
                 raise InputError(f"GTFS feed {feed} does not exist; check the path.")
         self._networks: dict = {}
 
-    def network(self, *, speed_walking: float, speed_cycling: float, service_date=None, rides: int = 8,
-                transit: bool = True):  # fmt: skip
+    def network(
+        self, *, speed_walking: float, speed_cycling: float, service_date=None, rides: int = 8, transit: bool = True
+    ):
         """The :class:`access.Network` for these speeds (km/h) and service date; street
         modes only when ``transit`` is False (street queries need no timetable day)."""
         import access
@@ -132,16 +133,22 @@ class TransportNetwork:
                 max_transfers=min(max(rides - 1, 0), _MAX_TRANSFERS_LIMIT),
             )
             self._networks[key] = access.build_network(
-                self.osm_pbf, modes=("walk", "bike", "car"), settings=settings, gtfs=gtfs,
-                service_date=service_date if gtfs else None, transit_settings=rules, progress=False,
-            )  # fmt: skip
+                self.osm_pbf,
+                modes=("walk", "bike", "car"),
+                settings=settings,
+                gtfs=gtfs,
+                service_date=service_date if gtfs else None,
+                transit_settings=rules,
+                progress=False,
+            )
         return self._networks[key]
 
     @property
     def extent(self) -> shapely.Polygon:
         """Bounding box of the street network (EPSG:4326)."""
-        walk = self.network(speed_walking=R5PY_DEFAULTS["speed_walking"],
-                            speed_cycling=R5PY_DEFAULTS["speed_cycling"], transit=False).street("walk")  # fmt: skip
+        walk = self.network(
+            speed_walking=R5PY_DEFAULTS["speed_walking"], speed_cycling=R5PY_DEFAULTS["speed_cycling"], transit=False
+        ).street("walk")
         return shapely.box(walk.lon.min(), walk.lat.min(), walk.lon.max(), walk.lat.max())
 
 
@@ -169,15 +176,24 @@ def _od(frame, what: str) -> gpd.GeoDataFrame:
 class _Query:
     """The RegionalTask arguments resolved to our engine's mode, settings and window."""
 
-    def __init__(self, departure=None, departure_time_window=R5PY_DEFAULTS["departure_time_window"],
-                 percentiles=R5PY_DEFAULTS["percentiles"], transport_modes=(TransportMode.TRANSIT,),
-                 access_modes=(TransportMode.WALK,), egress_modes=None, max_time=R5PY_DEFAULTS["max_time"],
-                 max_time_walking=R5PY_DEFAULTS["max_time_walking"],
-                 max_time_cycling=R5PY_DEFAULTS["max_time_cycling"],
-                 max_time_driving=R5PY_DEFAULTS["max_time_driving"], speed_walking=R5PY_DEFAULTS["speed_walking"],
-                 speed_cycling=R5PY_DEFAULTS["speed_cycling"],
-                 max_public_transport_rides=R5PY_DEFAULTS["max_public_transport_rides"],
-                 max_bicycle_traffic_stress=3, breakdown=False):  # fmt: skip
+    def __init__(
+        self,
+        departure=None,
+        departure_time_window=R5PY_DEFAULTS["departure_time_window"],
+        percentiles=R5PY_DEFAULTS["percentiles"],
+        transport_modes=(TransportMode.TRANSIT,),
+        access_modes=(TransportMode.WALK,),
+        egress_modes=None,
+        max_time=R5PY_DEFAULTS["max_time"],
+        max_time_walking=R5PY_DEFAULTS["max_time_walking"],
+        max_time_cycling=R5PY_DEFAULTS["max_time_cycling"],
+        max_time_driving=R5PY_DEFAULTS["max_time_driving"],
+        speed_walking=R5PY_DEFAULTS["speed_walking"],
+        speed_cycling=R5PY_DEFAULTS["speed_cycling"],
+        max_public_transport_rides=R5PY_DEFAULTS["max_public_transport_rides"],
+        max_bicycle_traffic_stress=3,
+        breakdown=False,
+    ):
         if breakdown:
             raise InputError("breakdown=True (per-leg details) is not supported by access.r5py_compat.")
         self.departure = departure if departure is not None else dt.datetime.now().replace(second=0, microsecond=0)
@@ -200,15 +216,20 @@ class _Query:
         transit = [m for m in modes if m.is_transit_mode]
         self.street_modes = [_STREET[m.name] for m in modes if m.name in ("WALK", "BICYCLE", "CAR")]
         if transit and any(m is not TransportMode.TRANSIT for m in transit):
-            warnings.warn("transit sub-modes (BUS, RAIL, ...) are routed as TRANSIT: every route of the feeds is used.",
-                          RuntimeWarning, stacklevel=4)  # fmt: skip
+            warnings.warn(
+                "transit sub-modes (BUS, RAIL, ...) are routed as TRANSIT: every route of the feeds is used.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
         self.transit = bool(transit)
         access = _modes(access_modes, "access_modes")
         egress = _modes(egress_modes, "egress_modes") if egress_modes is not None else access
         if self.transit:
             unsupported = [m.name for m in access if m.name not in _STREET]
             if unsupported or len(access) != 1:
-                raise InputError(f"access_modes must be one of WALK, BICYCLE, CAR, CAR_PARK; got {[m.name for m in access]}.")  # fmt: skip
+                raise InputError(
+                    f"access_modes must be one of WALK, BICYCLE, CAR, CAR_PARK; got {[m.name for m in access]}."
+                )
             self.access_mode = _STREET[access[0].name]
             if any(m is not TransportMode.WALK for m in egress):
                 raise InputError("egress_modes other than WALK are not supported (egress is walked).")
@@ -219,9 +240,12 @@ class _Query:
         if not isinstance(transport_network, TransportNetwork):
             transport_network = TransportNetwork(*transport_network)
         return transport_network.network(
-            speed_walking=self.speed_walking, speed_cycling=self.speed_cycling,
-            service_date=self.departure.date(), rides=self.rides, transit=self.transit,
-        )  # fmt: skip
+            speed_walking=self.speed_walking,
+            speed_cycling=self.speed_cycling,
+            service_date=self.departure.date(),
+            rides=self.rides,
+            transit=self.transit,
+        )
 
     def transit_settings(self, network) -> TransitSettings:
         """Walking limits of this query: access by max_time_walking, egress also by R5's
@@ -286,14 +310,22 @@ def _matrix(network, origins, destinations, query: _Query) -> pd.DataFrame:
 
             routed = replace(network, transit_settings=query.transit_settings(network))
             table = travel_times(
-                routed, origins, destinations, mode="transit", max_time_min=_budget_min(query.max_time_min),
-                departure=query.departure, window_min=query.window_min, percentiles=query.percentiles,
+                routed,
+                origins,
+                destinations,
+                mode="transit",
+                max_time_min=_budget_min(query.max_time_min),
+                departure=query.departure,
+                window_min=query.window_min,
+                percentiles=query.percentiles,
                 access_mode=query.access_mode,
-            )  # fmt: skip
+            )
             values = [table[c].to_numpy() for c in table.columns[2:]]
         else:
-            tables = [travel_times(network, origins, destinations, mode=m, max_time_min=_budget_min(query.max_time_min))
-                      for m in query.street_modes]  # fmt: skip
+            tables = [
+                travel_times(network, origins, destinations, mode=m, max_time_min=_budget_min(query.max_time_min))
+                for m in query.street_modes
+            ]
             table = tables[0]
             best = np.fmin.reduce([t["travel_time_min"].to_numpy() for t in tables])
             values = [best for _ in query.percentiles]  # street times do not vary over the window
@@ -325,8 +357,9 @@ class Isochrones(gpd.GeoDataFrame):
     def _constructor(self):
         return gpd.GeoDataFrame
 
-    def __init__(self, transport_network, origin=None, isochrones=_ISOCHRONES_DEFAULT_MIN, snap_to_network=False,
-                 **kwargs):  # fmt: skip
+    def __init__(
+        self, transport_network, origin=None, isochrones=_ISOCHRONES_DEFAULT_MIN, snap_to_network=False, **kwargs
+    ):
         import access
 
         if origin is None:
@@ -344,15 +377,23 @@ class Isochrones(gpd.GeoDataFrame):
                 from dataclasses import replace
 
                 network = replace(network, transit_settings=query.transit_settings(network))
-                result = access.isochrones(network, origin, mode="transit", cutoffs_min=positive,
-                                           departure=query.departure, window_min=query.window_min,
-                                           percentile=min(query.percentiles), access_mode=query.access_mode)  # fmt: skip
+                result = access.isochrones(
+                    network,
+                    origin,
+                    mode="transit",
+                    cutoffs_min=positive,
+                    departure=query.departure,
+                    window_min=query.window_min,
+                    percentile=min(query.percentiles),
+                    access_mode=query.access_mode,
+                )
             else:
                 result = access.isochrones(network, origin, mode=query.street_modes[0], cutoffs_min=positive)
             for cutoff, group in result.groupby("cutoff_min"):
                 polygons[float(cutoff)] = shapely.union_all(group.geometry.to_numpy())
         frame = gpd.GeoDataFrame(
             {"travel_time": pd.to_timedelta(cutoffs, unit="m")},
-            geometry=[polygons[c] for c in cutoffs], crs=4326,
-        )  # fmt: skip
+            geometry=[polygons[c] for c in cutoffs],
+            crs=4326,
+        )
         super().__init__(frame)

@@ -46,8 +46,10 @@ def _safe_workers(workers: int) -> int:
         except ImportError:
             pass
     if not safe and workers > 1:
-        log.warning("numba has neither TBB nor OpenMP here (its workqueue layer is not thread-safe): routing one "
-                    "request at a time; install tbb for concurrent routing")  # fmt: skip
+        log.warning(
+            "numba has neither TBB nor OpenMP here (its workqueue layer is not thread-safe): routing one "
+            "request at a time; install tbb for concurrent routing"
+        )
         return 1
     return workers
 
@@ -63,8 +65,9 @@ def _load_state(settings: Settings) -> ServiceState:
     interrupted = store.interrupt_unfinished("the service restarted while this job was queued or running.")
     if interrupted:
         log.warning("%d jobs left unfinished by the previous run were marked failed", interrupted)
-    log.info("%d network(s) ready in %.1f s; registry %s", len(regions), time.perf_counter() - started,
-             settings.database)  # fmt: skip
+    log.info(
+        "%d network(s) ready in %.1f s; registry %s", len(regions), time.perf_counter() - started, settings.database
+    )
     return ServiceState(
         settings=settings,
         regions=regions,

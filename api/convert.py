@@ -70,8 +70,9 @@ def _nullable(matrix: np.ndarray) -> list[list[float | None]]:
     return values.tolist()
 
 
-def matrix_body(table: pd.DataFrame, n_origins: int, n_destinations: int, network: str, mode: str,
-                warnings: list[str]) -> dict:  # fmt: skip
+def matrix_body(
+    table: pd.DataFrame, n_origins: int, n_destinations: int, network: str, mode: str, warnings: list[str]
+) -> dict:
     """The library's origin-major long table as ``origin_ids``, ``destination_ids`` and one
     ``(n_origins, n_destinations)`` matrix per travel-time column."""
     columns = [c for c in table.columns if c not in ("from_id", "to_id")]

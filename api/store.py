@@ -93,8 +93,9 @@ class Store:
         )
         return job_id
 
-    def update_job(self, job_id: str, *, status: str, progress: float | None = None,
-                   result: Any = None, error: str | None = None) -> None:  # fmt: skip
+    def update_job(
+        self, job_id: str, *, status: str, progress: float | None = None, result: Any = None, error: str | None = None
+    ) -> None:
         self._run(
             "UPDATE jobs SET status = ?, progress = COALESCE(?, progress), result = COALESCE(?, result), "
             "error = COALESCE(?, error), updated = ? WHERE id = ?",
@@ -109,10 +110,15 @@ class Store:
             return None
         jid, kind, status, progress, result, error, created, updated = rows[0]
         return {
-            "id": jid, "kind": kind, "status": status, "progress": progress,
-            "result": None if result is None else json.loads(result), "error": error,
-            "created": created, "updated": updated,
-        }  # fmt: skip
+            "id": jid,
+            "kind": kind,
+            "status": status,
+            "progress": progress,
+            "result": None if result is None else json.loads(result),
+            "error": error,
+            "created": created,
+            "updated": updated,
+        }
 
     def interrupt_unfinished(self, reason: str) -> int:
         """Mark queued/running jobs (left by a stop or crash) as failed; returns how many."""

@@ -66,56 +66,93 @@ def main() -> None:
     settings = TransitSettings(board_penalty_min={"poa_trensurb": 0})
     with tempfile.TemporaryDirectory() as cache:
         start = time.perf_counter()
-        net = access.build_network(DATA / "poa_osm.pbf", modes=("walk",), gtfs=feeds, service_date=DATE,
-                                   transit_settings=settings, cache_dir=cache, progress=False)  # fmt: skip
+        net = access.build_network(
+            DATA / "poa_osm.pbf",
+            modes=("walk",),
+            gtfs=feeds,
+            service_date=DATE,
+            transit_settings=settings,
+            cache_dir=cache,
+            progress=False,
+        )
         print(f"network (walk + 2 feeds), cold build {time.perf_counter() - start:.1f} s: {net!r}")
-    print(f"{n:,} grid cells -> {n:,} cells ({n * n:,} pairs); {os.cpu_count()} CPUs, {WORKERS} workers; "
-          f"load average {os.getloadavg()[0]:.1f} at start\n")  # fmt: skip
+    print(
+        f"{n:,} grid cells -> {n:,} cells ({n * n:,} pairs); {os.cpu_count()} CPUs, {WORKERS} workers; "
+        f"load average {os.getloadavg()[0]:.1f} at start\n"
+    )
     travel_time_matrix(net, cells.head(4), cells, mode="walk", max_time_min=5)  # compile / load kernels
 
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=WORKERS, threads_per_worker=1, dashboard_address=":0",
-                           silence_logs=logging.ERROR)  # fmt: skip
+    cluster = LocalCluster(n_workers=WORKERS, threads_per_worker=1, dashboard_address=":0", silence_logs=logging.ERROR)
     client = Client(cluster)
     address = cluster.scheduler_address
     idle_rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     walk = {}
     for budget in (30, 60):
         print(f"walk, {budget} min:")
-        walk[budget], _ = measure("in-process (numba threads)", n, lambda b=budget: travel_time_matrix(
-            net, cells, mode="walk", max_time_min=b))  # fmt: skip
-        same, _ = measure(f"process pool ({WORKERS}, incl. start)", n, lambda b=budget: travel_time_matrix(
-            net, cells, mode="walk", max_time_min=b, scheduler="processes", n_workers=WORKERS))  # fmt: skip
+        walk[budget], _ = measure(
+            "in-process (numba threads)",
+            n,
+            lambda b=budget: travel_time_matrix(net, cells, mode="walk", max_time_min=b),
+        )
+        same, _ = measure(
+            f"process pool ({WORKERS}, incl. start)",
+            n,
+            lambda b=budget: travel_time_matrix(
+                net, cells, mode="walk", max_time_min=b, scheduler="processes", n_workers=WORKERS
+            ),
+        )
         assert same.equals(walk[budget])
-        same, _ = measure(f"dask LocalCluster ({WORKERS}, incl. start)", n, lambda b=budget: travel_time_matrix(
-            net, cells, mode="walk", max_time_min=b, scheduler="local", n_workers=WORKERS))  # fmt: skip
+        same, _ = measure(
+            f"dask LocalCluster ({WORKERS}, incl. start)",
+            n,
+            lambda b=budget: travel_time_matrix(
+                net, cells, mode="walk", max_time_min=b, scheduler="local", n_workers=WORKERS
+            ),
+        )
         assert same.equals(walk[budget])
-        same, _ = measure("dask, running cluster (address)", n, lambda b=budget: travel_time_matrix(
-            net, cells, mode="walk", max_time_min=b, scheduler=address))  # fmt: skip
+        same, _ = measure(
+            "dask, running cluster (address)",
+            n,
+            lambda b=budget: travel_time_matrix(net, cells, mode="walk", max_time_min=b, scheduler=address),
+        )
         assert same.equals(walk[budget])
         print(f"  identical across backends; {walk[budget]['travel_time_min'].notna().mean():.1%} of pairs reached")
     with tempfile.TemporaryDirectory() as tmp:
-        measure("walk 60, streamed, batches of 100", n, lambda: travel_time_matrix(
-            net, cells, mode="walk", max_time_min=60, batch_size=100, out=Path(tmp) / "m.parquet"))  # fmt: skip
+        measure(
+            "walk 60, streamed, batches of 100",
+            n,
+            lambda: travel_time_matrix(
+                net, cells, mode="walk", max_time_min=60, batch_size=100, out=Path(tmp) / "m.parquet"
+            ),
+        )
         assert pd.read_parquet(Path(tmp) / "m.parquet").equals(walk[60])
 
     origins = cells if not quick else cells.sample(300, random_state=1)
     query = {"mode": "transit", "departure": DEPARTURE, "window_min": 60, "percentiles": (50,), "max_time_min": 180}
     print(f"\ntransit, 60 departures {DEPARTURE}-14:59, median, {len(origins):,} origins:")
     transit, t_in = measure("in-process", len(origins), lambda: travel_time_matrix(net, origins, cells, **query))
-    same, t_pool = measure(f"process pool ({WORKERS}, incl. start)", len(origins), lambda: travel_time_matrix(
-        net, origins, cells, scheduler="processes", n_workers=WORKERS, **query))  # fmt: skip
+    same, t_pool = measure(
+        f"process pool ({WORKERS}, incl. start)",
+        len(origins),
+        lambda: travel_time_matrix(net, origins, cells, scheduler="processes", n_workers=WORKERS, **query),
+    )
     assert same.equals(transit)
-    same, t_dask = measure("dask, running cluster (address)", len(origins), lambda: travel_time_matrix(
-        net, origins, cells, scheduler=address, **query))  # fmt: skip
+    same, t_dask = measure(
+        "dask, running cluster (address)",
+        len(origins),
+        lambda: travel_time_matrix(net, origins, cells, scheduler=address, **query),
+    )
     assert same.equals(transit)
     print(f"  identical across backends; pool {t_in / t_pool:.2f}x, dask {t_in / t_dask:.2f}x in-process speed")
     worker_rss = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     client.close()
     cluster.close()
-    print(f"\npeak RSS (libraries included): driver {rss_mb():.0f} MB; dask worker {max(worker_rss.values()):.0f} MB "
-          f"after all runs vs {max(idle_rss.values()):.0f} MB when started; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(
+        f"\npeak RSS (libraries included): driver {rss_mb():.0f} MB; dask worker {max(worker_rss.values()):.0f} MB "
+        f"after all runs vs {max(idle_rss.values()):.0f} MB when started; load average {os.getloadavg()[0]:.1f}"
+    )
 
     jobs_within_30(net, grid)
     one_departure_vs_ferrobus(net, grid, cells, feeds)
@@ -158,13 +195,19 @@ def jobs_within_30(net, grid: pd.DataFrame) -> None:
     pandana_s = time.perf_counter() - start
     theirs = aggregated.loc[node_of_cell.to_numpy()].to_numpy()
     rel = np.abs(ours - theirs) / np.maximum(theirs, 1)  # NaN where pandana has no value
-    print(f"  pandana {pandana.__version__}: build + precompute {build_s:.1f} s, aggregate all "
-          f"{walk.n_nodes:,} nodes {pandana_s:.2f} s")  # fmt: skip
-    print(f"  ratio ours/pandana (query only): {ours_s / pandana_s:.1f}x; incl. pandana's build: "
-          f"{ours_s / (build_s + pandana_s):.2f}x")  # fmt: skip
-    print(f"  agreement over {np.isfinite(rel).sum():,} cells: median |ours - pandana| / pandana "
-          f"{np.nanmedian(rel):.1%} (pandana snaps cells to the nearest node, ours to the nearest edge "
-          "with connector time; off-network cells count nothing in ours)")  # fmt: skip
+    print(
+        f"  pandana {pandana.__version__}: build + precompute {build_s:.1f} s, aggregate all "
+        f"{walk.n_nodes:,} nodes {pandana_s:.2f} s"
+    )
+    print(
+        f"  ratio ours/pandana (query only): {ours_s / pandana_s:.1f}x; incl. pandana's build: "
+        f"{ours_s / (build_s + pandana_s):.2f}x"
+    )
+    print(
+        f"  agreement over {np.isfinite(rel).sum():,} cells: median |ours - pandana| / pandana "
+        f"{np.nanmedian(rel):.1%} (pandana snaps cells to the nearest node, ours to the nearest edge "
+        "with connector time; off-network cells count nothing in ours)"
+    )
 
 
 class _stdout_to:
@@ -200,8 +243,10 @@ def scipy_baseline(net, grid, jobs, ours, ours_s) -> None:
     reach = np.isfinite(dist[:, snapped.a])
     theirs = reach @ jobs
     scipy_s = time.perf_counter() - start
-    print(f"  scipy csgraph from nearest nodes: {scipy_s:.2f} s -> ours/scipy {ours_s / scipy_s:.2f}x; "
-          f"median relative difference {np.median(np.abs(ours - theirs) / np.maximum(theirs, 1)):.1%}")  # fmt: skip
+    print(
+        f"  scipy csgraph from nearest nodes: {scipy_s:.2f} s -> ours/scipy {ours_s / scipy_s:.2f}x; "
+        f"median relative difference {np.median(np.abs(ours - theirs) / np.maximum(theirs, 1)):.1%}"
+    )
 
 
 def one_departure_vs_ferrobus(net, grid, cells, feeds) -> None:
@@ -217,8 +262,10 @@ def one_departure_vs_ferrobus(net, grid, cells, feeds) -> None:
     same = travel_time_matrix(net, cells, scheduler="processes", n_workers=WORKERS, **query)
     ours_s = time.perf_counter() - start
     assert same.equals(ours)
-    print(f"  ours in-process {in_process_s:.2f} s; process pool ({WORKERS} workers, 1 numba thread each, incl. "
-          f"start) {ours_s:.2f} s")  # fmt: skip
+    print(
+        f"  ours in-process {in_process_s:.2f} s; process pool ({WORKERS} workers, 1 numba thread each, incl. "
+        f"start) {ours_s:.2f} s"
+    )
     try:
         import ferrobus
     except ImportError:
@@ -232,9 +279,15 @@ def one_departure_vs_ferrobus(net, grid, cells, feeds) -> None:
             folder = Path(tmp) / feed.stem
             zipfile.ZipFile(feed).extractall(folder)
             st = read_gtfs(feed, service_date=DATE).stop_times  # ferrobus needs every time filled in
-            pd.DataFrame({"trip_id": st["trip_id"], "arrival_time": _clock(st["arrival_s"]),
-                          "departure_time": _clock(st["departure_s"]), "stop_id": st["stop_id"],
-                          "stop_sequence": st["stop_sequence"]}).to_csv(folder / "stop_times.txt", index=False)  # fmt: skip
+            pd.DataFrame(
+                {
+                    "trip_id": st["trip_id"],
+                    "arrival_time": _clock(st["arrival_s"]),
+                    "departure_time": _clock(st["departure_s"]),
+                    "stop_id": st["stop_id"],
+                    "stop_sequence": st["stop_sequence"],
+                }
+            ).to_csv(folder / "stop_times.txt", index=False)
             dirs.append(str(folder))
         start = time.perf_counter()
         model = ferrobus.create_transit_model(str(DATA / "poa_osm.pbf"), dirs, dt.date(2019, 5, 13), 600)
@@ -248,8 +301,10 @@ def one_departure_vs_ferrobus(net, grid, cells, feeds) -> None:
         start = time.perf_counter()
         ferrobus.travel_time_matrix(model, points, 14 * 3600, 4)
         fb_s = time.perf_counter() - start
-    print(f"  ferrobus {build_s:.1f} s build, matrix {fb_s:.2f} s ({len(points):,} cells) -> ours "
-          f"{ours_s / fb_s:.1f}x slower (pool); ours reached {ours['travel_time_min'].notna().mean():.1%} of pairs")  # fmt: skip
+    print(
+        f"  ferrobus {build_s:.1f} s build, matrix {fb_s:.2f} s ({len(points):,} cells) -> ours "
+        f"{ours_s / fb_s:.1f}x slower (pool); ours reached {ours['travel_time_min'].notna().mean():.1%} of pairs"
+    )
 
 
 def _clock(seconds: pd.Series) -> pd.Series:

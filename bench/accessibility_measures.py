@@ -48,13 +48,22 @@ def pandas_2sfca(matrix, land, cutoff):
 def run(name: str, matrix: pd.DataFrame, land: pd.DataFrame) -> None:
     print(f"{name}: {len(matrix):,} pairs, {matrix.from_id.nunique():,} origins")
     cases = [
-        ("cumulative 30 min", lambda: accessibility_from_matrix(matrix, land, cutoffs_min=(30,)),
-         lambda: pandas_cumulative(matrix, land, 30)),
-        ("gravity exp 0.2", lambda: accessibility_from_matrix(matrix, land, measure="gravity", decay_param=0.2),
-         lambda: pandas_gravity(matrix, land, 0.2)),
-        ("2SFCA 30 min", lambda: accessibility_from_matrix(matrix, land, measure="2sfca", cutoffs_min=(30,)),
-         lambda: pandas_2sfca(matrix, land, 30)),
-    ]  # fmt: skip
+        (
+            "cumulative 30 min",
+            lambda: accessibility_from_matrix(matrix, land, cutoffs_min=(30,)),
+            lambda: pandas_cumulative(matrix, land, 30),
+        ),
+        (
+            "gravity exp 0.2",
+            lambda: accessibility_from_matrix(matrix, land, measure="gravity", decay_param=0.2),
+            lambda: pandas_gravity(matrix, land, 0.2),
+        ),
+        (
+            "2SFCA 30 min",
+            lambda: accessibility_from_matrix(matrix, land, measure="2sfca", cutoffs_min=(30,)),
+            lambda: pandas_2sfca(matrix, land, 30),
+        ),
+    ]
     for label, ours, baseline in cases:
         t_ours, t_base = _best(ours), _best(baseline)
         print(
@@ -74,10 +83,16 @@ def main() -> None:
     run("Belo Horizonte", matrix, land)
     rng = np.random.default_rng(0)
     ids = np.array([f"z{i:05d}" for i in range(1750)])
-    big = pd.DataFrame({"from_id": np.repeat(ids, len(ids)), "to_id": np.tile(ids, len(ids)),
-                        "travel_time": rng.uniform(0, 180, len(ids) ** 2)})  # fmt: skip
-    big_land = pd.DataFrame({"id": ids, "jobs": rng.integers(0, 1000, len(ids)),
-                             "population": rng.integers(0, 3000, len(ids))})  # fmt: skip
+    big = pd.DataFrame(
+        {
+            "from_id": np.repeat(ids, len(ids)),
+            "to_id": np.tile(ids, len(ids)),
+            "travel_time": rng.uniform(0, 180, len(ids) ** 2),
+        }
+    )
+    big_land = pd.DataFrame(
+        {"id": ids, "jobs": rng.integers(0, 1000, len(ids)), "population": rng.integers(0, 3000, len(ids))}
+    )
     run("synthetic", big, big_land)
 
 

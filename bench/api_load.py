@@ -46,10 +46,24 @@ def _free_port() -> int:
 
 
 def _start_server(data_dir: Path, port: int, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "ACCESS_API_DATA_DIR": str(data_dir), "ACCESS_API_ISOCHRONE_CACHE_SIZE": "4096",
-           "ACCESS_API_MAX_BODY_BYTES": "100000"}  # fmt: skip
-    command = [sys.executable, "-m", "access.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "warning"]  # fmt: skip
+    env = {
+        **os.environ,
+        "ACCESS_API_DATA_DIR": str(data_dir),
+        "ACCESS_API_ISOCHRONE_CACHE_SIZE": "4096",
+        "ACCESS_API_MAX_BODY_BYTES": "100000",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "access.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     with open(log_path, "wb") as log:
         return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO)
 
@@ -71,8 +85,10 @@ def _wait_ready(base: str, process: subprocess.Popen, timeout_s: float) -> None:
 def _queries(places: pd.DataFrame, n_fresh: int, rng: random.Random):
     """Hot queries (repeated) and fresh ones (each used once) from the sample's places."""
     on_streets = places[places["kind"].isin(["core_city", "county_seat", "town"])]
-    hot = [{"origins": [[float(r.lon), float(r.lat)]], "mode": MODE, "cutoffs_min": CUTOFFS_MIN}
-           for r in on_streets.head(HOT_QUERIES).itertuples()]  # fmt: skip
+    hot = [
+        {"origins": [[float(r.lon), float(r.lat)]], "mode": MODE, "cutoffs_min": CUTOFFS_MIN}
+        for r in on_streets.head(HOT_QUERIES).itertuples()
+    ]
     base = on_streets.to_numpy()[:, [on_streets.columns.get_loc("lon"), on_streets.columns.get_loc("lat")]]
     fresh = []
     for _ in range(n_fresh):
@@ -85,8 +101,10 @@ def _queries(places: pd.DataFrame, n_fresh: int, rng: random.Random):
 async def _load(base: str, clients: int, requests: int, hot, fresh, max_seconds: float, rng: random.Random):
     results: list[tuple[float, int, str]] = []  # seconds, status, X-Cache
     fresh_iter = iter(fresh)
-    plan = [[(next(fresh_iter) if rng.random() < UNCACHED_SHARE else rng.choice(hot)) for _ in range(requests)]
-            for _ in range(clients)]  # fmt: skip
+    plan = [
+        [(next(fresh_iter) if rng.random() < UNCACHED_SHARE else rng.choice(hot)) for _ in range(requests)]
+        for _ in range(clients)
+    ]
     stop_at = time.monotonic() + max_seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
@@ -98,8 +116,9 @@ async def _load(base: str, clients: int, requests: int, hot, fresh, max_seconds:
                 started = time.perf_counter()
                 try:
                     response = await http.post("/isochrones", json=body)
-                    results.append((time.perf_counter() - started, response.status_code,
-                                    response.headers.get("x-cache", "")))  # fmt: skip
+                    results.append(
+                        (time.perf_counter() - started, response.status_code, response.headers.get("x-cache", ""))
+                    )
                 except httpx.HTTPError:
                     results.append((time.perf_counter() - started, 0, "error"))
 
@@ -114,8 +133,14 @@ def _library_baseline(data_dir: Path, hot, fresh, n: int) -> float:
     from api.settings import read_region_config
 
     config = read_region_config(data_dir / "sample" / "region.yaml")
-    network = access.build_network(config.osm, modes=config.modes, gtfs=config.gtfs, rail_specs=config.rail_specs,
-                                   service_date=config.service_date, progress=False)  # fmt: skip
+    network = access.build_network(
+        config.osm,
+        modes=config.modes,
+        gtfs=config.gtfs,
+        rail_specs=config.rail_specs,
+        service_date=config.service_date,
+        progress=False,
+    )
     access.isochrones(network, hot[0]["origins"], mode=MODE, cutoffs_min=CUTOFFS_MIN)  # compile / warm
     times = []
     for body in (hot + fresh)[:n]:
@@ -156,8 +181,9 @@ def main() -> None:
                 started = time.perf_counter()
                 http.post("/isochrones", json=body).raise_for_status()
                 single.append(time.perf_counter() - started)
-        results, elapsed = asyncio.run(_load(base, args.clients, args.requests, hot, fresh[:-10],
-                                             args.max_seconds, rng))  # fmt: skip
+        results, elapsed = asyncio.run(
+            _load(base, args.clients, args.requests, hot, fresh[:-10], args.max_seconds, rng)
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -170,19 +196,27 @@ def main() -> None:
     misses = np.array([r[0] for r in results if r[2] == "miss"])
     p50, p95 = np.percentile(seconds, [50, 95]) * 1000
     rate = len(results) / elapsed
-    print(f"api load: {args.clients} clients x {args.requests} {MODE} isochrone requests ({len(results):,} sent, "
-          f"{len(hits):,} cache hits, {len(misses):,} misses) in {elapsed:.1f} s")  # fmt: skip
+    print(
+        f"api load: {args.clients} clients x {args.requests} {MODE} isochrone requests ({len(results):,} sent, "
+        f"{len(hits):,} cache hits, {len(misses):,} misses) in {elapsed:.1f} s"
+    )
     print(f"  latency p50 {p50:.1f} ms, p95 {p95:.1f} ms; {rate:,.0f} requests/s; errors: {errors}")
     if len(hits):
         print(f"  cache hits   p50 {np.median(hits) * 1000:.1f} ms, p95 {np.percentile(hits, 95) * 1000:.1f} ms")
     if len(misses):
         print(f"  cache misses p50 {np.median(misses) * 1000:.1f} ms, p95 {np.percentile(misses, 95) * 1000:.1f} ms")
-    print(f"  baseline: library call in-process {library_s * 1000:.1f} ms per query "
-          f"({1 / library_s:,.0f} queries/s on one thread)")  # fmt: skip
-    print(f"  one uncached request at a time over HTTP: {statistics.median(single) * 1000:.1f} ms "
-          f"= {statistics.median(single) / library_s:.2f}x the library call")  # fmt: skip
-    print(f"  under load: p50 = {p50 / 1000 / library_s:.2f}x the library call; "
-          f"throughput = {rate * library_s:.1f}x one library thread")  # fmt: skip
+    print(
+        f"  baseline: library call in-process {library_s * 1000:.1f} ms per query "
+        f"({1 / library_s:,.0f} queries/s on one thread)"
+    )
+    print(
+        f"  one uncached request at a time over HTTP: {statistics.median(single) * 1000:.1f} ms "
+        f"= {statistics.median(single) / library_s:.2f}x the library call"
+    )
+    print(
+        f"  under load: p50 = {p50 / 1000 / library_s:.2f}x the library call; "
+        f"throughput = {rate * library_s:.1f}x one library thread"
+    )
     print(
         f"  target warm p50 < 300 ms: {'met' if p50 < 300 else 'NOT met'}; 0 errors: {'met' if errors == 0 else 'NOT met'}"
     )

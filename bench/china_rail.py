@@ -74,13 +74,13 @@ def main() -> None:
     data = load_china_rail(args.data / "china_rail", args.data / "china" / "prefectures_cityinfo.csv")
     t_import = time.perf_counter() - t
     tt = data.timetable
-    print(f"import: {len(tt.trains):,} trains, {len(tt.events):,} stop events, {len(tt.hubs)} hubs "
-          f"in {t_import:.2f} s")  # fmt: skip
+    print(f"import: {len(tt.trains):,} trains, {len(tt.events):,} stop events, {len(tt.hubs)} hubs in {t_import:.2f} s")
 
     t = time.perf_counter()
     feed = timetable_feed(tt)
-    transit = TransitNetwork.from_feed(feed, None, TransitSettings(board_penalty_by_route_type_min={}),
-                                       transfer_radius_m=0)  # fmt: skip
+    transit = TransitNetwork.from_feed(
+        feed, None, TransitSettings(board_penalty_by_route_type_min={}), transfer_radius_m=0
+    )
     print(f"transit network: {transit!r} in {time.perf_counter() - t:.2f} s")
     departures = WINDOW_START_S + 60 * np.arange(WINDOW_MIN)
     n = transit.n_stops
@@ -91,8 +91,10 @@ def main() -> None:
         matrix[o] = range_raptor(transit, np.array([o]), np.array([0]), departures, MAX_TRANSFERS)
     t_raptor = time.perf_counter() - t
     queries = n * len(departures)
-    print(f"range-RAPTOR all-to-all: {n} x {n} hubs x {len(departures)} departures = {matrix.size:,} cells "
-          f"in {t_raptor:.2f} s ({t_raptor / queries * 1e3:.3f} ms per origin-departure)")  # fmt: skip
+    print(
+        f"range-RAPTOR all-to-all: {n} x {n} hubs x {len(departures)} departures = {matrix.size:,} cells "
+        f"in {t_raptor:.2f} s ({t_raptor / queries * 1e3:.3f} ms per origin-departure)"
+    )
 
     connections = _connections(transit)
     rng = np.random.default_rng(0)
@@ -110,16 +112,20 @@ def main() -> None:
     t_csa = time.perf_counter() - t
     per_csa = t_csa / (len(origins) * len(picks))
     per_raptor = t_raptor / queries
-    print(f"baseline pure-Python connection scan: {len(origins)} origins x {len(picks)} departures in {t_csa:.2f} s "
-          f"({per_csa * 1e3:.1f} ms per origin-departure); cells agreeing with RAPTOR: {agree}/{total}")  # fmt: skip
+    print(
+        f"baseline pure-Python connection scan: {len(origins)} origins x {len(picks)} departures in {t_csa:.2f} s "
+        f"({per_csa * 1e3:.1f} ms per origin-departure); cells agreeing with RAPTOR: {agree}/{total}"
+    )
     print(f"ratio: range-RAPTOR is {per_csa / per_raptor:.0f}x faster per origin-departure than the baseline")
 
     t = time.perf_counter()
     net = national_rail_network(tt, data.places)
     road, rail = net.travel_seconds(departure="07:00", window_min=WINDOW_MIN)
     t_door = time.perf_counter() - t
-    print(f"door-to-door road + rail: {rail.shape[1]} x {rail.shape[2]} prefectures, {WINDOW_MIN} departures, "
-          f"median, in {t_door:.2f} s (network build included)")  # fmt: skip
+    print(
+        f"door-to-door road + rail: {rail.shape[1]} x {rail.shape[2]} prefectures, {WINDOW_MIN} departures, "
+        f"median, in {t_door:.2f} s (network build included)"
+    )
 
 
 if __name__ == "__main__":

@@ -73,8 +73,11 @@ def networkx_event_graph(net, rows, departures):
         G.add_edge(("B", trip, i), ("R", trip, i + 1))
         G.add_edge(("R", trip, i), ("R", trip, i + 1))
         by_stop.setdefault(stop, []).append((trip, i, dep))
-    walk = {(a, int(t.transfer_to[e])): int(t.transfer_s[e]) for a in range(t.n_stops)
-            for e in range(t.transfer_ptr[a], t.transfer_ptr[a + 1])}  # fmt: skip
+    walk = {
+        (a, int(t.transfer_to[e])): int(t.transfer_s[e])
+        for a in range(t.n_stops)
+        for e in range(t.transfer_ptr[a], t.transfer_ptr[a + 1])
+    }
     for trip, i, stop, arr, _ in events:
         for stop2 in [stop] + [b for (a, b) in walk if a == stop]:
             w = 0 if stop2 == stop else walk[(stop, stop2)]
@@ -118,16 +121,20 @@ def main() -> None:
         t = time.perf_counter()
         road, rail = net.travel_seconds(window_min=WINDOW_MIN, percentiles=(50,))
         full_s = time.perf_counter() - t
-        print(f"{label}: {len(places)} x {len(places)}, {WINDOW_MIN} departures: {full_s:.3f} s "
-              f"({full_s / len(places) * 1000:.2f} ms per origin)")  # fmt: skip
+        print(
+            f"{label}: {len(places)} x {len(places)}, {WINDOW_MIN} departures: {full_s:.3f} s "
+            f"({full_s / len(places) * 1000:.2f} ms per origin)"
+        )
     departures = parse_departures(None, WINDOW_MIN).seconds
     rows = np.arange(len(places))
     t = time.perf_counter()
     brute = per_minute(net, rows, departures)
     minute_s = time.perf_counter() - t
     same = np.array_equal(np.percentile(brute, 50, axis=0, method="inverted_cdf"), rail[0])
-    print(f"per-minute RAPTOR, all origins: {minute_s:.3f} s -> range-RAPTOR is {minute_s / full_s:.1f}x faster "
-          f"(identical medians: {same})")  # fmt: skip
+    print(
+        f"per-minute RAPTOR, all origins: {minute_s:.3f} s -> range-RAPTOR is {minute_s / full_s:.1f}x faster "
+        f"(identical medians: {same})"
+    )
     near = np.argsort(np.nan_to_num(net._station_legs()[0], posinf=1e12).min(axis=1))[:N_NETWORKX]
     t = time.perf_counter()
     reference = networkx_event_graph(net, near, departures)
@@ -136,8 +143,10 @@ def main() -> None:
     same = np.array_equal(np.percentile(reference, 50, axis=0, method="inverted_cdf"), ours[0])
     per_origin_nx = nx_s / len(near)
     per_origin = full_s / len(places)
-    print(f"networkx time-expanded graph, {len(near)} origins: {nx_s:.2f} s ({per_origin_nx * 1000:.0f} ms per origin) "
-          f"-> {per_origin_nx / per_origin:.0f}x slower per origin (identical medians: {same})")  # fmt: skip
+    print(
+        f"networkx time-expanded graph, {len(near)} origins: {nx_s:.2f} s ({per_origin_nx * 1000:.0f} ms per origin) "
+        f"-> {per_origin_nx / per_origin:.0f}x slower per origin (identical medians: {same})"
+    )
     inside = int(((rail[0] <= 3600) & (road > 3600)).sum())
     print(f"pairs within 60 min only thanks to HSR: {inside}")
 

@@ -32,20 +32,33 @@ def main() -> None:
     folder = tempfile.mkdtemp()
     region = write_sample_region(folder)
     files = write_sample_transit(region, folder)
-    network = access.build_network(region.osm_pbf, modes=("walk", "bike", "car"), gtfs=[files["buses"]],
-                                   rail_specs=[files["rail_spec"]], service_date=SAMPLE_SERVICE_DATE,
-                                   progress=False)  # fmt: skip
+    network = access.build_network(
+        region.osm_pbf,
+        modes=("walk", "bike", "car"),
+        gtfs=[files["buses"]],
+        rail_specs=[files["rail_spec"]],
+        service_date=SAMPLE_SERVICE_DATE,
+        progress=False,
+    )
     places = pd.read_csv(region.places_csv)
     core = places[places["kind"] == "core_city"].iloc[[0]][["id", "lon", "lat"]]
-    cases = [("car", 300, {}), ("walk", 300, {}), ("bike", 300, {}), ("transit", 240, {"window_min": 120}),
-             ("transit", 240, {"window_min": 120, "arrive_by": "09:00"}), ("car", 300, {"arrive_by": "09:00"})]  # fmt: skip
+    cases = [
+        ("car", 300, {}),
+        ("walk", 300, {}),
+        ("bike", 300, {}),
+        ("transit", 240, {"window_min": 120}),
+        ("transit", 240, {"window_min": 120, "arrive_by": "09:00"}),
+        ("car", 300, {"arrive_by": "09:00"}),
+    ]
     for mode, budget, extra in cases:
         measure(network, core, mode=mode, cutoffs_min=(60,), **extra)  # warm the numba caches
         base = measure(network, core, mode=mode, cutoffs_min=(60,), **extra)
         long = measure(network, core, mode=mode, cutoffs_min=(60, 120, budget), **extra)
         label = f"{mode}{' arrive-by' if 'arrive_by' in extra else ''}"
-        print(f"{label:18s} {budget} min: {long[0]:6.2f} s, peak {long[1]:7.1f} MB, {long[2]:8.1f} km2 | "
-              f"60 min: {base[0]:5.2f} s, {base[1]:6.1f} MB | time x{long[0] / base[0]:.1f}, memory x{long[1] / base[1]:.1f}")  # fmt: skip
+        print(
+            f"{label:18s} {budget} min: {long[0]:6.2f} s, peak {long[1]:7.1f} MB, {long[2]:8.1f} km2 | "
+            f"60 min: {base[0]:5.2f} s, {base[1]:6.1f} MB | time x{long[0] / base[0]:.1f}, memory x{long[1] / base[1]:.1f}"
+        )
     print(f"max RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 

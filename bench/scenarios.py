@@ -71,22 +71,44 @@ def main() -> None:
         spec = Path(tmp) / "poa_lrt.yaml"
         spec.write_text(yaml.safe_dump(LINE), encoding="utf-8")
         # warm the numba kernels so no timing below pays for compilation
-        warm = build_network(DATA / "poa_osm.pbf", ("walk",), gtfs=gtfs, service_date=DATE, cache=False,
-                             transit_settings=SETTINGS, progress=False)  # fmt: skip
+        warm = build_network(
+            DATA / "poa_osm.pbf",
+            ("walk",),
+            gtfs=gtfs,
+            service_date=DATE,
+            cache=False,
+            transit_settings=SETTINGS,
+            progress=False,
+        )
         _access(warm, cells.head(3), 2)
 
         t0 = time.perf_counter()
-        base = build_network(DATA / "poa_osm.pbf", ("walk",), gtfs=gtfs, service_date=DATE, cache=False,
-                             transit_settings=SETTINGS, progress=False)  # fmt: skip
+        base = build_network(
+            DATA / "poa_osm.pbf",
+            ("walk",),
+            gtfs=gtfs,
+            service_date=DATE,
+            cache=False,
+            transit_settings=SETTINGS,
+            progress=False,
+        )
         t_build = time.perf_counter() - t0
         t0 = time.perf_counter()
         before = _access(base, cells, args.window)
         t_access = time.perf_counter() - t0
 
-        scenario = parse_scenario({"base": {"osm": str(DATA / "poa_osm.pbf"), "gtfs": [str(p) for p in gtfs],
-                                            "service_date": DATE, "modes": ["walk"],
-                                            "transit_settings": SETTINGS.model_dump()},
-                                   "modifications": [{"type": "add_line", "spec": LINE, "board_penalty_min": 0}]})  # fmt: skip
+        scenario = parse_scenario(
+            {
+                "base": {
+                    "osm": str(DATA / "poa_osm.pbf"),
+                    "gtfs": [str(p) for p in gtfs],
+                    "service_date": DATE,
+                    "modes": ["walk"],
+                    "transit_settings": SETTINGS.model_dump(),
+                },
+                "modifications": [{"type": "add_line", "spec": LINE, "board_penalty_min": 0}],
+            }
+        )
         region = load_region(scenario, progress=False)
         region.network = base  # the base run's network: only the scenario's own work is timed
         t0 = time.perf_counter()
@@ -101,8 +123,16 @@ def main() -> None:
 
         t0 = time.perf_counter()
         settings = SETTINGS.model_copy(update={"board_penalty_min": {**SETTINGS.board_penalty_min, "rail_poa_lrt": 0}})
-        scratch = build_network(DATA / "poa_osm.pbf", ("walk",), gtfs=gtfs, rail_specs=[spec], service_date=DATE,
-                                cache=False, transit_settings=settings, progress=False)  # fmt: skip
+        scratch = build_network(
+            DATA / "poa_osm.pbf",
+            ("walk",),
+            gtfs=gtfs,
+            rail_specs=[spec],
+            service_date=DATE,
+            cache=False,
+            transit_settings=settings,
+            progress=False,
+        )
         t_rebuild = time.perf_counter() - t0
         _access(scratch, cells.head(3), 2)
     gained = (later["jobs_45min"] - before["jobs_45min"]).clip(lower=0)

@@ -54,8 +54,13 @@ def one_to_all_block(street, mode: str, rng, limit_min: float | None) -> dict[st
         np.array_equal(np.where(o < limit_s, o, -1), np.where(r < limit_s, np.rint(r), -1).astype(np.int64))
         for o, r in zip(ours, sp, strict=True)
     )
-    row = {"case": f"{mode} one-to-all" + (f" ≤{limit_min:g} min" if limit_min else ""), "ours_ms": ours_s * 1e3,
-           "scipy_ms": scipy_s * 1e3, "compile_s": compile_s, "agree": agree}  # fmt: skip
+    row = {
+        "case": f"{mode} one-to-all" + (f" ≤{limit_min:g} min" if limit_min else ""),
+        "ours_ms": ours_s * 1e3,
+        "scipy_ms": scipy_s * 1e3,
+        "compile_s": compile_s,
+        "agree": agree,
+    }
     if not limit_min:
         graph = street.to_networkx()
         ids = street.node_id
@@ -90,9 +95,11 @@ def main() -> None:
         s = network.street(mode)
         print(f"  {mode}: {s.n_nodes:,} nodes, {s.n_edges:,} edges")
 
-    rows = [one_to_all_block(network.street("car"), "car", rng, None),
-            one_to_all_block(network.street("walk"), "walk", rng, None),
-            one_to_all_block(network.street("walk"), "walk", rng, 30)]  # fmt: skip
+    rows = [
+        one_to_all_block(network.street("car"), "car", rng, None),
+        one_to_all_block(network.street("walk"), "walk", rng, None),
+        one_to_all_block(network.street("walk"), "walk", rng, 30),
+    ]
     table = pd.DataFrame(rows)
     print("\none-to-all, per origin (20 origins):")
     print(table.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
@@ -114,8 +121,10 @@ def main() -> None:
             start = time.perf_counter()
             dijkstra(network.street(mode).to_csr_matrix(), indices=nodes, limit=budget * 60)
             sp = time.perf_counter() - start
-            print(f"  {mode} ≤{budget} min: ours {ours:.2f} s, scipy csgraph (node-to-all only) {sp:.2f} s, "
-                  f"ratio {sp / ours:.1f}x")  # fmt: skip
+            print(
+                f"  {mode} ≤{budget} min: ours {ours:.2f} s, scipy csgraph (node-to-all only) {sp:.2f} s, "
+                f"ratio {sp / ours:.1f}x"
+            )
 
     pois = pd.read_csv(DATA / "poa" / "poa_points_of_interest.csv")
     print("\nisochrones, per origin (15 points of interest):")
@@ -127,9 +136,11 @@ def main() -> None:
     car, walk = rows[0], rows[1]
     print("\nsummary:")
     for row in (car, walk):
-        print(f"  {row['case']}: ours {row['ours_ms']:.2f} ms, networkx {row['networkx_ms']:.1f} ms "
-              f"({row['networkx_ms'] / row['ours_ms']:.0f}x), scipy {row['scipy_ms']:.2f} ms "
-              f"({row['scipy_ms'] / row['ours_ms']:.1f}x); agree: {'yes' if row['agree'] else 'NO'}")  # fmt: skip
+        print(
+            f"  {row['case']}: ours {row['ours_ms']:.2f} ms, networkx {row['networkx_ms']:.1f} ms "
+            f"({row['networkx_ms'] / row['ours_ms']:.0f}x), scipy {row['scipy_ms']:.2f} ms "
+            f"({row['scipy_ms'] / row['ours_ms']:.1f}x); agree: {'yes' if row['agree'] else 'NO'}"
+        )
     print(f"  cached network load {warm * 1e3:.0f} ms (target < 1 s); cold build {cold:.2f} s (pandana: 7 s)")
 
 

@@ -51,12 +51,26 @@ def main() -> None:
     settings = TransitSettings(board_penalty_min={"poa_trensurb": 0})
     with tempfile.TemporaryDirectory() as cache:
         start = time.perf_counter()
-        net = access.build_network(DATA / "poa_osm.pbf", modes=("walk",), gtfs=feeds, service_date=DATE,
-                                   transit_settings=settings, cache_dir=cache, progress=False)  # fmt: skip
+        net = access.build_network(
+            DATA / "poa_osm.pbf",
+            modes=("walk",),
+            gtfs=feeds,
+            service_date=DATE,
+            transit_settings=settings,
+            cache_dir=cache,
+            progress=False,
+        )
         cold = time.perf_counter() - start
         start = time.perf_counter()
-        access.build_network(DATA / "poa_osm.pbf", modes=("walk",), gtfs=feeds, service_date=DATE,
-                             transit_settings=settings, cache_dir=cache, progress=False)  # fmt: skip
+        access.build_network(
+            DATA / "poa_osm.pbf",
+            modes=("walk",),
+            gtfs=feeds,
+            service_date=DATE,
+            transit_settings=settings,
+            cache_dir=cache,
+            progress=False,
+        )
         warm = time.perf_counter() - start
     transit = net.transit
     print(f"transit build (walk network + 2 feeds + transfers): cold {cold:.2f} s, cached {warm:.2f} s")
@@ -77,13 +91,17 @@ def main() -> None:
     ranged = [range_raptor(transit, s, t, departures, 4) for s, t in access_legs]
     range_s = (time.perf_counter() - start) / N_ORIGINS
     start = time.perf_counter()
-    single = [np.vstack([range_raptor(transit, s, t, departures[i : i + 1], 4) for i in range(len(departures))])
-              for s, t in access_legs]  # fmt: skip
+    single = [
+        np.vstack([range_raptor(transit, s, t, departures[i : i + 1], 4) for i in range(len(departures))])
+        for s, t in access_legs
+    ]
     loop_s = (time.perf_counter() - start) / N_ORIGINS
     agree = all(np.array_equal(a, b) for a, b in zip(ranged, single, strict=True))
     print(f"\nto all {transit.n_stops:,} stops, {WINDOW_MIN} departures (07:00-08:59), ≤4 transfers, per origin:")
-    print(f"  range-RAPTOR {range_s * 1e3:.1f} ms; one RAPTOR per minute {loop_s * 1e3:.1f} ms "
-          f"({loop_s / range_s:.1f}x); identical arrivals: {'yes' if agree else 'NO'}")  # fmt: skip
+    print(
+        f"  range-RAPTOR {range_s * 1e3:.1f} ms; one RAPTOR per minute {loop_s * 1e3:.1f} ms "
+        f"({loop_s / range_s:.1f}x); identical arrivals: {'yes' if agree else 'NO'}"
+    )
 
     access.travel_times(net, grid.head(2), grid, mode="transit", departure="07:00", window_min=1)  # warm-up
     start = time.perf_counter()
@@ -92,8 +110,9 @@ def main() -> None:
     print(f"\nfull grid matrix {len(grid):,} x {len(grid):,}, one departure 07:00:")
     print(f"  ours {ours_s:.2f} s (streets, egress tables and percentiles included)")
     start = time.perf_counter()
-    access.travel_times(net, grid.head(100), grid, mode="transit", departure="07:00", window_min=WINDOW_MIN,
-                                 max_time_min=180)  # fmt: skip
+    access.travel_times(
+        net, grid.head(100), grid, mode="transit", departure="07:00", window_min=WINDOW_MIN, max_time_min=180
+    )
     print(f"  ours, {WINDOW_MIN}-minute window, median: {(time.perf_counter() - start) / 100 * 1e3:.0f} ms per origin")
     try:
         import ferrobus
@@ -109,9 +128,15 @@ def main() -> None:
                 zipfile.ZipFile(feed).extractall(folder)
                 # ferrobus needs every stop time filled in: give it our interpolated times
                 st = read_gtfs(feed, service_date=DATE).stop_times
-                pd.DataFrame({"trip_id": st["trip_id"], "arrival_time": clock(st["arrival_s"]),
-                              "departure_time": clock(st["departure_s"]), "stop_id": st["stop_id"],
-                              "stop_sequence": st["stop_sequence"]}).to_csv(folder / "stop_times.txt", index=False)  # fmt: skip
+                pd.DataFrame(
+                    {
+                        "trip_id": st["trip_id"],
+                        "arrival_time": clock(st["arrival_s"]),
+                        "departure_time": clock(st["departure_s"]),
+                        "stop_id": st["stop_id"],
+                        "stop_sequence": st["stop_sequence"],
+                    }
+                ).to_csv(folder / "stop_times.txt", index=False)
                 dirs.append(str(folder))
             import datetime as dt
 
@@ -151,8 +176,10 @@ def main() -> None:
     )
     start = time.perf_counter()
     access.isochrones(net, pois, mode="transit", cutoffs_min=(30, 60), departure="07:00", window_min=WINDOW_MIN)
-    print(f"\ntransit isochrones (30/60 min, median of {WINDOW_MIN} departures): "
-          f"{(time.perf_counter() - start) / len(pois) * 1e3:.0f} ms per origin")  # fmt: skip
+    print(
+        f"\ntransit isochrones (30/60 min, median of {WINDOW_MIN} departures): "
+        f"{(time.perf_counter() - start) / len(pois) * 1e3:.0f} ms per origin"
+    )
 
 
 if __name__ == "__main__":

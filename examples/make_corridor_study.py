@@ -70,9 +70,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import access
-from access.scenarios.compare import compare
 from access.sample import write_sample_region
 from access.sample.transit import SAMPLE_SERVICE_DATE, write_sample_transit
+from access.scenarios.compare import compare
 from access.viz import plot_circles, plot_cluster, plot_isochrones
 
 %matplotlib inline

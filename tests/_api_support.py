@@ -25,15 +25,29 @@ def sample_network(api_data_dir):
     from api.settings import read_region_config
 
     config = read_region_config(api_data_dir / "sample" / "region.yaml")
-    return access.build_network(config.osm, modes=config.modes, gtfs=config.gtfs, rail_specs=config.rail_specs,
-                                service_date=config.service_date, progress=False)  # fmt: skip
+    return access.build_network(
+        config.osm,
+        modes=config.modes,
+        gtfs=config.gtfs,
+        rail_specs=config.rail_specs,
+        service_date=config.service_date,
+        progress=False,
+    )
 
 
 def make_settings(data_dir, **overrides):
     from api.settings import Settings
 
-    values = dict(data_dir=data_dir, workers=2, max_origins=5, max_destinations=60, max_cutoff_min=300,
-                  max_window_min=60, max_body_bytes=20_000, isochrone_cache_size=16)  # fmt: skip
+    values = dict(
+        data_dir=data_dir,
+        workers=2,
+        max_origins=5,
+        max_destinations=60,
+        max_cutoff_min=300,
+        max_window_min=60,
+        max_body_bytes=20_000,
+        isochrone_cache_size=16,
+    )
     values.update(overrides)
     return Settings(**values)
 

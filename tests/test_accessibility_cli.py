@@ -19,11 +19,32 @@ def sample(tmp_path_factory):
 
 def test_cumulative_car_access_writes_results_summary_and_map(sample, tmp_path):
     out, summary, png = tmp_path / "car.parquet", tmp_path / "summary.csv", tmp_path / "car.png"
-    result = CliRunner().invoke(app, [
-        "accessibility", "--osm", str(sample.osm_pbf), "--origins", str(sample.places_csv),
-        "--opportunities", str(sample.places_csv), "--measure", "cumulative", "--mode", "car",
-        "--cutoffs", "60", "120", "--out", str(out), "--summary", str(summary), "--png", str(png), "-q",
-    ])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "accessibility",
+            "--osm",
+            str(sample.osm_pbf),
+            "--origins",
+            str(sample.places_csv),
+            "--opportunities",
+            str(sample.places_csv),
+            "--measure",
+            "cumulative",
+            "--mode",
+            "car",
+            "--cutoffs",
+            "60",
+            "120",
+            "--out",
+            str(out),
+            "--summary",
+            str(summary),
+            "--png",
+            str(png),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     places = pd.read_csv(sample.places_csv)
     frame = gpd.read_parquet(out)
@@ -39,10 +60,33 @@ def test_cumulative_car_access_writes_results_summary_and_map(sample, tmp_path):
 
 def test_gravity_to_geojson_and_unknown_inputs(sample, tmp_path):
     runner = CliRunner()
-    base = ["accessibility", "--osm", str(sample.osm_pbf), "--origins", str(sample.places_csv),
-            "--opportunities", str(sample.places_csv), "--mode", "car"]  # fmt: skip
-    ok = runner.invoke(app, [*base, "--measure", "gravity", "--decay", "exponential", "--decay-param", "0.05",
-                             "--by", "county", "--out", str(tmp_path / "g.geojson")])  # fmt: skip
+    base = [
+        "accessibility",
+        "--osm",
+        str(sample.osm_pbf),
+        "--origins",
+        str(sample.places_csv),
+        "--opportunities",
+        str(sample.places_csv),
+        "--mode",
+        "car",
+    ]
+    ok = runner.invoke(
+        app,
+        [
+            *base,
+            "--measure",
+            "gravity",
+            "--decay",
+            "exponential",
+            "--decay-param",
+            "0.05",
+            "--by",
+            "county",
+            "--out",
+            str(tmp_path / "g.geojson"),
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     assert "jobs_gravity" in gpd.read_file(tmp_path / "g.geojson").columns
     assert "Core City urban district" in ok.output  # the county summary is printed

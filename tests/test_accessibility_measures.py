@@ -19,10 +19,17 @@ from tests.conftest import require_data
 # A       5     20     70
 # B      20      5     NaN (unreachable)
 # C      70    (missing pair)  10
-TINY_T = {("A", "A"): 5.0, ("A", "B"): 20.0, ("A", "C"): 70.0, ("B", "A"): 20.0, ("B", "B"): 5.0,
-          ("B", "C"): np.nan, ("C", "A"): 70.0, ("C", "C"): 10.0}  # fmt: skip
-TINY_LAND = pd.DataFrame({"id": ["A", "B", "C"], "population": [100.0, 300.0, 600.0],
-                          "jobs": [1000.0, 200.0, 50.0]})  # fmt: skip
+TINY_T = {
+    ("A", "A"): 5.0,
+    ("A", "B"): 20.0,
+    ("A", "C"): 70.0,
+    ("B", "A"): 20.0,
+    ("B", "B"): 5.0,
+    ("B", "C"): np.nan,
+    ("C", "A"): 70.0,
+    ("C", "C"): 10.0,
+}
+TINY_LAND = pd.DataFrame({"id": ["A", "B", "C"], "population": [100.0, 300.0, 600.0], "jobs": [1000.0, 200.0, 50.0]})
 
 
 def tiny_matrix() -> pd.DataFrame:
@@ -159,10 +166,22 @@ def test_accepts_r_style_travel_time_column():
 
 
 # --- Belo Horizonte: the R package's published outputs ---------------------------------------
-BHO_IDS = ["89a881a5a2bffff", "89a881a5a2fffff", "89a881a5a67ffff",
-           "89a881a5a6bffff", "89a881a5a6fffff", "89a881a5b03ffff"]  # fmt: skip
-BHO_FIRST = ["89a88cdb57bffff", "89a88cdb597ffff", "89a88cdb5b3ffff",
-             "89a88cdb5cfffff", "89a88cd909bffff", "89a88cd90b7ffff"]  # fmt: skip
+BHO_IDS = [
+    "89a881a5a2bffff",
+    "89a881a5a2fffff",
+    "89a881a5a67ffff",
+    "89a881a5a6bffff",
+    "89a881a5a6fffff",
+    "89a881a5b03ffff",
+]
+BHO_FIRST = [
+    "89a88cdb57bffff",
+    "89a88cdb597ffff",
+    "89a88cdb5b3ffff",
+    "89a88cdb5cfffff",
+    "89a88cd909bffff",
+    "89a88cd90b7ffff",
+]
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +207,9 @@ def test_bho_cumulative_cutoff_matches_published(bho):
 
 
 def test_bho_gravity_exponential_matches_published(bho):
-    result = accessibility_from_matrix(*bho, measure="gravity", opportunity="schools", decay="exponential",
-                                       decay_param=0.2)  # fmt: skip
+    result = accessibility_from_matrix(
+        *bho, measure="gravity", opportunity="schools", decay="exponential", decay_param=0.2
+    )
     published = [0.03041853, 1.15549493, 0.56519126, 0.19852152, 0.41378042, 0.95737555]
     np.testing.assert_allclose(_values(result, "schools_gravity", BHO_FIRST), published, rtol=1e-6)
 
@@ -244,8 +264,13 @@ def test_fca_gives_nothing_not_infinity_where_only_empty_origins_reach_a_workpla
     table = pd.DataFrame({"from_id": [1, 1, 2, 2], "to_id": [1, 2, 1, 2], "travel_time_min": [0.0, 10.0, 10.0, 0.0]})
     land = pd.DataFrame({"id": [1, 2], "population": [100, 0], "jobs": [50, 80]})
     for measure in ("2sfca", "bfca"):
-        result = accessibility_from_matrix(table, land, measure=measure, cutoffs_min=5,
-                                           **({"decay": "binary", "decay_param": 5} if measure == "bfca" else {}))
+        result = accessibility_from_matrix(
+            table,
+            land,
+            measure=measure,
+            cutoffs_min=5,
+            **({"decay": "binary", "decay_param": 5} if measure == "bfca" else {}),
+        )
         values = result.filter(like="jobs").to_numpy()
         assert np.isfinite(values).all(), measure
     two = accessibility_from_matrix(table, land, measure="2sfca", cutoffs_min=5).set_index("id")

@@ -23,9 +23,12 @@ pytestmark = pytest.mark.filterwarnings("ignore::access.errors.OffNetworkWarning
 @pytest.fixture(scope="module")
 def poa():
     network = access.build_network(
-        require_data("poa/poa_osm.pbf"), modes=("walk",), progress=False, service_date="2019-05-13",
+        require_data("poa/poa_osm.pbf"),
+        modes=("walk",),
+        progress=False,
+        service_date="2019-05-13",
         gtfs=[require_data("poa/poa_eptc.zip"), require_data("poa/poa_trensurb.zip")],
-    )  # fmt: skip
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # 5 empty job cells, counted as 0
         grid = read_opportunities(require_data("poa/poa_hexgrid.csv"))
@@ -59,15 +62,30 @@ def test_walk_job_access_for_every_cell_matches_brute_force(poa, walk_access):
 def test_transit_job_access_for_every_cell_reaches_at_least_the_walk_jobs(poa, walk_access):
     network, grid = poa
     origins = grid  # every cell to every cell
-    transit = accessibility(network, origins, grid, measure="cumulative", mode="transit", cutoffs_min=(30, 60),
-                            departure=DEPARTURE, window_min=WINDOW_MIN)  # fmt: skip
+    transit = accessibility(
+        network,
+        origins,
+        grid,
+        measure="cumulative",
+        mode="transit",
+        cutoffs_min=(30, 60),
+        departure=DEPARTURE,
+        window_min=WINDOW_MIN,
+    )
     walk = walk_access.set_index("id").loc[transit["id"]]
     for cutoff in (30, 60):
         # a direct walk always counts as a transit trip
         assert (transit[f"jobs_{cutoff}min"].to_numpy() >= walk[f"jobs_{cutoff}min"].to_numpy()).all()
     assert transit["jobs_60min"].median() > 2 * walk["jobs_60min"].median()
-    table = access.travel_times(network, origins.iloc[[30, 600, 1100]], grid, mode="transit", departure=DEPARTURE,
-                                window_min=WINDOW_MIN, max_time_min=60)  # fmt: skip
+    table = access.travel_times(
+        network,
+        origins.iloc[[30, 600, 1100]],
+        grid,
+        mode="transit",
+        departure=DEPARTURE,
+        window_min=WINDOW_MIN,
+        max_time_min=60,
+    )
     for origin in origins["id"].iloc[[30, 600, 1100]]:
         assert transit.set_index("id").loc[origin, "jobs_60min"] == _brute_force(table, grid, origin, 60)
     # the population-weighted summary a planner reports: transit widens access and evens it out

@@ -25,8 +25,9 @@ def region(tmp_path_factory):
 
 def test_public_entry_equals_matrix_route_and_keeps_origin_columns(region):
     network, places = region
-    result = accessibility(network, places, places, measure="gravity", mode="car", decay="gaussian",
-                           decay_param=40, max_time_min=300)  # fmt: skip
+    result = accessibility(
+        network, places, places, measure="gravity", mode="car", decay="gaussian", decay_param=40, max_time_min=300
+    )
     assert result.crs.to_epsg() == 4326
     assert result["id"].tolist() == places["id"].tolist()
     assert {"name", "kind", "class", "population", "jobs"} <= set(result.columns)

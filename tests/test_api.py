@@ -73,8 +73,9 @@ def test_unknown_network_is_404_naming_the_loaded_ones(client):
 
 
 def test_isochrones_over_http_equal_the_library_result(client, sample_network):
-    response = client.post("/isochrones", json={"origins": [SAMPLE_CORE, SAMPLE_EAST], "mode": "car",
-                                                "cutoffs_min": [20, 40]})  # fmt: skip
+    response = client.post(
+        "/isochrones", json={"origins": [SAMPLE_CORE, SAMPLE_EAST], "mode": "car", "cutoffs_min": [20, 40]}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/geo+json")
     got = _features(response.json())
@@ -86,11 +87,24 @@ def test_isochrones_over_http_equal_the_library_result(client, sample_network):
 
 
 def test_transit_isochrone_over_http_equals_the_library_result(client, sample_network):
-    request = {"origins": [SAMPLE_CORE], "mode": "transit", "cutoffs_min": [45], "departure": "07:00",
-               "window_min": 10, "percentile": 50}  # fmt: skip
+    request = {
+        "origins": [SAMPLE_CORE],
+        "mode": "transit",
+        "cutoffs_min": [45],
+        "departure": "07:00",
+        "window_min": 10,
+        "percentile": 50,
+    }
     got = _features(client.post("/isochrones", json=request).json())
-    expected = access.isochrones(sample_network, [SAMPLE_CORE], mode="transit", cutoffs_min=(45,),
-                                 departure="07:00", window_min=10, percentile=50)  # fmt: skip
+    expected = access.isochrones(
+        sample_network,
+        [SAMPLE_CORE],
+        mode="transit",
+        cutoffs_min=(45,),
+        departure="07:00",
+        window_min=10,
+        percentile=50,
+    )
     assert got["area_km2"].to_numpy() == pytest.approx(expected["area_km2"].to_numpy(), rel=1e-12)
     _same_polygons(got, expected)
 
@@ -98,14 +112,21 @@ def test_transit_isochrone_over_http_equals_the_library_result(client, sample_ne
 def test_arrive_by_isochrones_and_travel_times_equal_the_library(client, sample_network):
     request = {"origins": [SAMPLE_CORE], "mode": "transit", "arrive_by": "09:00", "window_min": 10, "cutoffs_min": [60]}
     got = _features(client.post("/isochrones", json=request).json())
-    expected = access.isochrones(sample_network, [SAMPLE_CORE], mode="transit", arrive_by="09:00", window_min=10,
-                                 cutoffs_min=(60,))  # fmt: skip
+    expected = access.isochrones(
+        sample_network, [SAMPLE_CORE], mode="transit", arrive_by="09:00", window_min=10, cutoffs_min=(60,)
+    )
     _same_polygons(got, expected)
-    body = {"origins": [SAMPLE_EAST], "destinations": [SAMPLE_CORE], "mode": "transit", "arrive_by": "09:00",
-            "window_min": 10}  # fmt: skip
+    body = {
+        "origins": [SAMPLE_EAST],
+        "destinations": [SAMPLE_CORE],
+        "mode": "transit",
+        "arrive_by": "09:00",
+        "window_min": 10,
+    }
     matrix = client.post("/travel-times", json=body).json()["matrices"]["travel_time_min"]
-    reference = access.travel_times(sample_network, [SAMPLE_EAST], [SAMPLE_CORE], mode="transit", arrive_by="09:00",
-                                    window_min=10)  # fmt: skip
+    reference = access.travel_times(
+        sample_network, [SAMPLE_EAST], [SAMPLE_CORE], mode="transit", arrive_by="09:00", window_min=10
+    )
     assert matrix[0][0] == pytest.approx(reference["travel_time_min"][0], rel=1e-12)
     both = client.post("/isochrones", json={**request, "departure": "07:00"})
     assert both.status_code == 422  # the library refuses departure and arrive_by together
@@ -118,16 +139,24 @@ def test_isochrone_options_pass_through_to_the_library(client, sample_network):
     assert len(got) == len(expected) and set(got.geom_type) == {"LineString"}
     smooth = {**request, "output": "polygons", "generalize": 50, "denoise": 0.5}
     got = _features(client.post("/isochrones", json=smooth).json())
-    expected = access.isochrones(sample_network, [SAMPLE_CORE], mode="walk", cutoffs_min=(10,), generalize=50,
-                                 denoise=0.5)  # fmt: skip
+    expected = access.isochrones(
+        sample_network, [SAMPLE_CORE], mode="walk", cutoffs_min=(10,), generalize=50, denoise=0.5
+    )
     _same_polygons(got, expected)
 
 
 def test_geojson_origins_keep_their_ids(client):
-    origins = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(SAMPLE_CORE)}, "properties": {"id": "core"}},
-        {"type": "Feature", "id": "east", "geometry": {"type": "Point", "coordinates": list(SAMPLE_EAST)}},
-    ]}  # fmt: skip
+    origins = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": list(SAMPLE_CORE)},
+                "properties": {"id": "core"},
+            },
+            {"type": "Feature", "id": "east", "geometry": {"type": "Point", "coordinates": list(SAMPLE_EAST)}},
+        ],
+    }
     body = client.post("/isochrones", json={"origins": origins, "mode": "walk", "cutoffs_min": [10]}).json()
     assert [f["properties"]["origin_id"] for f in body["features"]] == ["core", "east"]
 
@@ -153,8 +182,10 @@ def test_origin_off_the_network_is_422_naming_it(client):
 
 
 def test_library_input_errors_are_422_with_their_message(client):
-    response = client.post("/isochrones", json={"origins": [SAMPLE_CORE], "mode": "transit", "departure": "25:99",
-                                                "window_min": 10, "cutoffs_min": [30]})  # fmt: skip
+    response = client.post(
+        "/isochrones",
+        json={"origins": [SAMPLE_CORE], "mode": "transit", "departure": "25:99", "window_min": 10, "cutoffs_min": [30]},
+    )
     assert response.status_code == 422
     assert "25:99" in response.json()["detail"]
 
@@ -212,8 +243,9 @@ def test_a_body_over_max_body_bytes_is_413(client):
 def test_travel_time_matrix_over_http_equals_the_library(client, sample_network):
     origins = [SAMPLE_CORE, SAMPLE_EAST]
     destinations = [[116.6365, 36.7974], [117.417527, 36.649657], [118.109885, 36.95978]]  # P000, towns 02, 01
-    response = client.post("/travel-times", json={"origins": origins, "destinations": destinations, "mode": "car",
-                                                  "max_time_min": 60})  # fmt: skip
+    response = client.post(
+        "/travel-times", json={"origins": origins, "destinations": destinations, "mode": "car", "max_time_min": 60}
+    )
     assert response.status_code == 200
     body = response.json()
     expected = access.travel_times(sample_network, origins, destinations, mode="car", max_time_min=60)
@@ -224,20 +256,32 @@ def test_travel_time_matrix_over_http_equals_the_library(client, sample_network)
 
 
 def test_travel_times_as_csv_by_accept_header(client, sample_network):
-    request = {"origins": [SAMPLE_CORE, SAMPLE_EAST], "mode": "transit", "departure": "07:00", "window_min": 10,
-               "percentiles": [25, 75]}  # fmt: skip
+    request = {
+        "origins": [SAMPLE_CORE, SAMPLE_EAST],
+        "mode": "transit",
+        "departure": "07:00",
+        "window_min": 10,
+        "percentiles": [25, 75],
+    }
     response = client.post("/travel-times", json=request, headers={"Accept": "text/csv"})
     assert response.headers["content-type"].startswith("text/csv")
     got = pd.read_csv(io.StringIO(response.text))
-    expected = access.travel_times(sample_network, [SAMPLE_CORE, SAMPLE_EAST], mode="transit", departure="07:00",
-                                   window_min=10, percentiles=(25, 75))  # fmt: skip
+    expected = access.travel_times(
+        sample_network,
+        [SAMPLE_CORE, SAMPLE_EAST],
+        mode="transit",
+        departure="07:00",
+        window_min=10,
+        percentiles=(25, 75),
+    )
     assert list(got.columns) == list(expected.columns)
     np.testing.assert_allclose(got.iloc[:, 2:].to_numpy(), expected.iloc[:, 2:].to_numpy(), rtol=1e-12)
 
 
 def test_off_network_destinations_give_null_and_a_warning(client):
-    body = client.post("/travel-times", json={"origins": [SAMPLE_CORE], "destinations": [SAMPLE_EAST, [120.5, 30.0]],
-                                              "mode": "car"}).json()  # fmt: skip
+    body = client.post(
+        "/travel-times", json={"origins": [SAMPLE_CORE], "destinations": [SAMPLE_EAST, [120.5, 30.0]], "mode": "car"}
+    ).json()
     assert body["matrices"]["travel_time_min"][0][1] is None
     assert any("destinations" in w and "1000 m" in w for w in body["warnings"])
 
@@ -250,8 +294,9 @@ def test_accessibility_over_http_equals_the_library_and_summarises_groups(client
     from access.measures.equity import summarise
 
     places = client.app.state.service.regions["sample"].opportunities["places"]
-    response = client.post("/accessibility", json={"measure": "cumulative", "mode": "car", "cutoffs_min": [30, 60],
-                                                   "summary_by": "class"})  # fmt: skip
+    response = client.post(
+        "/accessibility", json={"measure": "cumulative", "mode": "car", "cutoffs_min": [30, 60], "summary_by": "class"}
+    )
     assert response.status_code == 200
     body = response.json()
     expected = accessibility(sample_network, places, places, measure="cumulative", mode="car", cutoffs_min=(30, 60))
@@ -268,11 +313,19 @@ def test_accessibility_of_posted_origins_to_a_named_layer(client, sample_network
     from access.measures.accessibility import accessibility
 
     places = client.app.state.service.regions["sample"].opportunities["places"]
-    request = {"origins": [SAMPLE_CORE], "opportunities": "places", "measure": "gravity", "decay": "exponential",
-               "decay_param": 0.05, "summary_by": None, "weight": None}  # fmt: skip
+    request = {
+        "origins": [SAMPLE_CORE],
+        "opportunities": "places",
+        "measure": "gravity",
+        "decay": "exponential",
+        "decay_param": 0.05,
+        "summary_by": None,
+        "weight": None,
+    }
     body = client.post("/accessibility", json=request).json()
-    expected = accessibility(sample_network, [SAMPLE_CORE], places, measure="gravity", decay="exponential",
-                             decay_param=0.05)  # fmt: skip
+    expected = accessibility(
+        sample_network, [SAMPLE_CORE], places, measure="gravity", decay="exponential", decay_param=0.05
+    )
     column = body["columns"][0]
     assert [row["group"] for row in body["summary"]] == ["all"]  # no groups asked: everyone in one row
     assert body["origins"]["features"][0]["properties"][column] == pytest.approx(expected[column].iloc[0], rel=1e-12)
@@ -283,8 +336,10 @@ def test_circles_over_http_equal_the_library(client, sample_network):
     from access.circles.circles import commuting_circles
 
     zones = client.app.state.service.regions["sample"].zones["places"]
-    response = client.post("/circles", json={"centres": {"core": list(SAMPLE_CORE)}, "cutoffs_min": [30, 60],
-                                             "mode": "car", "polygons": True})  # fmt: skip
+    response = client.post(
+        "/circles",
+        json={"centres": {"core": list(SAMPLE_CORE)}, "cutoffs_min": [30, 60], "mode": "car", "polygons": True},
+    )
     assert response.status_code == 200
     body = response.json()
     expected = commuting_circles(sample_network, {"core": SAMPLE_CORE}, zones=zones, cutoffs_min=(30, 60), mode="car")
@@ -304,9 +359,14 @@ def test_circles_over_http_equal_the_library(client, sample_network):
 NO_GATES = {
     "name": "no HSR gates",
     "modifications": [{"type": "change_station_penalty", "penalty_min": 0, "routes": [RAIL_ROUTE]}],
-    "compare": {"mode": "transit", "window_min": 10, "cutoffs_min": [60, 120], "by": None,
-                "centres": [{"name": "second", "lon": 117.98, "lat": 36.80}]},
-}  # fmt: skip
+    "compare": {
+        "mode": "transit",
+        "window_min": 10,
+        "cutoffs_min": [60, 120],
+        "by": None,
+        "centres": [{"name": "second", "lon": 117.98, "lat": 36.80}],
+    },
+}
 
 
 def test_scenario_registration_validates_and_reads_back(client):
@@ -340,9 +400,17 @@ def test_compare_over_http_equals_the_library_comparison(client, sample_network)
     region = service.regions["sample"]
     scenario = Scenario.model_validate(service.store.scenario(scenario_id)["scenario"])
     after = apply(service.scenario_base(region), scenario.modifications)
-    expected = compare(sample_network, after, origins, region.opportunities["places"], mode="transit",
-                       window_min=10, cutoffs_min=(60, 120), by=None,
-                       centres=[{"name": "second", "lon": 117.98, "lat": 36.80}])  # fmt: skip
+    expected = compare(
+        sample_network,
+        after,
+        origins,
+        region.opportunities["places"],
+        mode="transit",
+        window_min=10,
+        cutoffs_min=(60, 120),
+        by=None,
+        centres=[{"name": "second", "lon": 117.98, "lat": 36.80}],
+    )
     got = _features(body["origins"])
     for column in [c for c in expected.origins.columns if c != "geometry" and expected.origins[c].dtype.kind == "f"]:
         np.testing.assert_allclose(got[column].to_numpy(float), expected.origins[column].to_numpy(float), rtol=1e-12)
@@ -377,8 +445,9 @@ def test_a_registered_scenario_and_a_finished_job_survive_a_restart(tmp_path, ap
     with TestClient(create_app(settings)) as first:
         scenario_id = first.post("/scenarios", json=NO_GATES).json()["id"]
         before = first.get(f"/scenarios/{scenario_id}").json()
-        job_id = first.post(f"/scenarios/{scenario_id}/compare",
-                            json={"origins": [SAMPLE_CORE], "background": True}).json()["job_id"]  # fmt: skip
+        job_id = first.post(
+            f"/scenarios/{scenario_id}/compare", json={"origins": [SAMPLE_CORE], "background": True}
+        ).json()["job_id"]
         for _ in range(600):
             if first.get(f"/jobs/{job_id}").json()["status"] in ("done", "failed"):
                 break
@@ -401,8 +470,9 @@ def test_api_key_is_required_when_set_except_for_health(api_data_dir, tmp_path):
         assert secured.get("/networks", headers={"X-API-Key": "wrong"}).status_code == 401
         assert "X-API-Key" in secured.get("/networks").json()["detail"]
         assert secured.get("/networks", headers={"X-API-Key": "s3cret"}).status_code == 200
-        response = secured.post("/isochrones", json={"origins": [SAMPLE_CORE], "cutoffs_min": [5]},
-                                headers={"X-API-Key": "s3cret"})  # fmt: skip
+        response = secured.post(
+            "/isochrones", json={"origins": [SAMPLE_CORE], "cutoffs_min": [5]}, headers={"X-API-Key": "s3cret"}
+        )
         assert response.status_code == 200
 
 
@@ -420,8 +490,9 @@ def test_settings_read_env_variables_and_reject_bad_values():
     from access.errors import InputError
     from api.settings import Settings
 
-    settings = Settings.from_env({"ACCESS_API_MAX_ORIGINS": "7", "ACCESS_API_CORS_ORIGINS": "a.example, b.example",
-                                  "ACCESS_API_API_KEY": "k"})  # fmt: skip
+    settings = Settings.from_env(
+        {"ACCESS_API_MAX_ORIGINS": "7", "ACCESS_API_CORS_ORIGINS": "a.example, b.example", "ACCESS_API_API_KEY": "k"}
+    )
     assert (settings.max_origins, settings.cors_origins, settings.api_key) == (7, ["a.example", "b.example"], "k")
     with pytest.raises(InputError, match="ACCESS_API_MAX_ORIGINS"):
         Settings.from_env({"ACCESS_API_MAX_ORIGINS": "lots"})
@@ -429,8 +500,18 @@ def test_settings_read_env_variables_and_reject_bad_values():
 
 def test_openapi_documents_every_endpoint(client):
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/health", "/networks", "/isochrones", "/travel-times", "/accessibility", "/circles", "/scenarios",
-                 "/scenarios/{scenario_id}", "/scenarios/{scenario_id}/compare", "/jobs/{job_id}"):  # fmt: skip
+    for path in (
+        "/health",
+        "/networks",
+        "/isochrones",
+        "/travel-times",
+        "/accessibility",
+        "/circles",
+        "/scenarios",
+        "/scenarios/{scenario_id}",
+        "/scenarios/{scenario_id}/compare",
+        "/jobs/{job_id}",
+    ):
         assert path in paths
     assert client.get("/docs").status_code == 200
 
@@ -451,15 +532,24 @@ def test_compare_overrides_beyond_the_bounds_are_422_not_500(client):
 
 def test_accessibility_search_budget_chosen_by_the_library_obeys_max_cutoff(client):
     # the client fixture's max_cutoff_min is 300; a linear decay of 1,440 min would search a day
-    response = client.post("/accessibility", json={"measure": "gravity", "mode": "car", "decay": "linear",
-                                                   "decay_param": 1440})  # fmt: skip
+    response = client.post(
+        "/accessibility", json={"measure": "gravity", "mode": "car", "decay": "linear", "decay_param": 1440}
+    )
     assert response.status_code == 422 and "max_cutoff_min" in response.json()["detail"]
 
 
 def test_point_properties_that_cannot_be_ids_or_columns_are_422(client):
     for properties in ({"geometry": "x"}, {"id": {"a": 1}}):
-        points = {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "geometry": {"type": "Point", "coordinates": list(SAMPLE_CORE)}, "properties": properties}]}  # fmt: skip
+        points = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": list(SAMPLE_CORE)},
+                    "properties": properties,
+                }
+            ],
+        }
         response = client.post("/accessibility", json={"origins": points, "measure": "cumulative", "mode": "car"})
         assert response.status_code == 422, (properties, response.text)
 

@@ -26,8 +26,17 @@ def api_schema(api_data_dir):
     from api import create_app
 
     # tight limits keep every generated request cheap; the lifespan loads the network once
-    app = create_app(make_settings(api_data_dir, max_origins=3, max_destinations=10, max_cutoff_min=180,
-                                   max_window_min=10, compare_sync_max_origins=3, workers=2))  # fmt: skip
+    app = create_app(
+        make_settings(
+            api_data_dir,
+            max_origins=3,
+            max_destinations=10,
+            max_cutoff_min=180,
+            max_window_min=10,
+            compare_sync_max_origins=3,
+            workers=2,
+        )
+    )
     with TestClient(app):
         yield schemathesis.openapi.from_asgi("/openapi.json", app)
 
@@ -76,8 +85,13 @@ def test_no_generated_request_gives_a_server_error(api_schema, in_region):
             strategy = strategy.map(_reaching_the_library)
 
         @given(case=strategy)
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
-                  derandomize=True, database=None)  # fmt: skip
+        @settings(
+            max_examples=MAX_EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
         def no_server_error(case):
             response = case.call()
             statuses.setdefault(f"{case.method} {case.path}", []).append(response.status_code)

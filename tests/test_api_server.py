@@ -74,8 +74,9 @@ def test_a_real_uvicorn_process_answers_with_the_library_results(server, sample_
         got = gpd.GeoDataFrame.from_features(response.json()["features"], crs=4326)
         expected = access.isochrones(sample_network, [SAMPLE_CORE], mode="car", cutoffs_min=(15, 30))
         np.testing.assert_allclose(got["area_km2"], expected["area_km2"], rtol=1e-12)
-        matrix = http.post("/travel-times", json={"origins": [SAMPLE_CORE], "destinations": [SAMPLE_EAST],
-                                                  "mode": "walk"}).json()  # fmt: skip
+        matrix = http.post(
+            "/travel-times", json={"origins": [SAMPLE_CORE], "destinations": [SAMPLE_EAST], "mode": "walk"}
+        ).json()
         reference = access.travel_times(sample_network, [SAMPLE_CORE], [SAMPLE_EAST], mode="walk")
         assert matrix["matrices"]["travel_time_min"][0][0] == pytest.approx(reference["travel_time_min"][0], rel=1e-12)
         assert http.get("/networks/nowhere").status_code == 404

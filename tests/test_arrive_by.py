@@ -44,11 +44,13 @@ def one_way_square(tmp_path_factory) -> access.Network:
 
 
 def _corners():
-    return pd.DataFrame({
-        "id": list("ABCD"),
-        "lon": [LON0, LON0, LON0 + 1000 * M_LON, LON0 + 1000 * M_LON],
-        "lat": [LAT0, LAT0 + 1000 * M_LAT, LAT0 + 1000 * M_LAT, LAT0],
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "id": list("ABCD"),
+            "lon": [LON0, LON0, LON0 + 1000 * M_LON, LON0 + 1000 * M_LON],
+            "lat": [LAT0, LAT0 + 1000 * M_LAT, LAT0 + 1000 * M_LAT, LAT0],
+        }
+    )
 
 
 def test_one_way_square_times_worked_by_hand_arrive_by_equals_depart_at(one_way_square):
@@ -126,9 +128,14 @@ def sample(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sample")
     region = write_sample_region(folder)
     files = write_sample_transit(region, folder)
-    network = access.build_network(region.osm_pbf, modes=("walk", "bike", "car"), gtfs=[files["buses"]],
-                                   rail_specs=[files["rail_spec"]], service_date=SAMPLE_SERVICE_DATE,
-                                   progress=False)  # fmt: skip
+    network = access.build_network(
+        region.osm_pbf,
+        modes=("walk", "bike", "car"),
+        gtfs=[files["buses"]],
+        rail_specs=[files["rail_spec"]],
+        service_date=SAMPLE_SERVICE_DATE,
+        progress=False,
+    )
     return network, pd.read_csv(region.places_csv)
 
 
@@ -145,16 +152,18 @@ def test_transit_arrive_by_is_the_latest_departure_of_the_forward_search(sample)
     slack = 3  # seconds: access/egress walks are rounded to whole seconds on both sides
     checked = 0
     for deadline in (8 * 3600 + 30 * 60, 9 * 3600):
-        arrive = access.travel_times(network, origins, core, mode="transit", arrive_by=_clock(deadline),
-                                     window_min=1, max_time_min=300)  # fmt: skip
+        arrive = access.travel_times(
+            network, origins, core, mode="transit", arrive_by=_clock(deadline), window_min=1, max_time_min=300
+        )
         for origin_id, minutes in zip(arrive["from_id"], arrive["travel_time_min"], strict=True):
             if not np.isfinite(minutes) or minutes == 0 or checked >= 16:
                 continue
             latest = deadline - int(round(minutes * 60))
             o = origins[origins["id"] == origin_id]
             for leave, in_time in ((latest - slack, True), (latest + 2 * slack, False)):
-                fwd = access.travel_times(network, o, core, mode="transit", departure=_clock(leave), window_min=1,
-                                          max_time_min=300)["travel_time_min"].iloc[0]  # fmt: skip
+                fwd = access.travel_times(
+                    network, o, core, mode="transit", departure=_clock(leave), window_min=1, max_time_min=300
+                )["travel_time_min"].iloc[0]
                 arrival = leave + fwd * 60 if np.isfinite(fwd) else np.inf
                 assert (arrival <= deadline + slack) == in_time, (origin_id, deadline, leave, fwd)
             checked += 1
@@ -164,8 +173,7 @@ def test_transit_arrive_by_is_the_latest_departure_of_the_forward_search(sample)
 def test_inbound_transit_isochrone_nests_to_180_min_and_refuses_park_and_ride(sample):
     network, places = sample
     core = places[places["kind"] == "core_city"].iloc[[0]][["id", "lon", "lat"]]
-    iso = access.isochrones(network, core, mode="transit", cutoffs_min=(60, 120, 180), arrive_by="09:00",
-                            window_min=30)  # fmt: skip
+    iso = access.isochrones(network, core, mode="transit", cutoffs_min=(60, 120, 180), arrive_by="09:00", window_min=30)
     geoms = iso.to_crs(network.street("walk").crs_epsg).geometry.to_list()
     assert all(g.is_valid and not g.is_empty for g in geoms)
     for small, big in zip(geoms[:-1], geoms[1:], strict=True):

@@ -23,8 +23,21 @@ def test_isochrone_options_and_surface_outputs(poa_pbf, tmp_path):
     rasterio = pytest.importorskip("rasterio")
     base = ("isochrone", "--osm", poa_pbf, *CENTRE, "--mode", "car", "--cutoffs", "3,6", "-q")
     iso = tmp_path / "in.geojson"
-    result = run(*base, "--arrive-by", "09:00", "--denoise", "1", "--generalize", "50", "--resolution", "50",
-                 "--raster", tmp_path / "t.tif", "--out", iso)  # fmt: skip
+    result = run(
+        *base,
+        "--arrive-by",
+        "09:00",
+        "--denoise",
+        "1",
+        "--generalize",
+        "50",
+        "--resolution",
+        "50",
+        "--raster",
+        tmp_path / "t.tif",
+        "--out",
+        iso,
+    )
     assert result.exit_code == 0, result.output
     frame = gpd.read_file(iso)
     assert list(frame["cutoff_min"]) == [3, 6] and all(g.geom_type == "MultiPolygon" for g in frame.geometry)
@@ -47,11 +60,37 @@ def test_travel_times_arrive_by_and_its_conflict_with_departure(poa_pbf, poa_net
         {"id": [1, 2, 3], "lon": [-51.2287, -51.2200, -51.2100], "lat": [-30.0277, -30.0350, -30.0400]}
     ).to_csv(points, index=False)
     out = tmp_path / "tt.csv"
-    result = run("travel-times", "--osm", poa_pbf, "--origins", points, "--mode", "car", "--arrive-by", "08:00",
-                 "--out", out, "-q")  # fmt: skip
+    result = run(
+        "travel-times",
+        "--osm",
+        poa_pbf,
+        "--origins",
+        points,
+        "--mode",
+        "car",
+        "--arrive-by",
+        "08:00",
+        "--out",
+        out,
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     expected = access.travel_times(poa_network, pd.read_csv(points), mode="car")
     np.testing.assert_allclose(pd.read_csv(out)["travel_time_min"], expected["travel_time_min"], atol=1 / 60 + 1e-9)
-    result = run("travel-times", "--osm", poa_pbf, "--origins", points, "--mode", "car", "--arrive-by", "08:00",
-                 "--departure", "07:00", "--out", out, "-q")  # fmt: skip
+    result = run(
+        "travel-times",
+        "--osm",
+        poa_pbf,
+        "--origins",
+        points,
+        "--mode",
+        "car",
+        "--arrive-by",
+        "08:00",
+        "--departure",
+        "07:00",
+        "--out",
+        out,
+        "-q",
+    )
     assert result.exit_code == 2 and "either departure" in result.output

@@ -46,8 +46,10 @@ def _near_beijing(data: ChinaRailData, km: float = 250) -> ChinaRailData:
 
 def _runs(events) -> list[tuple[list[str], list[int], list[int]]]:
     """Every train as (stops, arrivals, departures) in stop order: plain Python lists."""
-    return [(g["stop"].tolist(), g["arrival_s"].tolist(), g["departure_s"].tolist())
-            for _, g in events.groupby("train", sort=False)]  # fmt: skip
+    return [
+        (g["stop"].tolist(), g["arrival_s"].tolist(), g["departure_s"].tolist())
+        for _, g in events.groupby("train", sort=False)
+    ]
 
 
 def _brute_fastest_ride_s(runs, a: str, b: str) -> float:
@@ -96,8 +98,9 @@ def test_router_fastest_rides_equal_a_brute_force_scan_for_63_city_pairs(seat):
     assert fastest == {("北京", "天津"): 30, ("广州", "深圳"): 29, ("上海", "南京"): 59}
 
 
-def _door_to_door_brute_min(data: ChinaRailData, settings: RegionalSettings, origin="Tianjin", centre="Beijing",
-                            a="天津", b="北京") -> float:  # fmt: skip
+def _door_to_door_brute_min(
+    data: ChinaRailData, settings: RegionalSettings, origin="Tianjin", centre="Beijing", a="天津", b="北京"
+) -> float:
     """Median over the window of min(road, road to hub + penalty + wait + one train +
     road from hub), by scanning every run (today's and overnight ones of the days before)."""
     places = data.places.set_index("name")
@@ -123,9 +126,14 @@ def _door_to_door_brute_min(data: ChinaRailData, settings: RegionalSettings, ori
 
 @pytest.mark.parametrize(
     ("hubs", "penalty", "inside"),
-    [("seat", 0, True), ("seat", 15, True), ("seat", 20, True), ("main-station", 0, False),
-     ("main-station", 15, False)],
-)  # fmt: skip
+    [
+        ("seat", 0, True),
+        ("seat", 15, True),
+        ("seat", 20, True),
+        ("main-station", 0, False),
+        ("main-station", 15, False),
+    ],
+)
 def test_tianjin_is_in_beijings_one_hour_circle_only_when_penalty_and_access_allow(
     hubs, penalty, inside, seat, main_station
 ):
@@ -178,11 +186,37 @@ def test_cli_circles_and_before_after_on_a_small_timetable(tmp_path):
     folder = tmp_path / "rail"
     folder.mkdir()
     prefectures = require_data("china/prefectures_cityinfo.csv")
-    common = ["--rail-data", folder, "--prefectures", prefectures, "--timetable", timetable, "--station-penalty",
-              "10", "--cutoffs", "60", "-q"]  # fmt: skip
+    common = [
+        "--rail-data",
+        folder,
+        "--prefectures",
+        prefectures,
+        "--timetable",
+        timetable,
+        "--station-penalty",
+        "10",
+        "--cutoffs",
+        "60",
+        "-q",
+    ]
     circles = tmp_path / "circles.csv"
-    run = CliRunner().invoke(app, [str(a) for a in ["rail-timetable", "circles", "--out", circles, "--centre",
-                                                   "Beijing", "--png-dir", tmp_path / "maps", *common]])  # fmt: skip
+    run = CliRunner().invoke(
+        app,
+        [
+            str(a)
+            for a in [
+                "rail-timetable",
+                "circles",
+                "--out",
+                circles,
+                "--centre",
+                "Beijing",
+                "--png-dir",
+                tmp_path / "maps",
+                *common,
+            ]
+        ],
+    )
     assert run.exit_code == 0, run.output
     table = pd.read_csv(circles).set_index("mode")
     assert "Tianjin" in table.loc["road+rail", "places"] and "Tianjin" not in table.loc["road", "places"]

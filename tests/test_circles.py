@@ -79,8 +79,9 @@ def test_membership_agrees_with_networkx_dijkstra_away_from_the_cutoffs(network,
         return int(car.node_id[np.argmin(haversine_m(car.lon, car.lat, lon, lat))])
 
     centre = _place(places, CORE).iloc[0]
-    to_centre = nx.single_source_dijkstra_path_length(graph.reverse(copy=False), nearest(centre.lon, centre.lat),
-                                                      weight="t")  # fmt: skip
+    to_centre = nx.single_source_dijkstra_path_length(
+        graph.reverse(copy=False), nearest(centre.lon, centre.lat), weight="t"
+    )
     minutes = np.array([to_centre.get(nearest(p.lon, p.lat), np.inf) / 60 for p in places.itertuples()])
     core = two_cities.times[two_cities.times["centre"] == CORE].set_index("zone_id").loc[places["id"]]
     # snapping connectors differ from nearest-node snapping by a few minutes at most
@@ -185,16 +186,20 @@ def test_overlap_equals_shapely_and_counts_the_points_inside(places, two_cities,
 
 
 def test_overlap_populations_add_up(two_cities):
-    parts = {how: two_cities.overlap(CORE, SECOND, how=how, cutoff_min=120).iloc[0]
-             for how in ("intersection", "union")}  # fmt: skip
-    a = circle_overlap(two_cities.circle(CORE, 120), two_cities.circle(CORE, 120), how="union",
-                       population_points=two_cities.zones).iloc[0]  # fmt: skip
-    b = circle_overlap(two_cities.circle(SECOND, 120), two_cities.circle(SECOND, 120), how="union",
-                       population_points=two_cities.zones).iloc[0]  # fmt: skip
+    parts = {
+        how: two_cities.overlap(CORE, SECOND, how=how, cutoff_min=120).iloc[0] for how in ("intersection", "union")
+    }
+    a = circle_overlap(
+        two_cities.circle(CORE, 120), two_cities.circle(CORE, 120), how="union", population_points=two_cities.zones
+    ).iloc[0]
+    b = circle_overlap(
+        two_cities.circle(SECOND, 120), two_cities.circle(SECOND, 120), how="union", population_points=two_cities.zones
+    ).iloc[0]
     assert parts["intersection"]["population"] > 0, "the 2-h circles of the two cities overlap"
     assert parts["union"]["population"] == a["population"] + b["population"] - parts["intersection"]["population"]
-    assert parts["union"]["area_km2"] == pytest.approx(a["area_km2"] + b["area_km2"] - parts["intersection"]["area_km2"],
-                                                       rel=1e-6)  # fmt: skip
+    assert parts["union"]["area_km2"] == pytest.approx(
+        a["area_km2"] + b["area_km2"] - parts["intersection"]["area_km2"], rel=1e-6
+    )
 
 
 def test_membership_from_a_given_table_needs_no_network(places):
@@ -207,17 +212,31 @@ def test_membership_from_a_given_table_needs_no_network(places):
 
 @pytest.fixture(scope="module")
 def transit_network(region):
-    return access.build_network(region.osm_pbf, modes=("walk",), gtfs=[SAMPLES / "sample_buses.zip"],
-                                rail_specs=[SAMPLES / "sample_intercity.yaml"], service_date="2025-05-13",
-                                progress=False)  # fmt: skip
+    return access.build_network(
+        region.osm_pbf,
+        modes=("walk",),
+        gtfs=[SAMPLES / "sample_buses.zip"],
+        rail_specs=[SAMPLES / "sample_intercity.yaml"],
+        service_date="2025-05-13",
+        progress=False,
+    )
 
 
 def test_transit_circle_with_the_preset_matches_transit_travel_times(transit_network, places):
     zones = places[places["kind"].isin(["core_city", "city", "county_seat", "town"])]
-    result = commuting_circles(transit_network, CORE, zones=zones, definition="metropolitan_1h", window_min=20,
-                               polygons=False)  # fmt: skip
-    times = access.travel_times(transit_network, zones, _place(places, CORE), mode="transit", departure="07:00",
-                                window_min=20, percentiles=(50,), max_time_min=180)  # fmt: skip
+    result = commuting_circles(
+        transit_network, CORE, zones=zones, definition="metropolitan_1h", window_min=20, polygons=False
+    )
+    times = access.travel_times(
+        transit_network,
+        zones,
+        _place(places, CORE),
+        mode="transit",
+        departure="07:00",
+        window_min=20,
+        percentiles=(50,),
+        max_time_min=180,
+    )
     np.testing.assert_allclose(result.zones["travel_time_min"], times["travel_time_min"])
     assert result.zones["circle"].tolist() == _expected_circle(times["travel_time_min"].to_numpy(), (60,))
     assert (result.zones["circle"] == "inside 60 min").sum() >= 6  # at least the core districts
@@ -265,9 +284,29 @@ def test_cli_circles_and_overlap_write_results_with_their_definition(region, tmp
 
     runner = CliRunner()
     out = tmp_path / "circles.geojson"
-    args = ["circles", "--osm", str(region.osm_pbf), "--zones", str(region.places_csv), "--centre", CORE,
-            "--centre", SECOND, "--mode", "car", "--cutoffs", "30", "60", "--out", str(out),
-            "--summary", str(tmp_path / "summary.csv"), "--png", str(tmp_path / "map.png"), "-q"]  # fmt: skip
+    args = [
+        "circles",
+        "--osm",
+        str(region.osm_pbf),
+        "--zones",
+        str(region.places_csv),
+        "--centre",
+        CORE,
+        "--centre",
+        SECOND,
+        "--mode",
+        "car",
+        "--cutoffs",
+        "30",
+        "60",
+        "--out",
+        str(out),
+        "--summary",
+        str(tmp_path / "summary.csv"),
+        "--png",
+        str(tmp_path / "map.png"),
+        "-q",
+    ]
     run = runner.invoke(app, args)
     assert run.exit_code == 0, run.output
     zones = gpd.read_file(out)
@@ -277,14 +316,45 @@ def test_cli_circles_and_overlap_write_results_with_their_definition(region, tmp
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert {"centre", "cutoff_min", "population", "definition"} <= set(summary.columns)
     same = tmp_path / "same_city.geojson"
-    run = runner.invoke(app, ["overlap", "--osm", str(region.osm_pbf), "--zones", str(region.places_csv),
-                              "--centre", CORE, "--centre", SECOND, "--cutoff", "90", "--how", "intersection",
-                              "--out", str(same), "-q"])  # fmt: skip
+    run = runner.invoke(
+        app,
+        [
+            "overlap",
+            "--osm",
+            str(region.osm_pbf),
+            "--zones",
+            str(region.places_csv),
+            "--centre",
+            CORE,
+            "--centre",
+            SECOND,
+            "--cutoff",
+            "90",
+            "--how",
+            "intersection",
+            "--out",
+            str(same),
+            "-q",
+        ],
+    )
     assert run.exit_code == 0, run.output
     overlap = gpd.read_file(same)
     assert overlap["population"].iloc[0] > 0 and overlap["area_km2"].iloc[0] > 0
-    run = runner.invoke(app, ["circles", "--osm", str(region.osm_pbf), "--zones", str(region.places_csv),
-                              "--centre", "Atlantis", "--out", str(tmp_path / "x.csv"), "-q"])  # fmt: skip
+    run = runner.invoke(
+        app,
+        [
+            "circles",
+            "--osm",
+            str(region.osm_pbf),
+            "--zones",
+            str(region.places_csv),
+            "--centre",
+            "Atlantis",
+            "--out",
+            str(tmp_path / "x.csv"),
+            "-q",
+        ],
+    )
     assert run.exit_code == 2 and "unknown centre 'Atlantis'" in run.output
 
 
@@ -293,8 +363,9 @@ def test_porto_alegre_walk_circles_around_the_public_market(poa_network):
     poi = pd.read_csv(require_data("poa/poa_points_of_interest.csv"))
     market = poi[poi["id"] == "public_market"][["lon", "lat"]]
     market_point = (float(market["lon"].iloc[0]), float(market["lat"].iloc[0]))
-    result = commuting_circles(poa_network, {"Mercado Público": market_point}, zones=grid, mode="walk",
-                               cutoffs_min=(30, 60), max_time_min=90)  # fmt: skip
+    result = commuting_circles(
+        poa_network, {"Mercado Público": market_point}, zones=grid, mode="walk", cutoffs_min=(30, 60), max_time_min=90
+    )
     times = access.travel_times(poa_network, grid, market, mode="walk", max_time_min=90)
     np.testing.assert_allclose(result.zones["travel_time_min"], times["travel_time_min"])
     minutes = times["travel_time_min"].to_numpy()
@@ -312,16 +383,18 @@ def test_porto_alegre_walk_circles_around_the_public_market(poa_network):
 
 
 def test_polygon_zones_use_their_representative_point_or_interior_samples(network, places):
-    points = gpd.GeoDataFrame(places.head(40), geometry=gpd.points_from_xy(places["lon"].head(40),
-                              places["lat"].head(40)), crs=4326).drop(columns=["lon", "lat"])  # fmt: skip
+    points = gpd.GeoDataFrame(
+        places.head(40), geometry=gpd.points_from_xy(places["lon"].head(40), places["lat"].head(40)), crs=4326
+    ).drop(columns=["lon", "lat"])
     squares = points.to_crs(32650)
     squares["geometry"] = squares.buffer(2000, cap_style=3)
     squares = squares.to_crs(4326)
     core = tuple(_place(places, CORE).iloc[0])  # the point: by name it would be its square
     one = commuting_circles(network, core, zones=squares, polygons=False)
     rep = squares.geometry.representative_point()
-    times = access.travel_times(network, pd.DataFrame({"lon": rep.x, "lat": rep.y}), _place(places, CORE),
-                                mode="car", max_time_min=180)  # fmt: skip
+    times = access.travel_times(
+        network, pd.DataFrame({"lon": rep.x, "lat": rep.y}), _place(places, CORE), mode="car", max_time_min=180
+    )
     np.testing.assert_allclose(one.zones["travel_time_min"], times["travel_time_min"])
     best = commuting_circles(network, core, zones=squares, zone_points=5, statistic="min", polygons=False)
     typical = commuting_circles(network, core, zones=squares, zone_points=5, statistic="median", polygons=False)
@@ -333,10 +406,25 @@ def test_polygon_zones_use_their_representative_point_or_interior_samples(networ
 
 def test_arrive_by_circle_uses_inbound_transit_times_and_is_reported(transit_network, places):
     zones = places[places["kind"].isin(["core_city", "county_seat"])]
-    result = commuting_circles(transit_network, CORE, zones=zones, definition="metropolitan_1h", arrive_by="09:00",
-                               window_min=20, polygons=False)  # fmt: skip
-    times = access.travel_times(transit_network, zones, _place(places, CORE), mode="transit", arrive_by="09:00",
-                                window_min=20, percentiles=(50,), max_time_min=180)  # fmt: skip
+    result = commuting_circles(
+        transit_network,
+        CORE,
+        zones=zones,
+        definition="metropolitan_1h",
+        arrive_by="09:00",
+        window_min=20,
+        polygons=False,
+    )
+    times = access.travel_times(
+        transit_network,
+        zones,
+        _place(places, CORE),
+        mode="transit",
+        arrive_by="09:00",
+        window_min=20,
+        percentiles=(50,),
+        max_time_min=180,
+    )
     np.testing.assert_allclose(result.zones["travel_time_min"], times["travel_time_min"])
     spec = result.definition
     assert (spec.arrive_by, spec.departure) == ("09:00", None)

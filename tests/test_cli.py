@@ -23,8 +23,7 @@ def run(*args: str):
 @pytest.mark.parametrize("suffix", [".geojson", ".gpkg", ".parquet", ".csv"])
 def test_isochrone_writes_the_format_named_by_the_extension(poa_pbf, tmp_path, suffix):
     out = tmp_path / f"iso{suffix}"
-    result = run("isochrone", "--osm", poa_pbf, *CENTRE, "--mode", "walk", "--cutoffs", "5", "10",
-                 "--out", out, "-q")  # fmt: skip
+    result = run("isochrone", "--osm", poa_pbf, *CENTRE, "--mode", "walk", "--cutoffs", "5", "10", "--out", out, "-q")
     assert result.exit_code == 0, result.output
     frame = (
         pd.read_csv(out) if suffix == ".csv" else gpd.read_file(out) if suffix != ".parquet" else gpd.read_parquet(out)
@@ -35,8 +34,7 @@ def test_isochrone_writes_the_format_named_by_the_extension(poa_pbf, tmp_path, s
 
 def test_isochrone_png_and_comma_cutoffs(poa_pbf, tmp_path):
     out = tmp_path / "iso.png"
-    result = run("isochrone", "--osm", poa_pbf, *CENTRE, "--mode", "car", "--cutoffs", "3,6",
-                 "--out", out, "-q")  # fmt: skip
+    result = run("isochrone", "--osm", poa_pbf, *CENTRE, "--mode", "car", "--cutoffs", "3,6", "--out", out, "-q")
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -47,8 +45,20 @@ def test_travel_times_csv_matches_library(poa_pbf, poa_network, tmp_path):
     points = pd.read_csv(require("poa/poa_points_of_interest.csv"))[["id", "lon", "lat"]]
     points.to_csv(tmp_path / "pts.csv", index=False)
     out = tmp_path / "tt.csv"
-    result = run("travel-times", "--osm", poa_pbf, "--origins", tmp_path / "pts.csv", "--mode", "walk",
-                 "--max-time", "60", "--out", out, "-q")  # fmt: skip
+    result = run(
+        "travel-times",
+        "--osm",
+        poa_pbf,
+        "--origins",
+        tmp_path / "pts.csv",
+        "--mode",
+        "walk",
+        "--max-time",
+        "60",
+        "--out",
+        out,
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)
     expected = access.travel_times(poa_network, points, mode="walk", max_time_min=60)
@@ -91,10 +101,24 @@ def test_bad_input_gives_one_line_and_exit_2(poa_pbf, tmp_path, args, words):
 
 def test_installed_command_prints_no_traceback(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "access.cli", "isochrone", "--osm", str(tmp_path / "none.osm.pbf"),
-         "--lon", "1", "--lat", "1", "--out", str(tmp_path / "a.geojson")],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "access.cli",
+            "isochrone",
+            "--osm",
+            str(tmp_path / "none.osm.pbf"),
+            "--lon",
+            "1",
+            "--lat",
+            "1",
+            "--out",
+            str(tmp_path / "a.geojson"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
 
@@ -111,10 +135,33 @@ def test_transit_isochrone_from_the_command_line(sample_dir, tmp_path):
     places = pd.read_csv(sample_dir / "places.csv")
     core = places[places["kind"] == "core_city"].iloc[0]
     out = tmp_path / "transit.geojson"
-    result = run("isochrone", "--osm", sample_dir / "sample_region.osm.pbf", "--gtfs", sample_dir / "sample_buses.zip",
-                 "--rail-spec", sample_dir / "sample_intercity.yaml", "--mode", "transit", "--departure", "07:00",
-                 "--window", "30", "--cutoffs", "60", "120", "--lon", core["lon"], "--lat", core["lat"],
-                 "--out", out, "--png", tmp_path / "t.png", "-q")  # fmt: skip
+    result = run(
+        "isochrone",
+        "--osm",
+        sample_dir / "sample_region.osm.pbf",
+        "--gtfs",
+        sample_dir / "sample_buses.zip",
+        "--rail-spec",
+        sample_dir / "sample_intercity.yaml",
+        "--mode",
+        "transit",
+        "--departure",
+        "07:00",
+        "--window",
+        "30",
+        "--cutoffs",
+        "60",
+        "120",
+        "--lon",
+        core["lon"],
+        "--lat",
+        core["lat"],
+        "--out",
+        out,
+        "--png",
+        tmp_path / "t.png",
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     iso = gpd.read_file(out)
     assert list(iso["cutoff_min"]) == [60, 120] and iso.is_valid.all()
@@ -125,9 +172,26 @@ def test_transit_travel_times_with_percentiles(sample_dir, tmp_path):
     places = pd.read_csv(sample_dir / "places.csv").head(8)[["id", "lon", "lat"]]
     places.to_csv(tmp_path / "p.csv", index=False)
     out = tmp_path / "tt.parquet"
-    result = run("travel-times", "--osm", sample_dir / "sample_region.osm.pbf", "--gtfs", sample_dir / "sample_buses.zip",
-                 "--mode", "transit", "--origins", tmp_path / "p.csv", "--percentiles", "25,75", "--window", "20",
-                 "--max-time", "240", "--out", out, "-q")  # fmt: skip
+    result = run(
+        "travel-times",
+        "--osm",
+        sample_dir / "sample_region.osm.pbf",
+        "--gtfs",
+        sample_dir / "sample_buses.zip",
+        "--mode",
+        "transit",
+        "--origins",
+        tmp_path / "p.csv",
+        "--percentiles",
+        "25,75",
+        "--window",
+        "20",
+        "--max-time",
+        "240",
+        "--out",
+        out,
+        "-q",
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out)
     assert {"travel_time_p25_min", "travel_time_p75_min"} <= set(table.columns)
@@ -152,14 +216,29 @@ def test_rail_spec_to_gtfs_command(sample_dir, tmp_path):
 )
 def test_bad_transit_input_gives_one_line(sample_dir, tmp_path, args, words):
     (tmp_path / "fake.zip").write_text("nope")
-    (tmp_path / "bad.yaml").write_text("line: x\nstations: [{name: a, lon: 1, lat: 1}]\nrun_times_min: []\n"
-                                       "periods: [{start: '06:00', end: '07:00', headway_min: 10}]\n")  # fmt: skip
+    (tmp_path / "bad.yaml").write_text(
+        "line: x\nstations: [{name: a, lon: 1, lat: 1}]\nrun_times_min: []\n"
+        "periods: [{start: '06:00', end: '07:00', headway_min: 10}]\n"
+    )
     args = [
         a.format(notzip=tmp_path / "fake.zip", missing=tmp_path / "none.zip", badspec=tmp_path / "bad.yaml")
         for a in args
     ]
-    result = run("isochrone", "--osm", sample_dir / "sample_region.osm.pbf", "--mode", "transit", *args,
-                 "--lon", "116.64", "--lat", "36.79", "--out", tmp_path / "x.geojson", "-q")  # fmt: skip
+    result = run(
+        "isochrone",
+        "--osm",
+        sample_dir / "sample_region.osm.pbf",
+        "--mode",
+        "transit",
+        *args,
+        "--lon",
+        "116.64",
+        "--lat",
+        "36.79",
+        "--out",
+        tmp_path / "x.geojson",
+        "-q",
+    )
     assert result.exit_code == 2, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and words in lines[0], result.stderr

@@ -70,10 +70,15 @@ def test_bad_speed_bands_are_refused():
 
 # ---- transit without streets ---------------------------------------------------------------
 def _line(name, stations, runs, start, headway, *, route_id=None):
-    return {"line": name, "route_id": route_id or name, "route_type": 101,
-            "stations": [{"name": n, "lon": x, "lat": y} for n, x, y in stations],
-            "run_times_min": runs, "dwell_min": 1.0,
-            "periods": [{"start": start, "end": "10:00", "headway_min": headway}]}  # fmt: skip
+    return {
+        "line": name,
+        "route_id": route_id or name,
+        "route_type": 101,
+        "stations": [{"name": n, "lon": x, "lat": y} for n, x, y in stations],
+        "run_times_min": runs,
+        "dwell_min": 1.0,
+        "periods": [{"start": start, "end": "10:00", "headway_min": headway}],
+    }
 
 
 def test_transit_network_builds_without_streets_with_straight_line_transfers():
@@ -81,20 +86,39 @@ def test_transit_network_builds_without_streets_with_straight_line_transfers():
     km = 1 / (KM_PER_DEG_EQUATOR * math.cos(math.radians(10.0)))  # degrees of longitude per km at 10° N
     lon = {"A": 100.0, "A2": 100.0 + 0.2 * km, "C": 100.0 + 2.0 * km, "B": 100.0 + 20.0 * km}
     tables = {
-        "stops": pd.DataFrame({"stop_id": list(lon), "stop_name": list(lon), "stop_lat": ["10.0"] * 4,
-                               "stop_lon": [f"{v:.8f}" for v in lon.values()]}),
+        "stops": pd.DataFrame(
+            {
+                "stop_id": list(lon),
+                "stop_name": list(lon),
+                "stop_lat": ["10.0"] * 4,
+                "stop_lon": [f"{v:.8f}" for v in lon.values()],
+            }
+        ),
         "routes": pd.DataFrame({"route_id": ["r"], "route_type": ["101"]}),
         "trips": pd.DataFrame({"route_id": ["r", "r"], "service_id": ["d", "d"], "trip_id": ["t1", "t2"]}),
-        "stop_times": pd.DataFrame({"trip_id": ["t1", "t1", "t2", "t2"], "stop_id": ["A", "B", "A2", "C"],
-                                    "arrival_time": ["07:00:00", "07:10:00", "07:00:00", "07:05:00"],
-                                    "departure_time": ["07:00:00", "07:10:00", "07:00:00", "07:05:00"],
-                                    "stop_sequence": ["1", "2", "1", "2"]}),
-        "calendar": pd.DataFrame({"service_id": ["d"], **{day: ["1"] for day in ("monday", "tuesday", "wednesday",
-                                  "thursday", "friday", "saturday", "sunday")},
-                                  "start_date": ["20250101"], "end_date": ["20251231"]}),
-        "transfers": pd.DataFrame({"from_stop_id": ["B"], "to_stop_id": ["C"], "transfer_type": ["2"],
-                                   "min_transfer_time": ["600"]}),
-    }  # fmt: skip
+        "stop_times": pd.DataFrame(
+            {
+                "trip_id": ["t1", "t1", "t2", "t2"],
+                "stop_id": ["A", "B", "A2", "C"],
+                "arrival_time": ["07:00:00", "07:10:00", "07:00:00", "07:05:00"],
+                "departure_time": ["07:00:00", "07:10:00", "07:00:00", "07:05:00"],
+                "stop_sequence": ["1", "2", "1", "2"],
+            }
+        ),
+        "calendar": pd.DataFrame(
+            {
+                "service_id": ["d"],
+                **{
+                    day: ["1"] for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+                },
+                "start_date": ["20250101"],
+                "end_date": ["20251231"],
+            }
+        ),
+        "transfers": pd.DataFrame(
+            {"from_stop_id": ["B"], "to_stop_id": ["C"], "transfer_type": ["2"], "min_transfer_time": ["600"]}
+        ),
+    }
     transit = TransitNetwork.from_feed(read_gtfs(tables, service_date="2025-05-13"), None, transfer_radius_m=500.0)
     pairs = {}
     for s in range(transit.n_stops):
@@ -112,14 +136,21 @@ def _small_region():
     d = 1 / KM_PER_DEG_EQUATOR  # one km in degrees on the equator
     x0 = 100.0  # degrees east
     line1 = _line("one", [("W", x0, 0.0), ("M", x0 + 60 * d, 0.0), ("E", x0 + 120 * d, 0.0)], [14, 14], "07:03", 10)
-    line2 = _line("two", [("Mx", x0 + 60 * d, 0.0), ("N", x0 + 60 * d, 50 * d), ("NN", x0 + 60 * d, 110 * d)],
-                  [12, 15], "07:00", 15)  # fmt: skip
-    places = pd.DataFrame({
-        "name": ["west", "mid", "east", "north", "far_north", "between", "off"],
-        "lon": x0 + np.array([0.5, 60.2, 119, 61, 60, 30, -40]) * d,
-        "lat": np.array([0.0, 0.3, 1, 49, 111, 2, 5]) * d,
-        "population": [1e6, 5e5, 8e5, 3e5, 2e5, 1e5, 5e4],
-    })  # fmt: skip
+    line2 = _line(
+        "two",
+        [("Mx", x0 + 60 * d, 0.0), ("N", x0 + 60 * d, 50 * d), ("NN", x0 + 60 * d, 110 * d)],
+        [12, 15],
+        "07:00",
+        15,
+    )
+    places = pd.DataFrame(
+        {
+            "name": ["west", "mid", "east", "north", "far_north", "between", "off"],
+            "lon": x0 + np.array([0.5, 60.2, 119, 61, 60, 30, -40]) * d,
+            "lat": np.array([0.0, 0.3, 1, 49, 111, 2, 5]) * d,
+            "population": [1e6, 5e5, 8e5, 3e5, 2e5, 1e5, 5e4],
+        }
+    )
     return places, [line1, line2]
 
 
@@ -300,12 +331,38 @@ def test_cluster_command_writes_tables_geojson_and_maps(tmp_path):
     one.write_text(yaml.safe_dump(specs[0]))
     two.write_text(yaml.safe_dump(specs[1]))
     out = tmp_path / "cluster"
-    result = runner.invoke(app, ["cluster", "--places", str(csv), "--rail-spec", str(one), "--scenario-rail-spec",
-                                 str(two), "--centre", "west", "--cutoffs", "60", "120", "--out", str(out)])  # fmt: skip
+    result = runner.invoke(
+        app,
+        [
+            "cluster",
+            "--places",
+            str(csv),
+            "--rail-spec",
+            str(one),
+            "--scenario-rail-spec",
+            str(two),
+            "--centre",
+            "west",
+            "--cutoffs",
+            "60",
+            "120",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "APPROXIMATE" in result.output
-    for name in ("circles.csv", "circles.geojson", "members.geojson", "matrix.parquet", "accessibility.geojson",
-                 "lines.geojson", "map_west.png", "compare_places.geojson", "compare_circles.csv"):  # fmt: skip
+    for name in (
+        "circles.csv",
+        "circles.geojson",
+        "members.geojson",
+        "matrix.parquet",
+        "accessibility.geojson",
+        "lines.geojson",
+        "map_west.png",
+        "compare_places.geojson",
+        "compare_circles.csv",
+    ):
         assert (out / name).stat().st_size > 0, name
     circles = pd.read_csv(out / "circles.csv")
     assert sorted(circles["cutoff_min"].unique()) == [60, 120]

@@ -89,10 +89,19 @@ def test_tianjin_is_outside_one_hour_by_road_and_the_door_to_door_hsr_time_is_ha
     s = RegionalSettings()
 
     def drive_min(lon1, lat1, lon2, lat2):
-        km = 6_371.009 * 2 * math.asin(math.sqrt(
-            math.sin(math.radians(lat2 - lat1) / 2) ** 2
-            + math.cos(math.radians(lat1)) * math.cos(math.radians(lat2)) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-        )) * 1.3  # fmt: skip
+        km = (
+            6_371.009
+            * 2
+            * math.asin(
+                math.sqrt(
+                    math.sin(math.radians(lat2 - lat1) / 2) ** 2
+                    + math.cos(math.radians(lat1))
+                    * math.cos(math.radians(lat2))
+                    * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+                )
+            )
+            * 1.3
+        )
         return min(km, 5) / 30 * 60 + min(max(km - 5, 0), 15) / 60 * 60 + max(km - 20, 0) / 90 * 60
 
     tj, bj = raw_rows["Tianjin"], raw_rows["Beijing"]

@@ -76,5 +76,11 @@ def test_rural_residents_reach_fewer_jobs_than_urban_ones_in_the_sample(demo):
     out, _ = demo
     table = pd.read_csv(out / "job_access_rural_urban.csv").set_index(["mode", "class"])
     for mode in ("car", "transit+HSR"):
-        assert table.loc[(mode, "rural"), "jobs within 60 min mean"] < table.loc[(mode, "urban"), "jobs within 60 min mean"]
-    assert table.loc[("car", "rural"), "jobs within 120 min mean"] > table.loc[("transit+HSR", "rural"), "jobs within 120 min mean"]
+        assert (
+            table.loc[(mode, "rural"), "jobs within 60 min mean"]
+            < table.loc[(mode, "urban"), "jobs within 60 min mean"]
+        )
+    assert (
+        table.loc[("car", "rural"), "jobs within 120 min mean"]
+        > table.loc[("transit+HSR", "rural"), "jobs within 120 min mean"]
+    )

@@ -107,18 +107,40 @@ def test_two_feeds_with_colliding_ids_are_namespaced():
 
 def minimal_tables(**changes) -> dict[str, pd.DataFrame]:
     tables = {
-        "stops": pd.DataFrame({"stop_id": ["A", "B", "C"], "stop_name": ["A", "B", "C"],
-                               "stop_lat": ["30.0", "30.01", "30.02"], "stop_lon": ["120.0", "120.0", "120.0"]}),
+        "stops": pd.DataFrame(
+            {
+                "stop_id": ["A", "B", "C"],
+                "stop_name": ["A", "B", "C"],
+                "stop_lat": ["30.0", "30.01", "30.02"],
+                "stop_lon": ["120.0", "120.0", "120.0"],
+            }
+        ),
         "routes": pd.DataFrame({"route_id": ["r"], "route_type": ["3"]}),
         "trips": pd.DataFrame({"route_id": ["r", "r"], "service_id": ["wk", "wk"], "trip_id": ["t1", "t2"]}),
-        "stop_times": pd.DataFrame({"trip_id": ["t1"] * 3 + ["t2"] * 3, "stop_sequence": ["1", "2", "3"] * 2,
-                                    "stop_id": ["A", "B", "C"] * 2,
-                                    "arrival_time": ["07:00:00", "", "07:20:00", "08:00:00", "08:10:00", "08:20:00"],
-                                    "departure_time": ["07:00:00", "", "07:20:00", "08:00:00", "08:10:00", "08:20:00"]}),
-        "calendar": pd.DataFrame({"service_id": ["wk"], "monday": ["1"], "tuesday": ["1"], "wednesday": ["1"],
-                                  "thursday": ["1"], "friday": ["1"], "saturday": ["0"], "sunday": ["0"],
-                                  "start_date": ["20250101"], "end_date": ["20251231"]}),
-    }  # fmt: skip
+        "stop_times": pd.DataFrame(
+            {
+                "trip_id": ["t1"] * 3 + ["t2"] * 3,
+                "stop_sequence": ["1", "2", "3"] * 2,
+                "stop_id": ["A", "B", "C"] * 2,
+                "arrival_time": ["07:00:00", "", "07:20:00", "08:00:00", "08:10:00", "08:20:00"],
+                "departure_time": ["07:00:00", "", "07:20:00", "08:00:00", "08:10:00", "08:20:00"],
+            }
+        ),
+        "calendar": pd.DataFrame(
+            {
+                "service_id": ["wk"],
+                "monday": ["1"],
+                "tuesday": ["1"],
+                "wednesday": ["1"],
+                "thursday": ["1"],
+                "friday": ["1"],
+                "saturday": ["0"],
+                "sunday": ["0"],
+                "start_date": ["20250101"],
+                "end_date": ["20251231"],
+            }
+        ),
+    }
     tables.update(changes)
     return tables
 

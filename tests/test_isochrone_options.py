@@ -37,9 +37,14 @@ def transit_sample(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sample")
     region = write_sample_region(folder)
     files = write_sample_transit(region, folder)
-    network = access.build_network(region.osm_pbf, modes=("walk",), gtfs=[files["buses"]],
-                                   rail_specs=[files["rail_spec"]], service_date=SAMPLE_SERVICE_DATE,
-                                   progress=False)  # fmt: skip
+    network = access.build_network(
+        region.osm_pbf,
+        modes=("walk",),
+        gtfs=[files["buses"]],
+        rail_specs=[files["rail_spec"]],
+        service_date=SAMPLE_SERVICE_DATE,
+        progress=False,
+    )
     places = pd.read_csv(region.places_csv)
     return network, places[places["kind"] == "core_city"].iloc[[0]][["id", "lon", "lat"]]
 
@@ -71,8 +76,9 @@ def test_lines_end_where_the_largest_cutoff_does_and_agree_with_node_times(poa_n
     starts = shapely.get_point(geoms, 0)
     ends = shapely.STRtree(np.r_[starts, shapely.get_point(geoms, -1)])
     # every node reached before the cutoff ends some line ...
-    _, dist = ends.query_nearest(shapely.points(street.x[early], street.y[early]), return_distance=True,
-                                 all_matches=False)  # fmt: skip
+    _, dist = ends.query_nearest(
+        shapely.points(street.x[early], street.y[early]), return_distance=True, all_matches=False
+    )
     assert dist.max() < 0.01
     # ... and each line starts at its node's travel time
     node_tree = shapely.STRtree(shapely.points(street.x, street.y))

@@ -60,8 +60,11 @@ def poi() -> pd.DataFrame:
 _ISO_CACHE: dict = {}
 
 
-@pytest.fixture(scope="module", params=[(m, c, o) for m, c in POA_CASES for o in ORIGINS],
-                ids=[f"{m}-{o}" for m, _ in POA_CASES for o in ORIGINS])  # fmt: skip
+@pytest.fixture(
+    scope="module",
+    params=[(m, c, o) for m, c in POA_CASES for o in ORIGINS],
+    ids=[f"{m}-{o}" for m, _ in POA_CASES for o in ORIGINS],
+)
 def poa_case(request, poa_network, poi):
     """(mode, cutoffs, street, isochrones, node seconds from the same snapped origin)."""
     mode, cutoffs, origin = request.param

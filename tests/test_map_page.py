@@ -24,10 +24,18 @@ api_data_dir = _api_support.api_data_dir
 pytestmark = pytest.mark.browser
 
 CHROMIUM_FLAGS = [  # headless, offline: no background connections, a fresh profile
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--hide-scrollbars", "--window-size=1200,800", "--virtual-time-budget=60000",
-]  # fmt: skip
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--window-size=1200,800",
+    "--virtual-time-budget=60000",
+]
 BROWSER_TIMEOUT_S = 180
 
 
@@ -45,8 +53,10 @@ def chromium():
 @pytest.fixture(scope="module")
 def scenario_id(server):  # noqa: F811
     # a name with markup: the page must show it as text, never run it (stored XSS)
-    body = {"name": "faster <img src=x onerror=alert(1)> check", "modifications": [
-        {"type": "change_station_penalty", "penalty_min": 0, "routes": ["ICR1"]}]}  # fmt: skip
+    body = {
+        "name": "faster <img src=x onerror=alert(1)> check",
+        "modifications": [{"type": "change_station_penalty", "penalty_min": 0, "routes": ["ICR1"]}],
+    }
     response = httpx.post(f"{server['base']}/scenarios", json=body, timeout=120)
     assert response.status_code == 201, response.text
     return response.json()["id"]
@@ -54,16 +64,19 @@ def scenario_id(server):  # noqa: F811
 
 def _run(chromium, tmp_path, url, *extra):
     profile = tmp_path / "profile"
-    run = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
-                         capture_output=True, text=True, timeout=BROWSER_TIMEOUT_S)  # fmt: skip
+    run = subprocess.run(
+        [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
+        capture_output=True,
+        text=True,
+        timeout=BROWSER_TIMEOUT_S,
+    )
     assert run.returncode == 0, run.stderr[-2000:]
     return run.stdout
 
 
 def test_page_draws_the_network_and_isochrones_of_base_and_scenario(chromium, server, scenario_id, tmp_path):  # noqa: F811
     lon, lat = SAMPLE_CORE
-    url = (f"{server['base']}/?lon={lon}&lat={lat}&mode=transit&cutoffs=60,120&departure=07:00"
-           f"&compare={scenario_id}")  # fmt: skip
+    url = f"{server['base']}/?lon={lon}&lat={lat}&mode=transit&cutoffs=60,120&departure=07:00&compare={scenario_id}"
     dom = _run(chromium, tmp_path, url, "--dump-dom")
     assert 'data-done="1"' in dom, dom[-2000:]
     assert re.search(r'<g id="layer-streets"><path d="M[\d.]+', dom), "the network is drawn as the background"
@@ -79,8 +92,7 @@ def test_screenshot_shows_the_isochrone_colours(chromium, server, tmp_path):  # 
 
     lon, lat = SAMPLE_CORE
     shot = tmp_path / "page.png"
-    _run(chromium, tmp_path, f"{server['base']}/?lon={lon}&lat={lat}&mode=car&cutoffs=60,120",
-         f"--screenshot={shot}")  # fmt: skip
+    _run(chromium, tmp_path, f"{server['base']}/?lon={lon}&lat={lat}&mode=car&cutoffs=60,120", f"--screenshot={shot}")
     image = imread(shot)[..., :3]
     assert image.shape[:2] == (800, 1200)
     red, green, blue = image[..., 0], image[..., 1], image[..., 2]

@@ -133,9 +133,16 @@ def test_circle_populations_equal_a_direct_travel_time_computation(executed):
     s = summary["before_after_settings"]
     for label, network in (("before", today), ("after", with_line)):
         times = access.travel_times(
-            network, places, core, mode=s["mode"], access_mode=s["access_mode"], departure=s["departure"],
-            window_min=s["window_min"], percentiles=(s["percentile"],), max_time_min=180,
-        )  # fmt: skip
+            network,
+            places,
+            core,
+            mode=s["mode"],
+            access_mode=s["access_mode"],
+            departure=s["departure"],
+            window_min=s["window_min"],
+            percentiles=(s["percentile"],),
+            max_time_min=180,
+        )
         for cutoff in (60, 120):
             expected = _population_within(times, places, cutoff)
             assert summary["before_after"][f"Core City {cutoff} min {label}"] == expected, (label, cutoff)

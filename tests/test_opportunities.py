@@ -63,8 +63,9 @@ def _zones() -> gpd.GeoDataFrame:
     # an L-shaped zone whose centroid lies outside it, and a square
     ell = shapely.Polygon([(0, 0), (0.02, 0), (0.02, 0.004), (0.004, 0.004), (0.004, 0.02), (0, 0.02)])
     square = shapely.box(0.05, 0.05, 0.06, 0.06)
-    return gpd.GeoDataFrame({"id": ["L", "S"], "population": [10, 20], "jobs": [5, 0]},
-                            geometry=[ell, square], crs=4326)  # fmt: skip
+    return gpd.GeoDataFrame(
+        {"id": ["L", "S"], "population": [10, 20], "jobs": [5, 0]}, geometry=[ell, square], crs=4326
+    )
 
 
 def test_polygons_become_representative_points_or_centroids(tmp_path):
@@ -130,8 +131,9 @@ def test_crs_less_geopackage_and_geoparquet_are_input_errors(tmp_path):
 
 
 def test_zero_population_warns_but_loads():
-    frame = pd.DataFrame({"id": ["a", "b"], "lon": [116.0, 116.1], "lat": [36.0, 36.1],
-                          "population": [0, 0], "jobs": [1, 2]})  # fmt: skip
+    frame = pd.DataFrame(
+        {"id": ["a", "b"], "lon": [116.0, 116.1], "lat": [36.0, 36.1], "population": [0, 0], "jobs": [1, 2]}
+    )
     with pytest.warns(UserWarning, match="total population is 0"):
         result = read_opportunities(frame)
     assert len(result) == 2

@@ -43,8 +43,9 @@ def transport_network(poa_files):
 @pytest.fixture(scope="module")
 def points():
     cells = pd.read_csv(require_data("poa/poa_hexgrid.csv")).sample(25, random_state=11)
-    return gpd.GeoDataFrame({"id": cells["id"].to_numpy()}, geometry=gpd.points_from_xy(cells["lon"], cells["lat"]),
-                            crs="EPSG:4326")  # fmt: skip
+    return gpd.GeoDataFrame(
+        {"id": cells["id"].to_numpy()}, geometry=gpd.points_from_xy(cells["lon"], cells["lat"]), crs="EPSG:4326"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -63,18 +64,37 @@ def _native_transit(transport_network, points, percentiles, window_min=10, max_t
     """The same query through the native API with r5py's settings spelled out."""
     osm = transport_network.osm_pbf
     network = access.build_network(
-        osm, modes=("walk", "bike", "car"), gtfs=transport_network.gtfs, service_date="2019-05-13", progress=False,
-        settings=StreetSettings(walk_speed_kmh=3.6, bike_speed_kmh=12.0,
-                                connector_speed_kmh={"walk": 3.6, "bike": 12.0, "car": 20.0}),
-        transit_settings=TransitSettings(board_penalty_by_route_type_min={}, rail_spec_board_penalty_min=0,
-                                         max_transfers=7, max_access_walk_min=120, max_access_car_min=120,
-                                         # R5's distance tables at 1 m/s: egress 2,000 m, transfers 1,000 m
-                                         max_egress_walk_min=2000 / 60, max_transfer_walk_min=1000 / 60),
-    )  # fmt: skip
+        osm,
+        modes=("walk", "bike", "car"),
+        gtfs=transport_network.gtfs,
+        service_date="2019-05-13",
+        progress=False,
+        settings=StreetSettings(
+            walk_speed_kmh=3.6, bike_speed_kmh=12.0, connector_speed_kmh={"walk": 3.6, "bike": 12.0, "car": 20.0}
+        ),
+        transit_settings=TransitSettings(
+            board_penalty_by_route_type_min={},
+            rail_spec_board_penalty_min=0,
+            max_transfers=7,
+            max_access_walk_min=120,
+            max_access_car_min=120,
+            # R5's distance tables at 1 m/s: egress 2,000 m, transfers 1,000 m
+            max_egress_walk_min=2000 / 60,
+            max_transfer_walk_min=1000 / 60,
+        ),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return access.travel_times(network, points, points, mode="transit", departure="14:00", window_min=window_min,
-                                   percentiles=percentiles, max_time_min=max_time)  # fmt: skip
+        return access.travel_times(
+            network,
+            points,
+            points,
+            mode="transit",
+            departure="14:00",
+            window_min=window_min,
+            percentiles=percentiles,
+            max_time_min=max_time,
+        )
 
 
 def test_travel_time_matrix_has_r5py_columns_and_dtypes(transit_matrix, points):
@@ -85,7 +105,9 @@ def test_travel_time_matrix_has_r5py_columns_and_dtypes(transit_matrix, points):
     reached = transit_matrix["travel_time"].dropna()
     assert (reached == np.floor(reached)).all(), "R5 reports whole minutes"
     assert reached.between(0, 120).all(), "max_time defaults to 2 hours"
-    assert isinstance(transit_matrix.head(), pd.DataFrame) and not isinstance(transit_matrix.head(), r5py.TravelTimeMatrix)
+    assert isinstance(transit_matrix.head(), pd.DataFrame) and not isinstance(
+        transit_matrix.head(), r5py.TravelTimeMatrix
+    )
 
 
 def test_travel_time_matrix_equals_native_minutes_truncated_like_r5(transit_matrix, transport_network, points):
@@ -101,9 +123,15 @@ def test_travel_time_matrix_equals_native_minutes_truncated_like_r5(transit_matr
 def test_several_percentiles_give_ordered_columns(transport_network, points):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ttm = r5py.TravelTimeMatrix(transport_network, origins=points.head(6), destinations=points,
-                                    departure=DEPARTURE, departure_time_window=datetime.timedelta(minutes=30),
-                                    percentiles=[25, 50, 75], transport_modes=["TRANSIT", "WALK"])  # fmt: skip
+        ttm = r5py.TravelTimeMatrix(
+            transport_network,
+            origins=points.head(6),
+            destinations=points,
+            departure=DEPARTURE,
+            departure_time_window=datetime.timedelta(minutes=30),
+            percentiles=[25, 50, 75],
+            transport_modes=["TRANSIT", "WALK"],
+        )
     assert list(ttm.columns) == ["from_id", "to_id", "travel_time_p25", "travel_time_p50", "travel_time_p75"]
     both = ttm.dropna()
     assert (both["travel_time_p25"] <= both["travel_time_p50"]).all()
@@ -115,9 +143,13 @@ def test_several_percentiles_give_ordered_columns(transport_network, points):
 def test_max_time_turns_longer_trips_into_nan(transport_network, points, transit_matrix):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        short = r5py.TravelTimeMatrix(transport_network, origins=points, departure=DEPARTURE,
-                                      transport_modes=[r5py.TransportMode.TRANSIT, r5py.TransportMode.WALK],
-                                      max_time=datetime.timedelta(minutes=30))  # fmt: skip
+        short = r5py.TravelTimeMatrix(
+            transport_network,
+            origins=points,
+            departure=DEPARTURE,
+            transport_modes=[r5py.TransportMode.TRANSIT, r5py.TransportMode.WALK],
+            max_time=datetime.timedelta(minutes=30),
+        )
     full = transit_matrix["travel_time"]
     # R5 keeps trips strictly shorter than max_time: 30 min 00 s and more are NaN
     assert np.array_equal(short["travel_time"].isna(), full.isna() | (full >= 30))
@@ -126,10 +158,16 @@ def test_max_time_turns_longer_trips_into_nan(transport_network, points, transit
 
 
 def test_walking_matrix_uses_r5py_walking_speed(transport_network, points):
-    ttm = r5py.TravelTimeMatrix(transport_network, origins=points.head(5), destinations=points,
-                                transport_modes=[r5py.TransportMode.WALK])  # fmt: skip
-    faster = r5py.TravelTimeMatrix(transport_network, origins=points.head(5), destinations=points,
-                                   transport_modes=[r5py.TransportMode.WALK], speed_walking=7.2)  # fmt: skip
+    ttm = r5py.TravelTimeMatrix(
+        transport_network, origins=points.head(5), destinations=points, transport_modes=[r5py.TransportMode.WALK]
+    )
+    faster = r5py.TravelTimeMatrix(
+        transport_network,
+        origins=points.head(5),
+        destinations=points,
+        transport_modes=[r5py.TransportMode.WALK],
+        speed_walking=7.2,
+    )
     both = ttm["travel_time"].notna() & faster["travel_time"].notna() & (ttm["travel_time"] > 10)
     assert both.sum() > 10
     ratio = (faster.loc[both, "travel_time"] / ttm.loc[both, "travel_time"]).median()
@@ -140,8 +178,14 @@ def test_isochrones_have_r5py_shape_and_nest(transport_network):
     origin = shapely.Point(-51.2287, -30.0277)  # Mercado Público (poa_points_of_interest.csv)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        iso = r5py.Isochrones(transport_network, origin, isochrones=[15, 30], departure=DEPARTURE, max_time_walking=datetime.timedelta(minutes=15),
-                              transport_modes=[r5py.TransportMode.TRANSIT, r5py.TransportMode.WALK])  # fmt: skip
+        iso = r5py.Isochrones(
+            transport_network,
+            origin,
+            isochrones=[15, 30],
+            departure=DEPARTURE,
+            max_time_walking=datetime.timedelta(minutes=15),
+            transport_modes=[r5py.TransportMode.TRANSIT, r5py.TransportMode.WALK],
+        )
     assert isinstance(iso, gpd.GeoDataFrame) and iso.crs.to_epsg() == 4326
     assert list(iso.columns) == ["travel_time", "geometry"]
     assert list(iso["travel_time"]) == [pd.Timedelta(minutes=15), pd.Timedelta(minutes=30)]
@@ -151,8 +195,9 @@ def test_isochrones_have_r5py_shape_and_nest(transport_network):
 
 
 def test_default_isochrones_start_with_an_empty_zero_minute_area(transport_network):
-    iso = r5py.Isochrones(transport_network, shapely.Point(-51.2287, -30.0277),
-                          transport_modes=[r5py.TransportMode.WALK])  # fmt: skip
+    iso = r5py.Isochrones(
+        transport_network, shapely.Point(-51.2287, -30.0277), transport_modes=[r5py.TransportMode.WALK]
+    )
     assert [t.total_seconds() / 60 for t in iso["travel_time"]] == [0, 15, 30, 45]
     assert iso.geometry.iloc[0].is_empty and not iso.geometry.iloc[1].is_empty
 
@@ -164,12 +209,22 @@ def test_sample_region_car_matrix_equals_native_car_times(tmp_path):
     places = pd.read_csv(region.places_csv).head(40)
     gdf = gpd.GeoDataFrame({"id": places["id"]}, geometry=gpd.points_from_xy(places["lon"], places["lat"]), crs=4326)
     network = r5py.TransportNetwork(region.osm_pbf)
-    ttm = r5py.TravelTimeMatrix(network, origins=gdf, transport_modes=[r5py.TransportMode.CAR],
-                                max_time=datetime.timedelta(hours=5))  # fmt: skip
-    native = access.travel_times(access.build_network(region.osm_pbf, modes=("car",), progress=False,
-                                                      settings=StreetSettings(walk_speed_kmh=3.6, bike_speed_kmh=12.0,
-                                                      connector_speed_kmh={"walk": 3.6, "bike": 12.0, "car": 20.0})),
-                                 gdf, mode="car", max_time_min=300)  # fmt: skip
+    ttm = r5py.TravelTimeMatrix(
+        network, origins=gdf, transport_modes=[r5py.TransportMode.CAR], max_time=datetime.timedelta(hours=5)
+    )
+    native = access.travel_times(
+        access.build_network(
+            region.osm_pbf,
+            modes=("car",),
+            progress=False,
+            settings=StreetSettings(
+                walk_speed_kmh=3.6, bike_speed_kmh=12.0, connector_speed_kmh={"walk": 3.6, "bike": 12.0, "car": 20.0}
+            ),
+        ),
+        gdf,
+        mode="car",
+        max_time_min=300,
+    )
     expected = np.floor(np.rint(native["travel_time_min"].to_numpy() * 60) / 60)
     expected[expected >= 300] = np.nan
     assert np.array_equal(ttm["travel_time"].to_numpy(), expected, equal_nan=True)
@@ -218,8 +273,23 @@ def test_compare_engines_cli_says_r5_is_unavailable_in_one_line(poa_files, tmp_p
     osm, _ = poa_files
     pts = tmp_path / "pts.csv"
     pd.DataFrame({"id": [1, 2], "lon": [-51.2287, -51.2200], "lat": [-30.0277, -30.0300]}).to_csv(pts, index=False)
-    run = subprocess.run([sys.executable, "-m", "access.cli", "compare-engines", "--osm", str(osm), "--origins", str(pts),
-                          "--modes", "WALK"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "access.cli",
+            "compare-engines",
+            "--osm",
+            str(osm),
+            "--origins",
+            str(pts),
+            "--modes",
+            "WALK",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 2
     assert run.stderr.strip().startswith("error: R5 not available") and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
@@ -228,10 +298,28 @@ def test_compare_engines_cli_says_r5_is_unavailable_in_one_line(poa_files, tmp_p
 def test_compare_engines_cli_native_against_itself(poa_files, tmp_path):
     osm, _ = poa_files
     pts = tmp_path / "pts.csv"
-    pd.DataFrame({"id": [1, 2, 3], "lon": [-51.2287, -51.2200, -51.2100],
-                  "lat": [-30.0277, -30.0300, -30.0350]}).to_csv(pts, index=False)  # fmt: skip
-    run = subprocess.run([sys.executable, "-m", "access.cli", "compare-engines", "--osm", str(osm), "--origins", str(pts),
-                          "--modes", "WALK", "--engine-b", "native"], capture_output=True, text=True, timeout=300)  # fmt: skip
+    pd.DataFrame(
+        {"id": [1, 2, 3], "lon": [-51.2287, -51.2200, -51.2100], "lat": [-30.0277, -30.0300, -30.0350]}
+    ).to_csv(pts, index=False)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "access.cli",
+            "compare-engines",
+            "--osm",
+            str(osm),
+            "--origins",
+            str(pts),
+            "--modes",
+            "WALK",
+            "--engine-b",
+            "native",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     assert "share_within_2_min: 1.000" in run.stdout
     assert Path(osm).exists()

@@ -63,8 +63,13 @@ def test_design_speed_gives_distance_times_detour_over_speed_plus_acceleration()
     s = spec(run_times_min=None, design_speed_kmh=300, detour_factor=1.2, accel_decel_min=3)
     per_segment = 60 * 1.2 / 300 * 60 + 3  # km x detour / km/h -> minutes, + accel/decel
     assert spec_trip_minutes(s) == pytest.approx(2 * per_segment + 2, abs=0.01)
-    express = spec(run_times_min=None, design_speed_kmh=300, detour_factor=1.2, accel_decel_min=3,
-                   patterns=[{"name": "express", "stops": ["A", "C"]}])  # fmt: skip
+    express = spec(
+        run_times_min=None,
+        design_speed_kmh=300,
+        detour_factor=1.2,
+        accel_decel_min=3,
+        patterns=[{"name": "express", "stops": ["A", "C"]}],
+    )
     # skipping B saves its dwell and one stop's braking/acceleration
     assert spec_trip_minutes(express, "express") == pytest.approx(2 * per_segment - 3, abs=0.01)
 

@@ -20,11 +20,17 @@ from access.errors import InputError
 from access.io.gtfs import read_gtfs
 from tests.conftest import require_data
 
-HUBS = pd.DataFrame({
-    "stop_id": ["北京", "天津", "唐山"], "stop_name": ["北京", "天津", "唐山"],
-    "name_en": ["Beijing", "Tianjin", "Tangshan"], "lon": [116.42, 117.2, 118.18], "lat": [39.93, 39.12, 39.59],
-    "source": "test", "place_id": ["1101", "1201", "1302"],
-})  # fmt: skip
+HUBS = pd.DataFrame(
+    {
+        "stop_id": ["北京", "天津", "唐山"],
+        "stop_name": ["北京", "天津", "唐山"],
+        "name_en": ["Beijing", "Tianjin", "Tangshan"],
+        "lon": [116.42, 117.2, 118.18],
+        "lat": [39.93, 39.12, 39.59],
+        "source": "test",
+        "place_id": ["1101", "1201", "1302"],
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,8 +40,12 @@ def real():
     s2c = read_station2city(require_data("china_rail/railwayvis_station2city.json"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TimetableWarning)
-        tt = read_rail_timetable(require_data("china_rail/railwayvis_trains.json"), prefectures=prefectures,
-                                 stations=stations, station2city=s2c)  # fmt: skip
+        tt = read_rail_timetable(
+            require_data("china_rail/railwayvis_trains.json"),
+            prefectures=prefectures,
+            stations=stations,
+            station2city=s2c,
+        )
     raw = json.loads(require_data("china_rail/railwayvis_trains.json").read_text(encoding="utf-8"))
     return tt, raw
 
@@ -103,8 +113,15 @@ def test_gtfs_round_trip_loads_with_read_gtfs(real, tmp_path):
 
 
 def test_plain_csv_with_invalid_time_reports_count_and_drops_the_train(tmp_path):
-    path = _csv(tmp_path, [("C1", 1, "北京", "-", "7:00"), ("C1", 2, "天津", "7:30", "-"),
-                           ("C2", 1, "北京", "-", "25:61"), ("C2", 2, "天津", "26:30", "-")])  # fmt: skip
+    path = _csv(
+        tmp_path,
+        [
+            ("C1", 1, "北京", "-", "7:00"),
+            ("C1", 2, "天津", "7:30", "-"),
+            ("C2", 1, "北京", "-", "25:61"),
+            ("C2", 2, "天津", "26:30", "-"),
+        ],
+    )
     with pytest.warns(TimetableWarning, match=r"1 rows with invalid times.*'25:61'.*1 trains dropped"):
         tt = _read(path)
     assert list(tt.trains["train"]) == ["C1"]
@@ -112,12 +129,20 @@ def test_plain_csv_with_invalid_time_reports_count_and_drops_the_train(tmp_path)
 
 
 def test_one_stop_train_unknown_city_and_duplicates_are_counted(tmp_path):
-    path = _csv(tmp_path, [
-        ("G1", 1, "北京", "-", "8:00"), ("G1", 2, "火星城", "8:20", "8:22"), ("G1", 3, "天津", "8:40", "-"),
-        ("G2", 1, "北京", "-", "9:00"),
-        ("G3", 1, "北京", "-", "9:00"), ("G3", 2, "天津", "9:30", "-"), ("G3", 1, "唐山", "-", "10:00"),
-        ("G4", 1, "火星城", "-", "9:00"), ("G4", 2, "天津", "9:30", "-"),
-    ])  # fmt: skip
+    path = _csv(
+        tmp_path,
+        [
+            ("G1", 1, "北京", "-", "8:00"),
+            ("G1", 2, "火星城", "8:20", "8:22"),
+            ("G1", 3, "天津", "8:40", "-"),
+            ("G2", 1, "北京", "-", "9:00"),
+            ("G3", 1, "北京", "-", "9:00"),
+            ("G3", 2, "天津", "9:30", "-"),
+            ("G3", 1, "唐山", "-", "10:00"),
+            ("G4", 1, "火星城", "-", "9:00"),
+            ("G4", 2, "天津", "9:30", "-"),
+        ],
+    )
     with pytest.warns(TimetableWarning) as record:
         tt = _read(path)
     message = str(record[0].message)
@@ -129,8 +154,15 @@ def test_one_stop_train_unknown_city_and_duplicates_are_counted(tmp_path):
 
 
 def test_times_wrapping_past_midnight_are_unwrapped_and_backwards_trains_dropped(tmp_path):
-    path = _csv(tmp_path, [("Z1", 1, "北京", "-", "23:30"), ("Z1", 2, "天津", "0:40", "-"),
-                           ("Z2", 1, "北京", "-", "10:00"), ("Z2", 2, "天津", "9:00", "-")])  # fmt: skip
+    path = _csv(
+        tmp_path,
+        [
+            ("Z1", 1, "北京", "-", "23:30"),
+            ("Z1", 2, "天津", "0:40", "-"),
+            ("Z2", 1, "北京", "-", "10:00"),
+            ("Z2", 2, "天津", "9:00", "-"),
+        ],
+    )
     with pytest.warns(TimetableWarning, match="1 trains with times going backwards dropped"):
         tt = _read(path)
     assert tt.events["arrival_s"].tolist() == [23 * 3600 + 30 * 60, 24 * 3600 + 40 * 60]
@@ -151,14 +183,39 @@ def test_cli_to_gtfs_writes_a_feed_and_lists_unknown_cities(tmp_path):
     from access.cli import app
 
     prefectures = tmp_path / "pref.csv"
-    pd.DataFrame({"dzcode": ["1101", "1201"], "coord_long": [116.42, 117.2], "coord_lat": [39.93, 39.12],
-                  "cityname_chn": ["北京市", "天津市"], "cityname_eng": ["Beijing", "Tianjin"],
-                  "cpop2010": [1961.2, 1293.8]}).to_csv(prefectures, index=False)  # fmt: skip
-    timetable = _csv(tmp_path, [("C1", 1, "北京", "-", "7:00"), ("C1", 2, "天津", "7:30", "-"),
-                                ("C3", 1, "北京", "-", "8:00"), ("C3", 2, "雄安", "8:40", "-")])  # fmt: skip
+    pd.DataFrame(
+        {
+            "dzcode": ["1101", "1201"],
+            "coord_long": [116.42, 117.2],
+            "coord_lat": [39.93, 39.12],
+            "cityname_chn": ["北京市", "天津市"],
+            "cityname_eng": ["Beijing", "Tianjin"],
+            "cpop2010": [1961.2, 1293.8],
+        }
+    ).to_csv(prefectures, index=False)
+    timetable = _csv(
+        tmp_path,
+        [
+            ("C1", 1, "北京", "-", "7:00"),
+            ("C1", 2, "天津", "7:30", "-"),
+            ("C3", 1, "北京", "-", "8:00"),
+            ("C3", 2, "雄安", "8:40", "-"),
+        ],
+    )
     out = tmp_path / "feed.zip"
-    result = CliRunner().invoke(app, ["rail-timetable", "to-gtfs", str(timetable), str(out), "--prefectures",
-                                      str(prefectures), "--unknown-out", str(tmp_path / "unknown.csv")])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "rail-timetable",
+            "to-gtfs",
+            str(timetable),
+            str(out),
+            "--prefectures",
+            str(prefectures),
+            "--unknown-out",
+            str(tmp_path / "unknown.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "1 unknown stops (no coordinates), 1 stop events dropped: 雄安 (1)" in result.output
     feed = read_gtfs(out, service_date="2024-03-04")
@@ -174,8 +231,10 @@ def test_duplicated_train_numbers_in_json_keep_the_first_and_are_counted(tmp_pat
     from access.china.timetable import city_hubs, parse_timetable, read_railwayvis_trains
 
     path = tmp_path / "trains.json"
-    first = '{"service": "城际", "route": [{"arrival": "-", "departure": "7:00", "city": "北京"}, ' \
-            '{"arrival": "7:30", "departure": "-", "city": "天津"}]}'  # fmt: skip
+    first = (
+        '{"service": "城际", "route": [{"arrival": "-", "departure": "7:00", "city": "北京"}, '
+        '{"arrival": "7:30", "departure": "-", "city": "天津"}]}'
+    )
     second = first.replace("7:00", "9:00").replace("7:30", "9:40")
     path.write_text(f'{{"C1": {first}, "C1": {second}, "C2": {second}}}', encoding="utf-8")
     frame, notes = read_railwayvis_trains(path)

@@ -25,10 +25,16 @@ def random_feed(walk, seed: int, n_stops: int = 24, n_routes: int = 6):
     centre = np.array([-51.2200, -30.0350])
     near = np.flatnonzero((np.abs(walk.lon - centre[0]) < 0.015) & (np.abs(walk.lat - centre[1]) < 0.012))
     nodes = rng.choice(near, n_stops, replace=False)
-    stops = pd.DataFrame({
-        "stop_id": [f"s{i}" for i in range(n_stops)], "stop_name": [f"S{i}" for i in range(n_stops)],
-        "lon": walk.lon[nodes], "lat": walk.lat[nodes], "parent_station": None, "location_type": 0,
-    })  # fmt: skip
+    stops = pd.DataFrame(
+        {
+            "stop_id": [f"s{i}" for i in range(n_stops)],
+            "stop_name": [f"S{i}" for i in range(n_stops)],
+            "lon": walk.lon[nodes],
+            "lat": walk.lat[nodes],
+            "parent_station": None,
+            "location_type": 0,
+        }
+    )
     routes, trips, stop_times = [], [], []
     for r in range(n_routes):
         route_type = 2 if r % 3 == 0 else 3
@@ -46,12 +52,19 @@ def random_feed(walk, seed: int, n_stops: int = 24, n_routes: int = 6):
                 if i < len(seq) - 1:
                     t += dwell + int(runs[i] * speed)
     return types.SimpleNamespace(
-        name="rand", service_date=dt.date(2019, 5, 13), stops=stops,
-        routes=pd.DataFrame(routes, columns=["route_id", "route_type", "route_short_name", "route_long_name", "agency_id"]),
+        name="rand",
+        service_date=dt.date(2019, 5, 13),
+        stops=stops,
+        routes=pd.DataFrame(
+            routes, columns=["route_id", "route_type", "route_short_name", "route_long_name", "agency_id"]
+        ),
         trips=pd.DataFrame(trips, columns=["trip_id", "route_id", "service_id", "direction_id"]),
-        stop_times=pd.DataFrame(stop_times, columns=["trip_id", "stop_sequence", "stop_id", "arrival_s", "departure_s"]),
-        transfers=pd.DataFrame(columns=["from_stop_id", "to_stop_id", "min_transfer_time_s"]), warnings=(),
-    )  # fmt: skip
+        stop_times=pd.DataFrame(
+            stop_times, columns=["trip_id", "stop_sequence", "stop_id", "arrival_s", "departure_s"]
+        ),
+        transfers=pd.DataFrame(columns=["from_stop_id", "to_stop_id", "min_transfer_time_s"]),
+        warnings=(),
+    )
 
 
 def time_expanded_graph(feed, transit: TransitNetwork) -> tuple[nx.DiGraph, dict]:
@@ -69,9 +82,12 @@ def time_expanded_graph(feed, transit: TransitNetwork) -> tuple[nx.DiGraph, dict
     ready_times: dict[int, set] = {i: set() for i in range(transit.n_stops)}
     route_of = dict(zip(feed.trips["trip_id"], feed.trips["route_id"], strict=True))
     transfers = {
-        s: [(int(transit.transfer_to[e]), int(transit.transfer_s[e])) for e in range(transit.transfer_ptr[s], transit.transfer_ptr[s + 1])]
+        s: [
+            (int(transit.transfer_to[e]), int(transit.transfer_s[e]))
+            for e in range(transit.transfer_ptr[s], transit.transfer_ptr[s + 1])
+        ]
         for s in range(transit.n_stops)
-    }  # fmt: skip
+    }
     for trip, rows in feed.stop_times.sort_values(["trip_id", "stop_sequence"]).groupby("trip_id"):
         route = route_of[trip]
         seq = [

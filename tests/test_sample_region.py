@@ -36,8 +36,21 @@ def test_pbf_has_the_road_hierarchy_read_independently_with_pyosmium(region):
         classes.add(way.tags.get("highway"))
         oneway.add(way.tags.get("oneway"))
         junction.add(way.tags.get("junction"))
-    assert {"motorway", "motorway_link", "trunk", "primary", "secondary", "tertiary", "unclassified",
-            "residential", "track", "footway", "pedestrian", "cycleway", "service"} <= classes  # fmt: skip
+    assert {
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "primary",
+        "secondary",
+        "tertiary",
+        "unclassified",
+        "residential",
+        "track",
+        "footway",
+        "pedestrian",
+        "cycleway",
+        "service",
+    } <= classes
     assert {"yes", "-1"} <= oneway and "roundabout" in junction
 
 

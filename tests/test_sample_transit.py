@@ -57,8 +57,12 @@ def test_park_and_ride_only_where_parking_is_allowed(sample):
     places = pd.read_csv(region.places_csv)
     second = places[places["kind"] == "city"].iloc[[0]]
     towns = places[places["kind"] == "town"]
-    common = {"modes": ("walk", "car"), "rail_specs": [files["rail_spec"]], "service_date": SAMPLE_SERVICE_DATE,
-              "progress": False}  # fmt: skip
+    common = {
+        "modes": ("walk", "car"),
+        "rail_specs": [files["rail_spec"]],
+        "service_date": SAMPLE_SERVICE_DATE,
+        "progress": False,
+    }
     anywhere = access.build_network(region.osm_pbf, **common)
     nowhere = access.build_network(
         region.osm_pbf, transit_settings=access.config.TransitSettings(park_ride_stops=[]), **common

@@ -26,9 +26,14 @@ def sample(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sample")
     region = write_sample_region(folder)
     files = write_sample_transit(region, folder)
-    network = access.build_network(region.osm_pbf, modes=("walk", "car"), gtfs=[files["buses"]],
-                                   rail_specs=[files["rail_spec"]], service_date=SAMPLE_SERVICE_DATE,
-                                   progress=False)  # fmt: skip
+    network = access.build_network(
+        region.osm_pbf,
+        modes=("walk", "car"),
+        gtfs=[files["buses"]],
+        rail_specs=[files["rail_spec"]],
+        service_date=SAMPLE_SERVICE_DATE,
+        progress=False,
+    )
     places = pd.read_csv(region.places_csv)
     return region, network, places
 
@@ -105,8 +110,9 @@ def test_dask_on_real_porto_alegre_walk_via_address_and_via_its_own_local_cluste
 def test_parquet_stream_through_dask_equals_the_in_memory_result_and_leaves_no_temp(poa_cells, cluster, tmp_path):
     network, cells = poa_cells
     out = tmp_path / "matrix.parquet"
-    path = travel_time_matrix(network, cells, cells.iloc[:100], mode="walk", max_time_min=20, scheduler=cluster,
-                              batch_size=50, out=out)  # fmt: skip
+    path = travel_time_matrix(
+        network, cells, cells.iloc[:100], mode="walk", max_time_min=20, scheduler=cluster, batch_size=50, out=out
+    )
     assert path == out
     expected = plain(network, cells, cells.iloc[:100], mode="walk", max_time_min=20)
     pdt.assert_frame_equal(pd.read_parquet(out), expected)
@@ -171,11 +177,41 @@ def test_cli_streams_batches_to_parquet(poa_cells, poa_pbf, tmp_path):
     points = tmp_path / "cells.csv"
     cells.head(60)[["id", "lon", "lat"]].to_csv(points, index=False)
     out = tmp_path / "out" / "tt.parquet"
-    result = CliRunner().invoke(app, ["travel-times", "--osm", str(poa_pbf), "--origins", str(points), "--out",
-                                      str(out), "--mode", "walk", "--max-time", "20", "--batch-size", "25", "-q"])  # fmt: skip
+    result = CliRunner().invoke(
+        app,
+        [
+            "travel-times",
+            "--osm",
+            str(poa_pbf),
+            "--origins",
+            str(points),
+            "--out",
+            str(out),
+            "--mode",
+            "walk",
+            "--max-time",
+            "20",
+            "--batch-size",
+            "25",
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     expected = plain(network, cells.head(60)[["id", "lon", "lat"]], mode="walk", max_time_min=20)
     pdt.assert_frame_equal(pd.read_parquet(out), expected)
-    bad = CliRunner().invoke(app, ["travel-times", "--osm", str(poa_pbf), "--origins", str(points), "--out",
-                                   str(out), "--scheduler", "nowhere", "-q"])  # fmt: skip
+    bad = CliRunner().invoke(
+        app,
+        [
+            "travel-times",
+            "--osm",
+            str(poa_pbf),
+            "--origins",
+            str(points),
+            "--out",
+            str(out),
+            "--scheduler",
+            "nowhere",
+            "-q",
+        ],
+    )
     assert bad.exit_code == 2 and "unknown scheduler" in bad.output

@@ -26,8 +26,14 @@ RIDE_S = 600  # A -> B in 10 min
 
 
 def _feed(path, headway_min=30):
-    stops = pd.DataFrame({"stop_id": ["A", "M", "B"], "stop_name": ["Alpha", "Middle", "Beta"],
-                          "stop_lat": [LAT] * 3, "stop_lon": [A[0], LONS[6], B[0]]})  # fmt: skip
+    stops = pd.DataFrame(
+        {
+            "stop_id": ["A", "M", "B"],
+            "stop_name": ["Alpha", "Middle", "Beta"],
+            "stop_lat": [LAT] * 3,
+            "stop_lon": [A[0], LONS[6], B[0]],
+        }
+    )
     trips, times = [], []
     for start in range(6 * 3600, 10 * 3600, headway_min * 60):
         for direction, order in ((0, ["A", "M", "B"]), (1, ["B", "M", "A"])):
@@ -38,18 +44,32 @@ def _feed(path, headway_min=30):
                 t = start + offset - (dwell if k == 2 else 0) + (0 if k < 2 else dwell)
                 times.append((trip, _hms(t), _hms(t + dwell), stop, k + 1))
     tables = {
-        "agency": pd.DataFrame({"agency_id": ["x"], "agency_name": ["x"], "agency_url": ["https://x.invalid"],
-                                "agency_timezone": ["Asia/Shanghai"]}),
+        "agency": pd.DataFrame(
+            {
+                "agency_id": ["x"],
+                "agency_name": ["x"],
+                "agency_url": ["https://x.invalid"],
+                "agency_timezone": ["Asia/Shanghai"],
+            }
+        ),
         "stops": stops,
         "routes": pd.DataFrame({"route_id": ["R1", "R2"], "route_short_name": ["1", "2"], "route_type": [3, 3]}),
-        "trips": pd.DataFrame(trips + [("R2", "daily", "r2", 0)],
-                              columns=["route_id", "service_id", "trip_id", "direction_id"]),
-        "stop_times": pd.DataFrame(times + [("r2", "07:00:00", "07:00:00", "M", 1), ("r2", "07:20:00", "07:20:00", "B", 2)],
-                                   columns=["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]),
-        "calendar": pd.DataFrame({"service_id": ["daily"], **{d: ["1"] for d in ("monday", "tuesday", "wednesday",
-                                  "thursday", "friday", "saturday", "sunday")}, "start_date": ["20250101"],
-                                  "end_date": ["20251231"]}),
-    }  # fmt: skip
+        "trips": pd.DataFrame(
+            trips + [("R2", "daily", "r2", 0)], columns=["route_id", "service_id", "trip_id", "direction_id"]
+        ),
+        "stop_times": pd.DataFrame(
+            times + [("r2", "07:00:00", "07:00:00", "M", 1), ("r2", "07:20:00", "07:20:00", "B", 2)],
+            columns=["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"],
+        ),
+        "calendar": pd.DataFrame(
+            {
+                "service_id": ["daily"],
+                **{d: ["1"] for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
+                "start_date": ["20250101"],
+                "end_date": ["20251231"],
+            }
+        ),
+    }
     return write_gtfs_zip(tables, path)
 
 
@@ -64,37 +84,68 @@ def corridor(tmp_path_factory):
     # a parallel slow track 1 km north, joined at both ends, for road changes
     north = LAT + 1.0 / 111.32
     nodes |= {100 + k: (lon, north) for k, lon in enumerate(LONS)}
-    ways = [(1, list(range(1, 14)), {"highway": "primary"}), (2, list(range(100, 113)), {"highway": "track"}),
-            (3, [1, 100], {"highway": "track"}), (4, [13, 112], {"highway": "track"})]  # fmt: skip
+    ways = [
+        (1, list(range(1, 14)), {"highway": "primary"}),
+        (2, list(range(100, 113)), {"highway": "track"}),
+        (3, [1, 100], {"highway": "track"}),
+        (4, [13, 112], {"highway": "track"}),
+    ]
     write_osm(folder / "corridor.osm", nodes, ways)
     _feed(folder / "bus.zip")
-    places = pd.DataFrame({"id": ["a", "b"], "lon": [A[0], B[0]], "lat": [LAT, LAT], "population": [100, 50],
-                           "jobs": [10, 1000], "class": ["rural", "urban"], "county": ["west", "east"]})  # fmt: skip
+    places = pd.DataFrame(
+        {
+            "id": ["a", "b"],
+            "lon": [A[0], B[0]],
+            "lat": [LAT, LAT],
+            "population": [100, 50],
+            "jobs": [10, 1000],
+            "class": ["rural", "urban"],
+            "county": ["west", "east"],
+        }
+    )
     places.to_csv(folder / "places.csv", index=False)
     return folder
 
 
 def _scenario(folder, modifications, **base) -> Scenario:
-    data = {"name": "t", "base": {"osm": str(folder / "corridor.osm"), "gtfs": [str(folder / "bus.zip")],
-                                  "opportunities": str(folder / "places.csv"), "service_date": DATE, **base},
-            "modifications": modifications}  # fmt: skip
+    data = {
+        "name": "t",
+        "base": {
+            "osm": str(folder / "corridor.osm"),
+            "gtfs": [str(folder / "bus.zip")],
+            "opportunities": str(folder / "places.csv"),
+            "service_date": DATE,
+            **base,
+        },
+        "modifications": modifications,
+    }
     return parse_scenario(data)
 
 
 def _compare(base, after, folder, **kw):
     places = pd.read_csv(folder / "places.csv")
-    kw = {"mode": "transit", "departure": "07:00", "window_min": 60, "cutoffs_min": (20,),
-          "centres": {"B": B}, **kw}  # fmt: skip
+    kw = {"mode": "transit", "departure": "07:00", "window_min": 60, "cutoffs_min": (20,), "centres": {"B": B}, **kw}
     return compare(base, after, places.iloc[[0]], places.iloc[[1]], **kw)
 
 
 EVERY_KIND = [
-    {"type": "add_line", "spec": {"line": "L", "stations": [{"name": "P", "lon": A[0], "lat": LAT},
-                                                          {"name": "Q", "lon": B[0], "lat": LAT}],
-                                  "run_times_min": [5], "periods": [{"start": "06:00", "end": "10:00", "headway_min": 15}],
-                                  "start_date": "20250101", "end_date": "20251231"}},
-    {"type": "add_stops", "route": "R1", "stops": [{"stop": "N", "between": ["A", "M"], "lon": LONS[3], "lat": LAT}],
-     "dwell_min": 1},
+    {
+        "type": "add_line",
+        "spec": {
+            "line": "L",
+            "stations": [{"name": "P", "lon": A[0], "lat": LAT}, {"name": "Q", "lon": B[0], "lat": LAT}],
+            "run_times_min": [5],
+            "periods": [{"start": "06:00", "end": "10:00", "headway_min": 15}],
+            "start_date": "20250101",
+            "end_date": "20251231",
+        },
+    },
+    {
+        "type": "add_stops",
+        "route": "R1",
+        "stops": [{"stop": "N", "between": ["A", "M"], "lon": LONS[3], "lat": LAT}],
+        "dwell_min": 1,
+    },
     {"type": "remove_stops", "stops": ["Middle"], "routes": ["R2"]},
     {"type": "change_headway", "routes": ["R1"], "periods": [{"start": "07:00", "end": "09:00", "headway_min": 10}]},
     {"type": "change_speed", "routes": ["R1"], "speed_factor": 1.25, "between": ["A", "M"]},
@@ -102,7 +153,7 @@ EVERY_KIND = [
     {"type": "add_road", "coordinates": [A, (LONS[6], LAT + 0.002), B], "highway": "motorway"},
     {"type": "change_road_speed", "way_ids": [2], "speed_kmh": 40},
     {"type": "remove_route", "routes": ["R2"]},
-]  # fmt: skip
+]
 
 
 def test_a_scenario_round_trips_through_json_and_yaml(corridor, tmp_path):
@@ -134,23 +185,48 @@ def test_every_kind_of_modification_applies_without_touching_the_base(corridor):
     ("modification", "message"),
     [
         ({"type": "remove_route", "routes": ["R9"]}, "unknown route R9"),
-        ({"type": "change_headway", "routes": ["R1"], "periods": [{"start": "07:00", "end": "08:00", "headway_min": 0}]},
-         "headway_min must be at least"),
-        ({"type": "change_headway", "routes": ["R1"], "periods": [{"start": "07:00", "end": "08:30", "headway_min": 5},
-                                                                  {"start": "08:00", "end": "09:00", "headway_min": 5}]},
-         "periods overlap"),
-        ({"type": "add_line", "spec": {"line": "L", "stations": [{"name": "P", "lon": A[0], "lat": LAT}],
-                                       "run_times_min": [], "periods": [{"start": "06:00", "end": "07:00", "headway_min": 5}]}},
-         "need at least 2 stations"),
+        (
+            {
+                "type": "change_headway",
+                "routes": ["R1"],
+                "periods": [{"start": "07:00", "end": "08:00", "headway_min": 0}],
+            },
+            "headway_min must be at least",
+        ),
+        (
+            {
+                "type": "change_headway",
+                "routes": ["R1"],
+                "periods": [
+                    {"start": "07:00", "end": "08:30", "headway_min": 5},
+                    {"start": "08:00", "end": "09:00", "headway_min": 5},
+                ],
+            },
+            "periods overlap",
+        ),
+        (
+            {
+                "type": "add_line",
+                "spec": {
+                    "line": "L",
+                    "stations": [{"name": "P", "lon": A[0], "lat": LAT}],
+                    "run_times_min": [],
+                    "periods": [{"start": "06:00", "end": "07:00", "headway_min": 5}],
+                },
+            },
+            "need at least 2 stations",
+        ),
         ({"type": "remove_stops", "stops": ["Nowhere"]}, "unknown stop Nowhere"),
         ({"type": "change_speed", "routes": ["R1"], "speed_factor": 0}, "greater than 0"),
         ({"type": "teleport", "routes": ["R1"]}, "does not match any of the expected tags"),
     ],
-)  # fmt: skip
+)
 def test_bad_modifications_fail_with_a_clear_message_before_anything_is_built(corridor, modification, message):
     # the OSM file does not exist: an error about it would mean building had started
-    data = {"base": {"osm": str(corridor / "missing.osm.pbf"), "gtfs": [str(corridor / "bus.zip")],
-                     "service_date": DATE}, "modifications": [modification]}  # fmt: skip
+    data = {
+        "base": {"osm": str(corridor / "missing.osm.pbf"), "gtfs": [str(corridor / "bus.zip")], "service_date": DATE},
+        "modifications": [modification],
+    }
     with pytest.raises(InputError, match=message) as info:
         build(parse_scenario(data), progress=False)
     assert "missing.osm.pbf" not in str(info.value)
@@ -213,8 +289,12 @@ def test_change_speed_divides_run_times_and_keeps_dwell(corridor):
 
 def test_added_stop_gets_a_distance_share_of_the_run_and_delays_later_stops(corridor):
     region = load_region(_scenario(corridor, []), progress=False)
-    mod = {"type": "add_stops", "route": "R1", "dwell_min": 1,
-           "stops": [{"stop": "N", "between": ["A", "M"], "lon": LONS[3], "lat": LAT}]}  # fmt: skip
+    mod = {
+        "type": "add_stops",
+        "route": "R1",
+        "dwell_min": 1,
+        "stops": [{"stop": "N", "between": ["A", "M"], "lon": LONS[3], "lat": LAT}],
+    }
     after = apply(region, _scenario(corridor, [mod]).modifications)
     t = after.transit
     p = int(np.flatnonzero(t.route_id[t.pattern_route] == "bus:R1")[0])
@@ -282,7 +362,7 @@ def test_cli_compare_writes_the_report_folder_and_refuses_bad_scenarios_in_one_l
                     },
                 }
             ).compare
-        }  # fmt: skip
+        }
     )
     path = write_scenario(scenario, tmp_path / "scenario.yaml")
     out = tmp_path / "report"
@@ -304,12 +384,23 @@ def test_cli_compare_writes_the_report_folder_and_refuses_bad_scenarios_in_one_l
 
 
 def test_a_line_added_to_a_region_without_transit_is_ridden_from_its_stations(corridor):
-    line = {"type": "add_line", "park_and_ride": False, "board_penalty_min": 0,
-            "spec": {"line": "L", "stations": [{"name": "P", "lon": A[0], "lat": LAT}, {"name": "Q", "lon": B[0], "lat": LAT}],
-                     "run_times_min": [5], "periods": [{"start": "06:00", "end": "10:00", "headway_min": 15}],
-                     "start_date": "20250101", "end_date": "20251231"}}  # fmt: skip
-    data = {"base": {"osm": str(corridor / "corridor.osm"), "service_date": DATE, "modes": ["walk", "car"]},
-            "modifications": [line]}  # fmt: skip
+    line = {
+        "type": "add_line",
+        "park_and_ride": False,
+        "board_penalty_min": 0,
+        "spec": {
+            "line": "L",
+            "stations": [{"name": "P", "lon": A[0], "lat": LAT}, {"name": "Q", "lon": B[0], "lat": LAT}],
+            "run_times_min": [5],
+            "periods": [{"start": "06:00", "end": "10:00", "headway_min": 15}],
+            "start_date": "20250101",
+            "end_date": "20251231",
+        },
+    }
+    data = {
+        "base": {"osm": str(corridor / "corridor.osm"), "service_date": DATE, "modes": ["walk", "car"]},
+        "modifications": [line],
+    }
     base, after = build(parse_scenario(data), progress=False)
     assert base.transit is None and after.transit.n_trips == 2 * 16
     # departures every minute 07:00-07:59, trains at :00 :15 :30 :45: waits 0, 14, ..., 1 four

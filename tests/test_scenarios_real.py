@@ -21,11 +21,17 @@ PEAK = ("13:00", "16:00")
 @pytest.fixture(scope="module")
 def poa():
     files = {name: str(require_data(f"poa/{name}")) for name in ("poa_osm.pbf", "poa_eptc.zip", "poa_trensurb.zip")}
-    scenario = parse_scenario({"base": {
-        "osm": files["poa_osm.pbf"], "gtfs": [files["poa_eptc.zip"], files["poa_trensurb.zip"]],
-        "service_date": DATE, "modes": ["walk"],
-        "transit_settings": {"board_penalty_min": {"poa_trensurb": 0}},  # turnstile commuter rail
-    }})  # fmt: skip
+    scenario = parse_scenario(
+        {
+            "base": {
+                "osm": files["poa_osm.pbf"],
+                "gtfs": [files["poa_eptc.zip"], files["poa_trensurb.zip"]],
+                "service_date": DATE,
+                "modes": ["walk"],
+                "transit_settings": {"board_penalty_min": {"poa_trensurb": 0}},  # turnstile commuter rail
+            }
+        }
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the EPTC feed's interpolated times and far stops are reported
         region = load_region(scenario, progress=False)
@@ -37,8 +43,10 @@ def poa():
     busiest = peak["route_id"].value_counts().index[0]
     gaps = peak[peak["route_id"] == busiest].groupby("direction_id")["start_s"].apply(lambda s: s.sort_values().diff())
     headway_min = float(np.nanmedian(gaps)) / 60
-    counts = {"in_peak": int((peak["route_id"] == busiest).sum()),
-              "directions": peak.loc[peak["route_id"] == busiest, "direction_id"].nunique()}  # fmt: skip
+    counts = {
+        "in_peak": int((peak["route_id"] == busiest).sum()),
+        "directions": peak.loc[peak["route_id"] == busiest, "direction_id"].nunique(),
+    }
     cells = pd.read_csv(require_data("poa/poa_hexgrid.csv"))
     origins = cells.sample(40, random_state=11).reset_index(drop=True)
     return region, busiest, headway_min, origins, cells, counts
@@ -48,8 +56,18 @@ def _run(region, origins, cells, modification):
     after = apply(region, parse_scenario({"base": {"osm": "x"}, "modifications": [modification]}).modifications)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a few grid cells lie off the extract's streets
-        return after, compare(region.network, after, origins, cells, mode="transit", departure=DEPARTURE,
-                              window_min=WINDOW_MIN, cutoffs_min=(30, 45), by=None, class_column=None)  # fmt: skip
+        return after, compare(
+            region.network,
+            after,
+            origins,
+            cells,
+            mode="transit",
+            departure=DEPARTURE,
+            window_min=WINDOW_MIN,
+            cutoffs_min=(30, 45),
+            by=None,
+            class_column=None,
+        )
 
 
 def test_halving_the_headway_of_the_busiest_bus_route_doubles_its_trips_and_raises_access(poa):
@@ -62,8 +80,11 @@ def test_halving_the_headway_of_the_busiest_bus_route_doubles_its_trips_and_rais
     }
     after, result = _run(region, origins, cells, mod)
     base = region.network.transit
-    route = lambda t: int(np.isin(t.pattern_route[np.searchsorted(t.pattern_trip_ptr, np.arange(t.n_trips), "right") - 1],  # noqa: E731
-                                  np.flatnonzero(t.route_id == busiest)).sum())  # fmt: skip
+
+    def route(t):
+        trips_route = t.pattern_route[np.searchsorted(t.pattern_trip_ptr, np.arange(t.n_trips), "right") - 1]
+        return int(np.isin(trips_route, np.flatnonzero(t.route_id == busiest)).sum())
+
     # the peak's trips are replaced by one every `new` minutes from 13:00 in each direction
     regenerated = counts["directions"] * int(np.ceil(3 * 60 / new))
     assert route(after.transit) == route(base) - counts["in_peak"] + regenerated

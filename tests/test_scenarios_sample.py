@@ -23,8 +23,10 @@ def sample(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("sample-scenario")
     region = write_sample_region(folder)
-    feeds = {"buses": REPO / "gtfs_samples" / "sample_buses.zip",
-             "rail_spec": REPO / "gtfs_samples" / "sample_intercity.yaml"}  # fmt: skip
+    feeds = {
+        "buses": REPO / "gtfs_samples" / "sample_buses.zip",
+        "rail_spec": REPO / "gtfs_samples" / "sample_intercity.yaml",
+    }
     path = sample_scenario(folder, region=region, feeds=feeds, window_min=WINDOW_MIN)
     scenario = read_scenario(path)
     return scenario, load_region(scenario, progress=False), pd.read_csv(region.places_csv)
@@ -45,8 +47,9 @@ def test_a_line_slower_than_the_road_leaves_car_times_alone_and_never_slows_tran
     rng = np.random.default_rng(seed)
     picked = places.iloc[rng.choice(len(places), 25, replace=False)]
     lon0, lat0, lon1, lat1 = base.street("car").bounds()
-    random_points = pd.DataFrame({"id": [f"r{k}" for k in range(10)], "lon": rng.uniform(lon0, lon1, 10),
-                                  "lat": rng.uniform(lat0, lat1, 10)})  # fmt: skip
+    random_points = pd.DataFrame(
+        {"id": [f"r{k}" for k in range(10)], "lon": rng.uniform(lon0, lon1, 10), "lat": rng.uniform(lat0, lat1, 10)}
+    )
     origins = pd.concat([picked[["id", "lon", "lat", "population", "class", "county"]], random_points])
     centres = {"Core City": tuple(places.loc[places["kind"] == "core_city", ["lon", "lat"]].iloc[0])}
     import warnings
@@ -54,8 +57,17 @@ def test_a_line_slower_than_the_road_leaves_car_times_alone_and_never_slows_tran
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # random points off the network: NaN on both sides
         car = compare(base, after, origins, places, mode="car", centres=centres)
-        transit = compare(base, after, origins, places, mode="transit", departure="07:00", window_min=WINDOW_MIN,
-                          access_mode="car", centres=centres)  # fmt: skip
+        transit = compare(
+            base,
+            after,
+            origins,
+            places,
+            mode="transit",
+            departure="07:00",
+            window_min=WINDOW_MIN,
+            access_mode="car",
+            centres=centres,
+        )
     changes = car.origins.filter(regex="_change$").to_numpy(np.float64)
     assert np.all((changes == 0) | np.isnan(changes)), "the car network is untouched"
     before = transit.origins["time_to_core_city_before"].to_numpy()
@@ -74,8 +86,17 @@ def test_headline_the_intercity_line_pulls_people_into_the_circles_and_raises_ru
     # every city, seat and town, and a third of the villages (the routing is the costly part)
     villages = places[places["kind"] == "village"].sample(50, random_state=0)
     places = pd.concat([places[places["kind"] != "village"], villages]).reset_index(drop=True)
-    result = compare(region.network, after, places, centres=c.centres, mode=c.mode, access_mode=c.access_mode,
-                     departure=c.departure, window_min=c.window_min, cutoffs_min=c.cutoffs_min)  # fmt: skip
+    result = compare(
+        region.network,
+        after,
+        places,
+        centres=c.centres,
+        mode=c.mode,
+        access_mode=c.access_mode,
+        departure=c.departure,
+        window_min=c.window_min,
+        cutoffs_min=c.cutoffs_min,
+    )
     s = result.summary.set_index(["metric", "by", "group", "centre", "cutoff_min"])
     entering = s.loc[("population_entering", "all", "all", "Core City", 120.0), "value"]
     leaving = s.loc[("population_leaving", "all", "all", "Core City", 120.0), "value"]
@@ -89,8 +110,16 @@ def test_headline_the_intercity_line_pulls_people_into_the_circles_and_raises_ru
     inside = result.origins["core_city_120min_circle"] == "entering"
     assert entering == pytest.approx(places.loc[inside.to_numpy(), "population"].sum())
     files = write_comparison(result, tmp_path, scenario=scenario, base=region.network, after=after, circles=False)
-    for name in ("deltas.parquet", "deltas.geojson", "summary.csv", "access_change.png", "circles_core_city.png",
-                 "map.html", "report.md", "report.html"):  # fmt: skip
+    for name in (
+        "deltas.parquet",
+        "deltas.geojson",
+        "summary.csv",
+        "access_change.png",
+        "circles_core_city.png",
+        "map.html",
+        "report.md",
+        "report.html",
+    ):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "Core-Second intercity" in (tmp_path / "map.html").read_text()
     report = (tmp_path / "report.md").read_text()

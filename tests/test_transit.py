@@ -21,8 +21,14 @@ def poa_transit(poa_pbf):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # Trensurb is a turnstile commuter line: no HSR security-check penalty
-        return access.build_network(poa_pbf, modes=("walk",), gtfs=feeds, service_date=DATE, progress=False,
-                                    transit_settings=TransitSettings(board_penalty_min={"poa_trensurb": 0}))  # fmt: skip
+        return access.build_network(
+            poa_pbf,
+            modes=("walk",),
+            gtfs=feeds,
+            service_date=DATE,
+            progress=False,
+            transit_settings=TransitSettings(board_penalty_min={"poa_trensurb": 0}),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +61,20 @@ def test_window_percentiles_equal_those_of_single_departure_runs(poa_transit, gr
     per_minute = [
         access.travel_times(
             poa_transit, origins, dests, mode="transit", departure=f"14:{m:02d}", window_min=1, max_time_min=120
-        )["travel_time_min"].to_numpy()  # fmt: skip
+        )["travel_time_min"].to_numpy()
         for m in range(20)
     ]
     stacked = np.where(np.isnan(per_minute), np.inf, per_minute)
-    ranged = access.travel_times(poa_transit, origins, dests, mode="transit", departure="14:00", window_min=20,
-                                 percentiles=(25, 50, 90), max_time_min=120)  # fmt: skip
+    ranged = access.travel_times(
+        poa_transit,
+        origins,
+        dests,
+        mode="transit",
+        departure="14:00",
+        window_min=20,
+        percentiles=(25, 50, 90),
+        max_time_min=120,
+    )
     for p, column in ((25, "travel_time_p25_min"), (50, "travel_time_p50_min"), (90, "travel_time_p90_min")):
         expected = np.percentile(stacked, p, axis=0, method="inverted_cdf")
         got = ranged[column].fillna(np.inf).to_numpy()
@@ -72,8 +86,9 @@ def test_transit_isochrone_covers_the_walk_isochrone(poa_transit):
     pois = pd.read_csv(require_data("poa/poa_points_of_interest.csv"))
     origin = pois.iloc[[0]]
     walk = access.isochrones(poa_transit, origin, mode="walk", cutoffs_min=(20, 40))
-    ride = access.isochrones(poa_transit, origin, mode="transit", cutoffs_min=(20, 40), departure="14:00",
-                             window_min=30)  # fmt: skip
+    ride = access.isochrones(
+        poa_transit, origin, mode="transit", cutoffs_min=(20, 40), departure="14:00", window_min=30
+    )
     assert ride.is_valid.all()
     for w, r in zip(walk.geometry, ride.geometry, strict=True):
         # same walking surface underneath: walk area is (up to grid differences) inside transit's
@@ -83,8 +98,14 @@ def test_transit_isochrone_covers_the_walk_isochrone(poa_transit):
 
 def test_cached_transit_network_loads_identically(poa_pbf, poa_transit):
     feeds = [require_data("poa/poa_eptc.zip"), require_data("poa/poa_trensurb.zip")]
-    again = access.build_network(poa_pbf, modes=("walk",), gtfs=feeds, service_date=DATE, progress=False,
-                                 transit_settings=TransitSettings(board_penalty_min={"poa_trensurb": 0}))  # fmt: skip
+    again = access.build_network(
+        poa_pbf,
+        modes=("walk",),
+        gtfs=feeds,
+        service_date=DATE,
+        progress=False,
+        transit_settings=TransitSettings(board_penalty_min={"poa_trensurb": 0}),
+    )
     for name in ("pattern_stops", "arrival_s", "departure_s", "transfer_to", "transfer_s", "stop_id"):
         assert np.array_equal(getattr(again.transit, name), getattr(poa_transit.transit, name))
 
@@ -122,9 +143,17 @@ def test_a_walk_along_one_edge_longer_than_the_budget_is_nan_by_transit_too(poa_
     points = pd.DataFrame({"id": [0, 1], "lon": lon, "lat": lat})
     budget = 0.5 * walk.travel_s[e] / 60  # well under the 80 % of the edge between the points
     for kwargs in ({"departure": "14:00"}, {"arrive_by": "14:30"}):
-        table = access.travel_times(poa_transit, points.iloc[[0]], points.iloc[[1]], mode="transit",
-                                    window_min=5, max_time_min=budget, **kwargs)  # fmt: skip
+        table = access.travel_times(
+            poa_transit, points.iloc[[0]], points.iloc[[1]], mode="transit", window_min=5, max_time_min=budget, **kwargs
+        )
         assert table["travel_time_min"].isna().all(), kwargs
-    roomy = access.travel_times(poa_transit, points.iloc[[0]], points.iloc[[1]], mode="transit", window_min=5,
-                                departure="14:00", max_time_min=2 * walk.travel_s[e] / 60)  # fmt: skip
+    roomy = access.travel_times(
+        poa_transit,
+        points.iloc[[0]],
+        points.iloc[[1]],
+        mode="transit",
+        window_min=5,
+        departure="14:00",
+        max_time_min=2 * walk.travel_s[e] / 60,
+    )
     assert roomy["travel_time_min"].iloc[0] <= 0.8 * walk.travel_s[e] / 60 + 0.1

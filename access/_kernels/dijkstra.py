@@ -99,8 +99,9 @@ def _max_weight(weights: np.ndarray, limit: int) -> np.int64:
 
 
 @nb.njit(cache=True, parallel=True)
-def _many_to_points(indptr, indices, weights, src_ptr, src_nodes, src_cost, limit,
-                    dst_a, dst_b, dst_from_a, dst_from_b, out, max_weight):  # fmt: skip
+def _many_to_points(
+    indptr, indices, weights, src_ptr, src_nodes, src_cost, limit, dst_a, dst_b, dst_from_a, dst_from_b, out, max_weight
+):
     n = len(indptr) - 1
     n_dst = len(dst_a)
     for o in nb.prange(len(src_ptr) - 1):
@@ -118,8 +119,9 @@ def _many_to_points(indptr, indices, weights, src_ptr, src_nodes, src_cost, limi
             out[o, d] = best
 
 
-def many_to_all_points(indptr, indices, weights, src_ptr, src_nodes, src_cost, limit: int,
-                       dst_a, dst_b, dst_from_a, dst_from_b) -> np.ndarray:  # fmt: skip
+def many_to_all_points(
+    indptr, indices, weights, src_ptr, src_nodes, src_cost, limit: int, dst_a, dst_b, dst_from_a, dst_from_b
+) -> np.ndarray:
     """float64 seconds (inf: unreached) from each origin (a group of source nodes with
     start costs, ``src_ptr`` delimiting groups) to each destination point, reached from its
     edge's end nodes ``dst_a``/``dst_b`` in ``dst_from_a``/``dst_from_b`` seconds.
@@ -129,7 +131,9 @@ def many_to_all_points(indptr, indices, weights, src_ptr, src_nodes, src_cost, l
     """
     out = np.empty((len(src_ptr) - 1, len(dst_a)), dtype=np.float64)
     _many_to_points(
-        indptr, indices, weights,
+        indptr,
+        indices,
+        weights,
         np.ascontiguousarray(src_ptr, dtype=np.int64),
         np.ascontiguousarray(src_nodes, dtype=np.int32),
         np.ascontiguousarray(src_cost, dtype=np.int64),
@@ -140,5 +144,5 @@ def many_to_all_points(indptr, indices, weights, src_ptr, src_nodes, src_cost, l
         np.ascontiguousarray(dst_from_b, dtype=np.float64),
         out,
         _max_weight(weights, limit),
-    )  # fmt: skip
+    )
     return out

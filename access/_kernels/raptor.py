@@ -43,11 +43,28 @@ def _improve(labels, r, s, a):
 
 @nb.njit(cache=True, nogil=True)
 def _range_raptor(
-    n_stops, pattern_stop_ptr, pattern_stops, pattern_trip_ptr, pattern_time_ptr,
-    arrival_s, departure_s, board_penalty_s, alight_penalty_s,
-    stop_pattern_ptr, stop_pattern, stop_pattern_pos, transfer_ptr, transfer_to, transfer_s,
-    stop_board_penalty_s, access_stops, access_s, departures, max_rounds, out,
-):  # fmt: skip
+    n_stops,
+    pattern_stop_ptr,
+    pattern_stops,
+    pattern_trip_ptr,
+    pattern_time_ptr,
+    arrival_s,
+    departure_s,
+    board_penalty_s,
+    alight_penalty_s,
+    stop_pattern_ptr,
+    stop_pattern,
+    stop_pattern_pos,
+    transfer_ptr,
+    transfer_to,
+    transfer_s,
+    stop_board_penalty_s,
+    access_stops,
+    access_s,
+    departures,
+    max_rounds,
+    out,
+):
     n_patterns = len(pattern_stop_ptr) - 1
     # tau[r, s]: earliest arrival at s with at most r rides, over this and every later
     # departure (rRAPTOR keeps labels: a later departure's journey is also a journey
@@ -127,8 +144,9 @@ def _range_raptor(
             out[d, s] = tau[max_rounds, s]
 
 
-def range_raptor(transit, access_stops: np.ndarray, access_s: np.ndarray, departures_s: np.ndarray,
-                 max_transfers: int) -> np.ndarray:  # fmt: skip
+def range_raptor(
+    transit, access_stops: np.ndarray, access_s: np.ndarray, departures_s: np.ndarray, max_transfers: int
+) -> np.ndarray:
     """Earliest arrival (int64 s, ``NEVER`` if none) at every stop for each departure.
 
     ``access_stops``/``access_s``: stops reached from the origin and the seconds it takes
@@ -141,14 +159,28 @@ def range_raptor(transit, access_stops: np.ndarray, access_s: np.ndarray, depart
     order = np.argsort(-departures_s, kind="stable")
     out = np.empty((len(departures_s), transit.n_stops), dtype=np.int64)
     _range_raptor(
-        transit.n_stops, transit.pattern_stop_ptr, transit.pattern_stops, transit.pattern_trip_ptr,
-        transit.pattern_time_ptr, transit.arrival_s, transit.departure_s, transit.board_penalty_s,
-        transit.alight_penalty_s, transit.stop_pattern_ptr, transit.stop_pattern,
-        transit.stop_pattern_pos, transit.transfer_ptr, transit.transfer_to, transit.transfer_s,
-        transit.stop_board_penalty_s, np.ascontiguousarray(access_stops, dtype=np.int64),
-        np.ascontiguousarray(access_s, dtype=np.int64), departures_s[order],
-        np.int64(max_transfers + 1), out,
-    )  # fmt: skip
+        transit.n_stops,
+        transit.pattern_stop_ptr,
+        transit.pattern_stops,
+        transit.pattern_trip_ptr,
+        transit.pattern_time_ptr,
+        transit.arrival_s,
+        transit.departure_s,
+        transit.board_penalty_s,
+        transit.alight_penalty_s,
+        transit.stop_pattern_ptr,
+        transit.stop_pattern,
+        transit.stop_pattern_pos,
+        transit.transfer_ptr,
+        transit.transfer_to,
+        transit.transfer_s,
+        transit.stop_board_penalty_s,
+        np.ascontiguousarray(access_stops, dtype=np.int64),
+        np.ascontiguousarray(access_s, dtype=np.int64),
+        departures_s[order],
+        np.int64(max_transfers + 1),
+        out,
+    )
     result = np.empty_like(out)
     result[order] = out
     return result
@@ -181,11 +213,28 @@ def _improve_late(labels, r, s, a):
 
 @nb.njit(cache=True, nogil=True)
 def _reverse_range_raptor(
-    n_stops, pattern_stop_ptr, pattern_stops, pattern_trip_ptr, pattern_time_ptr,
-    arrival_s, departure_s, board_penalty_s, alight_penalty_s,
-    stop_pattern_ptr, stop_pattern, stop_pattern_pos, rtransfer_ptr, rtransfer_from, rtransfer_s,
-    stop_board_penalty_s, egress_stops, egress_s, deadlines, max_rounds, out,
-):  # fmt: skip
+    n_stops,
+    pattern_stop_ptr,
+    pattern_stops,
+    pattern_trip_ptr,
+    pattern_time_ptr,
+    arrival_s,
+    departure_s,
+    board_penalty_s,
+    alight_penalty_s,
+    stop_pattern_ptr,
+    stop_pattern,
+    stop_pattern_pos,
+    rtransfer_ptr,
+    rtransfer_from,
+    rtransfer_s,
+    stop_board_penalty_s,
+    egress_stops,
+    egress_s,
+    deadlines,
+    max_rounds,
+    out,
+):
     n_patterns = len(pattern_stop_ptr) - 1
     # board[r, s]: latest time one may stand at s, free, and still reach the target by the
     # deadline with at most r rides (boarding there, or walking to the target in round 0).
@@ -282,8 +331,9 @@ def reverse_transfers(transit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return result
 
 
-def reverse_range_raptor(transit, egress_stops: np.ndarray, egress_s: np.ndarray, deadlines_s: np.ndarray,
-                         max_transfers: int) -> np.ndarray:  # fmt: skip
+def reverse_range_raptor(
+    transit, egress_stops: np.ndarray, egress_s: np.ndarray, deadlines_s: np.ndarray, max_transfers: int
+) -> np.ndarray:
     """Latest departure (int64 s, ``-NEVER`` if none) from every stop for each deadline.
 
     The arrive-by mirror of :func:`range_raptor`: ``egress_stops``/``egress_s`` are the
@@ -299,13 +349,28 @@ def reverse_range_raptor(transit, egress_stops: np.ndarray, egress_s: np.ndarray
     out = np.empty((len(deadlines_s), transit.n_stops), dtype=np.int64)
     ptr, src, secs = reverse_transfers(transit)
     _reverse_range_raptor(
-        transit.n_stops, transit.pattern_stop_ptr, transit.pattern_stops, transit.pattern_trip_ptr,
-        transit.pattern_time_ptr, transit.arrival_s, transit.departure_s, transit.board_penalty_s,
-        transit.alight_penalty_s, transit.stop_pattern_ptr, transit.stop_pattern,
-        transit.stop_pattern_pos, ptr, src, secs, transit.stop_board_penalty_s,
-        np.ascontiguousarray(egress_stops, dtype=np.int64), np.ascontiguousarray(egress_s, dtype=np.int64),
-        deadlines_s[order], np.int64(max_transfers + 1), out,
-    )  # fmt: skip
+        transit.n_stops,
+        transit.pattern_stop_ptr,
+        transit.pattern_stops,
+        transit.pattern_trip_ptr,
+        transit.pattern_time_ptr,
+        transit.arrival_s,
+        transit.departure_s,
+        transit.board_penalty_s,
+        transit.alight_penalty_s,
+        transit.stop_pattern_ptr,
+        transit.stop_pattern,
+        transit.stop_pattern_pos,
+        ptr,
+        src,
+        secs,
+        transit.stop_board_penalty_s,
+        np.ascontiguousarray(egress_stops, dtype=np.int64),
+        np.ascontiguousarray(egress_s, dtype=np.int64),
+        deadlines_s[order],
+        np.int64(max_transfers + 1),
+        out,
+    )
     result = np.empty_like(out)
     result[order] = out
     return result

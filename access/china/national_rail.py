@@ -23,8 +23,9 @@ NOMINAL_SERVICE_DATE = "2020-01-06"
 _DAY_S = 86_400
 
 
-def timetable_feed(timetable: RailTimetable, *, name: str = "cr", service_date: str = NOMINAL_SERVICE_DATE,
-                   previous_days: bool = True):  # fmt: skip
+def timetable_feed(
+    timetable: RailTimetable, *, name: str = "cr", service_date: str = NOMINAL_SERVICE_DATE, previous_days: bool = True
+):
     """A :class:`~access.io.gtfs.GtfsFeed` of the timetable for one (nominal) day.
 
     With ``previous_days`` every train still running after 24:00 is also added as the
@@ -47,8 +48,13 @@ def timetable_feed(timetable: RailTimetable, *, name: str = "cr", service_date: 
             continue
         copy = st[st["trip_id"].isin(set(late))]
         shift = np.int32(days * _DAY_S)
-        extra_st.append(copy.assign(trip_id=copy["trip_id"] + f"@-{days}d", arrival_s=copy["arrival_s"] - shift,
-                                    departure_s=copy["departure_s"] - shift))  # fmt: skip
+        extra_st.append(
+            copy.assign(
+                trip_id=copy["trip_id"] + f"@-{days}d",
+                arrival_s=copy["arrival_s"] - shift,
+                departure_s=copy["departure_s"] - shift,
+            )
+        )
         t = trips[trips["trip_id"].isin(set(late))]
         extra_trips.append(t.assign(trip_id=t["trip_id"] + f"@-{days}d"))
     if not extra_st:
@@ -62,8 +68,13 @@ def timetable_feed(timetable: RailTimetable, *, name: str = "cr", service_date: 
     )
 
 
-def drop_trains(timetable: RailTimetable, *, classes: Sequence[str] | None = None,
-                serving: Sequence[str] | None = None, trains: Sequence[str] | None = None) -> RailTimetable:  # fmt: skip
+def drop_trains(
+    timetable: RailTimetable,
+    *,
+    classes: Sequence[str] | None = None,
+    serving: Sequence[str] | None = None,
+    trains: Sequence[str] | None = None,
+) -> RailTimetable:
     """The timetable without some trains: those of ``classes`` (``"C"``) that stop at every
     city of ``serving`` (``("北京", "天津")``), and/or the numbers in ``trains``.
 
@@ -88,8 +99,18 @@ def drop_trains(timetable: RailTimetable, *, classes: Sequence[str] | None = Non
     removed = set(t.loc[chosen, "train"])
     if not removed:
         raise InputError("no train matches the selection; nothing to drop.")
-    what = " ".join(filter(None, [f"class {'/'.join(classes)}" if classes else "",
-                                  f"serving {' and '.join(serving)}" if serving else ""])) or "listed"  # fmt: skip
+    what = (
+        " ".join(
+            filter(
+                None,
+                [
+                    f"class {'/'.join(classes)}" if classes else "",
+                    f"serving {' and '.join(serving)}" if serving else "",
+                ],
+            )
+        )
+        or "listed"
+    )
     return replace(
         timetable,
         events=timetable.events[~timetable.events["train"].isin(removed)].reset_index(drop=True),
@@ -100,10 +121,16 @@ def drop_trains(timetable: RailTimetable, *, classes: Sequence[str] | None = Non
     )
 
 
-def national_rail_network(timetable: RailTimetable, places, *, settings: RegionalSettings | None = None,
-                          transit_settings: TransitSettings | None = None, units: float = 1.0,
-                          service_date: str = NOMINAL_SERVICE_DATE,
-                          previous_days: bool = True) -> RegionalNetwork:  # fmt: skip
+def national_rail_network(
+    timetable: RailTimetable,
+    places,
+    *,
+    settings: RegionalSettings | None = None,
+    transit_settings: TransitSettings | None = None,
+    units: float = 1.0,
+    service_date: str = NOMINAL_SERVICE_DATE,
+    previous_days: bool = True,
+) -> RegionalNetwork:
     """A :class:`~access.regional.network.RegionalNetwork` of ``places`` (prefecture seats,
     see :func:`access.io.places.read_places`) and every train of ``timetable``.
 
@@ -121,15 +148,18 @@ def national_rail_network(timetable: RailTimetable, places, *, settings: Regiona
     # model are applied on top, so sensitivity runs reuse it
     key = ("transit", service_date, previous_days, settings.transfer_radius_m, transit_settings.model_dump_json())
     if timetable.events.empty:  # a scenario may remove every train: roads only
-        return RegionalNetwork.from_transit(places, None, settings=settings, transit_settings=transit_settings,
-                                            units=units)  # fmt: skip
+        return RegionalNetwork.from_transit(
+            places, None, settings=settings, transit_settings=transit_settings, units=units
+        )
     if key not in timetable._cache:
         feed = timetable_feed(timetable, service_date=service_date, previous_days=previous_days)
-        timetable._cache[key] = TransitNetwork.from_feed(feed, None, transit_settings,
-                                                         transfer_radius_m=settings.transfer_radius_m)  # fmt: skip
+        timetable._cache[key] = TransitNetwork.from_feed(
+            feed, None, transit_settings, transfer_radius_m=settings.transfer_radius_m
+        )
     with warnings.catch_warnings():
         # hubs far from every place (Tibet, border towns) are expected on a national network
         # whose place table covers 279 prefectures; the note stays in ``network.warnings``
         warnings.simplefilter("ignore", RegionalWarning)
-        return RegionalNetwork.from_transit(places, timetable._cache[key], settings=settings,
-                                            transit_settings=transit_settings, units=units)  # fmt: skip
+        return RegionalNetwork.from_transit(
+            places, timetable._cache[key], settings=settings, transit_settings=transit_settings, units=units
+        )

@@ -18,8 +18,14 @@ from access.errors import InputError
 from access.regional.cluster import ClusterResult, cluster_circles, compare_cluster
 from access.regional.network import DEFAULT_REGIONAL_WINDOW_MIN
 
-__all__ = ["ChinaRailData", "load_china_rail", "china_rail_circles", "RailBeforeAfter", "rail_before_after",
-           "CHINA_CLUSTER_CENTRES"]  # fmt: skip
+__all__ = [
+    "ChinaRailData",
+    "load_china_rail",
+    "china_rail_circles",
+    "RailBeforeAfter",
+    "rail_before_after",
+    "CHINA_CLUSTER_CENTRES",
+]
 
 # Core cities of the national city clusters named in the 14th Five-Year Plan (Jing-Jin-Ji,
 # Yangtze River Delta, Pearl River Delta / Greater Bay Area), English names as in the
@@ -42,8 +48,9 @@ class ChinaRailData:
     places: gpd.GeoDataFrame
 
 
-def load_china_rail(rail_folder: str | Path, prefectures: str | Path, *, timetable: str | Path | None = None,
-                    hubs: str = "main-station") -> ChinaRailData:  # fmt: skip
+def load_china_rail(
+    rail_folder: str | Path, prefectures: str | Path, *, timetable: str | Path | None = None, hubs: str = "main-station"
+) -> ChinaRailData:
     """Read the timetable (``timetable`` or the folder's ``railwayvis_trains.json``, a CSV
     ``train,seq,stop,arrival,departure`` works too) with the folder's station tables, and
     the prefecture table as places (population in persons).
@@ -65,27 +72,45 @@ def load_china_rail(rail_folder: str | Path, prefectures: str | Path, *, timetab
     stations = read_station_table(path["stations"]) if path["stations"].exists() else None
     s2c = read_station2city(path["station2city"]) if path["station2city"].exists() else None
     activity = read_station_activity(path["activity"]) if hubs == "main-station" and path["activity"].exists() else None
-    tt = read_rail_timetable(timetable or path["trains"], prefectures=read_prefectures(prefectures), stations=stations,
-                             station2city=s2c, activity=activity)  # fmt: skip
+    tt = read_rail_timetable(
+        timetable or path["trains"],
+        prefectures=read_prefectures(prefectures),
+        stations=stations,
+        station2city=s2c,
+        activity=activity,
+    )
     places = read_places(prefectures, units=10_000)
     return ChinaRailData(timetable=tt, places=places)
 
 
-def china_rail_circles(data: ChinaRailData, centres: str | Sequence[str] = CHINA_CLUSTER_CENTRES, *,
-                       cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN, departure: str = "07:00",
-                       window_min: float = DEFAULT_REGIONAL_WINDOW_MIN, percentile: float = 50,
-                       settings: RegionalSettings | None = None, transit_settings: TransitSettings | None = None,
-                       progress: bool = False) -> ClusterResult:  # fmt: skip
+def china_rail_circles(
+    data: ChinaRailData,
+    centres: str | Sequence[str] = CHINA_CLUSTER_CENTRES,
+    *,
+    cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
+    departure: str = "07:00",
+    window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
+    percentile: float = 50,
+    settings: RegionalSettings | None = None,
+    transit_settings: TransitSettings | None = None,
+    progress: bool = False,
+) -> ClusterResult:
     """Commuting circles (places within ``cutoffs_min`` door to door, morning commute into
     each centre, by road and by road + rail) of ``centres`` on the real timetable.
 
     ``circles`` gives per centre, mode and cutoff the places inside and their 2010
     population; see :func:`access.regional.cluster.cluster_circles` for every table.
     """
-    network = national_rail_network(data.timetable, data.places, settings=settings,
-                                     transit_settings=transit_settings)  # fmt: skip
-    return cluster_circles(network, centres, cutoffs_min=cutoffs_min, departure=departure, window_min=window_min,
-                           percentile=percentile, progress=progress)  # fmt: skip
+    network = national_rail_network(data.timetable, data.places, settings=settings, transit_settings=transit_settings)
+    return cluster_circles(
+        network,
+        centres,
+        cutoffs_min=cutoffs_min,
+        departure=departure,
+        window_min=window_min,
+        percentile=percentile,
+        progress=progress,
+    )
 
 
 @dataclass(frozen=True)
@@ -102,35 +127,63 @@ class RailBeforeAfter:
     removed: str
 
 
-def rail_before_after(data: ChinaRailData, *, classes: Sequence[str] | None = ("C",),
-                      serving: Sequence[str] | None = ("北京", "天津"), trains: Sequence[str] | None = None,
-                      centre: str = "Beijing", origin: str = "Tianjin",
-                      cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN, departure: str = "07:00",
-                      window_min: float = DEFAULT_REGIONAL_WINDOW_MIN, percentile: float = 50,
-                      settings: RegionalSettings | None = None, progress: bool = False) -> RailBeforeAfter:  # fmt: skip
+def rail_before_after(
+    data: ChinaRailData,
+    *,
+    classes: Sequence[str] | None = ("C",),
+    serving: Sequence[str] | None = ("北京", "天津"),
+    trains: Sequence[str] | None = None,
+    centre: str = "Beijing",
+    origin: str = "Tianjin",
+    cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
+    departure: str = "07:00",
+    window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
+    percentile: float = 50,
+    settings: RegionalSettings | None = None,
+    progress: bool = False,
+) -> RailBeforeAfter:
     """What some trains change: circles of ``centre`` with every train and without those
     selected (:func:`access.china.national_rail.drop_trains`; default the C-series
     intercity trains serving both 北京 and 天津), and ``origin``'s time to ``centre``."""
     without = drop_trains(data.timetable, classes=classes, serving=serving, trains=trains)
     runs = {}
     for label, tt in (("with", data.timetable), ("without", without)):
-        runs[label] = china_rail_circles(ChinaRailData(tt, data.places), [centre], cutoffs_min=cutoffs_min,
-                                         departure=departure, window_min=window_min, percentile=percentile,
-                                         settings=settings, progress=progress)  # fmt: skip
+        runs[label] = china_rail_circles(
+            ChinaRailData(tt, data.places),
+            [centre],
+            cutoffs_min=cutoffs_min,
+            departure=departure,
+            window_min=window_min,
+            percentile=percentile,
+            settings=settings,
+            progress=progress,
+        )
     rows = []
     for label, result in runs.items():
         members = result.members
         me = members[(members["name"] == origin) | (members["name_local"].str.removesuffix("市") == origin)]
         if me.empty:
             raise InputError(f"origin {origin!r} is not a place; use an English or Chinese prefecture name.")
-        row = {"scenario": f"{label} trains", "origin": origin, "centre": centre,
-               "road_min": float(me["road_min"].iloc[0]), "road_rail_min": float(me["road_rail_min"].iloc[0])}  # fmt: skip
+        row = {
+            "scenario": f"{label} trains",
+            "origin": origin,
+            "centre": centre,
+            "road_min": float(me["road_min"].iloc[0]),
+            "road_rail_min": float(me["road_rail_min"].iloc[0]),
+        }
         for c in result.circles[result.circles["mode"] == "road+rail"].itertuples():
             row[f"population_{c.cutoff_min:g}min"] = c.population
             row[f"places_{c.cutoff_min:g}min"] = c.n_places
-            row[f"{origin}_inside_{c.cutoff_min:g}min"] = bool(np.nan_to_num(row["road_rail_min"], nan=np.inf)
-                                                              <= c.cutoff_min)  # fmt: skip
+            row[f"{origin}_inside_{c.cutoff_min:g}min"] = bool(
+                np.nan_to_num(row["road_rail_min"], nan=np.inf) <= c.cutoff_min
+            )
         rows.append(row)
     places, circles = compare_cluster(runs["without"], runs["with"])
-    return RailBeforeAfter(summary=pd.DataFrame(rows), places=places, circles=circles, with_trains=runs["with"],
-                           without_trains=runs["without"], removed=without.notes[-1])  # fmt: skip
+    return RailBeforeAfter(
+        summary=pd.DataFrame(rows),
+        places=places,
+        circles=circles,
+        with_trains=runs["with"],
+        without_trains=runs["without"],
+        removed=without.notes[-1],
+    )

@@ -12,8 +12,14 @@ import pandas as pd
 from access.crs import convert_coordinates
 from access.errors import InputError
 
-__all__ = ["read_prefectures", "read_station_table", "read_station2city", "read_station_activity", "city_key",
-           "CITY_RENAMES"]  # fmt: skip
+__all__ = [
+    "read_prefectures",
+    "read_station_table",
+    "read_station2city",
+    "read_station_activity",
+    "city_key",
+    "CITY_RENAMES",
+]
 
 # Administrative suffixes dropped before joining city names (北京市 -> 北京, 延边朝鲜族自治州 keeps
 # its stem). Longest first so 自治州 wins over 州 (which is never stripped on its own).
@@ -53,19 +59,26 @@ def read_prefectures(path: str | Path) -> pd.DataFrame:
             return np.full(len(raw), np.nan)
         return pd.to_numeric(raw[column], errors="coerce").to_numpy() * PERSONS_PER_UNIT
 
-    out = pd.DataFrame({
-        "place_id": raw["dzcode"].str.strip(), "name": raw["cityname_eng"].str.strip(),
-        "name_zh": raw["cityname_chn"].str.strip(), "key": raw["cityname_chn"].map(city_key),
-        "lon": pd.to_numeric(raw["coord_long"], errors="coerce"),
-        "lat": pd.to_numeric(raw["coord_lat"], errors="coerce"),
-        "population_2010": persons("cpop2010"), "population_2000": persons("cpop2000"),
-        "urban_population_2010": persons("upop2010"),
-        "city_class": pd.to_numeric(raw.get("cityclass"), errors="coerce"),
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "place_id": raw["dzcode"].str.strip(),
+            "name": raw["cityname_eng"].str.strip(),
+            "name_zh": raw["cityname_chn"].str.strip(),
+            "key": raw["cityname_chn"].map(city_key),
+            "lon": pd.to_numeric(raw["coord_long"], errors="coerce"),
+            "lat": pd.to_numeric(raw["coord_lat"], errors="coerce"),
+            "population_2010": persons("cpop2010"),
+            "population_2000": persons("cpop2000"),
+            "urban_population_2010": persons("upop2010"),
+            "city_class": pd.to_numeric(raw.get("cityclass"), errors="coerce"),
+        }
+    )
     bad = out["lon"].isna() | out["lat"].isna()
     if bad.any():
-        raise InputError(f"prefecture table {path.name}: {int(bad.sum())} rows without coordinates "
-                         f"(e.g. {out.loc[bad, 'name'].iloc[0]!r}).")  # fmt: skip
+        raise InputError(
+            f"prefecture table {path.name}: {int(bad.sum())} rows without coordinates "
+            f"(e.g. {out.loc[bad, 'name'].iloc[0]!r})."
+        )
     return out
 
 
@@ -84,8 +97,12 @@ def read_station_table(path: str | Path) -> pd.DataFrame:
     name_col = "站名" if "站名" in raw else "name" if "name" in raw else None
     if name_col is None:
         raise InputError(f"station table {path.name} has no station name column (站名 or name).")
-    pairs = [("WGS84_Lng", "WGS84_Lat", "wgs84"), ("lon", "lat", "wgs84"), ("lng火星", "lat火星", "gcj02"),
-             ("BD_Lng", "BD_Lat", "bd09")]  # fmt: skip
+    pairs = [
+        ("WGS84_Lng", "WGS84_Lat", "wgs84"),
+        ("lon", "lat", "wgs84"),
+        ("lng火星", "lat火星", "gcj02"),
+        ("BD_Lng", "BD_Lat", "bd09"),
+    ]
     lon = np.full(len(raw), np.nan)
     lat = np.full(len(raw), np.nan)
     for x, y, system in pairs:
@@ -96,8 +113,15 @@ def read_station_table(path: str | Path) -> pd.DataFrame:
         todo = np.isnan(lon) & np.isfinite(px) & np.isfinite(py)
         if todo.any():
             lon[todo], lat[todo] = convert_coordinates(px[todo], py[todo], system, "wgs84")
-    out = pd.DataFrame({"name": raw[name_col].str.strip(), "city": raw.get("市", pd.Series("", index=raw.index)),
-                        "province": raw.get("省", pd.Series("", index=raw.index)), "lon": lon, "lat": lat})  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "name": raw[name_col].str.strip(),
+            "city": raw.get("市", pd.Series("", index=raw.index)),
+            "province": raw.get("省", pd.Series("", index=raw.index)),
+            "lon": lon,
+            "lat": lat,
+        }
+    )
     return out[np.isfinite(lon)].reset_index(drop=True)
 
 

@@ -24,9 +24,19 @@ import pandas as pd
 from access.china.tables import city_key
 from access.errors import InputError
 
-__all__ = ["TRAIN_CLASSES", "RailTimetable", "TimetableWarning", "read_rail_timetable", "read_railwayvis_trains",
-           "read_timetable_csv", "parse_timetable", "city_hubs", "timetable_to_gtfs", "write_timetable_gtfs",
-           "train_class"]  # fmt: skip
+__all__ = [
+    "TRAIN_CLASSES",
+    "RailTimetable",
+    "TimetableWarning",
+    "read_rail_timetable",
+    "read_railwayvis_trains",
+    "read_timetable_csv",
+    "parse_timetable",
+    "city_hubs",
+    "timetable_to_gtfs",
+    "write_timetable_gtfs",
+    "train_class",
+]
 
 # Train classes by the letter that starts a Chinese train number (12306 conventions), as
 # (name, GTFS route_type). Route types are Google's extended types: 101 high-speed rail,
@@ -77,8 +87,10 @@ class RailTimetable:
     _cache: dict = field(default_factory=dict, repr=False, compare=False)  # built networks, by parameters
 
     def __repr__(self) -> str:
-        return (f"RailTimetable({self.source or 'timetable'}: {len(self.trains):,} trains, {len(self.events):,} stop "
-                f"events, {len(self.hubs):,} hubs, {len(self.unknown):,} unknown stops)")  # fmt: skip
+        return (
+            f"RailTimetable({self.source or 'timetable'}: {len(self.trains):,} trains, {len(self.events):,} stop "
+            f"events, {len(self.hubs):,} hubs, {len(self.unknown):,} unknown stops)"
+        )
 
     def summary(self) -> pd.DataFrame:
         """Trains, stop events and hubs per train class."""
@@ -128,20 +140,32 @@ def read_railwayvis_trains(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     except json.JSONDecodeError as exc:
         raise InputError(f"timetable {path.name} is not JSON: {exc}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) and "route" in v for v in data.values()):
-        raise InputError(f"timetable {path.name}: expected {{train: {{route: [{{arrival, departure, city}}]}}}} "
-                         "(RailwayVIS schedulers.json); for other data write a CSV train,seq,stop,arrival,departure.")  # fmt: skip
+        raise InputError(
+            f"timetable {path.name}: expected {{train: {{route: [{{arrival, departure, city}}]}}}} "
+            "(RailwayVIS schedulers.json); for other data write a CSV train,seq,stop,arrival,departure."
+        )
     rows = []
     for train, record in data.items():
         for seq, event in enumerate(record.get("route") or [], start=1):
-            rows.append((str(train), seq, str(event.get("city", "")).strip(), event.get("arrival", ""),
-                         event.get("departure", ""), record.get("service", "")))  # fmt: skip
+            rows.append(
+                (
+                    str(train),
+                    seq,
+                    str(event.get("city", "")).strip(),
+                    event.get("arrival", ""),
+                    event.get("departure", ""),
+                    record.get("service", ""),
+                )
+            )
     notes = []
     if duplicates:
         # "city" keys repeat inside one stop event too; only train numbers count here
         trains = [k for k in duplicates if k in data]
         if trains:
-            notes.append(f"{len(trains)} duplicated train numbers: the first timetable of each kept "
-                         f"(e.g. {', '.join(sorted(trains)[:3])})")  # fmt: skip
+            notes.append(
+                f"{len(trains)} duplicated train numbers: the first timetable of each kept "
+                f"(e.g. {', '.join(sorted(trains)[:3])})"
+            )
     frame = pd.DataFrame(rows, columns=["train", "seq", "stop", "arrival", "departure", "service"])
     return frame, notes
 
@@ -160,9 +184,13 @@ def read_timetable_csv(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     return frame, []
 
 
-def city_hubs(names, prefectures: pd.DataFrame | None = None, stations: pd.DataFrame | None = None,
-              station2city: dict[str, str] | None = None,
-              activity: pd.DataFrame | None = None) -> tuple[pd.DataFrame, list[str]]:  # fmt: skip
+def city_hubs(
+    names,
+    prefectures: pd.DataFrame | None = None,
+    stations: pd.DataFrame | None = None,
+    station2city: dict[str, str] | None = None,
+    activity: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
     """One hub (EPSG:4326) per stop name, and the names left without coordinates.
 
     With ``activity`` (:func:`access.china.tables.read_station_activity`) a city's hub is its
@@ -182,8 +210,11 @@ def city_hubs(names, prefectures: pd.DataFrame | None = None, stations: pd.DataF
     # county-level cities: a station named after the county (海安县 for 海安)
     county = (
         stations.assign(stem=stations["name"].str.replace(r"(县|市)$", "", regex=True))
-        .drop_duplicates("stem").set_index("stem") if stations is not None else None
-    )  # fmt: skip
+        .drop_duplicates("stem")
+        .set_index("stem")
+        if stations is not None
+        else None
+    )
     members: dict[str, list[str]] = {}
     for station, city in (station2city or {}).items():
         members.setdefault(city, []).append(station)
@@ -218,8 +249,9 @@ def city_hubs(names, prefectures: pd.DataFrame | None = None, stations: pd.DataF
     return hubs, unknown
 
 
-def parse_timetable(frame: pd.DataFrame, hubs: pd.DataFrame, *, label: str = "timetable",
-                    notes: list[str] | None = None) -> RailTimetable:  # fmt: skip
+def parse_timetable(
+    frame: pd.DataFrame, hubs: pd.DataFrame, *, label: str = "timetable", notes: list[str] | None = None
+) -> RailTimetable:
     """Validate stop events (``train, seq, stop, arrival, departure``) against ``hubs``
     (``stop_id, lon, lat, ...``); drop what cannot be ridden and count it in ``notes``.
 
@@ -233,13 +265,20 @@ def parse_timetable(frame: pd.DataFrame, hubs: pd.DataFrame, *, label: str = "ti
     needed = {"train", "seq", "stop", "arrival", "departure"}
     missing = needed - set(frame.columns)
     if missing:
-        raise InputError(f"timetable {label} lacks columns {', '.join(sorted(missing))}; "
-                         "expected train, seq, stop, arrival, departure.")  # fmt: skip
+        raise InputError(
+            f"timetable {label} lacks columns {', '.join(sorted(missing))}; "
+            "expected train, seq, stop, arrival, departure."
+        )
     if frame.empty:
         raise InputError(f"timetable {label} has no rows.")
-    ev = pd.DataFrame({"train": frame["train"].astype(str).str.strip(), "stop": frame["stop"].astype(str).str.strip(),
-                       "seq": pd.to_numeric(frame["seq"], errors="coerce"),
-                       "service": frame["service"].astype(str) if "service" in frame else ""})  # fmt: skip
+    ev = pd.DataFrame(
+        {
+            "train": frame["train"].astype(str).str.strip(),
+            "stop": frame["stop"].astype(str).str.strip(),
+            "seq": pd.to_numeric(frame["seq"], errors="coerce"),
+            "service": frame["service"].astype(str) if "service" in frame else "",
+        }
+    )
     arr, bad_arr = _seconds(frame["arrival"])
     dep, bad_dep = _seconds(frame["departure"])
     bad = bad_arr | bad_dep | ev["seq"].isna().to_numpy() | (ev["train"] == "").to_numpy()
@@ -247,14 +286,17 @@ def parse_timetable(frame: pd.DataFrame, hubs: pd.DataFrame, *, label: str = "ti
     if bad.any():
         example = frame.loc[bad, ["train", "arrival", "departure"]].iloc[0].tolist()
         trains = set(ev.loc[bad, "train"])
-        notes.append(f"{int(bad.sum())} rows with invalid times or seq (e.g. {example[0]} {example[1]!r}/{example[2]!r});"
-                     f" their {len(trains)} trains dropped")  # fmt: skip
+        notes.append(
+            f"{int(bad.sum())} rows with invalid times or seq (e.g. {example[0]} {example[1]!r}/{example[2]!r});"
+            f" their {len(trains)} trains dropped"
+        )
         ev = ev[~ev["train"].isin(trains)]
     dup = ev.duplicated(["train", "seq"], keep=False)
     if dup.any():
         trains = sorted(set(ev.loc[dup, "train"]))
-        notes.append(f"{len(trains)} duplicated train numbers (the same seq twice) dropped "
-                     f"(e.g. {', '.join(trains[:3])})")  # fmt: skip
+        notes.append(
+            f"{len(trains)} duplicated train numbers (the same seq twice) dropped (e.g. {', '.join(trains[:3])})"
+        )
         ev = ev[~ev["train"].isin(trains)]
     ev = ev.sort_values(["train", "seq"], kind="stable").reset_index(drop=True)
     ev["arr"] = ev["arr"].fillna(ev["dep"])
@@ -266,13 +308,18 @@ def parse_timetable(frame: pd.DataFrame, hubs: pd.DataFrame, *, label: str = "ti
     # unknown stops: report, then drop their events
     known = ev["stop"].isin(set(hubs["stop_id"]))
     unknown = (
-        ev[~known].groupby("stop").agg(events=("train", "size"), trains=("train", "nunique"))
-        .sort_values(["events", "stop"], ascending=[False, True]).reset_index()
-    )  # fmt: skip
+        ev[~known]
+        .groupby("stop")
+        .agg(events=("train", "size"), trains=("train", "nunique"))
+        .sort_values(["events", "stop"], ascending=[False, True])
+        .reset_index()
+    )
     if len(unknown):
         listed = ", ".join(f"{r.stop} ({r.events})" for r in unknown.head(8).itertuples())
-        notes.append(f"{len(unknown)} unknown stops (no coordinates), {int(unknown['events'].sum())} stop events "
-                     f"dropped: {listed}{', ...' if len(unknown) > 8 else ''}")  # fmt: skip
+        notes.append(
+            f"{len(unknown)} unknown stops (no coordinates), {int(unknown['events'].sum())} stop events "
+            f"dropped: {listed}{', ...' if len(unknown) > 8 else ''}"
+        )
         ev = ev[known]
     ev = _unwrap_and_check(ev.reset_index(drop=True), notes)
     size = ev.groupby("train")["train"].transform("size")
@@ -284,11 +331,24 @@ def parse_timetable(frame: pd.DataFrame, hubs: pd.DataFrame, *, label: str = "ti
         raise InputError(f"timetable {label}: no train has two usable stops; " + "; ".join(notes))
     ev = ev.reset_index(drop=True)
     ev["seq"] = ev.groupby("train").cumcount() + 1
-    events = pd.DataFrame({"train": ev["train"], "seq": ev["seq"].astype(np.int32), "stop": ev["stop"],
-                           "arrival_s": ev["arr"].astype(np.int32), "departure_s": ev["dep"].astype(np.int32)})  # fmt: skip
+    events = pd.DataFrame(
+        {
+            "train": ev["train"],
+            "seq": ev["seq"].astype(np.int32),
+            "stop": ev["stop"],
+            "arrival_s": ev["arr"].astype(np.int32),
+            "departure_s": ev["dep"].astype(np.int32),
+        }
+    )
     g = ev.groupby("train", sort=True)
-    trains = pd.DataFrame({"n_stops": g.size(), "first_departure_s": g["dep"].first().astype(np.int32),
-                           "last_arrival_s": g["arr"].last().astype(np.int32), "service": g["service"].first()})  # fmt: skip
+    trains = pd.DataFrame(
+        {
+            "n_stops": g.size(),
+            "first_departure_s": g["dep"].first().astype(np.int32),
+            "last_arrival_s": g["arr"].last().astype(np.int32),
+            "service": g["service"].first(),
+        }
+    )
     trains = trains.reset_index()
     trains.insert(1, "train_class", trains["train"].map(train_class))
     used = hubs[hubs["stop_id"].isin(set(events["stop"]))].reset_index(drop=True)
@@ -314,8 +374,10 @@ def _unwrap_and_check(ev: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     wraps = (step < -_WRAP_S).astype(np.int64)
     days = pd.Series(wraps).groupby(owner).cumsum().to_numpy()
     if wraps.any():
-        notes.append(f"{int(len(set(owner[wraps > 0])))} trains with times wrapping past midnight: later times "
-                     "kept past 24:00 (+24 h)")  # fmt: skip
+        notes.append(
+            f"{int(len(set(owner[wraps > 0])))} trains with times wrapping past midnight: later times "
+            "kept past 24:00 (+24 h)"
+        )
     seq = seq + days * 86400
     step = np.diff(seq, prepend=np.nan)
     step[first] = 0.0
@@ -328,10 +390,14 @@ def _unwrap_and_check(ev: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
     return ev
 
 
-def read_rail_timetable(path: str | Path, *, prefectures: pd.DataFrame | None = None,
-                        stations: pd.DataFrame | None = None,
-                        station2city: dict[str, str] | None = None,
-                        activity: pd.DataFrame | None = None) -> RailTimetable:  # fmt: skip
+def read_rail_timetable(
+    path: str | Path,
+    *,
+    prefectures: pd.DataFrame | None = None,
+    stations: pd.DataFrame | None = None,
+    station2city: dict[str, str] | None = None,
+    activity: pd.DataFrame | None = None,
+) -> RailTimetable:
     """Read a timetable (RailwayVIS ``.json`` or CSV ``train,seq,stop,arrival,departure``),
     locate its stops (see :func:`city_hubs`) and validate it (see :func:`parse_timetable`).
 
@@ -361,37 +427,81 @@ def _clock(seconds: np.ndarray) -> np.ndarray:
     )
 
 
-def timetable_to_gtfs(timetable: RailTimetable, *, agency_name: str = "China Railway (timetable import)",
-                      start_date: str = "20000101", end_date: str = "20991231") -> dict[str, pd.DataFrame]:  # fmt: skip
+def timetable_to_gtfs(
+    timetable: RailTimetable,
+    *,
+    agency_name: str = "China Railway (timetable import)",
+    start_date: str = "20000101",
+    end_date: str = "20991231",
+) -> dict[str, pd.DataFrame]:
     """GTFS tables (the layout of :func:`access.io.rail_spec.rail_spec_to_gtfs`): one stop
     per hub, one route per train class, one trip per train, daily calendar, and a
     ``feed_info`` whose version says the dates are assumed."""
     ev, trains, hubs = timetable.events, timetable.trains, timetable.hubs
     classes = [c for c in TRAIN_CLASSES if c in set(trains["train_class"])]
-    stops = pd.DataFrame({"stop_id": hubs["stop_id"], "stop_name": hubs["stop_name"],
-                          "stop_desc": hubs["name_en"].fillna(""),
-                          "stop_lat": hubs["lat"].map(lambda v: f"{v:.7f}"),
-                          "stop_lon": hubs["lon"].map(lambda v: f"{v:.7f}")})  # fmt: skip
-    routes = pd.DataFrame({"route_id": classes, "agency_id": "cr", "route_short_name": classes,
-                           "route_long_name": [TRAIN_CLASSES[c][0] for c in classes],
-                           "route_type": [str(TRAIN_CLASSES[c][1]) for c in classes]})  # fmt: skip
-    trips = pd.DataFrame({"route_id": trains["train_class"], "service_id": SERVICE_ID, "trip_id": trains["train"],
-                          "trip_short_name": trains["train"]})  # fmt: skip
-    stop_times = pd.DataFrame({"trip_id": ev["train"], "arrival_time": _clock(ev["arrival_s"].to_numpy()),
-                               "departure_time": _clock(ev["departure_s"].to_numpy()), "stop_id": ev["stop"],
-                               "stop_sequence": ev["seq"]})  # fmt: skip
+    stops = pd.DataFrame(
+        {
+            "stop_id": hubs["stop_id"],
+            "stop_name": hubs["stop_name"],
+            "stop_desc": hubs["name_en"].fillna(""),
+            "stop_lat": hubs["lat"].map(lambda v: f"{v:.7f}"),
+            "stop_lon": hubs["lon"].map(lambda v: f"{v:.7f}"),
+        }
+    )
+    routes = pd.DataFrame(
+        {
+            "route_id": classes,
+            "agency_id": "cr",
+            "route_short_name": classes,
+            "route_long_name": [TRAIN_CLASSES[c][0] for c in classes],
+            "route_type": [str(TRAIN_CLASSES[c][1]) for c in classes],
+        }
+    )
+    trips = pd.DataFrame(
+        {
+            "route_id": trains["train_class"],
+            "service_id": SERVICE_ID,
+            "trip_id": trains["train"],
+            "trip_short_name": trains["train"],
+        }
+    )
+    stop_times = pd.DataFrame(
+        {
+            "trip_id": ev["train"],
+            "arrival_time": _clock(ev["arrival_s"].to_numpy()),
+            "departure_time": _clock(ev["departure_s"].to_numpy()),
+            "stop_id": ev["stop"],
+            "stop_sequence": ev["seq"],
+        }
+    )
     days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     return {
-        "agency": pd.DataFrame({"agency_id": ["cr"], "agency_name": [agency_name],
-                                "agency_url": ["https://www.12306.cn"], "agency_timezone": ["Asia/Shanghai"]}),
-        "stops": stops, "routes": routes, "trips": trips, "stop_times": stop_times,
-        "calendar": pd.DataFrame({"service_id": [SERVICE_ID], **{d: ["1"] for d in days},
-                                  "start_date": [start_date], "end_date": [end_date]}),
-        "feed_info": pd.DataFrame({"feed_publisher_name": [agency_name], "feed_publisher_url": ["https://www.12306.cn"],
-                                   "feed_lang": ["zh"], "feed_version": [
-                                       f"{timetable.source or 'timetable'}: no dates in the source; all trains "
-                                       "assumed daily"]}),
-    }  # fmt: skip
+        "agency": pd.DataFrame(
+            {
+                "agency_id": ["cr"],
+                "agency_name": [agency_name],
+                "agency_url": ["https://www.12306.cn"],
+                "agency_timezone": ["Asia/Shanghai"],
+            }
+        ),
+        "stops": stops,
+        "routes": routes,
+        "trips": trips,
+        "stop_times": stop_times,
+        "calendar": pd.DataFrame(
+            {"service_id": [SERVICE_ID], **{d: ["1"] for d in days}, "start_date": [start_date], "end_date": [end_date]}
+        ),
+        "feed_info": pd.DataFrame(
+            {
+                "feed_publisher_name": [agency_name],
+                "feed_publisher_url": ["https://www.12306.cn"],
+                "feed_lang": ["zh"],
+                "feed_version": [
+                    f"{timetable.source or 'timetable'}: no dates in the source; all trains assumed daily"
+                ],
+            }
+        ),
+    }
 
 
 def write_timetable_gtfs(timetable: RailTimetable, path: str | Path) -> Path:

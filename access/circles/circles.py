@@ -100,12 +100,27 @@ class CommutingCircles:
                 raise InputError(f"no {cutoff_min:g}-min circle; cutoffs: {list(self.definition.cutoffs_min)}.")
         return rows
 
-    def overlap(self, a: str, b: str, *, how: str = "intersection", cutoff_min: float | None = None,
-                population: str | None = "population", jobs: str | None = "jobs") -> gpd.GeoDataFrame:  # fmt: skip
+    def overlap(
+        self,
+        a: str,
+        b: str,
+        *,
+        how: str = "intersection",
+        cutoff_min: float | None = None,
+        population: str | None = "population",
+        jobs: str | None = "jobs",
+    ) -> gpd.GeoDataFrame:
         """:func:`access.circle_overlap` of centres ``a`` and ``b``'s circles, counting this
         result's zones (their representative points) inside."""
-        result = circle_overlap(self.circle(a), self.circle(b), how=how, cutoff_min=cutoff_min,
-                                population_points=self.zones, population=population, jobs=jobs)  # fmt: skip
+        result = circle_overlap(
+            self.circle(a),
+            self.circle(b),
+            how=how,
+            cutoff_min=cutoff_min,
+            population_points=self.zones,
+            population=population,
+            jobs=jobs,
+        )
         result.insert(0, "centre_b", b)
         result.insert(0, "centre_a", a)
         result["definition"] = self.definition.name
@@ -188,15 +203,28 @@ def commuting_circles(
     """
     transit_keys = ("departure", "window_min", "percentile", "access_mode", "arrive_by")
     overrides = {k: routing.pop(k) for k in transit_keys if k in routing}
-    spec = resolve_definition(definition, cutoffs_min=tuple(cutoffs_min) if cutoffs_min is not None else None,
-                              mode=mode, direction=direction, statistic=statistic, zone_points=zone_points,
-                              **overrides)  # fmt: skip
+    spec = resolve_definition(
+        definition,
+        cutoffs_min=tuple(cutoffs_min) if cutoffs_min is not None else None,
+        mode=mode,
+        direction=direction,
+        statistic=statistic,
+        zone_points=zone_points,
+        **overrides,
+    )
     zone_frame = _zone_frame(zones, population, jobs)
     centre_list = resolve_centres(centres, zone_frame, network, spec.mode)
     spec = _report_network(spec, network, centre_list)
     times = _centre_times(network, zone_frame, centre_list, spec, progress, routing)
-    result = circle_membership(times, zone_frame, cutoffs_min=spec.cutoffs_min, population=population,
-                               jobs=jobs, definition=spec, centres=_centre_frame(centre_list))  # fmt: skip
+    result = circle_membership(
+        times,
+        zone_frame,
+        cutoffs_min=spec.cutoffs_min,
+        population=population,
+        jobs=jobs,
+        definition=spec,
+        centres=_centre_frame(centre_list),
+    )
     if polygons:
         result = replace(result, polygons=_circle_polygons(network, centre_list, spec, progress, routing))
     return result
@@ -222,8 +250,9 @@ def centre_travel_times(
     """
     transit_keys = ("departure", "window_min", "percentile", "access_mode", "arrive_by")
     overrides = {k: routing.pop(k) for k in transit_keys if k in routing}
-    spec = resolve_definition(None, mode=mode, direction=direction, statistic=statistic, zone_points=zone_points,
-                              **overrides)  # fmt: skip
+    spec = resolve_definition(
+        None, mode=mode, direction=direction, statistic=statistic, zone_points=zone_points, **overrides
+    )
     zone_frame = _zone_frame(zones, None, None)
     centre_list = resolve_centres(centres, zone_frame, network, spec.mode)
     return _centre_times(network, zone_frame, centre_list, spec, progress, routing)
@@ -248,8 +277,9 @@ def circle_membership(
     """
     missing = {"zone_id", "centre", "travel_time_min"} - set(times.columns)
     if missing:
-        raise InputError(f"travel-time table lacks column(s) {', '.join(sorted(missing))}; "
-                         "need zone_id, centre, travel_time_min.")  # fmt: skip
+        raise InputError(
+            f"travel-time table lacks column(s) {', '.join(sorted(missing))}; need zone_id, centre, travel_time_min."
+        )
     spec = resolve_definition(definition, cutoffs_min=tuple(cutoffs_min))
     cutoffs = np.array(spec.cutoffs_min, dtype=float)
     frame = _zone_frame(zones, population, jobs).reset_index(drop=True)
@@ -276,12 +306,14 @@ def circle_membership(
     out["definition"] = spec.name
     out = out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
 
-    long = pd.DataFrame({
-        "zone_id": np.repeat(frame["id"].to_numpy(), len(names)),
-        "centre": np.tile(np.array(names, dtype=object), len(frame)),
-        "travel_time_min": matrix.ravel(),
-        "circle_min": circle_of.ravel(),
-    })  # fmt: skip
+    long = pd.DataFrame(
+        {
+            "zone_id": np.repeat(frame["id"].to_numpy(), len(names)),
+            "centre": np.tile(np.array(names, dtype=object), len(frame)),
+            "travel_time_min": matrix.ravel(),
+            "circle_min": circle_of.ravel(),
+        }
+    )
     long["circle"] = [circle_label(c) for c in long["circle_min"]]
 
     summary = _summary(frame, names, matrix, nearest, reached, cutoffs, population, jobs)
@@ -316,9 +348,11 @@ def _zone_frame(zones, population: str | None, jobs: str | None) -> gpd.GeoDataF
         raise InputError("zones: ids in column 'id' are not unique.")
     for what, column in (("population", population), ("jobs", jobs)):
         if column is not None and column not in frame:
-            raise InputError(f"zones have no {what} column {column!r} (columns: "
-                             f"{', '.join(c for c in map(str, frame.columns) if c != 'geometry')}); "
-                             f"pass {what}='<column>' or {what}=None.")  # fmt: skip
+            raise InputError(
+                f"zones have no {what} column {column!r} (columns: "
+                f"{', '.join(c for c in map(str, frame.columns) if c != 'geometry')}); "
+                f"pass {what}='<column>' or {what}=None."
+            )
     return frame.reset_index(drop=True)
 
 
@@ -336,8 +370,10 @@ def resolve_centres(centres, zones: gpd.GeoDataFrame, network: Network, mode: st
     elif isinstance(centres, Sequence) and not isinstance(centres, str | bytes) and len(centres) > 0:
         items = [(None, spec) for spec in centres]
     else:
-        raise InputError(f"cannot read {centres!r} as centres; give (lon, lat), a zone name, a GeoDataFrame "
-                         "of stations, a polygon, or a list / dict of these.")  # fmt: skip
+        raise InputError(
+            f"cannot read {centres!r} as centres; give (lon, lat), a zone name, a GeoDataFrame "
+            "of stations, a polygon, or a list / dict of these."
+        )
     if not items:
         raise InputError("no centres given; give at least one (lon, lat), zone name, station set or polygon.")
     street = network.street("walk" if mode == "transit" else mode)
@@ -361,8 +397,7 @@ def resolve_centres(centres, zones: gpd.GeoDataFrame, network: Network, mode: st
 def _is_single_centre(obj) -> bool:
     if isinstance(obj, str | BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries):
         return True
-    return (isinstance(obj, Sequence) and len(obj) == 2
-            and all(isinstance(v, int | float | np.number) for v in obj))  # fmt: skip
+    return isinstance(obj, Sequence) and len(obj) == 2 and all(isinstance(v, int | float | np.number) for v in obj)
 
 
 def _one_centre(spec, name: str | None, k: int, zones: gpd.GeoDataFrame, street) -> _Centre:
@@ -442,10 +477,14 @@ def _thin(coords: np.ndarray, limit: int) -> np.ndarray:
 
 def _centre_frame(centres: list[_Centre]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
-        {"centre": [c.name for c in centres], "kind": [c.kind for c in centres],
-         "points": [len(c.points) for c in centres]},
-        geometry=[c.geometry for c in centres], crs=4326,
-    )  # fmt: skip
+        {
+            "centre": [c.name for c in centres],
+            "kind": [c.kind for c in centres],
+            "points": [len(c.points) for c in centres],
+        },
+        geometry=[c.geometry for c in centres],
+        crs=4326,
+    )
 
 
 def _zone_samples(zones: gpd.GeoDataFrame, per_zone: int) -> tuple[np.ndarray, np.ndarray]:
@@ -458,8 +497,10 @@ def _zone_samples(zones: gpd.GeoDataFrame, per_zone: int) -> tuple[np.ndarray, n
         if per_zone > 1 and geometry.geom_type in ("Polygon", "MultiPolygon"):
             minx, miny, maxx, maxy = geometry.bounds
             side = int(np.ceil(np.sqrt(4 * per_zone)))
-            gx, gy = np.meshgrid(minx + (np.arange(side) + 0.5) * (maxx - minx) / side,
-                                 miny + (np.arange(side) + 0.5) * (maxy - miny) / side)  # fmt: skip
+            gx, gy = np.meshgrid(
+                minx + (np.arange(side) + 0.5) * (maxx - minx) / side,
+                miny + (np.arange(side) + 0.5) * (maxy - miny) / side,
+            )
             gx, gy = gx.ravel(), gy.ravel()
             inside = np.flatnonzero(shapely.contains_xy(geometry, gx, gy))
             pick = (
@@ -488,8 +529,14 @@ def _routing_kwargs(spec: CircleDefinition, routing: dict, cutoffs: Sequence[flo
     return kwargs
 
 
-def _centre_times(network: Network, zones: gpd.GeoDataFrame, centres: list[_Centre], spec: CircleDefinition,
-                  progress: bool, routing: dict) -> pd.DataFrame:  # fmt: skip
+def _centre_times(
+    network: Network,
+    zones: gpd.GeoDataFrame,
+    centres: list[_Centre],
+    spec: CircleDefinition,
+    progress: bool,
+    routing: dict,
+) -> pd.DataFrame:
     """Long table zone_id, centre, travel_time_min."""
     from access.routing.matrix import travel_times
 
@@ -526,18 +573,24 @@ def _centre_times(network: Network, zones: gpd.GeoDataFrame, centres: list[_Cent
         if centre.kind == "polygon":  # already in the core: no commute to it
             per_centre[shapely.covers(centre.geometry, shapely.points(zone_xy)), j] = 0.0
     reduce = np.min if spec.statistic == "min" else np.median
-    per_zone = np.vstack([reduce(per_centre[owner == row], axis=0) for row in range(len(zones))]) if len(
-        zones) else np.empty((0, len(centres)))  # fmt: skip
+    per_zone = (
+        np.vstack([reduce(per_centre[owner == row], axis=0) for row in range(len(zones))])
+        if len(zones)
+        else np.empty((0, len(centres)))
+    )
     per_zone = np.where(np.isfinite(per_zone), per_zone, np.nan)
-    return pd.DataFrame({
-        "zone_id": np.repeat(zones["id"].to_numpy(), len(centres)),
-        "centre": np.tile(np.array([c.name for c in centres], dtype=object), len(zones)),
-        "travel_time_min": per_zone.ravel(),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "zone_id": np.repeat(zones["id"].to_numpy(), len(centres)),
+            "centre": np.tile(np.array([c.name for c in centres], dtype=object), len(zones)),
+            "travel_time_min": per_zone.ravel(),
+        }
+    )
 
 
-def _circle_polygons(network: Network, centres: list[_Centre], spec: CircleDefinition, progress: bool,
-                     routing: dict) -> gpd.GeoDataFrame:  # fmt: skip
+def _circle_polygons(
+    network: Network, centres: list[_Centre], spec: CircleDefinition, progress: bool, routing: dict
+) -> gpd.GeoDataFrame:
     """Per centre and cutoff: the union of isochrones from the centre's points (and its core)."""
     from access.surfaces.isochrones import isochrones
 
@@ -550,14 +603,27 @@ def _circle_polygons(network: Network, centres: list[_Centre], spec: CircleDefin
         origins = centre.points
         if centre.kind == "polygon":
             origins = _thin(origins, MAX_POLYGON_ISOCHRONE_ORIGINS)
-        iso = isochrones(network, as_points(origins, what=f"centre {centre.name!r}"), mode=spec.mode,
-                         cutoffs_min=spec.cutoffs_min, progress=progress, **kwargs)  # fmt: skip
+        iso = isochrones(
+            network,
+            as_points(origins, what=f"centre {centre.name!r}"),
+            mode=spec.mode,
+            cutoffs_min=spec.cutoffs_min,
+            progress=progress,
+            **kwargs,
+        )
         for cutoff, group in iso.groupby("cutoff_min", sort=True):
             geometry = shapely.union_all(group.geometry.to_numpy())
             if centre.kind == "polygon":
                 geometry = shapely.union(geometry, centre.geometry)
-            rows.append({"centre": centre.name, "cutoff_min": cutoff, "area_km2": area_km2(geometry),
-                         "definition": spec.name, "geometry": geometry})  # fmt: skip
+            rows.append(
+                {
+                    "centre": centre.name,
+                    "cutoff_min": cutoff,
+                    "area_km2": area_km2(geometry),
+                    "definition": spec.name,
+                    "geometry": geometry,
+                }
+            )
     result = gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
     result.attrs["definition"] = spec.to_json()
     return result
@@ -587,8 +653,13 @@ def _summary(frame, names, matrix, nearest, reached, cutoffs, population, jobs) 
         for cutoff in cutoffs:
             inside = minutes <= cutoff
             mine = inside & assigned & reached
-            row = {"centre": name, "cutoff_min": _tidy(cutoff), "circle": circle_label(cutoff),
-                   "zones": int(inside.sum()), "zones_assigned": int(mine.sum())}  # fmt: skip
+            row = {
+                "centre": name,
+                "cutoff_min": _tidy(cutoff),
+                "circle": circle_label(cutoff),
+                "zones": int(inside.sum()),
+                "zones_assigned": int(mine.sum()),
+            }
             for key, v in values.items():
                 row[key] = float(v[inside].sum())
                 row[f"{key}_share"] = float(v[inside].sum() / totals[key]) if totals[key] > 0 else np.nan
@@ -604,8 +675,9 @@ def _tidy(value: float):
 def _report_network(spec: CircleDefinition, network: Network, centres: list[_Centre]) -> CircleDefinition:
     """Fill in what the network uses (HSR boarding penalty, transfers) and the centres;
     a preset asking for a penalty the network was not built with is an error."""
-    updates: dict = {"centres": tuple(f"{c.name} ({c.kind}, {len(c.points)} point{'s' * (len(c.points) > 1)})"
-                                      for c in centres)}  # fmt: skip
+    updates: dict = {
+        "centres": tuple(f"{c.name} ({c.kind}, {len(c.points)} point{'s' * (len(c.points) > 1)})" for c in centres)
+    }
     if spec.mode == "transit":
         settings = network.transit_settings
         used = float(settings.rail_spec_board_penalty_min)

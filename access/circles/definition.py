@@ -96,8 +96,10 @@ def resolve_definition(definition: str | CircleDefinition | dict | None, **overr
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if "arrive_by" in overrides:  # arriving by a time replaces a departure time
         if "departure" in overrides:
-            raise InputError(f"give either departure ({overrides['departure']!r}) or arrive_by "
-                             f"({overrides['arrive_by']!r}), not both.")  # fmt: skip
+            raise InputError(
+                f"give either departure ({overrides['departure']!r}) or arrive_by "
+                f"({overrides['arrive_by']!r}), not both."
+            )
         overrides["departure"] = None
     if definition is None:
         return _build(overrides)

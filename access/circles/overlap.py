@@ -68,8 +68,10 @@ def circle_overlap(
     if cutoff_min is not None:
         cutoffs = [c for c in cutoffs if c is None or float(c) == float(cutoff_min)]
         if not cutoffs:
-            raise InputError(f"cutoff {cutoff_min:g} min is not among both circles' cutoffs "
-                             f"({sorted(c for c in left if c is not None)} and {sorted(c for c in right if c is not None)}).")  # fmt: skip
+            raise InputError(
+                f"cutoff {cutoff_min:g} min is not among both circles' cutoffs "
+                f"({sorted(c for c in left if c is not None)} and {sorted(c for c in right if c is not None)})."
+            )
     if not cutoffs:
         raise InputError("the two circles share no cutoff; pass cutoff_min or polygons with the same cutoff_min.")
     rows = []
@@ -105,8 +107,10 @@ def points_inside_totals(
     frame = as_points(points, what="population points")
     for column in (population, jobs):
         if column is not None and column not in frame:
-            raise InputError(f"population points have no column {column!r} (columns: "
-                             f"{', '.join(map(str, frame.columns))}); pass {column}=None to skip it.")  # fmt: skip
+            raise InputError(
+                f"population points have no column {column!r} (columns: "
+                f"{', '.join(map(str, frame.columns))}); pass {column}=None to skip it."
+            )
     xy = shapely.get_coordinates(frame.geometry.to_numpy())
     out: dict[str, list] = {"zones": []}
     for column in (population, jobs):
@@ -129,15 +133,18 @@ def _by_cutoff(obj, what: str) -> Mapping[float | None, BaseGeometry]:
     if isinstance(obj, gpd.GeoSeries):
         obj = gpd.GeoDataFrame(geometry=obj)
     if not isinstance(obj, gpd.GeoDataFrame):
-        raise InputError(f"circle {what} must be a shapely geometry or a GeoDataFrame of polygons, "
-                         f"got {type(obj).__name__}.")  # fmt: skip
+        raise InputError(
+            f"circle {what} must be a shapely geometry or a GeoDataFrame of polygons, got {type(obj).__name__}."
+        )
     if len(obj) == 0:
         raise InputError(f"circle {what} has no polygons.")
     if obj.crs is not None:
         obj = obj.to_crs(4326)
     if "centre" in obj and obj["centre"].nunique() > 1:
-        raise InputError(f"circle {what} holds several centres ({', '.join(map(str, obj['centre'].unique()))}); "
-                         "select one, e.g. result.circle('name').")  # fmt: skip
+        raise InputError(
+            f"circle {what} holds several centres ({', '.join(map(str, obj['centre'].unique()))}); "
+            "select one, e.g. result.circle('name')."
+        )
     if "cutoff_min" not in obj:
         return {None: _polygonal(shapely.union_all(obj.geometry.to_numpy()))}
     return {

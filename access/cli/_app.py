@@ -38,9 +38,12 @@ Window = Annotated[float, typer.Option("--window", help="Transit: departure wind
 AccessMode = Annotated[str, typer.Option(help="Transit: walk, bike or car (park-and-ride) to the first stop.")]
 ArriveBy = Annotated[
     str | None,
-    typer.Option(help="Arrive by this time (09:00 or 2019-05-13T09:00) instead of departing: inbound trips; "
-                 "transit deadlines every minute of --window ending here.", show_default=False),
-]  # fmt: skip
+    typer.Option(
+        help="Arrive by this time (09:00 or 2019-05-13T09:00) instead of departing: inbound trips; "
+        "transit deadlines every minute of --window ending here.",
+        show_default=False,
+    ),
+]
 
 
 def _friendly(command):
@@ -93,8 +96,16 @@ def _network(osm, modes, *, bbox, cache_dir, quiet, gtfs=None, rail_specs=None, 
         if not gtfs and not rail_specs:
             raise access.InputError("mode transit needs --gtfs FEED or --rail-spec LINE.yaml.")
         street_modes = ("walk", *street_modes)
-    return access.build_network(osm, street_modes, bbox=bbox, cache_dir=cache_dir, progress=not quiet,
-                                gtfs=gtfs or (), rail_specs=rail_specs or (), service_date=service_date)  # fmt: skip
+    return access.build_network(
+        osm,
+        street_modes,
+        bbox=bbox,
+        cache_dir=cache_dir,
+        progress=not quiet,
+        gtfs=gtfs or (),
+        rail_specs=rail_specs or (),
+        service_date=service_date,
+    )
 
 
 @app.command()
@@ -112,8 +123,16 @@ def build(
     """Build (or load from cache) street and transit networks and print their sizes."""
     from access.network import build_network
 
-    network = build_network(osm, _modes(modes), bbox=bbox, cache_dir=cache_dir, progress=not quiet,
-                            gtfs=gtfs or (), rail_specs=rail_spec or (), service_date=service_date)  # fmt: skip
+    network = build_network(
+        osm,
+        _modes(modes),
+        bbox=bbox,
+        cache_dir=cache_dir,
+        progress=not quiet,
+        gtfs=gtfs or (),
+        rail_specs=rail_spec or (),
+        service_date=service_date,
+    )
     if not quiet:
         for mode, street in network.streets.items():
             typer.echo(f"{mode}: {street.n_nodes:,} nodes, {street.n_edges:,} edges, EPSG:{street.crs_epsg}")
@@ -173,16 +192,39 @@ def isochrone(
         if suffix not in TABLE_SUFFIXES:
             raise access.InputError(f"cannot write {out.name}: use .geojson, .gpkg, .parquet, .csv or .png.")
     modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
-    network = _network(osm, modes, bbox=bbox, cache_dir=cache_dir, quiet=quiet, gtfs=gtfs,
-                       rail_specs=rail_spec, service_date=service_date)  # fmt: skip
-    times = {"mode": mode, "departure": departure, "arrive_by": arrive_by, "window_min": window,
-             "percentile": percentile, "access_mode": access_mode, "resolution_m": resolution}  # fmt: skip
+    network = _network(
+        osm,
+        modes,
+        bbox=bbox,
+        cache_dir=cache_dir,
+        quiet=quiet,
+        gtfs=gtfs,
+        rail_specs=rail_spec,
+        service_date=service_date,
+    )
+    times = {
+        "mode": mode,
+        "departure": departure,
+        "arrive_by": arrive_by,
+        "window_min": window,
+        "percentile": percentile,
+        "access_mode": access_mode,
+        "resolution_m": resolution,
+    }
     if raster is not None or h3 is not None:
         _surface_outputs(network, points, times, max(cutoff_list), raster, h3, out if h3 is not None else None, quiet)
         if h3 is not None:
             return
-    result = access.isochrones(network, points, cutoffs_min=cutoff_list, progress=not quiet, output=output,
-                               denoise=denoise, generalize=generalize, **times)  # fmt: skip
+    result = access.isochrones(
+        network,
+        points,
+        cutoffs_min=cutoff_list,
+        progress=not quiet,
+        output=output,
+        denoise=denoise,
+        generalize=generalize,
+        **times,
+    )
     base = network.street("walk" if mode == "transit" else mode)
     for target in [p for p in (out if suffix == ".png" else None, png) if p is not None]:
         plot_isochrones(result, base, target, origins=points, title=f"{mode} isochrones")
@@ -210,8 +252,11 @@ def _surface_outputs(network, points, times, max_time_min, raster, h3, h3_out, q
         if raster is not None:
             write_travel_time_raster(surface, raster)
             if not quiet:
-                typer.echo(f"wrote {raster} ({surface.minutes.shape[1]} x {surface.minutes.shape[0]} "
-                           f"cells of {surface.cell_m:.0f} m, EPSG:{surface.crs_epsg})", err=True)  # fmt: skip
+                typer.echo(
+                    f"wrote {raster} ({surface.minutes.shape[1]} x {surface.minutes.shape[0]} "
+                    f"cells of {surface.cell_m:.0f} m, EPSG:{surface.crs_epsg})",
+                    err=True,
+                )
         if h3 is not None:
             frame = surface_h3_cells(surface, h3)
             frame.insert(0, "origin_id", points["id"].iloc[k])
@@ -269,10 +314,25 @@ def travel_times_command(
     except ValueError:
         raise access.InputError(f"percentiles must be numbers, got {percentiles!r}.") from None
     modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
-    network = _network(osm, modes, bbox=bbox, cache_dir=cache_dir, quiet=quiet, gtfs=gtfs,
-                       rail_specs=rail_spec, service_date=service_date)  # fmt: skip
-    query = {"mode": mode, "max_time_min": max_time, "progress": not quiet, "departure": departure,
-             "window_min": window, "percentiles": pct, "access_mode": access_mode}  # fmt: skip
+    network = _network(
+        osm,
+        modes,
+        bbox=bbox,
+        cache_dir=cache_dir,
+        quiet=quiet,
+        gtfs=gtfs,
+        rail_specs=rail_spec,
+        service_date=service_date,
+    )
+    query = {
+        "mode": mode,
+        "max_time_min": max_time,
+        "progress": not quiet,
+        "departure": departure,
+        "window_min": window,
+        "percentiles": pct,
+        "access_mode": access_mode,
+    }
     if arrive_by is not None:
         if scheduler is not None or batch_size is not None or workers is not None:
             raise access.InputError("--arrive-by runs in one process: drop --scheduler/--batch-size/--workers.")
@@ -283,8 +343,16 @@ def travel_times_command(
         stream = out.suffix.lower() == ".parquet"
         if scheduler is None and workers is not None:
             scheduler = "processes"
-        result = travel_time_matrix(network, origin_points, dest_points, scheduler=scheduler, n_workers=workers,
-                                    batch_size=batch_size, out=out if stream else None, **query)  # fmt: skip
+        result = travel_time_matrix(
+            network,
+            origin_points,
+            dest_points,
+            scheduler=scheduler,
+            n_workers=workers,
+            batch_size=batch_size,
+            out=out if stream else None,
+            **query,
+        )
         if stream and not quiet:
             import pyarrow.parquet as pq
 
@@ -334,8 +402,10 @@ def rail_spec_to_gtfs_command(
     parsed = read_rail_spec(spec)
     write_rail_spec_gtfs(parsed, out)
     if not quiet:
-        typer.echo(f"wrote {out}: {parsed.line}, {len(parsed.stations)} stations, "
-                   f"{spec_trip_minutes(parsed, (parsed.patterns or [None])[0].name if parsed.patterns else 'all'):.0f} min end to end")  # fmt: skip
+        typer.echo(
+            f"wrote {out}: {parsed.line}, {len(parsed.stations)} stations, "
+            f"{spec_trip_minutes(parsed, (parsed.patterns or [None])[0].name if parsed.patterns else 'all'):.0f} min end to end"
+        )
 
 
 @app.command()
@@ -360,8 +430,6 @@ def main() -> None:
     except KeyboardInterrupt:  # interrupted outside a command body (e.g. while importing)
         typer.echo("interrupted.", err=True)
         sys.exit(130)
-
-
 
 
 def register_commands() -> None:

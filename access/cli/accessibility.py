@@ -89,19 +89,38 @@ def accessibility_command(
     origin_points = read_opportunities(origins, h3=h3)
     places = read_opportunities(opportunities, h3=h3)
     if by and by not in origin_points and by != "class":  # the default class column is optional
-        raise access.InputError(f"group column {by!r} not found in {origins.name}; "
-                                f"columns: {', '.join(map(str, origin_points.columns))}.")  # fmt: skip
+        raise access.InputError(
+            f"group column {by!r} not found in {origins.name}; columns: {', '.join(map(str, origin_points.columns))}."
+        )
     columns = [c.strip() for c in opportunity.split(",") if c.strip()]
     modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
-    network = _network(osm, modes, bbox=bbox, cache_dir=cache_dir, quiet=quiet, gtfs=gtfs,
-                       rail_specs=rail_spec, service_date=service_date)  # fmt: skip
+    network = _network(
+        osm,
+        modes,
+        bbox=bbox,
+        cache_dir=cache_dir,
+        quiet=quiet,
+        gtfs=gtfs,
+        rail_specs=rail_spec,
+        service_date=service_date,
+    )
     params = {"decay": decay, "decay_param": decay_param, "n": n, "demand": demand}
     result = accessibility(
-        network, origin_points, places, measure=measure,
-        mode=mode, cutoffs_min=cutoff_list, opportunity=columns if len(columns) > 1 else columns[0],
-        departure=departure, window_min=window, percentile=percentile, access_mode=access_mode,
-        max_time_min=max_time, progress=not quiet, **params,
-    )  # fmt: skip
+        network,
+        origin_points,
+        places,
+        measure=measure,
+        mode=mode,
+        cutoffs_min=cutoff_list,
+        opportunity=columns if len(columns) > 1 else columns[0],
+        departure=departure,
+        window_min=window,
+        percentile=percentile,
+        access_mode=access_mode,
+        max_time_min=max_time,
+        progress=not quiet,
+        **params,
+    )
     value_columns = [c for c in result.columns if c not in origin_points.columns]
     # GeoParquet keeps the zone polygons; the other formats hold one geometry column
     keep_zones = out.suffix.lower() == ".parquet"

@@ -12,17 +12,23 @@ from access.config import DEFAULT_CUTOFFS_MIN
 
 __all__ = ["rail_timetable_app"]
 
-rail_timetable_app = typer.Typer(help="Real train timetables (city-level stop events) as GTFS, circles, scenarios.",
-                                 no_args_is_help=True)  # fmt: skip
+rail_timetable_app = typer.Typer(
+    help="Real train timetables (city-level stop events) as GTFS, circles, scenarios.", no_args_is_help=True
+)
 app.add_typer(rail_timetable_app, name="rail-timetable")
 
 Prefectures = Annotated[Path, typer.Option(help="Prefecture table (prefectures_cityinfo.csv): seats, population.")]
 RailData = Annotated[Path, typer.Option(help="Folder with railwayvis_trains.json and the station tables.")]
-TimetableOpt = Annotated[Path | None, typer.Option("--timetable", help="Timetable .json or CSV train,seq,stop,"
-                                                   "arrival,departure (default: the folder's).")]  # fmt: skip
+TimetableOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--timetable", help="Timetable .json or CSV train,seq,stop,arrival,departure (default: the folder's)."
+    ),
+]
 Hubs = Annotated[str, typer.Option(help="main-station (busiest station of each city) or seat (prefecture seat).")]
-Penalty = Annotated[float | None, typer.Option(help="Station penalty (min) at the first boarding; default by "
-                                               "route type (15 for HSR).")]  # fmt: skip
+Penalty = Annotated[
+    float | None, typer.Option(help="Station penalty (min) at the first boarding; default by route type (15 for HSR).")
+]
 TransferMin = Annotated[float | None, typer.Option(help="Minimum transfer time between trains (min); default 10.")]
 Cutoffs = Annotated[str, typer.Option(help="Circle sizes in minutes, comma-separated.")]
 DepartureOpt = Annotated[str, typer.Option(help="First departure of the morning window, HH:MM.")]
@@ -59,7 +65,7 @@ def to_gtfs_command(
     station2city: Annotated[Path | None, typer.Option(help="Station -> city JSON (RailwayVIS).")] = None,
     station_timetables: Annotated[
         Path | None, typer.Option(help="Per-station timetables zip: hubs at each city's busiest station.")
-    ] = None,  # fmt: skip
+    ] = None,
     unknown_out: Annotated[
         Path | None, typer.Option(help="Also write the unknown stops (stop, events, trains).")
     ] = None,
@@ -98,7 +104,7 @@ def circles_command(
     centre: Annotated[
         list[str] | None,
         typer.Option(help="Centre (English or Chinese name); repeatable. Default: the seven core cities."),
-    ] = None,  # fmt: skip
+    ] = None,
     png_dir: Annotated[Path | None, typer.Option(help="Write one PNG map per centre into this folder.")] = None,
     members_out: Annotated[Path | None, typer.Option(help="Also write every place's minutes to each centre.")] = None,
     timetable: TimetableOpt = None,
@@ -118,19 +124,33 @@ def circles_command(
 
     data = load_china_rail(rail_data, prefectures, timetable=timetable, hubs=hubs)
     centres = list(centre) if centre else list(CHINA_CLUSTER_CENTRES)
-    result = china_rail_circles(data, centres, cutoffs_min=_cutoffs(cutoffs), departure=departure,
-                                window_min=window, settings=_settings(station_penalty, min_transfer), progress=not quiet)  # fmt: skip
+    result = china_rail_circles(
+        data,
+        centres,
+        cutoffs_min=_cutoffs(cutoffs),
+        departure=departure,
+        window_min=window,
+        settings=_settings(station_penalty, min_transfer),
+        progress=not quiet,
+    )
     write_table(result.circles, out)
     if members_out is not None:
         write_table(result.members, members_out)
     if png_dir is not None:
         for name in result.circles["centre"].unique():  # each map is written and closed
-            plot_cluster(result, Path(png_dir) / f"{name}.png", centre=name,
-                         title=f"{name}: commuting circles on the real timetable")  # fmt: skip
+            plot_cluster(
+                result,
+                Path(png_dir) / f"{name}.png",
+                centre=name,
+                title=f"{name}: commuting circles on the real timetable",
+            )
     if not quiet:
         for row in result.circles.itertuples():
-            typer.echo(f"{row.centre} {row.mode} {row.cutoff_min:g} min: {row.n_places} places, "
-                       f"{row.population / 1e6:.1f} M people", err=True)  # fmt: skip
+            typer.echo(
+                f"{row.centre} {row.mode} {row.cutoff_min:g} min: {row.n_places} places, "
+                f"{row.population / 1e6:.1f} M people",
+                err=True,
+            )
 
 
 @rail_timetable_app.command("before-after")
@@ -161,9 +181,18 @@ def before_after_command(
     data = load_china_rail(rail_data, prefectures, timetable=timetable, hubs=hubs)
     classes = [c.strip() for c in remove_class.split(",") if c.strip()] or None
     cities = [c.strip() for c in serving.replace("，", ",").split(",") if c.strip()] or None
-    result = rail_before_after(data, classes=classes, serving=cities, centre=centre, origin=origin,
-                               cutoffs_min=_cutoffs(cutoffs), departure=departure, window_min=window,
-                               settings=_settings(station_penalty, min_transfer), progress=not quiet)  # fmt: skip
+    result = rail_before_after(
+        data,
+        classes=classes,
+        serving=cities,
+        centre=centre,
+        origin=origin,
+        cutoffs_min=_cutoffs(cutoffs),
+        departure=departure,
+        window_min=window,
+        settings=_settings(station_penalty, min_transfer),
+        progress=not quiet,
+    )
     write_table(result.summary, out)
     if places_out is not None:
         write_table(result.places, places_out)

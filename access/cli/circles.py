@@ -28,10 +28,20 @@ __all__ = ["circles_command", "overlap_command"]
 
 _GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".parquet", ".shp")
 
-Zones = Annotated[Path, typer.Option(help="Zones: CSV id,name,lon,lat,population,jobs or GeoJSON/GPKG/GeoParquet "
-                                          "points or polygons (counties, grid cells).")]  # fmt: skip
-Centre = Annotated[list[str] | None, typer.Option("--centre", help="Centre: a zone name or id, or a GeoJSON/GPKG "
-                                                  "file of stations or a core polygon; repeat for several.")]  # fmt: skip
+Zones = Annotated[
+    Path,
+    typer.Option(
+        help="Zones: CSV id,name,lon,lat,population,jobs or GeoJSON/GPKG/GeoParquet "
+        "points or polygons (counties, grid cells)."
+    ),
+]
+Centre = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--centre",
+        help="Centre: a zone name or id, or a GeoJSON/GPKG file of stations or a core polygon; repeat for several.",
+    ),
+]
 CentreLon = Annotated[list[float] | None, typer.Option("--centre-lon", help="Centre longitude; repeatable.")]
 CentreLat = Annotated[list[float] | None, typer.Option("--centre-lat", help="Centre latitude; repeatable.")]
 Mode = Annotated[str | None, typer.Option(help="walk, bike, car or transit (default car, or the preset's).")]
@@ -105,25 +115,74 @@ def _check_suffix(path: Path | None, allowed: tuple[str, ...]) -> None:
         raise InputError(f"cannot write {path.name}: use one of {', '.join(allowed)}.")
 
 
-def _run(ctx, osm, zones, centre, centre_lon, centre_lat, mode, cutoffs, preset, direction, gtfs, rail_spec,
-         service_date, departure, arrive_by, window, percentile, access_mode, population, jobs, max_time, bbox, cache_dir,
-         quiet, polygons):  # fmt: skip
+def _run(
+    ctx,
+    osm,
+    zones,
+    centre,
+    centre_lon,
+    centre_lat,
+    mode,
+    cutoffs,
+    preset,
+    direction,
+    gtfs,
+    rail_spec,
+    service_date,
+    departure,
+    arrive_by,
+    window,
+    percentile,
+    access_mode,
+    population,
+    jobs,
+    max_time,
+    bbox,
+    cache_dir,
+    quiet,
+    polygons,
+):
     """Shared by both commands: read, build, compute; returns (result, network, street)."""
     from access.circles.circles import commuting_circles
     from access.circles.definition import resolve_definition
 
     cutoff_list = _parse_cutoffs(cutoffs, ctx.args) if (cutoffs or ctx.args or not preset) else None
-    spec = resolve_definition(preset, cutoffs_min=tuple(cutoff_list) if cutoff_list else None, mode=mode,
-                              direction=direction, departure=departure, arrive_by=arrive_by, window_min=window, percentile=percentile,
-                              access_mode=access_mode)  # fmt: skip
+    spec = resolve_definition(
+        preset,
+        cutoffs_min=tuple(cutoff_list) if cutoff_list else None,
+        mode=mode,
+        direction=direction,
+        departure=departure,
+        arrive_by=arrive_by,
+        window_min=window,
+        percentile=percentile,
+        access_mode=access_mode,
+    )
     zone_frame = read_zones(zones)
     centres = _centres(centre, centre_lon, centre_lat)
     modes = (spec.mode, spec.access_mode) if spec.mode == "transit" and spec.access_mode != "walk" else (spec.mode,)
-    network = _network(osm, modes, bbox=bbox, cache_dir=cache_dir, quiet=quiet, gtfs=gtfs, rail_specs=rail_spec,
-                       service_date=service_date)  # fmt: skip
+    network = _network(
+        osm,
+        modes,
+        bbox=bbox,
+        cache_dir=cache_dir,
+        quiet=quiet,
+        gtfs=gtfs,
+        rail_specs=rail_spec,
+        service_date=service_date,
+    )
     routing = {"max_time_min": max_time} if max_time is not None else {}
-    result = commuting_circles(network, centres, zones=zone_frame, definition=spec, population=_column(population),
-                               jobs=_column(jobs), polygons=polygons, progress=not quiet, **routing)  # fmt: skip
+    result = commuting_circles(
+        network,
+        centres,
+        zones=zone_frame,
+        definition=spec,
+        population=_column(population),
+        jobs=_column(jobs),
+        polygons=polygons,
+        progress=not quiet,
+        **routing,
+    )
     street = network.street("walk" if spec.mode == "transit" else spec.mode)
     return result, street
 
@@ -133,8 +192,9 @@ def _write_definition(result, out: Path) -> Path:
 
     path = out.with_name(f"{out.stem}.definition.json")
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(json.loads(result.definition.to_json()), ensure_ascii=False, indent=2) + "\n",
-                       encoding="utf-8")  # fmt: skip
+        tmp.write_text(
+            json.dumps(json.loads(result.definition.to_json()), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
     return path
 
 
@@ -179,9 +239,33 @@ def circles_command(
     _check_suffix(polygons, (".geojson", ".gpkg", ".parquet"))
     _check_suffix(png, (".png",))
     want_polygons = polygons is not None or png is not None
-    result, street = _run(ctx, osm, zones, centre, centre_lon, centre_lat, mode, cutoffs, preset, direction, gtfs,
-                          rail_spec, service_date, departure, arrive_by, window, percentile, access_mode, population, jobs,
-                          max_time, bbox, cache_dir, quiet, want_polygons)  # fmt: skip
+    result, street = _run(
+        ctx,
+        osm,
+        zones,
+        centre,
+        centre_lon,
+        centre_lat,
+        mode,
+        cutoffs,
+        preset,
+        direction,
+        gtfs,
+        rail_spec,
+        service_date,
+        departure,
+        arrive_by,
+        window,
+        percentile,
+        access_mode,
+        population,
+        jobs,
+        max_time,
+        bbox,
+        cache_dir,
+        quiet,
+        want_polygons,
+    )
     written = [write_table(result.zones, out), _write_definition(result, out)]
     if summary is not None:
         written.append(write_table(result.summary, summary))
@@ -246,9 +330,33 @@ def overlap_command(
     if n_centres != 2:
         raise InputError(f"overlap needs exactly two centres (--centre A --centre B), got {n_centres}.")
     cutoffs = [str(cutoff)] if cutoff is not None else (None if preset else ["60"])
-    result, street = _run(ctx, osm, zones, centre, centre_lon, centre_lat, mode, cutoffs, preset, direction, gtfs,
-                          rail_spec, service_date, departure, arrive_by, window, percentile, access_mode, population, jobs,
-                          None, bbox, cache_dir, quiet, True)  # fmt: skip
+    result, street = _run(
+        ctx,
+        osm,
+        zones,
+        centre,
+        centre_lon,
+        centre_lat,
+        mode,
+        cutoffs,
+        preset,
+        direction,
+        gtfs,
+        rail_spec,
+        service_date,
+        departure,
+        arrive_by,
+        window,
+        percentile,
+        access_mode,
+        population,
+        jobs,
+        None,
+        bbox,
+        cache_dir,
+        quiet,
+        True,
+    )
     a, b = result.centres["centre"].tolist()
     chosen = cutoff if cutoff is not None else result.definition.cutoffs_min[0]
     overlap = result.overlap(a, b, how=how, cutoff_min=chosen, population=_column(population), jobs=_column(jobs))
@@ -260,6 +368,8 @@ def overlap_command(
         typer.echo(f"definition: {result.definition.describe()}", err=True)
         for row in overlap.itertuples():
             people = f", population {row.population:,.0f}" if "population" in overlap else ""
-            typer.echo(f"{how} of {a} and {b} ({row.cutoff_min:g} min): {row.area_km2:,.1f} km2, "
-                       f"{row.zones} zones{people}", err=True)  # fmt: skip
+            typer.echo(
+                f"{how} of {a} and {b} ({row.cutoff_min:g} min): {row.area_km2:,.1f} km2, {row.zones} zones{people}",
+                err=True,
+            )
         typer.echo(f"wrote {', '.join(map(str, written))}", err=True)

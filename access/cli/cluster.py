@@ -11,10 +11,18 @@ from access.cli._app import Departure, Gtfs, Quiet, RailSpecs, ServiceDate, _par
 
 __all__ = ["cluster_command"]
 
-Places = Annotated[Path, typer.Option("--places", help="Place table: CSV with lon/lat (or coord_long/coord_lat), "
-                                      "name, population ... or GeoJSON/GPKG/GeoParquet.")]  # fmt: skip
-Centres = Annotated[list[str] | None, typer.Option("--centre", help="Core city (name, local name or id); repeatable. "
-                                                   "Default: the most populous place.")]  # fmt: skip
+Places = Annotated[
+    Path,
+    typer.Option(
+        "--places",
+        help="Place table: CSV with lon/lat (or coord_long/coord_lat), "
+        "name, population ... or GeoJSON/GPKG/GeoParquet.",
+    ),
+]
+Centres = Annotated[
+    list[str] | None,
+    typer.Option("--centre", help="Core city (name, local name or id); repeatable. Default: the most populous place."),
+]
 Out = Annotated[Path, typer.Option("--out", help="Output folder (tables, GeoJSON, PNG maps).")]
 
 
@@ -62,14 +70,27 @@ def cluster_command(
     from access.viz.cluster_map import plot_cluster
 
     cutoff_values = _parse_cutoffs(cutoffs, list(ctx.args))
-    overrides = {k: v for k, v in {"detour_factor": detour, "station_penalty_min": station_penalty,
-                                   "min_transfer_min": min_transfer}.items() if v is not None}  # fmt: skip
+    overrides = {
+        k: v
+        for k, v in {
+            "detour_factor": detour,
+            "station_penalty_min": station_penalty,
+            "min_transfer_min": min_transfer,
+        }.items()
+        if v is not None
+    }
     settings = RegionalSettings(**overrides)
     table = read_places(places, units=units)
     kwargs = {"settings": settings, "service_date": service_date, "osm": osm}
     network = RegionalNetwork.build(table, rail_specs=rail_spec or (), gtfs=gtfs or (), **kwargs)
-    run = {"cutoffs_min": cutoff_values, "departure": departure, "window_min": window, "percentile": percentile,
-           "direction": direction, "progress": not quiet}  # fmt: skip
+    run = {
+        "cutoffs_min": cutoff_values,
+        "departure": departure,
+        "window_min": window,
+        "percentile": percentile,
+        "direction": direction,
+        "progress": not quiet,
+    }
     result = cluster_circles(network, centre, **run)
     out.mkdir(parents=True, exist_ok=True)
     write_table(result.circles, out / "circles.geojson")
@@ -83,8 +104,9 @@ def cluster_command(
     for name in centres:
         plot_cluster(result, out / f"map_{_safe(name)}.png", centre=name)
     if scenario_rail_spec:
-        scenario = RegionalNetwork.build(table, rail_specs=[*(rail_spec or ()), *scenario_rail_spec], gtfs=gtfs or (),
-                                         **kwargs)  # fmt: skip
+        scenario = RegionalNetwork.build(
+            table, rail_specs=[*(rail_spec or ()), *scenario_rail_spec], gtfs=gtfs or (), **kwargs
+        )
         after = cluster_circles(scenario, centre, **run)
         by_place, by_circle = compare_cluster(result, after)
         write_table(by_place, out / "compare_places.geojson")
@@ -95,8 +117,10 @@ def cluster_command(
         if network.approximate:
             typer.echo("note: road times are APPROXIMATE (great-circle x detour factor, speed bands).")
         for _, row in result.circles.iterrows():
-            typer.echo(f"{row['centre']}: {row['mode']} {row['cutoff_min']:g} min: {row['n_places']} places, "
-                       f"{row['population'] / 1e6:.2f} M people")  # fmt: skip
+            typer.echo(
+                f"{row['centre']}: {row['mode']} {row['cutoff_min']:g} min: {row['n_places']} places, "
+                f"{row['population'] / 1e6:.2f} M people"
+            )
         typer.echo(f"wrote {out}/")
 
 

@@ -36,9 +36,12 @@ def compare_engines(
         raise access.InputError(f"departure {departure!r} is not an ISO datetime like 2019-05-13T14:00.") from None
     origin_points = access.read_points(origins)
     dest_points = access.read_points(destinations) if destinations is not None else origin_points
-    query = {"departure": start, "departure_time_window": dt.timedelta(minutes=window),
-             "max_time": dt.timedelta(minutes=max_time),
-             "transport_modes": [m.strip().upper() for m in modes.split(",") if m.strip()]}  # fmt: skip
+    query = {
+        "departure": start,
+        "departure_time_window": dt.timedelta(minutes=window),
+        "max_time": dt.timedelta(minutes=max_time),
+        "transport_modes": [m.strip().upper() for m in modes.split(",") if m.strip()],
+    }
     tables = [
         engine_travel_times(e, osm, gtfs or [], origin_points, dest_points, **query) for e in (engine_a, engine_b)
     ]

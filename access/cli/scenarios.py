@@ -46,11 +46,24 @@ def compare_command(
     base, after = build(parsed, progress=not quiet)
     c = parsed.compare
     result = compare(
-        base, after, origin_points, opp_points, centres=c.centres, mode=c.mode, cutoffs_min=c.cutoffs_min,
-        opportunity=c.opportunity, population=c.population, by=c.by, class_column=c.class_column,
-        departure=c.departure, window_min=c.window_min, percentile=c.percentile, access_mode=c.access_mode,
-        max_time_min=c.max_time_min, progress=not quiet,
-    )  # fmt: skip
+        base,
+        after,
+        origin_points,
+        opp_points,
+        centres=c.centres,
+        mode=c.mode,
+        cutoffs_min=c.cutoffs_min,
+        opportunity=c.opportunity,
+        population=c.population,
+        by=c.by,
+        class_column=c.class_column,
+        departure=c.departure,
+        window_min=c.window_min,
+        percentile=c.percentile,
+        access_mode=c.access_mode,
+        max_time_min=c.max_time_min,
+        progress=not quiet,
+    )
     files = write_comparison(result, out, scenario=parsed, base=base, after=after, maps=not no_maps)
     if not quiet:
         for label, value in list(result.headline().items())[:40]:

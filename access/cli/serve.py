@@ -36,7 +36,8 @@ def serve(
     from api.settings import Settings
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env(regions=config or None, data_dir=data_dir, api_key=api_key, workers=workers,
-                                 log_level=log_level)  # fmt: skip
+    settings = Settings.from_env(
+        regions=config or None, data_dir=data_dir, api_key=api_key, workers=workers, log_level=log_level
+    )
     typer.echo(f"serving on http://{host}:{port} (docs: http://{host}:{port}/docs)", err=True)
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, timeout_graceful_shutdown=30)

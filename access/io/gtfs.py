@@ -18,8 +18,15 @@ import pandas as pd
 from access._geo import haversine_m
 from access.errors import InputError
 
-__all__ = ["GtfsFeed", "GtfsWarning", "read_gtfs", "read_gtfs_feeds", "gtfs_date_range", "write_gtfs_zip",
-           "parse_gtfs_times"]  # fmt: skip
+__all__ = [
+    "GtfsFeed",
+    "GtfsWarning",
+    "read_gtfs",
+    "read_gtfs_feeds",
+    "gtfs_date_range",
+    "write_gtfs_zip",
+    "parse_gtfs_times",
+]
 
 REQUIRED = {
     "stops": ("stop_id",),
@@ -258,9 +265,16 @@ def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed
     trips = trips[~unused].reset_index(drop=True)
     transfers = _transfers(tables.get("transfers"))
     feed = GtfsFeed(
-        name=name or "", service_date=date, stops=stops, routes=routes, trips=trips, stop_times=stop_times,
-        transfers=transfers, warnings=tuple(notes), date_range=(first, last),
-    )  # fmt: skip
+        name=name or "",
+        service_date=date,
+        stops=stops,
+        routes=routes,
+        trips=trips,
+        stop_times=stop_times,
+        transfers=transfers,
+        warnings=tuple(notes),
+        date_range=(first, last),
+    )
     dropped = [n for n in notes if "dropped" in n]
     if dropped:
         warnings.warn(f"GTFS feed {label}: " + "; ".join(dropped), GtfsWarning, stacklevel=2)
@@ -288,8 +302,10 @@ def _stop_times(
     st = st[~invalid]
     unknown = ~st["stop_id"].isin(set(stops["stop_id"]))
     if unknown.any():
-        notes.append(f"stop_times.txt: {int(unknown.sum())} rows at stops not in stops.txt (or without coordinates) dropped "
-                     f"(e.g. {st.loc[unknown, 'stop_id'].iloc[0]!r})")  # fmt: skip
+        notes.append(
+            f"stop_times.txt: {int(unknown.sum())} rows at stops not in stops.txt (or without coordinates) dropped "
+            f"(e.g. {st.loc[unknown, 'stop_id'].iloc[0]!r})"
+        )
         st = st[~unknown]
     if st.empty:
         raise InputError(f"GTFS feed {label}: no usable stop_times on the service date.")
@@ -305,11 +321,15 @@ def _stop_times(
     if bad_trips:
         notes.append(f"stop_times.txt: {len(bad_trips)} trips with fewer than 2 stops or times going backwards dropped")
         st = st[~st["trip_id"].isin(bad_trips)]
-    return pd.DataFrame({
-        "trip_id": st["trip_id"].to_numpy(), "stop_sequence": st["stop_sequence"].astype(int).to_numpy(),
-        "stop_id": st["stop_id"].to_numpy(), "arrival_s": st["arr"].astype(np.int32).to_numpy(),
-        "departure_s": st["dep"].astype(np.int32).to_numpy(),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "trip_id": st["trip_id"].to_numpy(),
+            "stop_sequence": st["stop_sequence"].astype(int).to_numpy(),
+            "stop_id": st["stop_id"].to_numpy(),
+            "arrival_s": st["arr"].astype(np.int32).to_numpy(),
+            "departure_s": st["dep"].astype(np.int32).to_numpy(),
+        }
+    )
 
 
 def _interpolate(st: pd.DataFrame, stops: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
@@ -385,8 +405,13 @@ def _expand_frequencies(freq, stop_times, trips, notes):
         for t in np.arange(s, e, h):
             new_id = f"{trip_id}@{int(t)}"
             shift = int(t) - int(first_dep[trip_id])
-            new_st.append(template.assign(trip_id=new_id, arrival_s=(template["arrival_s"] + shift).astype(np.int32),
-                                          departure_s=(template["departure_s"] + shift).astype(np.int32)))  # fmt: skip
+            new_st.append(
+                template.assign(
+                    trip_id=new_id,
+                    arrival_s=(template["arrival_s"] + shift).astype(np.int32),
+                    departure_s=(template["departure_s"] + shift).astype(np.int32),
+                )
+            )
             new_trips.append({**trip_rows.loc[trip_id].to_dict(), "trip_id": new_id})
     expanded = set(freq["trip_id"])
     notes.append(f"frequencies.txt: {len(expanded)} trips expanded into {len(new_trips)} scheduled trips")
@@ -397,15 +422,25 @@ def _expand_frequencies(freq, stop_times, trips, notes):
 
 def _transfers(raw) -> pd.DataFrame:
     """transfers.txt rows usable as minimum times between stops (type 0/empty and 2)."""
-    empty = pd.DataFrame({"from_stop_id": pd.Series(dtype=str), "to_stop_id": pd.Series(dtype=str),
-                          "min_transfer_time_s": pd.Series(dtype=np.int32)})  # fmt: skip
+    empty = pd.DataFrame(
+        {
+            "from_stop_id": pd.Series(dtype=str),
+            "to_stop_id": pd.Series(dtype=str),
+            "min_transfer_time_s": pd.Series(dtype=np.int32),
+        }
+    )
     if raw is None or raw.empty or not {"from_stop_id", "to_stop_id"} <= set(raw.columns):
         return empty
     kind = raw.get("transfer_type", pd.Series("", index=raw.index)).replace("", "0")
     keep = raw[kind.isin(["0", "2"])]
     seconds = pd.to_numeric(keep.get("min_transfer_time", pd.Series("", index=keep.index)), errors="coerce").fillna(0)
-    return pd.DataFrame({"from_stop_id": keep["from_stop_id"].to_numpy(), "to_stop_id": keep["to_stop_id"].to_numpy(),
-                         "min_transfer_time_s": seconds.astype(np.int32).to_numpy()})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "from_stop_id": keep["from_stop_id"].to_numpy(),
+            "to_stop_id": keep["to_stop_id"].to_numpy(),
+            "min_transfer_time_s": seconds.astype(np.int32).to_numpy(),
+        }
+    )
 
 
 def _namespaced(feed: GtfsFeed, name: str) -> GtfsFeed:
@@ -449,7 +484,8 @@ def read_gtfs_feeds(sources: Sequence, *, service_date=None, names: Sequence[str
             service_date = feed.service_date
         feeds.append(feed)
     return GtfsFeed(
-        name="+".join(names), service_date=feeds[0].service_date,
+        name="+".join(names),
+        service_date=feeds[0].service_date,
         stops=pd.concat([f.stops for f in feeds], ignore_index=True),
         routes=pd.concat([f.routes for f in feeds], ignore_index=True),
         trips=pd.concat([f.trips for f in feeds], ignore_index=True),
@@ -457,7 +493,7 @@ def read_gtfs_feeds(sources: Sequence, *, service_date=None, names: Sequence[str
         transfers=pd.concat([f.transfers for f in feeds], ignore_index=True),
         warnings=tuple(f"{f.name}: {w}" for f in feeds for w in f.warnings),
         date_range=(min(f.date_range[0] for f in feeds), max(f.date_range[1] for f in feeds)),
-    )  # fmt: skip
+    )
 
 
 def write_gtfs_zip(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:

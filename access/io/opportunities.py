@@ -18,8 +18,19 @@ __all__ = ["read_opportunities", "count_values", "KNOWN_COUNT_COLUMNS", "OPPORTU
 OPPORTUNITY_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg", ".parquet")
 # Columns that are counts when present (must be numeric and >= 0); any other numeric
 # column is kept as a count too.
-KNOWN_COUNT_COLUMNS = ("population", "jobs", "schools", "hospitals", "healthcare", "clinics",
-                       "students", "workers", "gdp", "households", "beds")  # fmt: skip
+KNOWN_COUNT_COLUMNS = (
+    "population",
+    "jobs",
+    "schools",
+    "hospitals",
+    "healthcare",
+    "clinics",
+    "students",
+    "workers",
+    "gdp",
+    "households",
+    "beds",
+)
 _COORDINATE_COLUMNS = ("lon", "lng", "longitude", "x", "lat", "latitude", "y")
 _NOT_COUNTS = {"id", "h3", "class", "county", "name", "kind", *_COORDINATE_COLUMNS}
 
@@ -42,14 +53,18 @@ def _read(path: Path) -> pd.DataFrame:
             except ValueError:  # a plain Parquet table (no geometry metadata): lon/lat columns
                 return pd.read_parquet(path)
         else:
-            raise InputError(f"cannot read opportunities from {path.name}; use one of {', '.join(OPPORTUNITY_SUFFIXES)}.")  # fmt: skip
+            raise InputError(
+                f"cannot read opportunities from {path.name}; use one of {', '.join(OPPORTUNITY_SUFFIXES)}."
+            )
     except InputError:
         raise
     except Exception as exc:  # the readers raise many types for malformed files
         raise InputError(f"cannot read opportunities from {path}: {exc}") from None
     if frame.crs is None:
-        raise InputError(f"{path.name} has no coordinate reference system; set one (e.g. EPSG:4326) "
-                         "when writing it, or give a CSV with lon/lat columns.")  # fmt: skip
+        raise InputError(
+            f"{path.name} has no coordinate reference system; set one (e.g. EPSG:4326) "
+            "when writing it, or give a CSV with lon/lat columns."
+        )
     return frame
 
 
@@ -73,8 +88,9 @@ def count_values(frame: pd.DataFrame, column: str, what: str = "counts") -> np.n
     values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
     if bad.any():
-        raise InputError(f"{what}: column {column!r} has {int(bad.sum())} values that are not numbers "
-                         f"(first: {raw[bad].iloc[0]!r}).")  # fmt: skip
+        raise InputError(
+            f"{what}: column {column!r} has {int(bad.sum())} values that are not numbers (first: {raw[bad].iloc[0]!r})."
+        )
     return values.fillna(0).to_numpy(np.float64)
 
 
@@ -126,11 +142,13 @@ def read_opportunities(
         if isinstance(frame, gpd.GeoDataFrame) and frame.crs is None:
             raise InputError("opportunities GeoDataFrame has no CRS; set it, e.g. frame.set_crs(4326).")
     else:
-        raise InputError(f"cannot read opportunities from {type(source).__name__}; give a file path or a (Geo)DataFrame.")  # fmt: skip
+        raise InputError(
+            f"cannot read opportunities from {type(source).__name__}; give a file path or a (Geo)DataFrame."
+        )
     if len(frame) == 0:
         raise InputError(f"{what}: the table is empty.")
     if id_column != "id" and id_column not in frame:
-        raise InputError(f"{what}: id column {id_column!r} not found; columns: {', '.join(map(str, frame.columns))}.")  # fmt: skip
+        raise InputError(f"{what}: id column {id_column!r} not found; columns: {', '.join(map(str, frame.columns))}.")
     zone_geometry = None
     h3_source = "h3" if "h3" in frame.columns else (id_column if h3 else None)
     if h3 and id_column not in frame and "h3" not in frame:
@@ -163,13 +181,17 @@ def read_opportunities(
         lon = [c for c in frame.columns if str(c).lower() in ("lon", "lng", "longitude", "x")]
         lat = [c for c in frame.columns if str(c).lower() in ("lat", "latitude", "y")]
         if not lon or not lat:
-            raise InputError(f"{what}: no coordinates; need lon and lat columns (EPSG:4326), an 'h3' cell "
-                             f"column, or a geometry. Columns: {', '.join(map(str, frame.columns))}.")  # fmt: skip
+            raise InputError(
+                f"{what}: no coordinates; need lon and lat columns (EPSG:4326), an 'h3' cell "
+                f"column, or a geometry. Columns: {', '.join(map(str, frame.columns))}."
+            )
         coords = frame[[lon[0], lat[0]]].apply(pd.to_numeric, errors="coerce")
         missing = coords.isna().any(axis=1)
         if missing.any():
-            raise InputError(f"{what}: {int(missing.sum())} rows have missing or non-numeric lon/lat "
-                             f"(first: row {int(np.flatnonzero(missing)[0])}).")  # fmt: skip
+            raise InputError(
+                f"{what}: {int(missing.sum())} rows have missing or non-numeric lon/lat "
+                f"(first: row {int(np.flatnonzero(missing)[0])})."
+            )
     points = as_points(frame, id_column=id_column, what=what)
     if zone_geometry is not None:
         points["zone_geometry"] = gpd.GeoSeries(zone_geometry.to_numpy(), crs=4326)
@@ -183,7 +205,9 @@ def _validate(points: gpd.GeoDataFrame, what: str, class_column, county_column, 
         if column not in points:
             if role == "class" and column == "class":
                 continue  # the default class column is optional
-            raise InputError(f"{what}: {role} column {column!r} not found; columns: {', '.join(map(str, points.columns))}.")  # fmt: skip
+            raise InputError(
+                f"{what}: {role} column {column!r} not found; columns: {', '.join(map(str, points.columns))}."
+            )
         values = points[column]
         if role == "class":
             values = values.astype("string").str.strip().str.lower()
@@ -207,15 +231,19 @@ def _validate(points: gpd.GeoDataFrame, what: str, class_column, county_column, 
         values = pd.to_numeric(points[column], errors="coerce")
         bad = values.isna() & points[column].notna()
         if bad.any():
-            raise InputError(f"{what}: count column {column!r} is not numeric "
-                             f"(e.g. {points[column][bad].iloc[0]!r}); counts must be numbers.")  # fmt: skip
+            raise InputError(
+                f"{what}: count column {column!r} is not numeric "
+                f"(e.g. {points[column][bad].iloc[0]!r}); counts must be numbers."
+            )
         if values.isna().any():  # real grids leave empty cells (poa_hexgrid.csv: 5 jobs)
             empty_cells.append(f"{column!r} has {int(values.isna().sum())} empty values")
             values = values.fillna(0)
         if (values < 0).any():
             first = points["id"][values < 0].iloc[0]
-            raise InputError(f"{what}: count column {column!r} has {int((values < 0).sum())} negative values "
-                             f"(first: id {first!r}); counts must be >= 0.")  # fmt: skip
+            raise InputError(
+                f"{what}: count column {column!r} has {int((values < 0).sum())} negative values "
+                f"(first: id {first!r}); counts must be >= 0."
+            )
         if not np.isfinite(values).all():
             raise InputError(f"{what}: count column {column!r} has infinite values.")
         points[column] = values.to_numpy()

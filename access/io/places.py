@@ -38,8 +38,9 @@ def _pick(frame: pd.DataFrame, key: str, given: str | None) -> str | None:
     return next((lower[a] for a in _ALIASES[key] if a in lower), None)
 
 
-def as_places(frame: pd.DataFrame, *, units: float = 1.0, label: str = "place table",
-              columns: dict[str, str] | None = None) -> gpd.GeoDataFrame:  # fmt: skip
+def as_places(
+    frame: pd.DataFrame, *, units: float = 1.0, label: str = "place table", columns: dict[str, str] | None = None
+) -> gpd.GeoDataFrame:
     """A place table with the standard columns from any frame.
 
     Parameters
@@ -102,8 +103,18 @@ def as_places(frame: pd.DataFrame, *, units: float = 1.0, label: str = "place ta
 
     local = frame[picked["name_local"]].astype(str).to_numpy() if picked["name_local"] else np.array([""] * n)
     code = frame[picked["admin_code"]].astype(str).to_numpy() if picked["admin_code"] else np.array([""] * n)
-    out = pd.DataFrame({"id": ident, "name": name, "name_local": local, "admin_code": code, "lon": lon, "lat": lat,
-                        "population": number("population"), "urban_population": number("urban_population")})  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "id": ident,
+            "name": name,
+            "name_local": local,
+            "admin_code": code,
+            "lon": lon,
+            "lat": lat,
+            "population": number("population"),
+            "urban_population": number("urban_population"),
+        }
+    )
     return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon, lat), crs=4326)
 
 

@@ -108,5 +108,7 @@ def _coordinates(obj: object, what: str) -> np.ndarray:
             else:
                 raise InputError(f"{what}: cannot read {item!r} as a (lon, lat) point.")
         return np.array(rows, dtype=float)
-    raise InputError(f"{what}: cannot read {type(obj).__name__} as points; pass a GeoDataFrame, "
-                     "a DataFrame with lon/lat, (lon, lat) tuples or shapely Points.")  # fmt: skip
+    raise InputError(
+        f"{what}: cannot read {type(obj).__name__} as points; pass a GeoDataFrame, "
+        "a DataFrame with lon/lat, (lon, lat) tuples or shapely Points."
+    )

@@ -15,8 +15,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from access._geo import haversine_m
 from access.errors import InputError
 
-__all__ = ["Station", "Period", "Pattern", "RailSpec", "read_rail_spec", "parse_rail_spec", "rail_spec_to_gtfs",
-           "write_rail_spec_gtfs", "spec_trip_minutes", "segment_minutes"]  # fmt: skip
+__all__ = [
+    "Station",
+    "Period",
+    "Pattern",
+    "RailSpec",
+    "read_rail_spec",
+    "parse_rail_spec",
+    "rail_spec_to_gtfs",
+    "write_rail_spec_gtfs",
+    "spec_trip_minutes",
+    "segment_minutes",
+]
 
 MAX_SPEED_KMH = 400.0  # beyond any rail line in service (CR450 tests ~450, service 350)
 BACKTRACK_TOLERANCE = 0.5  # a station may not bring the line back by half its distance so far
@@ -119,12 +129,16 @@ class RailSpec(BaseModel):
         if (self.run_times_min is None) == (self.design_speed_kmh is None):
             raise ValueError("give exactly one of run_times_min or design_speed_kmh")
         if self.design_speed_kmh is not None and not 0 < self.design_speed_kmh <= MAX_SPEED_KMH:
-            raise ValueError(f"design_speed_kmh {self.design_speed_kmh} must be in (0, {MAX_SPEED_KMH:.0f}]: "
-                             "speeds > 400 km/h are beyond any rail line")  # fmt: skip
+            raise ValueError(
+                f"design_speed_kmh {self.design_speed_kmh} must be in (0, {MAX_SPEED_KMH:.0f}]: "
+                "speeds > 400 km/h are beyond any rail line"
+            )
         if self.run_times_min is not None:
             if len(self.run_times_min) != len(self.stations) - 1:
-                raise ValueError(f"run_times_min needs {len(self.stations) - 1} values (one per segment), "
-                                 f"got {len(self.run_times_min)}")  # fmt: skip
+                raise ValueError(
+                    f"run_times_min needs {len(self.stations) - 1} values (one per segment), "
+                    f"got {len(self.run_times_min)}"
+                )
             for k, (minutes, a, b) in enumerate(
                 zip(self.run_times_min, self.stations[:-1], self.stations[1:], strict=True)
             ):
@@ -132,8 +146,10 @@ class RailSpec(BaseModel):
                     raise ValueError(f"run_times_min[{k}] ({a.name} - {b.name}) must be > 0")
                 kmh = float(haversine_m(a.lon, a.lat, b.lon, b.lat)) / 1000 / (minutes / 60)
                 if kmh > MAX_SPEED_KMH:
-                    raise ValueError(f"{a.name} - {b.name} in {minutes} min is {kmh:.0f} km/h in a straight line: "
-                                     "speeds > 400 km/h are beyond any rail line")  # fmt: skip
+                    raise ValueError(
+                        f"{a.name} - {b.name} in {minutes} min is {kmh:.0f} km/h in a straight line: "
+                        "speeds > 400 km/h are beyond any rail line"
+                    )
         names = [s.name for s in self.stations]
         for pattern in self.patterns or []:
             unknown = [s for s in pattern.stops if s not in names]
@@ -245,9 +261,14 @@ def rail_spec_to_gtfs(spec: RailSpec) -> dict[str, pd.DataFrame]:
     departure of every pattern in each direction, running daily over the date range."""
     route = spec.slug
     stop_ids = [s.stop_id or f"{route}:{_NON_WORD.sub('_', s.name)}" for s in spec.stations]
-    stops = pd.DataFrame({"stop_id": stop_ids, "stop_name": [s.name for s in spec.stations],
-                          "stop_lat": [f"{s.lat:.7f}" for s in spec.stations],
-                          "stop_lon": [f"{s.lon:.7f}" for s in spec.stations]})  # fmt: skip
+    stops = pd.DataFrame(
+        {
+            "stop_id": stop_ids,
+            "stop_name": [s.name for s in spec.stations],
+            "stop_lat": [f"{s.lat:.7f}" for s in spec.stations],
+            "stop_lon": [f"{s.lon:.7f}" for s in spec.stations],
+        }
+    )
     trips, stop_times = [], []
     directions = (False, True) if spec.directions == "both" else (False,)
     for pattern in _patterns(spec):
@@ -259,17 +280,37 @@ def rail_spec_to_gtfs(spec: RailSpec) -> dict[str, pd.DataFrame]:
                 for seq, (station, arr, dep) in enumerate(schedule, start=1):
                     stop_times.append((trip_id, _clock(start + arr), _clock(start + dep), stop_ids[station], seq))
     return {
-        "agency": pd.DataFrame({"agency_id": ["rail_spec"], "agency_name": ["Rail line specs"],
-                                "agency_url": ["https://example.invalid"], "agency_timezone": ["Asia/Shanghai"]}),
+        "agency": pd.DataFrame(
+            {
+                "agency_id": ["rail_spec"],
+                "agency_name": ["Rail line specs"],
+                "agency_url": ["https://example.invalid"],
+                "agency_timezone": ["Asia/Shanghai"],
+            }
+        ),
         "stops": stops,
-        "routes": pd.DataFrame({"route_id": [route], "agency_id": ["rail_spec"], "route_short_name": [route],
-                                "route_long_name": [spec.line], "route_type": [str(spec.route_type)]}),
+        "routes": pd.DataFrame(
+            {
+                "route_id": [route],
+                "agency_id": ["rail_spec"],
+                "route_short_name": [route],
+                "route_long_name": [spec.line],
+                "route_type": [str(spec.route_type)],
+            }
+        ),
         "trips": pd.DataFrame(trips, columns=["route_id", "service_id", "trip_id", "direction_id"]),
-        "stop_times": pd.DataFrame(stop_times, columns=["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]),
-        "calendar": pd.DataFrame({"service_id": [spec.service_id], **{d: ["1"] for d in
-                                  ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
-                                  "start_date": [spec.start_date], "end_date": [spec.end_date]}),
-    }  # fmt: skip
+        "stop_times": pd.DataFrame(
+            stop_times, columns=["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]
+        ),
+        "calendar": pd.DataFrame(
+            {
+                "service_id": [spec.service_id],
+                **{d: ["1"] for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
+                "start_date": [spec.start_date],
+                "end_date": [spec.end_date],
+            }
+        ),
+    }
 
 
 def write_rail_spec_gtfs(spec: RailSpec, path: str | Path) -> Path:

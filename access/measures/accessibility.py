@@ -77,8 +77,7 @@ def _lookup(codes: np.ndarray, uniques, index: pd.Index) -> np.ndarray:
     return positions[np.where(codes >= 0, codes, len(positions) - 1)]
 
 
-def _pairs(matrix: pd.DataFrame, opportunities: pd.DataFrame, time_column: str | None,
-           origin_ids=None) -> _Pairs:  # fmt: skip
+def _pairs(matrix: pd.DataFrame, opportunities: pd.DataFrame, time_column: str | None, origin_ids=None) -> _Pairs:
     if not isinstance(matrix, pd.DataFrame) or not {"from_id", "to_id"} <= set(matrix.columns):
         raise InputError("travel-time table needs columns from_id, to_id and travel_time_min.")
     if "id" not in opportunities:
@@ -101,8 +100,10 @@ def _pairs(matrix: pd.DataFrame, opportunities: pd.DataFrame, time_column: str |
         key = o.astype(np.int64) * (len(dest_index) + 1) + np.where(d >= 0, d, len(dest_index))
         duplicated = len(key) - len(np.unique(key[o >= 0])) - int((o < 0).sum())
         if duplicated > 0:
-            raise InputError(f"the travel-time table has {duplicated} duplicated (from_id, to_id) pairs; keep one "
-                             "time per pair (e.g. the minimum) before computing accessibility.")  # fmt: skip
+            raise InputError(
+                f"the travel-time table has {duplicated} duplicated (from_id, to_id) pairs; keep one "
+                "time per pair (e.g. the minimum) before computing accessibility."
+            )
     keep = np.isfinite(t) & (o >= 0)
     return _Pairs(
         origin_ids=origin_index.to_numpy(),
@@ -343,8 +344,9 @@ def accessibility_from_matrix(
     return pd.DataFrame(out)
 
 
-def search_budget_min(measure: str, cutoffs_min: Sequence[float] | None = None, decay: str | None = None,
-                      decay_param=None) -> float:  # fmt: skip
+def search_budget_min(
+    measure: str, cutoffs_min: Sequence[float] | None = None, decay: str | None = None, decay_param=None
+) -> float:
     """The search budget (minutes) :func:`accessibility` uses when ``max_time_min`` is not
     given: the least that loses nothing the measure counts (services check it against
     their limits before routing)."""
@@ -420,8 +422,10 @@ def accessibility(
         raise InputError(f"unknown accessibility measure {measure!r}; use one of {', '.join(MEASURES)}.")
     unknown = set(measure_params) - {"decay", "decay_param", "n", "demand", "centre_weight"}
     if unknown:
-        raise InputError(f"unknown accessibility parameter(s) {', '.join(sorted(unknown))}; "
-                         "use decay, decay_param, n, demand, centre_weight.")  # fmt: skip
+        raise InputError(
+            f"unknown accessibility parameter(s) {', '.join(sorted(unknown))}; "
+            "use decay, decay_param, n, demand, centre_weight."
+        )
     origin_frame = as_points(origins, what="origins")
     dest_frame = as_points(opportunities, what="opportunities")
     needed = _as_list(measure_params.get("centre_weight") or opportunity)
@@ -431,20 +435,31 @@ def accessibility(
     decay = measure_params.get("decay") or ("exponential" if measure == "gravity" else "binary")
     measure_params["decay"] = decay
     if max_time_min is None:
-        max_time_min = _default_budget(measure, cutoffs or list(DEFAULT_CUTOFFS_MIN), decay,
-                                       measure_params.get("decay_param"))  # fmt: skip
+        max_time_min = _default_budget(
+            measure, cutoffs or list(DEFAULT_CUTOFFS_MIN), decay, measure_params.get("decay_param")
+        )
     matrix = travel_times(
-        network, origin_frame, dest_frame, mode=mode, max_time_min=max_time_min, departure=departure,
-        window_min=window_min, percentiles=(percentile,), access_mode=access_mode, progress=progress,
-    )  # fmt: skip
+        network,
+        origin_frame,
+        dest_frame,
+        mode=mode,
+        max_time_min=max_time_min,
+        departure=departure,
+        window_min=window_min,
+        percentiles=(percentile,),
+        access_mode=access_mode,
+        progress=progress,
+    )
     land_use = pd.DataFrame(dest_frame.drop(columns="geometry"))
     if measure in ("2sfca", "e2sfca", "bfca"):
         # competition: the demand (people) lives at the origins, the supply at the
         # opportunities; one table keyed by id holds both for the FCA steps
         demand = measure_params.get("demand", "population")
         if demand not in origin_frame and not set(origin_frame["id"]) <= set(land_use["id"]):
-            raise InputError(f"{measure}: the origins need a {demand!r} column (the people competing for "
-                             "opportunities), or ids that all appear in the opportunities table.")  # fmt: skip
+            raise InputError(
+                f"{measure}: the origins need a {demand!r} column (the people competing for "
+                "opportunities), or ids that all appear in the opportunities table."
+            )
         if demand in origin_frame:
             land_use = land_use.drop(columns=demand, errors="ignore").merge(
                 pd.DataFrame(origin_frame[["id", demand]]), on="id", how="outer"
@@ -452,9 +467,14 @@ def accessibility(
             filled = [c for c in (*_as_list(opportunity), demand) if c in land_use]
             land_use[filled] = land_use[filled].fillna(0)
     values = accessibility_from_matrix(
-        matrix, land_use, measure=measure, opportunity=opportunity, cutoffs_min=cutoffs,
-        origins=origin_frame["id"], **measure_params,
-    )  # fmt: skip
+        matrix,
+        land_use,
+        measure=measure,
+        opportunity=opportunity,
+        cutoffs_min=cutoffs,
+        origins=origin_frame["id"],
+        **measure_params,
+    )
     result = origin_frame.merge(values, on="id", how="left", suffixes=("", "_access"))
     if "zone_geometry" in result:  # polygons of zones / H3 cells, kept for maps
         result["zone_geometry"] = gpd.GeoSeries(result["zone_geometry"].to_numpy(), index=result.index, crs=4326)

@@ -98,8 +98,11 @@ def check_decay(decay: str, param=None):
     value = DEFAULT_DECAY_PARAMS[decay] if param is None else param
     if decay == "logistic":
         try:
-            ok = isinstance(value, Sequence) and len(value) == 2 and all(np.isfinite(float(v)) and float(v) > 0
-                                                                         for v in value)  # fmt: skip
+            ok = (
+                isinstance(value, Sequence)
+                and len(value) == 2
+                and all(np.isfinite(float(v)) and float(v) > 0 for v in value)
+            )
         except (TypeError, ValueError):
             ok = False
         if not ok:

@@ -129,7 +129,9 @@ def _weighted_median(v: np.ndarray, w: np.ndarray) -> float:
 def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in frame]
     if missing:
-        raise InputError(f"column(s) {', '.join(map(repr, missing))} not found; available: {', '.join(map(str, frame.columns))}.")  # fmt: skip
+        raise InputError(
+            f"column(s) {', '.join(map(repr, missing))} not found; available: {', '.join(map(str, frame.columns))}."
+        )
 
 
 def _label(value: str) -> str:
@@ -213,8 +215,10 @@ def summarise(
         raise InputError("name at least one accessibility column as value=.")
     missing_groups = [c for c in by_cols if c not in results]
     if missing_groups:
-        raise InputError(f"group column(s) {', '.join(map(repr, missing_groups))} not found; "
-                         f"available: {', '.join(map(str, results.columns))}.")  # fmt: skip
+        raise InputError(
+            f"group column(s) {', '.join(map(repr, missing_groups))} not found; "
+            f"available: {', '.join(map(str, results.columns))}."
+        )
     _require(results, values + ([weight] if weight else []) + ([income] if income else []))
     for column in values + ([weight] if weight else []):
         if not pd.api.types.is_numeric_dtype(results[column]):

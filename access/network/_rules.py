@@ -14,30 +14,38 @@ __all__ = ["mode_permissions", "parse_maxspeed_kmh", "way_speeds_kmh"]
 
 _VEHICLE_ROADS = frozenset(
     {
-        "trunk", "trunk_link", "primary", "primary_link", "secondary", "secondary_link",
-        "tertiary", "tertiary_link", "unclassified", "road", "residential", "living_street",
-        "service", "track",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "road",
+        "residential",
+        "living_street",
+        "service",
+        "track",
     }
-)  # fmt: skip
+)
 # Which highway classes each mode may use unless a tag says otherwise. Walking follows
 # osmnx's "walk" network type (no motorways, no cycleways); cycling excludes motorways and
 # footways; cars everything built for vehicles.
 _MODE_HIGHWAYS: Mapping[str, frozenset[str]] = {
-    "walk": _VEHICLE_ROADS | {"footway", "pedestrian", "path", "steps", "bridleway", "corridor",
-                              "crossing"},
+    "walk": _VEHICLE_ROADS | {"footway", "pedestrian", "path", "steps", "bridleway", "corridor", "crossing"},
     "bike": _VEHICLE_ROADS | {"cycleway", "path"},
     "car": _VEHICLE_ROADS | {"motorway", "motorway_link"},
-}  # fmt: skip
+}
 # Access tags from most to least specific, per mode (OSM wiki "Key:access" hierarchy).
 _MODE_ACCESS_KEYS: Mapping[str, tuple[str, ...]] = {
     "walk": ("foot", "access"),
     "bike": ("bicycle", "vehicle", "access"),
     "car": ("motorcar", "motor_vehicle", "vehicle", "access"),
 }
-_DENY = frozenset({"no", "private", "agricultural", "forestry", "use_sidepath", "emergency",
-                   "military", "discouraged"})  # fmt: skip
-_ALLOW = frozenset({"yes", "designated", "permissive", "destination", "customers", "delivery",
-                    "official", "public"})  # fmt: skip
+_DENY = frozenset({"no", "private", "agricultural", "forestry", "use_sidepath", "emergency", "military", "discouraged"})
+_ALLOW = frozenset({"yes", "designated", "permissive", "destination", "customers", "delivery", "official", "public"})
 _ONEWAY_YES = frozenset({"yes", "true", "1"})
 _ONEWAY_REVERSE = frozenset({"-1", "reverse"})
 _ONEWAY_NO = frozenset({"no", "false", "0"})

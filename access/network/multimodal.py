@@ -146,9 +146,16 @@ def build_network(
     if want_transit:
         walk_key = cache_key(digest, clip, settings.model_dump(), "walk")
         transit = _transit(
-            [Path(p) for p in gtfs], [Path(p) for p in rail_specs], service_date, streets["walk"],
-            walk_key, transit_settings, folder, cache, progress,
-        )  # fmt: skip
+            [Path(p) for p in gtfs],
+            [Path(p) for p in rail_specs],
+            service_date,
+            streets["walk"],
+            walk_key,
+            transit_settings,
+            folder,
+            cache,
+            progress,
+        )
         source |= {"gtfs": [str(p) for p in gtfs], "rail_specs": [str(p) for p in rail_specs]}
     return Network(
         streets=MappingProxyType({m: streets[m] for m in modes}),
@@ -158,8 +165,17 @@ def build_network(
     )
 
 
-def _transit(gtfs: list[Path], rail_specs: list[Path], service_date, walk: StreetNetwork, walk_key: str,
-             settings: TransitSettings, folder: Path, cache: bool, progress: bool) -> TransitNetwork:  # fmt: skip
+def _transit(
+    gtfs: list[Path],
+    rail_specs: list[Path],
+    service_date,
+    walk: StreetNetwork,
+    walk_key: str,
+    settings: TransitSettings,
+    folder: Path,
+    cache: bool,
+    progress: bool,
+) -> TransitNetwork:
     """Read feeds and rail specs for one service date into a cached TransitNetwork."""
     from access.io.gtfs import read_gtfs_feeds
 

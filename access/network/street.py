@@ -147,9 +147,17 @@ class StreetNetwork:
             way.append(osmid[0] if isinstance(osmid, list) else osmid)
         node_id = np.array([n if isinstance(n, int | np.integer) else i for i, n in enumerate(nodes)], dtype=np.int64)
         return _assemble(
-            mode, node_id, lon, lat, np.array(u), np.array(v), np.array(length),
-            np.rint(travel), np.array(way, dtype=np.int64), settings,
-        )  # fmt: skip
+            mode,
+            node_id,
+            lon,
+            lat,
+            np.array(u),
+            np.array(v),
+            np.array(length),
+            np.rint(travel),
+            np.array(way, dtype=np.int64),
+            settings,
+        )
 
     @classmethod
     def from_osm(cls, osm: OsmWays, mode: str, settings: StreetSettings | None = None) -> StreetNetwork:
@@ -180,11 +188,17 @@ class StreetNetwork:
         u = np.concatenate([ua[fw], ub[bw]])
         v = np.concatenate([ub[fw], ua[bw]])
         return _assemble(
-            mode, node_id, osm.lon[first], osm.lat[first], u, v,
-            np.concatenate([length[fw], length[bw]]), np.concatenate([travel_fw[fw], travel_bw[bw]]),
+            mode,
+            node_id,
+            osm.lon[first],
+            osm.lat[first],
+            u,
+            v,
+            np.concatenate([length[fw], length[bw]]),
+            np.concatenate([travel_fw[fw], travel_bw[bw]]),
             np.concatenate([ways["way_id"].to_numpy()[seg_way[fw]], ways["way_id"].to_numpy()[seg_way[bw]]]),
             settings,
-        )  # fmt: skip
+        )
 
     # -- persistence (see access.network.cache) --------------------------------------
     def to_arrays(self) -> dict[str, np.ndarray]:

@@ -17,12 +17,31 @@ from access.network.street import StreetNetwork
 __all__ = ["TransitNetwork", "STRAIGHT_TRANSFER_RADIUS_M"]
 
 _ARRAYS = (
-    "stop_id", "stop_name", "stop_lon", "stop_lat", "pattern_stop_ptr", "pattern_stops",
-    "pattern_trip_ptr", "pattern_time_ptr", "arrival_s", "departure_s", "trip_id",
-    "pattern_route", "board_penalty_s", "alight_penalty_s", "route_id", "route_type",
-    "route_name", "stop_pattern_ptr", "stop_pattern", "stop_pattern_pos", "transfer_ptr",
-    "transfer_to", "transfer_s", "stop_board_penalty_s",
-)  # fmt: skip
+    "stop_id",
+    "stop_name",
+    "stop_lon",
+    "stop_lat",
+    "pattern_stop_ptr",
+    "pattern_stops",
+    "pattern_trip_ptr",
+    "pattern_time_ptr",
+    "arrival_s",
+    "departure_s",
+    "trip_id",
+    "pattern_route",
+    "board_penalty_s",
+    "alight_penalty_s",
+    "route_id",
+    "route_type",
+    "route_name",
+    "stop_pattern_ptr",
+    "stop_pattern",
+    "stop_pattern_pos",
+    "transfer_ptr",
+    "transfer_to",
+    "transfer_s",
+    "stop_board_penalty_s",
+)
 _TRANSFER_BATCH = 256  # stops per parallel batch while computing walking transfers
 # Without a street network (regional / national rail models) stops this close are treated
 # as one station complex: platforms of one station, or a feed's stop and a rail spec's
@@ -109,9 +128,15 @@ class TransitNetwork:
         )
 
     @classmethod
-    def from_feed(cls, feed, walk: StreetNetwork | None, settings: TransitSettings | None = None,
-                  *, rail_feeds: frozenset[str] = frozenset(),
-                  transfer_radius_m: float = STRAIGHT_TRANSFER_RADIUS_M) -> TransitNetwork:  # fmt: skip
+    def from_feed(
+        cls,
+        feed,
+        walk: StreetNetwork | None,
+        settings: TransitSettings | None = None,
+        *,
+        rail_feeds: frozenset[str] = frozenset(),
+        transfer_radius_m: float = STRAIGHT_TRANSFER_RADIUS_M,
+    ) -> TransitNetwork:
         """Build from a :class:`access.io.gtfs.GtfsFeed` (one service date) and the walk
         network that links stops and carries transfers. Feeds named in ``rail_feeds``
         (converted rail specs) get ``settings.rail_spec_board_penalty_min``.
@@ -144,8 +169,9 @@ class TransitNetwork:
         route_type = routes.loc[route_ids, "route_type"].to_numpy(np.int32)
         route_name = (
             routes.loc[route_ids, "route_short_name"].fillna("").astype(str).to_numpy()
-            if "route_short_name" in routes else np.array(route_ids, dtype=str)
-        )  # fmt: skip
+            if "route_short_name" in routes
+            else np.array(route_ids, dtype=str)
+        )
         board_by_route = _penalties_s(route_ids, route_type, settings, rail_feeds, board=True)
         alight_by_route = _penalties_s(route_ids, route_type, settings, rail_feeds, board=False)
 
@@ -279,8 +305,9 @@ def _penalties_s(route_ids, route_type, settings: TransitSettings, rail_feeds, *
     return out
 
 
-def _walking_transfers(walk: StreetNetwork, lon, lat, stop_index: pd.Series, gtfs_transfers: pd.DataFrame,
-                       max_walk_min: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:  # fmt: skip
+def _walking_transfers(
+    walk: StreetNetwork, lon, lat, stop_index: pd.Series, gtfs_transfers: pd.DataFrame, max_walk_min: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Stop-to-stop walking times (seconds) through the walk network, at most
     ``max_walk_min``, merged with GTFS transfers.txt minimum times between distinct stops."""
     n = len(lon)
@@ -300,9 +327,18 @@ def _walking_transfers(walk: StreetNetwork, lon, lat, stop_index: pd.Series, gtf
         batch = ok[start : start + _TRANSFER_BATCH]
         ptr, nodes, costs = source_groups(snapped, batch)
         seconds = many_to_all_points(
-            walk.indptr, walk.indices, walk.travel_s, ptr, nodes, costs, limit,
-            snapped.a[ok], snapped.b[ok], snapped.from_a[ok], snapped.from_b[ok],
-        )  # fmt: skip
+            walk.indptr,
+            walk.indices,
+            walk.travel_s,
+            ptr,
+            nodes,
+            costs,
+            limit,
+            snapped.a[ok],
+            snapped.b[ok],
+            snapped.from_a[ok],
+            snapped.from_b[ok],
+        )
         i, j = np.nonzero(seconds <= limit)
         keep = batch[i] != ok[j]
         rows_from.append(batch[i[keep]])
@@ -318,14 +354,16 @@ def _walking_transfers(walk: StreetNetwork, lon, lat, stop_index: pd.Series, gtf
     return _transfer_csr(frame, stop_index, gtfs_transfers, n) + (notes,)
 
 
-def _straight_transfers(lon, lat, stop_index: pd.Series, gtfs_transfers: pd.DataFrame,
-                        radius_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:  # fmt: skip
+def _straight_transfers(
+    lon, lat, stop_index: pd.Series, gtfs_transfers: pd.DataFrame, radius_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Transfers without a street network: distinct stops within ``radius_m`` straight-line
     metres, walked at ``STRAIGHT_TRANSFER_DETOUR`` x distance at 4.8 km/h, merged with
     GTFS transfers.txt minimum times."""
     n = len(lon)
-    frame = pd.DataFrame({"from": np.array([], dtype=np.int64), "to": np.array([], dtype=np.int64),
-                          "s": np.array([], dtype=np.float64)})  # fmt: skip
+    frame = pd.DataFrame(
+        {"from": np.array([], dtype=np.int64), "to": np.array([], dtype=np.int64), "s": np.array([], dtype=np.float64)}
+    )
     if n > 1 and radius_m > 0:
         from scipy.spatial import cKDTree
 
@@ -343,8 +381,9 @@ def _straight_transfers(lon, lat, stop_index: pd.Series, gtfs_transfers: pd.Data
     return _transfer_csr(frame, stop_index, gtfs_transfers, n) + ([],)
 
 
-def _transfer_csr(frame: pd.DataFrame, stop_index: pd.Series, gtfs_transfers: pd.DataFrame,
-                  n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def _transfer_csr(
+    frame: pd.DataFrame, stop_index: pd.Series, gtfs_transfers: pd.DataFrame, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR of stop-to-stop transfers (``frame``: from, to, s) merged with transfers.txt."""
     if gtfs_transfers is not None and len(gtfs_transfers):
         t = gtfs_transfers[

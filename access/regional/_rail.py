@@ -21,9 +21,18 @@ def _egress_csr(egress: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return ptr, k.astype(np.int32), egress[s, k].astype(np.int64)
 
 
-def rail_matrix_seconds(transit, access: np.ndarray, egress: np.ndarray, road: np.ndarray, rows: np.ndarray,
-                        departures_s: np.ndarray, percentiles: Sequence[float], max_transfers: int, *,
-                        progress: bool = False) -> np.ndarray:  # fmt: skip
+def rail_matrix_seconds(
+    transit,
+    access: np.ndarray,
+    egress: np.ndarray,
+    road: np.ndarray,
+    rows: np.ndarray,
+    departures_s: np.ndarray,
+    percentiles: Sequence[float],
+    max_transfers: int,
+    *,
+    progress: bool = False,
+) -> np.ndarray:
     """``(n_pct, len(rows), n_places)`` float seconds door to door by road + rail.
 
     ``access``: ``(n_places, n_stops)`` road seconds to each stop plus the first-boarding

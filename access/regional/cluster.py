@@ -90,8 +90,7 @@ def cluster_circles(
         rows = np.array([int(np.nanargmax(places["population"].fillna(-1).to_numpy()))])
     else:
         rows = find_place(places, centres)
-    matrix = network.travel_times(departure=departure, window_min=window_min, percentile=percentile,
-                                  progress=progress)  # fmt: skip
+    matrix = network.travel_times(departure=departure, window_min=window_min, percentile=percentile, progress=progress)
     n = len(places)
     road = matrix["road_min"].to_numpy().reshape(n, n)
     rail = matrix["road_rail_min"].to_numpy().reshape(n, n)
@@ -104,15 +103,30 @@ def cluster_circles(
     members = _members(network, rows, road_c, rail_c, cutoffs)
     circles = _circles(network, members, cutoffs)
     accessibility = _accessibility(network, matrix, road, rail, decay, decay_param)
-    parameters = {"direction": direction, "departure": departure or "07:00", "window_min": window_min, "percentile": percentile,
-                  "decay": decay, "decay_param": decay_param, "road_model": network.roads.label,
-                  "service_date": network.transit.service_date if network.transit is not None else None}  # fmt: skip
-    return ClusterResult(circles=circles, members=members, matrix=matrix, accessibility=accessibility,
-                         lines=network.lines(), approximate=network.approximate, parameters=parameters)  # fmt: skip
+    parameters = {
+        "direction": direction,
+        "departure": departure or "07:00",
+        "window_min": window_min,
+        "percentile": percentile,
+        "decay": decay,
+        "decay_param": decay_param,
+        "road_model": network.roads.label,
+        "service_date": network.transit.service_date if network.transit is not None else None,
+    }
+    return ClusterResult(
+        circles=circles,
+        members=members,
+        matrix=matrix,
+        accessibility=accessibility,
+        lines=network.lines(),
+        approximate=network.approximate,
+        parameters=parameters,
+    )
 
 
-def _members(network: RegionalNetwork, rows: np.ndarray, road: np.ndarray, rail: np.ndarray,
-             cutoffs: list[float]) -> gpd.GeoDataFrame:  # fmt: skip
+def _members(
+    network: RegionalNetwork, rows: np.ndarray, road: np.ndarray, rail: np.ndarray, cutoffs: list[float]
+) -> gpd.GeoDataFrame:
     places = network.places
     n = len(places)
     centre_names = places["name"].to_numpy()[rows]
@@ -139,14 +153,19 @@ def _circles(network: RegionalNetwork, members: gpd.GeoDataFrame, cutoffs: list[
             for c in cutoffs:
                 inside = order[order[_tag(mode, c)]]
                 hull = shapely.convex_hull(shapely.multipoints(np.c_[inside.geometry.x, inside.geometry.y]))
-                rows.append({
-                    "centre": centre, "mode": mode, "cutoff_min": c, "n_places": len(inside),
-                    "population": float(inside["population"].sum(min_count=1)),
-                    "urban_population": float(inside["urban_population"].sum(min_count=1)),
-                    "places": ", ".join(inside["name"].astype(str)),
-                    "approximate": network.approximate,
-                    "geometry": hull.buffer(_HULL_BUFFER_DEG),
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "centre": centre,
+                        "mode": mode,
+                        "cutoff_min": c,
+                        "n_places": len(inside),
+                        "population": float(inside["population"].sum(min_count=1)),
+                        "urban_population": float(inside["urban_population"].sum(min_count=1)),
+                        "places": ", ".join(inside["name"].astype(str)),
+                        "approximate": network.approximate,
+                        "geometry": hull.buffer(_HULL_BUFFER_DEG),
+                    }
+                )
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
@@ -171,13 +190,21 @@ def _potential(matrix: pd.DataFrame, column: str, places: pd.DataFrame, decay: s
     pairs = matrix.loc[matrix["from_id"] != matrix["to_id"], ["from_id", "to_id", column]]
     pairs = pairs.rename(columns={column: "travel_time_min"})
     opportunities = pd.DataFrame({"id": places["id"].to_numpy(), "population": places["population"].fillna(0.0)})
-    result = accessibility_from_matrix(pairs, opportunities, measure="gravity", opportunity="population", decay=decay,
-                                       decay_param=decay_param, origins=places["id"].to_numpy())  # fmt: skip
+    result = accessibility_from_matrix(
+        pairs,
+        opportunities,
+        measure="gravity",
+        opportunity="population",
+        decay=decay,
+        decay_param=decay_param,
+        origins=places["id"].to_numpy(),
+    )
     return result.set_index("id").loc[places["id"].to_numpy(), "population_gravity"].to_numpy(np.float64)
 
 
-def _accessibility(network: RegionalNetwork, matrix: pd.DataFrame, road: np.ndarray, rail: np.ndarray, decay: str,
-                   decay_param) -> gpd.GeoDataFrame:  # fmt: skip
+def _accessibility(
+    network: RegionalNetwork, matrix: pd.DataFrame, road: np.ndarray, rail: np.ndarray, decay: str, decay_param
+) -> gpd.GeoDataFrame:
     places = network.places
     pop = places["population"].to_numpy(np.float64)
     out = places[["id", "name", "name_local", "population", "urban_population"]].copy()
@@ -218,9 +245,14 @@ def compare_cluster(base: ClusterResult, scenario: ClusterResult) -> tuple[gpd.G
     for _, r in joined.iterrows():  # a handful of circles, not place pairs
         before = {s for s in r["places_before"].split(", ") if s}
         after = {s for s in r["places_after"].split(", ") if s}
-        rows.append({**{k: r[k] for k in keys},
-                     "population_before": r["population_before"], "population_after": r["population_after"],
-                     "population_change": r["population_after"] - r["population_before"],
-                     "entered": ", ".join(s for s in r["places_after"].split(", ") if s not in before),
-                     "left": ", ".join(s for s in r["places_before"].split(", ") if s not in after)})  # fmt: skip
+        rows.append(
+            {
+                **{k: r[k] for k in keys},
+                "population_before": r["population_before"],
+                "population_after": r["population_after"],
+                "population_change": r["population_after"] - r["population_before"],
+                "entered": ", ".join(s for s in r["places_after"].split(", ") if s not in before),
+                "left": ", ".join(s for s in r["places_before"].split(", ") if s not in after),
+            }
+        )
     return places, pd.DataFrame(rows)

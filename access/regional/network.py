@@ -108,8 +108,9 @@ class StreetRoads:
 
         with _w.catch_warnings():
             _w.simplefilter("ignore", OffNetworkWarning)
-            table = street_travel_times(self.network, frame(src), frame(dst), mode="car",
-                                        max_time_min=MAX_TIME_LIMIT_MIN)  # fmt: skip
+            table = street_travel_times(
+                self.network, frame(src), frame(dst), mode="car", max_time_min=MAX_TIME_LIMIT_MIN
+            )
         minutes = table["travel_time_min"].to_numpy(np.float64).reshape(len(src), len(dst))
         return np.where(np.isnan(minutes), np.inf, minutes * 60.0)
 
@@ -134,8 +135,9 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def read_rail_feeds(gtfs: Sequence = (), rail_specs: Sequence = (), *, gtfs_names: Sequence[str] | None = None,
-                    service_date=None):  # fmt: skip
+def read_rail_feeds(
+    gtfs: Sequence = (), rail_specs: Sequence = (), *, gtfs_names: Sequence[str] | None = None, service_date=None
+):
     """One merged :class:`~access.io.gtfs.GtfsFeed` of GTFS sources and rail specs.
 
     ``gtfs`` items: a path (.zip / folder), a mapping of GTFS tables
@@ -152,10 +154,13 @@ def read_rail_feeds(gtfs: Sequence = (), rail_specs: Sequence = (), *, gtfs_name
     specs = [_as_spec(item, k) for k, item in enumerate(rail_specs)]
     if gtfs_names is None:
         gtfs_names = [
-            (s.name or f"feed{k}") if isinstance(s, GtfsFeed)
-            else f"feed{k}" if isinstance(s, Mapping) else Path(s).name.split(".")[0]
+            (s.name or f"feed{k}")
+            if isinstance(s, GtfsFeed)
+            else f"feed{k}"
+            if isinstance(s, Mapping)
+            else Path(s).name.split(".")[0]
             for k, s in enumerate(gtfs)
-        ]  # fmt: skip
+        ]
     if len(gtfs_names) != len(gtfs):
         raise InputError(f"gtfs_names has {len(gtfs_names)} names for {len(gtfs)} feeds.")
     names = _unique([*gtfs_names, *[f"rail_{s.slug}" for s in specs]])
@@ -173,7 +178,8 @@ def read_rail_feeds(gtfs: Sequence = (), rail_specs: Sequence = (), *, gtfs_name
         service_date = service_date or feed.service_date
         feeds.append(feed)
     merged = GtfsFeed(
-        name="+".join(names), service_date=feeds[0].service_date,
+        name="+".join(names),
+        service_date=feeds[0].service_date,
         stops=pd.concat([f.stops for f in feeds], ignore_index=True),
         routes=pd.concat([f.routes for f in feeds], ignore_index=True),
         trips=pd.concat([f.trips for f in feeds], ignore_index=True),
@@ -181,7 +187,7 @@ def read_rail_feeds(gtfs: Sequence = (), rail_specs: Sequence = (), *, gtfs_name
         transfers=pd.concat([f.transfers for f in feeds], ignore_index=True),
         warnings=tuple(f"{n}: {w}" for f, n in zip(feeds, names, strict=True) for w in f.warnings),
         date_range=(min(f.date_range[0] for f in feeds), max(f.date_range[1] for f in feeds)),
-    )  # fmt: skip
+    )
     return merged, frozenset(names[len(gtfs) :])
 
 
@@ -214,10 +220,20 @@ class RegionalNetwork:
         return f"RegionalNetwork({len(self.places):,} places, {self.roads.label}; {rail})"
 
     @classmethod
-    def build(cls, places, *, rail_specs: Sequence = (), gtfs: Sequence = (), gtfs_names: Sequence[str] | None = None,
-              service_date=None, osm: str | Path | None = None, settings: RegionalSettings | None = None,
-              transit_settings: TransitSettings | None = None, units: float = 1.0,
-              cache_dir: str | Path | None = None) -> RegionalNetwork:  # fmt: skip
+    def build(
+        cls,
+        places,
+        *,
+        rail_specs: Sequence = (),
+        gtfs: Sequence = (),
+        gtfs_names: Sequence[str] | None = None,
+        service_date=None,
+        osm: str | Path | None = None,
+        settings: RegionalSettings | None = None,
+        transit_settings: TransitSettings | None = None,
+        units: float = 1.0,
+        cache_dir: str | Path | None = None,
+    ) -> RegionalNetwork:
         """A regional network of ``places`` (a place table, see :func:`access.io.places.as_places`;
         ``units`` scales populations when a plain DataFrame is given), roads (approximate,
         or the car network of ``osm``) and rail (``gtfs`` feeds and ``rail_specs``)."""
@@ -232,15 +248,24 @@ class RegionalNetwork:
         transit = None
         if gtfs or rail_specs:
             feed, rail_feeds = read_rail_feeds(gtfs, rail_specs, gtfs_names=gtfs_names, service_date=service_date)
-            transit = TransitNetwork.from_feed(feed, None, transit_settings, rail_feeds=rail_feeds,
-                                               transfer_radius_m=settings.transfer_radius_m)  # fmt: skip
-        return cls.from_transit(places, transit, roads=roads, settings=settings, transit_settings=transit_settings,
-                                units=units)  # fmt: skip
+            transit = TransitNetwork.from_feed(
+                feed, None, transit_settings, rail_feeds=rail_feeds, transfer_radius_m=settings.transfer_radius_m
+            )
+        return cls.from_transit(
+            places, transit, roads=roads, settings=settings, transit_settings=transit_settings, units=units
+        )
 
     @classmethod
-    def from_transit(cls, places, transit: TransitNetwork | None, *, roads: ApproxRoads | StreetRoads | None = None,
-                     settings: RegionalSettings | None = None, transit_settings: TransitSettings | None = None,
-                     units: float = 1.0) -> RegionalNetwork:  # fmt: skip
+    def from_transit(
+        cls,
+        places,
+        transit: TransitNetwork | None,
+        *,
+        roads: ApproxRoads | StreetRoads | None = None,
+        settings: RegionalSettings | None = None,
+        transit_settings: TransitSettings | None = None,
+        units: float = 1.0,
+    ) -> RegionalNetwork:
         """A regional network over an already built :class:`TransitNetwork` (any stops)."""
         settings = settings or RegionalSettings()
         if not isinstance(places, gpd.GeoDataFrame) or not set(("id", "name", "lon", "lat")) <= set(places.columns):
@@ -254,9 +279,15 @@ class RegionalNetwork:
             notes += _far_stations(places, transit, settings)
         for note in notes:
             warnings.warn(note, RegionalWarning, stacklevel=3)
-        return cls(places=places, roads=roads or ApproxRoads(settings), transit=transit, settings=settings,
-                   transit_settings=transit_settings or TransitSettings(), station_penalty_s=penalty,
-                   warnings=tuple(notes))  # fmt: skip
+        return cls(
+            places=places,
+            roads=roads or ApproxRoads(settings),
+            transit=transit,
+            settings=settings,
+            transit_settings=transit_settings or TransitSettings(),
+            station_penalty_s=penalty,
+            warnings=tuple(notes),
+        )
 
     # ---- arrays --------------------------------------------------------------------------
     def _xy(self) -> np.ndarray:
@@ -284,9 +315,15 @@ class RegionalNetwork:
             self._cache["legs"] = (np.rint(access + extra[None, :]), np.rint(egress))
         return self._cache["legs"]
 
-    def travel_seconds(self, *, departure=None, window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
-                       percentiles: Sequence[float] = DEFAULT_PERCENTILES, origins: Sequence[int] | None = None,
-                       progress: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    def travel_seconds(
+        self,
+        *,
+        departure=None,
+        window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
+        percentiles: Sequence[float] = DEFAULT_PERCENTILES,
+        origins: Sequence[int] | None = None,
+        progress: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Road seconds ``(n_o, n)`` and door-to-door road+rail seconds ``(n_pct, n_o, n)``
         (min of the direct road and road + rail + road, per departure minute, then the
         window percentile; inf: unreachable) from ``origins`` (row positions; all)."""
@@ -301,13 +338,28 @@ class RegionalNetwork:
         departures = parse_departures(departure, window_min)
         from access.regional._rail import rail_matrix_seconds
 
-        rail = rail_matrix_seconds(self.transit, *self._station_legs(), road, rows, departures.seconds, pct,
-                                   self.transit_settings.max_transfers, progress=progress)  # fmt: skip
+        rail = rail_matrix_seconds(
+            self.transit,
+            *self._station_legs(),
+            road,
+            rows,
+            departures.seconds,
+            pct,
+            self.transit_settings.max_transfers,
+            progress=progress,
+        )
         return road[rows], rail
 
-    def travel_times(self, *, departure=None, window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
-                     percentile: float = 50, max_time_min: float | None = None, origins=None,
-                     progress: bool = False) -> pd.DataFrame:  # fmt: skip
+    def travel_times(
+        self,
+        *,
+        departure=None,
+        window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
+        percentile: float = 50,
+        max_time_min: float | None = None,
+        origins=None,
+        progress: bool = False,
+    ) -> pd.DataFrame:
         """Long table ``from_id, to_id, from_name, to_name, road_min, road_rail_min,
         approximate``: minutes by road and by road + rail (door to door, waiting at the
         origin included, ``percentile`` over departures every minute of the window);
@@ -315,18 +367,24 @@ class RegionalNetwork:
         from access.io.places import find_place
 
         rows = None if origins is None else find_place(self.places, origins)
-        road, rail = self.travel_seconds(departure=departure, window_min=window_min, percentiles=(percentile,),
-                                         origins=rows, progress=progress)  # fmt: skip
+        road, rail = self.travel_seconds(
+            departure=departure, window_min=window_min, percentiles=(percentile,), origins=rows, progress=progress
+        )
         rail = np.minimum(rail[0], road)
         ids = self.places["id"].to_numpy()
         names = self.places["name"].to_numpy()
         o = np.arange(len(ids)) if rows is None else rows
         n_o, n = road.shape
-        out = pd.DataFrame({
-            "from_id": np.repeat(ids[o], n), "to_id": np.tile(ids, n_o),
-            "from_name": np.repeat(names[o], n), "to_name": np.tile(names, n_o),
-            "road_min": (road / 60.0).ravel(), "road_rail_min": (rail / 60.0).ravel(),
-        })  # fmt: skip
+        out = pd.DataFrame(
+            {
+                "from_id": np.repeat(ids[o], n),
+                "to_id": np.tile(ids, n_o),
+                "from_name": np.repeat(names[o], n),
+                "to_name": np.tile(names, n_o),
+                "road_min": (road / 60.0).ravel(),
+                "road_rail_min": (rail / 60.0).ravel(),
+            }
+        )
         for column in ("road_min", "road_rail_min"):
             values = out[column].to_numpy().copy()
             values[~np.isfinite(values)] = np.nan
@@ -350,9 +408,14 @@ class RegionalNetwork:
             patterns = np.flatnonzero(t.pattern_route == route)
             p = patterns[np.argmax(n_stops[patterns])]
             stops = t.pattern_stops[t.pattern_stop_ptr[p] : t.pattern_stop_ptr[p + 1]]
-            rows.append({"route_id": t.route_id[route], "route_name": t.route_name[route],
-                         "stops": " - ".join(t.stop_name[stops]),
-                         "geometry": LineString(np.c_[t.stop_lon[stops], t.stop_lat[stops]])})  # fmt: skip
+            rows.append(
+                {
+                    "route_id": t.route_id[route],
+                    "route_name": t.route_name[route],
+                    "stops": " - ".join(t.stop_name[stops]),
+                    "geometry": LineString(np.c_[t.stop_lon[stops], t.stop_lat[stops]]),
+                }
+            )
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
@@ -379,8 +442,9 @@ def _regional_copy(transit: TransitNetwork, settings: RegionalSettings) -> Trans
     the minimum transfer time."""
     m = int(round(settings.min_transfer_min * 60))
     per_stop = np.minimum(_station_penalties_s(transit, settings), m).astype(np.int32)
-    return replace(transit, board_penalty_s=np.full_like(transit.board_penalty_s, m),
-                   stop_board_penalty_s=per_stop, _cache={})  # fmt: skip
+    return replace(
+        transit, board_penalty_s=np.full_like(transit.board_penalty_s, m), stop_board_penalty_s=per_stop, _cache={}
+    )
 
 
 def _far_stations(places: pd.DataFrame, transit: TransitNetwork, settings: RegionalSettings) -> list[str]:
@@ -396,8 +460,12 @@ def _far_stations(places: pd.DataFrame, transit: TransitNetwork, settings: Regio
     _, nearest = cKDTree(xyz(places["lon"].to_numpy(), places["lat"].to_numpy())).query(
         xyz(transit.stop_lon, transit.stop_lat)
     )
-    km = haversine_m(transit.stop_lon, transit.stop_lat, places["lon"].to_numpy()[nearest],
-                     places["lat"].to_numpy()[nearest]) / 1000.0  # fmt: skip
+    km = (
+        haversine_m(
+            transit.stop_lon, transit.stop_lat, places["lon"].to_numpy()[nearest], places["lat"].to_numpy()[nearest]
+        )
+        / 1000.0
+    )
     far = np.flatnonzero(km > settings.station_warn_km)
     if not len(far):
         return []

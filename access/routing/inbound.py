@@ -90,8 +90,9 @@ def inbound_street_travel_times(
             continue
         ptr, nodes, costs = _inbound_groups(d, rows)
         # an origin leaves its edge towards node a (to_a) or b (to_b) and then drives on
-        seconds[rows] = many_to_all_points(indptr, indices, travel, ptr, nodes, costs, limit_s,
-                                           o.a, o.b, o.to_a, o.to_b)  # fmt: skip
+        seconds[rows] = many_to_all_points(
+            indptr, indices, travel, ptr, nodes, costs, limit_s, o.a, o.b, o.to_a, o.to_b
+        )
     seconds = np.minimum(seconds.T, off_node_s(street, o, d))
     seconds[seconds > limit_s] = np.inf
     return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {"travel_time_min": seconds})
@@ -141,11 +142,13 @@ def inbound_transit_travel_times(
     for k in tqdm(range(len(dest_frame)), desc="transit arrive-by", unit="destination", disable=not progress):
         if not d_walk.ok[k]:
             continue
-        seconds = transit_times_from_sources(network, d_walk, k, sources, deadlines, max_time_s=limit_s,
-                                             settings=settings)  # fmt: skip
+        seconds = transit_times_from_sources(
+            network, d_walk, k, sources, deadlines, max_time_s=limit_s, settings=settings
+        )
         seconds = np.minimum(seconds, walk_only[:, k][None, :])
         seconds[:, ~o_walk.ok] = np.inf
         result[:, :, k] = window_percentiles(seconds, pct)
     names = percentile_columns(pct)
-    return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(),
-                      {name: result[i] for i, name in enumerate(names)})  # fmt: skip
+    return long_table(
+        origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {name: result[i] for i, name in enumerate(names)}
+    )

@@ -113,23 +113,42 @@ def travel_times(
         if scheduler is not None or batch_size is not None or out is not None:
             raise InputError("arrive_by runs in this process: drop scheduler/batch_size/out.")
         if mode != "transit":
-            return inbound_street_travel_times(network, origins, destinations, mode=mode,
-                                               max_time_min=max_time_min, progress=progress)  # fmt: skip
+            return inbound_street_travel_times(
+                network, origins, destinations, mode=mode, max_time_min=max_time_min, progress=progress
+            )
         return inbound_transit_travel_times(
-            network, origins, destinations, arrive_by=arrive_by, max_time_min=max_time_min, window_min=window_min,
-            percentiles=percentiles, access_mode=access_mode, progress=progress,
-        )  # fmt: skip
+            network,
+            origins,
+            destinations,
+            arrive_by=arrive_by,
+            max_time_min=max_time_min,
+            window_min=window_min,
+            percentiles=percentiles,
+            access_mode=access_mode,
+            progress=progress,
+        )
     if scheduler is not None or batch_size is not None or out is not None:
         from access.routing.scale import travel_time_matrix
 
         return travel_time_matrix(
-            network, origins, destinations, mode=mode, max_time_min=max_time_min, departure=departure,
-            window_min=window_min, percentiles=percentiles, access_mode=access_mode, progress=progress,
-            scheduler=scheduler, batch_size=batch_size, out=out,
-        )  # fmt: skip
+            network,
+            origins,
+            destinations,
+            mode=mode,
+            max_time_min=max_time_min,
+            departure=departure,
+            window_min=window_min,
+            percentiles=percentiles,
+            access_mode=access_mode,
+            progress=progress,
+            scheduler=scheduler,
+            batch_size=batch_size,
+            out=out,
+        )
     if mode != "transit":
-        return street_travel_times(network, origins, destinations, mode=mode, max_time_min=max_time_min,
-                                   progress=progress)  # fmt: skip
+        return street_travel_times(
+            network, origins, destinations, mode=mode, max_time_min=max_time_min, progress=progress
+        )
     transit = network.require_transit()
     if access_mode not in ACCESS_MODES:
         raise InputError(f"unknown access mode {access_mode!r}; use one of {', '.join(ACCESS_MODES)}.")
@@ -151,9 +170,17 @@ def travel_times(
 
     def one_origin(k: int, threads: bool) -> None:
         seconds = transit_times_to_targets(
-            network, o_walk, k, targets, departures, access_mode=access_mode, max_time_s=limit_s,
-            settings=settings, origin_access=o_access, threads=threads,
-        )  # fmt: skip
+            network,
+            o_walk,
+            k,
+            targets,
+            departures,
+            access_mode=access_mode,
+            max_time_s=limit_s,
+            settings=settings,
+            origin_access=o_access,
+            threads=threads,
+        )
         seconds = np.minimum(seconds, walk_only[k][None, :])
         seconds[:, ~d_walk.ok] = np.inf
         result[:, k, :] = window_percentiles(seconds, pct)
@@ -177,5 +204,6 @@ def travel_times(
             finally:  # an error or Ctrl-C drops the queued origins instead of running them all
                 pool.shutdown(wait=True, cancel_futures=True)
     names = percentile_columns(pct)
-    return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(),
-                      {name: result[i] for i, name in enumerate(names)})  # fmt: skip
+    return long_table(
+        origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {name: result[i] for i, name in enumerate(names)}
+    )

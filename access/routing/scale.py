@@ -54,8 +54,12 @@ class _Packed:
         return cls(streets, dict(network.source), transit, network.transit_settings)
 
     def network(self) -> Network:
-        return Network(streets=MappingProxyType(self.streets), source=self.source, transit=self.transit,
-                       transit_settings=self.transit_settings)  # fmt: skip
+        return Network(
+            streets=MappingProxyType(self.streets),
+            source=self.source,
+            transit=self.transit,
+            transit_settings=self.transit_settings,
+        )
 
 
 def _without_cache(obj):
@@ -117,8 +121,15 @@ def travel_time_matrix(
     DataFrame ``from_id``, ``to_id``, ``travel_time_min`` (or ``travel_time_p{NN}_min``),
     origin-major, NaN where unreachable; or the Parquet path when ``out`` is given.
     """
-    query = {"mode": mode, "max_time_min": max_time_min, "departure": departure, "window_min": window_min,
-             "percentiles": tuple(percentiles), "access_mode": access_mode, **options}  # fmt: skip
+    query = {
+        "mode": mode,
+        "max_time_min": max_time_min,
+        "departure": departure,
+        "window_min": window_min,
+        "percentiles": tuple(percentiles),
+        "access_mode": access_mode,
+        **options,
+    }
     _check_query(network, query)
     out_path = _check_out(out)
     origin_frame = as_points(origins, what="origins")
@@ -220,8 +231,9 @@ def _pool_batch(origins: pd.DataFrame, query: dict) -> pd.DataFrame:
 
 
 # --- dask: network and destinations scattered once, unpacked per task (cheap: no copies)
-def _dask_batch(packed: _Packed, destinations: pd.DataFrame, origins: pd.DataFrame, query: dict,
-                threads: int | None) -> pd.DataFrame:  # fmt: skip
+def _dask_batch(
+    packed: _Packed, destinations: pd.DataFrame, origins: pd.DataFrame, query: dict, threads: int | None
+) -> pd.DataFrame:
     if threads is not None:
         import numba
 
@@ -254,9 +266,12 @@ class _backend:
             from concurrent.futures import ProcessPoolExecutor
 
             # spawn, not fork: the parent may already run numba's worker threads
-            pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_init_worker,
-                                       initargs=(_Packed.of(self.network), self.destinations, threads))  # fmt: skip
+            pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(_Packed.of(self.network), self.destinations, threads),
+            )
             self.closers.append(lambda: pool.shutdown(wait=True, cancel_futures=True))
             return lambda job: pool.submit(_pool_batch, *job)
         client = self._client()
@@ -271,8 +286,13 @@ class _backend:
         from distributed import Client, LocalCluster
 
         if self.scheduler == "local":
-            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR)  # fmt: skip
+            cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
             self.closers.append(cluster.close)
             client = Client(cluster)
         else:

@@ -20,8 +20,7 @@ from access.network.multimodal import Network
 from access.network.snap import Snapped, same_segment_s, snap_points, source_groups
 from access.network.street import StreetNetwork
 
-__all__ = ["street_travel_times", "snap", "node_times", "check_budget_min", "long_table", "off_node_s",
-           "collect_notes"]  # fmt: skip
+__all__ = ["street_travel_times", "snap", "node_times", "check_budget_min", "long_table", "off_node_s", "collect_notes"]
 
 # Off-network notes of the calls made inside `collect_notes()` (per thread and task, unlike
 # the process-wide warnings filters a server cannot swap safely under concurrent requests).
@@ -37,6 +36,7 @@ def collect_notes():
         yield _NOTES.get()
     finally:
         _NOTES.reset(token)
+
 
 _BATCH = 512  # origins per parallel batch: bounds memory to batch x destinations floats
 _COINCIDENT_M = 1.0  # metres: points this close are the same place (0 s apart)
@@ -126,9 +126,18 @@ def street_travel_times(
             continue
         ptr, nodes, costs = source_groups(o, rows)
         seconds[rows] = many_to_all_points(
-            street.indptr, street.indices, street.travel_s, ptr, nodes, costs, limit_s,
-            d.a, d.b, d.from_a, d.from_b,
-        )  # fmt: skip
+            street.indptr,
+            street.indices,
+            street.travel_s,
+            ptr,
+            nodes,
+            costs,
+            limit_s,
+            d.a,
+            d.b,
+            d.from_a,
+            d.from_b,
+        )
     seconds = np.minimum(seconds, off_node_s(street, o, d))
     seconds[seconds > limit_s] = np.inf
     return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {"travel_time_min": seconds})

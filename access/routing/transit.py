@@ -16,8 +16,18 @@ from access.errors import InputError
 from access.network.snap import Snapped, snap_points, source_groups
 from access.network.street import StreetNetwork
 
-__all__ = ["Departures", "check_departure_date", "parse_departures", "transit_times_to_targets", "stop_targets", "node_targets",
-           "ACCESS_MODES", "parse_deadlines", "check_time_options", "transit_times_from_sources"]  # fmt: skip
+__all__ = [
+    "Departures",
+    "check_departure_date",
+    "parse_departures",
+    "transit_times_to_targets",
+    "stop_targets",
+    "node_targets",
+    "ACCESS_MODES",
+    "parse_deadlines",
+    "check_time_options",
+    "transit_times_from_sources",
+]
 
 ACCESS_MODES = ("walk", "bike", "car")
 _EGRESS_BATCH = 64  # stops per batch while tabulating egress walks (dense batch x targets)
@@ -32,8 +42,9 @@ class Departures:
     seconds: np.ndarray  # int64
 
 
-def parse_departures(departure: str | dt.datetime | dt.time | None, window_min: float = DEFAULT_WINDOW_MIN,
-                     *, step_s: int = 60) -> Departures:  # fmt: skip
+def parse_departures(
+    departure: str | dt.datetime | dt.time | None, window_min: float = DEFAULT_WINDOW_MIN, *, step_s: int = 60
+) -> Departures:
     """Departures every ``step_s`` from ``departure`` for ``window_min`` minutes.
 
     ``departure`` is ``"2019-05-13T07:00"``, ``"07:00"``, a datetime or a time; a window of
@@ -109,8 +120,9 @@ class Targets:
     direct_from_b: np.ndarray
 
 
-def _egress_table(walk: StreetNetwork, stops: Snapped, dst_a, dst_b, dst_from_a, dst_from_b,
-                  limit_s: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+def _egress_table(
+    walk: StreetNetwork, stops: Snapped, dst_a, dst_b, dst_from_a, dst_from_b, limit_s: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n_stops = len(stops)
     owners, targets, seconds = [], [], []
     ok = np.flatnonzero(stops.ok)
@@ -119,8 +131,9 @@ def _egress_table(walk: StreetNetwork, stops: Snapped, dst_a, dst_b, dst_from_a,
         # Walking is symmetric on the walk network (every way both directions), so the
         # time from a stop to a target equals the time from the target to the stop.
         ptr, nodes, costs = source_groups(stops, batch)
-        s = many_to_all_points(walk.indptr, walk.indices, walk.travel_s, ptr, nodes, costs, limit_s,
-                               dst_a, dst_b, dst_from_a, dst_from_b)  # fmt: skip
+        s = many_to_all_points(
+            walk.indptr, walk.indices, walk.travel_s, ptr, nodes, costs, limit_s, dst_a, dst_b, dst_from_a, dst_from_b
+        )
         i, j = np.nonzero(s <= limit_s)
         owners.append(batch[i])
         targets.append(j)
@@ -150,14 +163,16 @@ def node_targets(walk: StreetNetwork, transit, settings: TransitSettings, walk_m
     return transit._cache[key]
 
 
-def stop_targets(walk: StreetNetwork, transit, points: Snapped, settings: TransitSettings,
-                 walk_min: float | None = None) -> Targets:  # fmt: skip
+def stop_targets(
+    walk: StreetNetwork, transit, points: Snapped, settings: TransitSettings, walk_min: float | None = None
+) -> Targets:
     """Snapped points (on the walk network) as targets (walks capped by ``walk_min``,
     default ``settings.max_egress_walk_min``; see :func:`node_targets`)."""
     stops = _stops_on(walk, transit)
     walk_min = settings.max_egress_walk_min if walk_min is None else walk_min
-    ptr, tgt, secs = _egress_table(walk, stops, points.a, points.b, points.from_a, points.from_b,
-                                   int(round(walk_min * 60)))  # fmt: skip
+    ptr, tgt, secs = _egress_table(
+        walk, stops, points.a, points.b, points.from_a, points.from_b, int(round(walk_min * 60))
+    )
     return Targets(ptr, tgt, secs, len(points), points.a, points.b, points.from_a, points.from_b)
 
 
@@ -188,8 +203,7 @@ _propagate_threads = nb.njit(cache=True, parallel=True)(_propagate_body)
 _propagate_serial = nb.njit(cache=True, nogil=True)(_propagate_body)
 
 
-def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out, *,
-               threads: bool = True) -> None:  # fmt: skip
+def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out, *, threads: bool = True) -> None:
     """Fill ``out`` (departures x targets seconds) from stop arrivals and egress walks;
     ``threads=False`` when the caller already runs origins in parallel threads."""
     work = arrivals.shape[0] * len(egress_target)
@@ -239,8 +253,16 @@ def transit_times_to_targets(
     tb = np.where(walk_s[targets.direct_b] == UNREACHED, np.inf, walk_s[targets.direct_b]) + targets.direct_from_b
     direct = np.minimum(ta, tb)
     out = np.empty((len(departures.seconds), targets.n_targets), dtype=np.float64)
-    _propagate(arrivals, departures.seconds, targets.egress_ptr, targets.egress_target,
-               targets.egress_s.astype(np.int64), direct, out, threads=threads)  # fmt: skip
+    _propagate(
+        arrivals,
+        departures.seconds,
+        targets.egress_ptr,
+        targets.egress_target,
+        targets.egress_s.astype(np.int64),
+        direct,
+        out,
+        threads=threads,
+    )
     out[out > max_time_s] = np.inf
     return out
 
@@ -311,7 +333,14 @@ def transit_times_from_sources(
     out = np.empty((len(deadlines.seconds), sources.n_targets), dtype=np.float64)
     # deadline - latest departure + access walk == (-latest) - (-deadline) + walk: the
     # forward propagation kernel with negated times (-NEVER negates to NEVER: unreached).
-    _propagate(-latest, -deadlines.seconds, sources.egress_ptr, sources.egress_target,
-               sources.egress_s.astype(np.int64), direct, out)  # fmt: skip
+    _propagate(
+        -latest,
+        -deadlines.seconds,
+        sources.egress_ptr,
+        sources.egress_target,
+        sources.egress_s.astype(np.int64),
+        direct,
+        out,
+    )
     out[out > max_time_s] = np.inf
     return out

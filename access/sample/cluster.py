@@ -23,10 +23,15 @@ CORE_XY = (30.0, 55.0)  # km from the origin corner
 SECOND_XY = (150.0, 55.0)  # 120 km east of the core city
 # County seats (km): two on the expressway, the rest around the two cities.
 COUNTY_SEATS = [
-    ("Xiyang", (70.0, 60.0)), ("Dongping", (110.0, 50.0)), ("Beiling", (22.0, 96.0)),
-    ("Nanhe", (58.0, 14.0)), ("Shanqiao", (96.0, 92.0)), ("Hekou", (128.0, 14.0)),
-    ("Yunshan", (178.0, 96.0)), ("Lanxian", (188.0, 22.0)),
-]  # fmt: skip
+    ("Xiyang", (70.0, 60.0)),
+    ("Dongping", (110.0, 50.0)),
+    ("Beiling", (22.0, 96.0)),
+    ("Nanhe", (58.0, 14.0)),
+    ("Shanqiao", (96.0, 92.0)),
+    ("Hekou", (128.0, 14.0)),
+    ("Yunshan", (178.0, 96.0)),
+    ("Lanxian", (188.0, 22.0)),
+]
 N_TOWNS = 30
 N_VILLAGES = 150
 N_REMOTE_VILLAGES = 6  # villages 2-5 km down a single long track
@@ -84,8 +89,10 @@ class _Builder:
 def _grid(builder: _Builder, cx: float, cy: float, n: int, *, core: bool) -> dict:
     """A city or county-seat street grid of n x n intersections centred on (cx, cy)."""
     half = (n - 1) / 2
-    ids = [[builder.node(cx + (i - half) * CITY_BLOCK_KM, cy + (j - half) * CITY_BLOCK_KM) for i in range(n)]
-           for j in range(n)]  # fmt: skip
+    ids = [
+        [builder.node(cx + (i - half) * CITY_BLOCK_KM, cy + (j - half) * CITY_BLOCK_KM) for i in range(n)]
+        for j in range(n)
+    ]
     mid = n // 2
     for j in range(n):
         tags = {"highway": "residential"}
@@ -124,16 +131,27 @@ def _grid(builder: _Builder, cx: float, cy: float, n: int, *, core: bool) -> dic
         builder.road(ring[4], ids[mid + 2][mid + 1], {"highway": "residential"})
         builder.road(ring[0], ids[mid + 3][mid + 2], {"highway": "residential"})
     # corners of the grid, for the ring road / regional links
-    return {"ids": ids, "centre": ids[mid][mid], "n": n,
-            "w": ids[mid][0], "e": ids[mid][n - 1], "s": ids[0][mid], "north": ids[n - 1][mid]}  # fmt: skip
+    return {
+        "ids": ids,
+        "centre": ids[mid][mid],
+        "n": n,
+        "w": ids[mid][0],
+        "e": ids[mid][n - 1],
+        "s": ids[0][mid],
+        "north": ids[n - 1][mid],
+    }
 
 
 def _ring(builder: _Builder, city: dict, cx: float, cy: float, name: str) -> dict[str, int]:
     """A trunk ring road 1 km outside a city grid, joined to its four primary ends."""
     r = (city["n"] - 1) / 2 * CITY_BLOCK_KM + 1.0
     corners = [builder.node(cx + dx * r, cy + dy * r) for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
-    sides = {"s": builder.node(cx, cy - r), "e": builder.node(cx + r, cy), "north": builder.node(cx, cy + r),
-             "w": builder.node(cx - r, cy)}  # fmt: skip
+    sides = {
+        "s": builder.node(cx, cy - r),
+        "e": builder.node(cx + r, cy),
+        "north": builder.node(cx, cy + r),
+        "w": builder.node(cx - r, cy),
+    }
     loop = [
         corners[0],
         sides["s"],
@@ -199,14 +217,20 @@ def write_sample_region(out_dir: str | Path, *, seed: int = SAMPLE_SEED) -> Samp
 
     # Trunk and primary roads between cities and county seats (varied maxspeed tags).
     links = [
-        ("Core City", "Beiling", "trunk", "80"), ("Core City", "Nanhe", "trunk", "CN:rural"),
-        ("Core City", "Xiyang", "primary", "70"), ("Xiyang", "Shanqiao", "primary", "60"),
-        ("Xiyang", "Dongping", "primary", "50 mph"), ("Dongping", "Hekou", "primary", None),
-        ("Nanhe", "Hekou", "primary", "fast"), ("Shanqiao", "Yunshan", "trunk", "80"),
-        ("Dongping", "Second City", "trunk", "CN:rural"), ("Second City", "Yunshan", "primary", "60"),
-        ("Second City", "Lanxian", "trunk", None), ("Hekou", "Lanxian", "primary", "60"),
+        ("Core City", "Beiling", "trunk", "80"),
+        ("Core City", "Nanhe", "trunk", "CN:rural"),
+        ("Core City", "Xiyang", "primary", "70"),
+        ("Xiyang", "Shanqiao", "primary", "60"),
+        ("Xiyang", "Dongping", "primary", "50 mph"),
+        ("Dongping", "Hekou", "primary", None),
+        ("Nanhe", "Hekou", "primary", "fast"),
+        ("Shanqiao", "Yunshan", "trunk", "80"),
+        ("Dongping", "Second City", "trunk", "CN:rural"),
+        ("Second City", "Yunshan", "primary", "60"),
+        ("Second City", "Lanxian", "trunk", None),
+        ("Hekou", "Lanxian", "primary", "60"),
         ("Beiling", "Shanqiao", "primary", "CN:rural"),
-    ]  # fmt: skip
+    ]
     for a, c, highway, maxspeed in links:
         tags = {"highway": highway, "name": f"{a}-{c} Road"}
         if maxspeed:
@@ -274,18 +298,43 @@ def _places(rng, core, second, seats, towns, villages, lon, lat) -> pd.DataFrame
     rows = []
 
     def add(name, kind, node, population, jobs_ratio, cls, county):
-        rows.append((name, kind, lon[node - 1], lat[node - 1], int(population),
-                     int(round(population * jobs_ratio)), cls, county))  # fmt: skip
+        rows.append(
+            (
+                name,
+                kind,
+                lon[node - 1],
+                lat[node - 1],
+                int(population),
+                int(round(population * jobs_ratio)),
+                cls,
+                county,
+            )
+        )
 
-    for city, kind, total, label, ratio in ((core, "core_city", 3_000_000, "Core City", 0.6),
-                                            (second, "city", 1_200_000, "Second City", 0.55)):  # fmt: skip
+    for city, kind, total, label, ratio in (
+        (core, "core_city", 3_000_000, "Core City", 0.6),
+        (second, "city", 1_200_000, "Second City", 0.55),
+    ):
         ids, n = city["ids"], city["n"]
-        picks = [(n // 2, n // 2), (n // 4, n // 4), (n // 4, 3 * n // 4), (3 * n // 4, n // 4),
-                 (3 * n // 4, 3 * n // 4), (n // 2, 1)]  # fmt: skip
+        picks = [
+            (n // 2, n // 2),
+            (n // 4, n // 4),
+            (n // 4, 3 * n // 4),
+            (3 * n // 4, n // 4),
+            (3 * n // 4, 3 * n // 4),
+            (n // 2, 1),
+        ]
         weights = np.array([0.3, 0.15, 0.15, 0.15, 0.15, 0.1])
         for k, (j, i) in enumerate(picks):
-            add(f"{label} district {k + 1}", kind, ids[j][i], total * weights[k], ratio if k else ratio * 2.0, "urban",
-                f"{label} urban district")  # fmt: skip
+            add(
+                f"{label} district {k + 1}",
+                kind,
+                ids[j][i],
+                total * weights[k],
+                ratio if k else ratio * 2.0,
+                "urban",
+                f"{label} urban district",
+            )
     seat_xy = {}
     for name, grid in seats.items():
         add(f"{name}", "county_seat", grid["centre"], rng.integers(80_000, 250_000), 0.35, "urban", f"{name} County")

@@ -14,8 +14,13 @@ __all__ = ["sample_scenario", "SAMPLE_SCENARIO_FILE"]
 SAMPLE_SCENARIO_FILE = "intercity_scenario.yaml"
 
 
-def sample_scenario(out_dir: str | Path, *, region: SampleRegion | None = None, feeds: dict[str, Path] | None = None,
-                    window_min: float = 60.0) -> Path:  # fmt: skip
+def sample_scenario(
+    out_dir: str | Path,
+    *,
+    region: SampleRegion | None = None,
+    feeds: dict[str, Path] | None = None,
+    window_min: float = 60.0,
+) -> Path:
     """Write the sample region (unless given), its transit files (unless given) and a
     scenario YAML into ``out_dir``; returns the YAML's path.
 
@@ -60,7 +65,7 @@ def sample_scenario(out_dir: str | Path, *, region: SampleRegion | None = None, 
                     "lon": float(second["lon"]),
                     "lat": float(second["lat"]),
                 },
-            ],  # fmt: skip
+            ],
             "by": "county",
             "class_column": "class",
         },

@@ -47,8 +47,16 @@ def _bus_tables(network, places: pd.DataFrame) -> dict[str, pd.DataFrame]:
     lines: list[tuple[str, str, list[tuple[float, float]], list[str], int, int]] = []
     for name, xy in _city_lines():
         lon, lat = _to_lonlat(np.array(xy))
-        lines.append((name, "core city", list(zip(lon, lat, strict=True)), [f"{name} stop {k + 1}" for k in range(len(xy))],
-                      10 * 60, 6 * 3600))  # fmt: skip
+        lines.append(
+            (
+                name,
+                "core city",
+                list(zip(lon, lat, strict=True)),
+                [f"{name} stop {k + 1}" for k in range(len(xy))],
+                10 * 60,
+                6 * 3600,
+            )
+        )
     seats = places[places["kind"] == "county_seat"].set_index("county")
     villages = places[places["kind"] == "village"]
     for _, town in places[places["kind"] == "town"].iterrows():
@@ -56,8 +64,16 @@ def _bus_tables(network, places: pd.DataFrame) -> dict[str, pd.DataFrame]:
         near = villages[villages["county"] == town["county"]].copy()
         near["d"] = np.hypot(near["lon"] - town["lon"], near["lat"] - town["lat"])
         chain = [seat, town, *[row for _, row in near.nsmallest(2, "d").iterrows()]]
-        lines.append((f"B{town['id'][1:]}", town["county"], [(r["lon"], r["lat"]) for r in chain],
-                      [r["name"] for r in chain], 60 * 60, 6 * 3600))  # fmt: skip
+        lines.append(
+            (
+                f"B{town['id'][1:]}",
+                town["county"],
+                [(r["lon"], r["lat"]) for r in chain],
+                [r["name"] for r in chain],
+                60 * 60,
+                6 * 3600,
+            )
+        )
     stops, routes, trips, stop_times = {}, [], [], []
     for name, county, points, names, headway_s, first_s in lines:
         ids = []
@@ -67,8 +83,9 @@ def _bus_tables(network, places: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 stops[key] = (f"S{len(stops):04d}", label, lat, lon)
             ids.append(stops[key][0])
         frame = pd.DataFrame(points, columns=["lon", "lat"])
-        tt = access.travel_times(network, frame.iloc[:-1], frame.iloc[1:].reset_index(drop=True), mode="car",
-                                 max_time_min=600)  # fmt: skip
+        tt = access.travel_times(
+            network, frame.iloc[:-1], frame.iloc[1:].reset_index(drop=True), mode="car", max_time_min=600
+        )
         # destination j is the stop after origin j
         legs = tt[tt["from_id"] == tt["to_id"]]["travel_time_min"].to_numpy() * 60 * BUS_SLOWDOWN
         legs = np.maximum(np.nan_to_num(legs, nan=600.0), 60.0)
@@ -90,16 +107,31 @@ def _bus_tables(network, places: pd.DataFrame) -> dict[str, pd.DataFrame]:
     stops_frame["stop_lat"] = stops_frame["stop_lat"].map(lambda v: f"{v:.6f}")
     stops_frame["stop_lon"] = stops_frame["stop_lon"].map(lambda v: f"{v:.6f}")
     return {
-        "agency": pd.DataFrame({"agency_id": ["sample_bus"], "agency_name": ["Sample county buses"],
-                                "agency_url": ["https://example.invalid"], "agency_timezone": ["Asia/Shanghai"]}),
+        "agency": pd.DataFrame(
+            {
+                "agency_id": ["sample_bus"],
+                "agency_name": ["Sample county buses"],
+                "agency_url": ["https://example.invalid"],
+                "agency_timezone": ["Asia/Shanghai"],
+            }
+        ),
         "stops": stops_frame,
-        "routes": pd.DataFrame(routes, columns=["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"]),
+        "routes": pd.DataFrame(
+            routes, columns=["route_id", "agency_id", "route_short_name", "route_long_name", "route_type"]
+        ),
         "trips": pd.DataFrame(trips, columns=["route_id", "service_id", "trip_id", "direction_id"]),
-        "stop_times": pd.DataFrame(stop_times, columns=["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]),
-        "calendar": pd.DataFrame({"service_id": ["daily"], **{d: ["1"] for d in ("monday", "tuesday", "wednesday",
-                                  "thursday", "friday", "saturday", "sunday")}, "start_date": ["20250101"],
-                                  "end_date": ["20251231"]}),
-    }  # fmt: skip
+        "stop_times": pd.DataFrame(
+            stop_times, columns=["trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"]
+        ),
+        "calendar": pd.DataFrame(
+            {
+                "service_id": ["daily"],
+                **{d: ["1"] for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
+                "start_date": ["20250101"],
+                "end_date": ["20251231"],
+            }
+        ),
+    }
 
 
 def intercity_spec(places: pd.DataFrame) -> dict:
@@ -153,8 +185,10 @@ def write_sample_transit(region: SampleRegion, out_dir: str | Path, network=None
     spec_data = intercity_spec(places)
     yaml_path = out / "sample_intercity.yaml"
     tmp = out / f".{os.getpid()}.sample_intercity.yaml"
-    header = ("# Intercity HSR line of the built-in sample region, generated by access.sample.transit.\n"
-              "# Format: see README (rail line specs). Convert with: access rail-spec to-gtfs this.yaml out.zip\n")  # fmt: skip
+    header = (
+        "# Intercity HSR line of the built-in sample region, generated by access.sample.transit.\n"
+        "# Format: see README (rail line specs). Convert with: access rail-spec to-gtfs this.yaml out.zip\n"
+    )
     tmp.write_text(header + yaml.safe_dump(spec_data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     os.replace(tmp, yaml_path)
     rail_zip = write_rail_spec_gtfs(parse_rail_spec(spec_data), out / "sample_intercity.zip")

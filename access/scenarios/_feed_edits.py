@@ -12,8 +12,17 @@ from access.errors import InputError
 from access.io.gtfs import GtfsFeed, read_gtfs
 from access.io.rail_spec import RailSpec, rail_spec_to_gtfs
 
-__all__ = ["resolve_routes", "resolve_stops", "remove_routes", "remove_stops", "add_stops", "change_headway",
-           "change_speed", "add_line", "check_line"]  # fmt: skip
+__all__ = [
+    "resolve_routes",
+    "resolve_stops",
+    "remove_routes",
+    "remove_stops",
+    "add_stops",
+    "change_headway",
+    "change_speed",
+    "add_line",
+    "check_line",
+]
 
 
 def _listing(values, n: int = 8) -> str:
@@ -103,8 +112,9 @@ def _stop_xy(feed: GtfsFeed, stop_id: str) -> tuple[float, float]:
     return float(row["lon"]), float(row["lat"])
 
 
-def add_stops(feed: GtfsFeed, route_id: str, inserts: list[tuple[str, str, str]], new_stops: pd.DataFrame,
-              dwell_s: int, what: str) -> GtfsFeed:  # fmt: skip
+def add_stops(
+    feed: GtfsFeed, route_id: str, inserts: list[tuple[str, str, str]], new_stops: pd.DataFrame, dwell_s: int, what: str
+) -> GtfsFeed:
     """Insert stops ``(stop, a, b)`` between consecutive stops a, b (either order) of every
     trip of the route; arrival by distance share of the a-b run, later stops delayed by
     ``dwell_s``. ``new_stops`` (stop_id, stop_name, lon, lat) are added to stops."""
@@ -135,13 +145,20 @@ def add_stops(feed: GtfsFeed, route_id: str, inserts: list[tuple[str, str, str]]
         later = np.zeros(len(st), dtype=np.int64)
         later[rows + 1] = dwell_s
         delay = pd.Series(later).groupby(trip_code).cumsum().to_numpy()
-        st = st.assign(arrival_s=(st["arrival_s"] + delay).astype(np.int32),
-                       departure_s=(st["departure_s"] + delay).astype(np.int32))  # fmt: skip
-        new = pd.DataFrame({
-            "trip_id": st["trip_id"].to_numpy()[rows], "stop_sequence": st["stop_sequence"].to_numpy()[rows],
-            "stop_id": stop, "arrival_s": arrive.astype(np.int32), "departure_s": (arrive + dwell_s).astype(np.int32),
-            "_order": rows + 0.5,
-        })  # fmt: skip
+        st = st.assign(
+            arrival_s=(st["arrival_s"] + delay).astype(np.int32),
+            departure_s=(st["departure_s"] + delay).astype(np.int32),
+        )
+        new = pd.DataFrame(
+            {
+                "trip_id": st["trip_id"].to_numpy()[rows],
+                "stop_sequence": st["stop_sequence"].to_numpy()[rows],
+                "stop_id": stop,
+                "arrival_s": arrive.astype(np.int32),
+                "departure_s": (arrive + dwell_s).astype(np.int32),
+                "_order": rows + 0.5,
+            }
+        )
         st = pd.concat([st.assign(_order=np.arange(len(st), dtype=float)), new], ignore_index=True)
         st = st.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
         st["stop_sequence"] = st.groupby("trip_id").cumcount().astype(int)
@@ -170,8 +187,10 @@ def change_headway(feed: GtfsFeed, route_ids: list[str], periods: list[tuple[int
         for start, end, headway in periods:
             inside = table[(table["route_id"] == route) & (table["first_s"] >= start) & (table["first_s"] < end)]
             if inside.empty:
-                raise InputError(f"{what}: route {route!r} has no trips between {start // 3600:02d}:"
-                                 f"{start // 60 % 60:02d} and {end // 3600:02d}:{end // 60 % 60:02d} to retime.")  # fmt: skip
+                raise InputError(
+                    f"{what}: route {route!r} has no trips between {start // 3600:02d}:"
+                    f"{start // 60 % 60:02d} and {end // 3600:02d}:{end // 60 % 60:02d} to retime."
+                )
             drop |= set(inside.index)
             # direction: GTFS direction_id, else the stop sequence's end points
             direction = inside["direction_id"].where(
@@ -186,16 +205,22 @@ def change_headway(feed: GtfsFeed, route_ids: list[str], periods: list[tuple[int
                 for t in range(start, end, headway):
                     new_id = f"{template_id}@h{t}"
                     shift = t - first
-                    new_st.append(template.assign(trip_id=new_id, arrival_s=(template["arrival_s"] + shift).astype(np.int32),
-                                                  departure_s=(template["departure_s"] + shift).astype(np.int32)))  # fmt: skip
+                    new_st.append(
+                        template.assign(
+                            trip_id=new_id,
+                            arrival_s=(template["arrival_s"] + shift).astype(np.int32),
+                            departure_s=(template["departure_s"] + shift).astype(np.int32),
+                        )
+                    )
                     new_trips.append({**trips.loc[template_id].to_dict(), "trip_id": new_id})
     stop_times = pd.concat([st[~st["trip_id"].isin(drop)], *new_st], ignore_index=True)
     out_trips = pd.concat([feed.trips[~feed.trips["trip_id"].isin(drop)], pd.DataFrame(new_trips)], ignore_index=True)
     return replace(feed, stop_times=stop_times, trips=out_trips)
 
 
-def change_speed(feed: GtfsFeed, route_ids: list[str], factor: float, between: tuple[str, str] | None,
-                 what: str) -> GtfsFeed:  # fmt: skip
+def change_speed(
+    feed: GtfsFeed, route_ids: list[str], factor: float, between: tuple[str, str] | None, what: str
+) -> GtfsFeed:
     """Run times between consecutive stops of the routes' trips divided by ``factor``
     (dwell unchanged, first departure kept); only hops between the two ``between`` stops
     (in either order) when given."""
@@ -234,8 +259,10 @@ def check_line(feed: GtfsFeed, spec: RailSpec, name: str, what: str) -> None:
     """A new line must run on the base's service date and not reuse a feed or route name."""
     date = feed.service_date.strftime("%Y%m%d")
     if not spec.start_date <= date <= spec.end_date:
-        raise InputError(f"{what}: line {spec.line!r} runs {spec.start_date}-{spec.end_date}, "
-                         f"not on the base service date {feed.service_date}; widen start_date/end_date.")  # fmt: skip
+        raise InputError(
+            f"{what}: line {spec.line!r} runs {spec.start_date}-{spec.end_date}, "
+            f"not on the base service date {feed.service_date}; widen start_date/end_date."
+        )
     taken = set(feed.routes["route_id"].astype(str).str.split(":", n=1).str[0])
     if name in taken:
         raise InputError(f"{what}: a feed named {name!r} already exists; give the line another route_id.")

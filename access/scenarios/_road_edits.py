@@ -19,8 +19,10 @@ def _nearest_node(street: StreetNetwork, lon: float, lat: float, what: str) -> i
     d = np.hypot(street.x - x[0], street.y - y[0])
     k = int(np.argmin(d))
     if d[k] > street.max_snap_m:
-        raise InputError(f"{what}: road end ({lon:.5f}, {lat:.5f}) is {d[k]:,.0f} m from the {street.mode} network "
-                         f"(limit {street.max_snap_m:,.0f} m); start and end it near existing roads.")  # fmt: skip
+        raise InputError(
+            f"{what}: road end ({lon:.5f}, {lat:.5f}) is {d[k]:,.0f} m from the {street.mode} network "
+            f"(limit {street.max_snap_m:,.0f} m); start and end it near existing roads."
+        )
     return k
 
 
@@ -42,8 +44,9 @@ def _with_edges(street: StreetNetwork, u, v, length_m, travel_s, way_id) -> Stre
     )
 
 
-def add_road(street: StreetNetwork, coordinates, speed_kmh: float, oneway: bool, way_id: int,
-             what: str) -> StreetNetwork:  # fmt: skip
+def add_road(
+    street: StreetNetwork, coordinates, speed_kmh: float, oneway: bool, way_id: int, what: str
+) -> StreetNetwork:
     """A new link along ``coordinates`` (lon, lat) between the nodes nearest its ends."""
     xy = np.asarray(coordinates, dtype=float)
     a = _nearest_node(street, xy[0, 0], xy[0, 1], what)
@@ -60,8 +63,9 @@ def add_road(street: StreetNetwork, coordinates, speed_kmh: float, oneway: bool,
     return _with_edges(street, np.array(u), np.array(v), np.full(n, length), np.full(n, seconds), np.full(n, way_id))
 
 
-def change_road_speed(street: StreetNetwork, way_ids, bbox, speed_kmh: float | None, factor: float | None,
-                      what: str) -> StreetNetwork:  # fmt: skip
+def change_road_speed(
+    street: StreetNetwork, way_ids, bbox, speed_kmh: float | None, factor: float | None, what: str
+) -> StreetNetwork:
     """Edges of ``way_ids`` (or with both ends inside ``bbox``) at a new speed or a factor."""
     select = np.zeros(street.n_edges, dtype=bool)
     if way_ids:
@@ -96,12 +100,14 @@ def keep_snapping_off(street: StreetNetwork, added_way_ids) -> None:
     keys = np.minimum(u, v) * street.n_nodes + np.maximum(u, v)
     # a segment shared with an existing edge (a parallel road) stays snappable
     old = ~added
-    old_keys = (np.minimum(street.tails[old], street.indices[old]).astype(np.int64) * street.n_nodes
-                + np.maximum(street.tails[old], street.indices[old]))  # fmt: skip
+    old_keys = np.minimum(street.tails[old], street.indices[old]).astype(np.int64) * street.n_nodes + np.maximum(
+        street.tails[old], street.indices[old]
+    )
     keys = np.setdiff1d(keys, old_keys)
     keep = ~np.isin(seg.a.astype(np.int64) * street.n_nodes + seg.b, keys)
     import shapely
 
     lines = seg.lines[keep]
-    street._cache["segments"] = _Segments(seg.a[keep], seg.b[keep], seg.forward_s[keep], seg.backward_s[keep],
-                                          shapely.STRtree(lines), lines)  # fmt: skip
+    street._cache["segments"] = _Segments(
+        seg.a[keep], seg.b[keep], seg.forward_s[keep], seg.backward_s[keep], shapely.STRtree(lines), lines
+    )

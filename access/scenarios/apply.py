@@ -44,8 +44,17 @@ from access.scenarios.model import (
     write_scenario,
 )
 
-__all__ = ["Region", "load_region", "apply", "build", "validate", "Scenario", "read_scenario", "parse_scenario",
-           "write_scenario"]  # fmt: skip
+__all__ = [
+    "Region",
+    "load_region",
+    "apply",
+    "build",
+    "validate",
+    "Scenario",
+    "read_scenario",
+    "parse_scenario",
+    "write_scenario",
+]
 
 
 @dataclass(eq=False)
@@ -114,11 +123,24 @@ def load_region(scenario_or_base, *, cache: bool = True, progress: bool = True) 
     base = scenario_or_base.base if isinstance(scenario_or_base, Scenario) else scenario_or_base
     gtfs = tuple(Path(p) for p in base.gtfs)
     rails = tuple(Path(p) for p in base.rail_specs)
-    network = build_network(base.osm, base.modes, gtfs=gtfs, rail_specs=rails, service_date=base.service_date,
-                            transit_settings=base.transit_settings, cache=cache, progress=progress)  # fmt: skip
+    network = build_network(
+        base.osm,
+        base.modes,
+        gtfs=gtfs,
+        rail_specs=rails,
+        service_date=base.service_date,
+        transit_settings=base.transit_settings,
+        cache=cache,
+        progress=progress,
+    )
     names, _ = _feed_sources(gtfs, rails)
-    return Region(network=network, gtfs=gtfs, rail_specs=rails, service_date=base.service_date,
-                  rail_feeds=frozenset(names[len(gtfs):]))  # fmt: skip
+    return Region(
+        network=network,
+        gtfs=gtfs,
+        rail_specs=rails,
+        service_date=base.service_date,
+        rail_feeds=frozenset(names[len(gtfs) :]),
+    )
 
 
 def _spec(mod: AddLine) -> RailSpec:
@@ -188,8 +210,11 @@ def _with_added(feed: GtfsFeed, routes: list[str], stop_names: list[str]) -> Gtf
         return feed
     extra_routes = pd.DataFrame({"route_id": routes, "route_short_name": [r.split(":", 1)[1] for r in routes]})
     extra_stops = pd.DataFrame({"stop_id": stop_names, "stop_name": stop_names})
-    return replace(feed, routes=pd.concat([feed.routes, extra_routes], ignore_index=True),
-                   stops=pd.concat([feed.stops, extra_stops], ignore_index=True))  # fmt: skip
+    return replace(
+        feed,
+        routes=pd.concat([feed.routes, extra_routes], ignore_index=True),
+        stops=pd.concat([feed.stops, extra_stops], ignore_index=True),
+    )
 
 
 def apply(region: Region, modifications: Sequence, *, progress: bool = False) -> Network:
@@ -238,10 +263,20 @@ def apply(region: Region, modifications: Sequence, *, progress: bool = False) ->
                 else:
                     stop = insert.stop if ":" in insert.stop else f"{route.split(':', 1)[0]}:{insert.stop}"
                     if stop in set(feed.stops["stop_id"]):
-                        raise InputError(f"{what}: new stop {insert.stop!r} (with lon/lat) has the id of an existing "
-                                         "stop; give it a new id, or drop lon/lat to insert the existing stop.")  # fmt: skip
-                    new_rows.append({"stop_id": stop, "stop_name": insert.name or insert.stop, "lon": insert.lon,
-                                     "lat": insert.lat, "parent_station": "", "location_type": 0})  # fmt: skip
+                        raise InputError(
+                            f"{what}: new stop {insert.stop!r} (with lon/lat) has the id of an existing "
+                            "stop; give it a new id, or drop lon/lat to insert the existing stop."
+                        )
+                    new_rows.append(
+                        {
+                            "stop_id": stop,
+                            "stop_name": insert.name or insert.stop,
+                            "lon": insert.lon,
+                            "lat": insert.lat,
+                            "parent_station": "",
+                            "location_type": 0,
+                        }
+                    )
                 inserts.append((stop, a, b))
             feed = fe.add_stops(feed, route, inserts, pd.DataFrame(new_rows), int(round(mod.dwell_min * 60)), what)
         elif isinstance(mod, RemoveStops):
@@ -261,8 +296,10 @@ def apply(region: Region, modifications: Sequence, *, progress: bool = False) ->
             update = {}
             if mod.stops:
                 stops = fe.resolve_stops(known, mod.stops, what)
-                update["board_penalty_stop_min"] = {**settings.board_penalty_stop_min,
-                                                    **dict.fromkeys(stops, mod.penalty_min)}  # fmt: skip
+                update["board_penalty_stop_min"] = {
+                    **settings.board_penalty_stop_min,
+                    **dict.fromkeys(stops, mod.penalty_min),
+                }
             if mod.routes:
                 routes = fe.resolve_routes(known, mod.routes, what)
                 update["board_penalty_min"] = {**settings.board_penalty_min, **dict.fromkeys(routes, mod.penalty_min)}
@@ -282,8 +319,12 @@ def apply(region: Region, modifications: Sequence, *, progress: bool = False) ->
     for m, ways in added_roads.items():
         re_.keep_snapping_off(streets[m], ways + [int(w) for w in np.unique(base.streets[m].way_id) if w < 0])
     transit = _transit(region, base, streets, feed, settings, frozenset(rail_feeds), progress)
-    return Network(streets=MappingProxyType(streets), source={**base.source, "scenario": True}, transit=transit,
-                   transit_settings=settings)  # fmt: skip
+    return Network(
+        streets=MappingProxyType(streets),
+        source={**base.source, "scenario": True},
+        transit=transit,
+        transit_settings=settings,
+    )
 
 
 def _class_speed(highway: str, mode: str) -> float:
@@ -295,8 +336,9 @@ def _class_speed(highway: str, mode: str) -> float:
     if mode == "bike":
         return s.bike_speed_kmh
     if highway not in s.car_speeds_kmh:
-        raise InputError(f"add_road: unknown highway class {highway!r}; use one of {', '.join(s.car_speeds_kmh)} "
-                         "or give speed_kmh.")  # fmt: skip
+        raise InputError(
+            f"add_road: unknown highway class {highway!r}; use one of {', '.join(s.car_speeds_kmh)} or give speed_kmh."
+        )
     return s.car_speeds_kmh[highway]
 
 
@@ -309,13 +351,16 @@ def _transit(region: Region, base: Network, streets, feed, settings, rail_feeds,
     if feed is not None and feed.stop_times.empty:
         return None  # every route removed (or none to begin with)
     if feed is not None or (walk_changed and old is not None):
-        return TransitNetwork.from_feed(feed if feed is not None else region.feed, streets["walk"], settings,
-                                        rail_feeds=rail_feeds)  # fmt: skip
+        return TransitNetwork.from_feed(
+            feed if feed is not None else region.feed, streets["walk"], settings, rail_feeds=rail_feeds
+        )
     if old is None:
         return None
     streets_same = all(streets[m] is base.streets[m] for m in streets)
-    penalties_same = (settings.board_penalty_min == base.transit_settings.board_penalty_min
-                      and settings.board_penalty_stop_min == base.transit_settings.board_penalty_stop_min)  # fmt: skip
+    penalties_same = (
+        settings.board_penalty_min == base.transit_settings.board_penalty_min
+        and settings.board_penalty_stop_min == base.transit_settings.board_penalty_stop_min
+    )
     if penalties_same and streets_same:
         return old
     # the cache holds stops snapped to each street network: share it only if none changed
@@ -323,16 +368,24 @@ def _transit(region: Region, base: Network, streets, feed, settings, rail_feeds,
     if penalties_same:
         return replace(old, _cache=cache)
     board = _penalties_s(old.route_id, old.route_type, settings, rail_feeds, board=True)
-    return replace(old, board_penalty_s=board[old.pattern_route],
-                   stop_board_penalty_s=_stop_penalties_s(old.stop_id, settings), _cache=cache)  # fmt: skip
+    return replace(
+        old,
+        board_penalty_s=board[old.pattern_route],
+        stop_board_penalty_s=_stop_penalties_s(old.stop_id, settings),
+        _cache=cache,
+    )
 
 
 def build(scenario: Scenario, *, cache: bool = True, progress: bool = True) -> tuple[Network, Network]:
     """``(base, scenario)`` networks of a :class:`Scenario`: the base built (or loaded
     from the cache), the modifications validated, then applied."""
     base = scenario.base
-    early = Region(network=None, gtfs=tuple(Path(p) for p in base.gtfs),
-                   rail_specs=tuple(Path(p) for p in base.rail_specs), service_date=base.service_date)  # fmt: skip
+    early = Region(
+        network=None,
+        gtfs=tuple(Path(p) for p in base.gtfs),
+        rail_specs=tuple(Path(p) for p in base.rail_specs),
+        service_date=base.service_date,
+    )
     validate(early, scenario.modifications)  # unknown routes and stops fail before any building
     region = load_region(scenario, cache=cache, progress=progress)
     region._feed = early._feed

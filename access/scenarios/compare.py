@@ -79,8 +79,11 @@ def as_centres(centres) -> gpd.GeoDataFrame:
         rows = [c.model_dump() if hasattr(c, "model_dump") else dict(c) for c in centres]
         centres = pd.DataFrame(rows)
     frame = as_points(centres, what="centres")
-    names = centres["name"].astype(str).to_numpy() if isinstance(centres, pd.DataFrame) and "name" in centres else (
-        frame["id"].astype(str).to_numpy())  # fmt: skip
+    names = (
+        centres["name"].astype(str).to_numpy()
+        if isinstance(centres, pd.DataFrame) and "name" in centres
+        else (frame["id"].astype(str).to_numpy())
+    )
     if len(set(names)) != len(names):
         raise InputError(f"centres: names must be unique, got {list(names)}.")
     return gpd.GeoDataFrame({"name": names}, geometry=frame.geometry.to_numpy(), crs=4326)
@@ -162,8 +165,9 @@ def compare(
     n_o, n_opp = len(origin_frame), len(opp_frame)
     dest = gpd.GeoDataFrame(
         {"id": np.arange(n_opp + len(centre_frame))},
-        geometry=np.r_[opp_frame.geometry.to_numpy(), centre_frame.geometry.to_numpy()], crs=4326,
-    )  # fmt: skip
+        geometry=np.r_[opp_frame.geometry.to_numpy(), centre_frame.geometry.to_numpy()],
+        crs=4326,
+    )
     kw = {"mode": mode, "max_time_min": max(float(max_time_min), max(cutoffs)), "progress": progress}
     if mode == "transit":
         kw |= {
@@ -189,13 +193,25 @@ def compare(
             groups.append((column, origin_frame[column].astype(str).to_numpy()))
 
     def row(metric, *, group_by="all", group="all", centre="", cutoff=np.nan, b=np.nan, a=np.nan, value=np.nan):
-        summary.append({"metric": metric, "by": group_by, "group": group, "centre": centre, "cutoff_min": cutoff,
-                        "before": b, "after": a, "change": a - b, "value": value})  # fmt: skip
+        summary.append(
+            {
+                "metric": metric,
+                "by": group_by,
+                "group": group,
+                "centre": centre,
+                "cutoff_min": cutoff,
+                "before": b,
+                "after": a,
+                "change": a - b,
+                "value": value,
+            }
+        )
 
     # -- accessibility: cumulative opportunities within each cutoff --------------------
     acc_before = _cumulative(before[:, :n_opp], origin_frame, opp_frame, opportunity, cutoffs)
-    acc_after = acc_before if after is before else _cumulative(after[:, :n_opp], origin_frame, opp_frame,
-                                                                 opportunity, cutoffs)  # fmt: skip
+    acc_after = (
+        acc_before if after is before else _cumulative(after[:, :n_opp], origin_frame, opp_frame, opportunity, cutoffs)
+    )
     for i, c in enumerate(cutoffs):
         name = f"{opportunity}_{c:g}min"
         b, a = acc_before[:, i], acc_after[:, i]
@@ -221,8 +237,7 @@ def compare(
                 if group_by == "all":
                     row(f"gini_{opportunity}", cutoff=c, b=gini(b, weights), a=gini(a, weights))
                     row(f"cv_{opportunity}", cutoff=c, b=cvb, a=cva)
-                    row(f"mean_{opportunity}_newly_reachable", cutoff=c,
-                        value=_weighted(gained, weights)[0])  # fmt: skip
+                    row(f"mean_{opportunity}_newly_reachable", cutoff=c, value=_weighted(gained, weights)[0])
                     row(f"origins_from_zero_{opportunity}", cutoff=c, value=int(((b == 0) & (a > 0)).sum()))
 
     # -- centres: minutes before / after, circles entered and left ---------------------
@@ -231,10 +246,16 @@ def compare(
         slug = _slug(centre)
         out[f"time_to_{slug}_before"], out[f"time_to_{slug}_after"], out[f"time_to_{slug}_change"] = tb, ta, ta - tb
         status = np.select(
-            [np.isnan(tb) & np.isnan(ta), np.isnan(tb), np.isnan(ta), ta < tb - CHANGE_TOLERANCE_MIN,
-             ta > tb + CHANGE_TOLERANCE_MIN],
-            ["unreachable", "newly_reachable", "no_longer_reachable", "faster", "slower"], "unchanged",
-        )  # fmt: skip
+            [
+                np.isnan(tb) & np.isnan(ta),
+                np.isnan(tb),
+                np.isnan(ta),
+                ta < tb - CHANGE_TOLERANCE_MIN,
+                ta > tb + CHANGE_TOLERANCE_MIN,
+            ],
+            ["unreachable", "newly_reachable", "no_longer_reachable", "faster", "slower"],
+            "unchanged",
+        )
         out[f"time_to_{slug}_status"] = status
         for s in ("newly_reachable", "no_longer_reachable", "faster", "slower"):
             row(f"origins_{s}", centre=centre, value=int((status == s).sum()))
@@ -244,33 +265,67 @@ def compare(
             for group_by, labels in groups:
                 for g in pd.unique(labels):
                     sel = labels == g
-                    row("population_inside", group_by=group_by, group=g, centre=centre, cutoff=c,
-                        b=weights[sel & ib].sum(), a=weights[sel & ia].sum())  # fmt: skip
-                    row("population_entering", group_by=group_by, group=g, centre=centre, cutoff=c,
-                        value=weights[sel & ia & ~ib].sum())  # fmt: skip
-                    row("population_leaving", group_by=group_by, group=g, centre=centre, cutoff=c,
-                        value=weights[sel & ib & ~ia].sum())  # fmt: skip
+                    row(
+                        "population_inside",
+                        group_by=group_by,
+                        group=g,
+                        centre=centre,
+                        cutoff=c,
+                        b=weights[sel & ib].sum(),
+                        a=weights[sel & ia].sum(),
+                    )
+                    row(
+                        "population_entering",
+                        group_by=group_by,
+                        group=g,
+                        centre=centre,
+                        cutoff=c,
+                        value=weights[sel & ia & ~ib].sum(),
+                    )
+                    row(
+                        "population_leaving",
+                        group_by=group_by,
+                        group=g,
+                        centre=centre,
+                        cutoff=c,
+                        value=weights[sel & ib & ~ia].sum(),
+                    )
             row("origins_entering", centre=centre, cutoff=c, value=int((ia & ~ib).sum()))
             row("origins_leaving", centre=centre, cutoff=c, value=int((ib & ~ia).sum()))
     result = gpd.GeoDataFrame(out, geometry=origin_frame.geometry.to_numpy(), crs=4326)
     settings = {
-        "mode": mode, "access_mode": access_mode, "departure": str(departure) if departure is not None else None,
-        "window_min": float(window_min), "percentile": float(percentile), "cutoffs_min": cutoffs,
-        "max_time_min": kw["max_time_min"], "opportunity": opportunity, "population": population, "by": by,
-        "class_column": class_column, "centres": list(centre_frame["name"]), "n_origins": n_o,
+        "mode": mode,
+        "access_mode": access_mode,
+        "departure": str(departure) if departure is not None else None,
+        "window_min": float(window_min),
+        "percentile": float(percentile),
+        "cutoffs_min": cutoffs,
+        "max_time_min": kw["max_time_min"],
+        "opportunity": opportunity,
+        "population": population,
+        "by": by,
+        "class_column": class_column,
+        "centres": list(centre_frame["name"]),
+        "n_origins": n_o,
         "n_opportunities": n_opp,
-    }  # fmt: skip
+    }
     return Comparison(origins=result, summary=pd.DataFrame(summary), settings=settings)
 
 
 def _cumulative(t_min: np.ndarray, origins, opps, column: str, cutoffs) -> np.ndarray:
     """(n_origins, n_cutoffs) opportunities within each cutoff, by the cumulative measure."""
     n_o, n_d = t_min.shape
-    table = pd.DataFrame({"from_id": np.repeat(np.arange(n_o), n_d), "to_id": np.tile(np.arange(n_d), n_o),
-                          "travel_time_min": t_min.ravel()})  # fmt: skip
+    table = pd.DataFrame(
+        {
+            "from_id": np.repeat(np.arange(n_o), n_d),
+            "to_id": np.tile(np.arange(n_d), n_o),
+            "travel_time_min": t_min.ravel(),
+        }
+    )
     opp = pd.DataFrame({"id": np.arange(n_d), column: count_values(opps, column, "opportunities")})
-    acc = accessibility_from_matrix(table, opp, measure="cumulative", opportunity=column, cutoffs_min=cutoffs,
-                                    origins=np.arange(n_o))  # fmt: skip
+    acc = accessibility_from_matrix(
+        table, opp, measure="cumulative", opportunity=column, cutoffs_min=cutoffs, origins=np.arange(n_o)
+    )
     acc = acc.set_index("id").reindex(np.arange(n_o))
     return acc.drop(columns=[c for c in acc.columns if not str(c).startswith(column)]).to_numpy(np.float64)
 

@@ -253,10 +253,17 @@ class ChangeRoadSpeed(_Model):
 
 
 Modification = Annotated[
-    AddLine | AddStops | RemoveStops | RemoveRoute | ChangeHeadway | ChangeSpeed | ChangeStationPenalty
-    | AddRoad | ChangeRoadSpeed,
+    AddLine
+    | AddStops
+    | RemoveStops
+    | RemoveRoute
+    | ChangeHeadway
+    | ChangeSpeed
+    | ChangeStationPenalty
+    | AddRoad
+    | ChangeRoadSpeed,
     Field(discriminator="type"),
-]  # fmt: skip
+]
 
 
 class Scenario(_Model):
@@ -285,10 +292,11 @@ class Scenario(_Model):
             }
         )
         mods = [
-            m.model_copy(update={"spec": fix(m.spec) or m.spec}) if isinstance(m, AddLine) and isinstance(m.spec, str)
+            m.model_copy(update={"spec": fix(m.spec) or m.spec})
+            if isinstance(m, AddLine) and isinstance(m.spec, str)
             else m
             for m in self.modifications
-        ]  # fmt: skip
+        ]
         return self.model_copy(update={"base": base, "modifications": mods})
 
 

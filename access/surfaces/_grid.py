@@ -50,8 +50,7 @@ def _splat_point(grid, x0, y0, cell, px, py, t, speed, rmax, tmax):
 
 
 @nb.njit(cache=True)
-def _fill(grid, x0, y0, cell, node_x, node_y, node_t, tails, heads, edge_t, edge_len,
-          speed, rmax, tmax):  # fmt: skip
+def _fill(grid, x0, y0, cell, node_x, node_y, node_t, tails, heads, edge_t, edge_len, speed, rmax, tmax):
     """Lower ``grid`` to the time of walking (``speed`` m/s, at most ``rmax`` m) from any
     reached node or any point along a reached edge, for times up to ``tmax`` seconds."""
     for k in range(len(node_t)):
@@ -72,8 +71,7 @@ def _fill(grid, x0, y0, cell, node_x, node_y, node_t, tails, heads, edge_t, edge
             t = t0 + f * edge_t[e]
             if t > tmax:
                 break
-            _splat_point(grid, x0, y0, cell, ux + f * (vx - ux), uy + f * (vy - uy), t,
-                         speed, rmax, tmax)  # fmt: skip
+            _splat_point(grid, x0, y0, cell, ux + f * (vx - ux), uy + f * (vy - uy), t, speed, rmax, tmax)
 
 
 def travel_time_surface(
@@ -109,9 +107,19 @@ def travel_time_surface(
     grid = np.full((len(ys), len(xs)), UNREACHED_S)
     node_t = np.where(reached, node_s, np.inf).astype(np.float64)
     _fill(
-        grid, float(xs[0]), float(ys[0]), float(cell_m),
-        np.append(node_x, start_xy[0]), np.append(node_y, start_xy[1]), np.append(node_t, 0.0),
-        tails.astype(np.int64), heads.astype(np.int64), edge_s.astype(np.float64),
-        edge_m.astype(np.float64), float(offnet_speed_ms), float(offnet_max_m), float(tmax_s),
-    )  # fmt: skip
+        grid,
+        float(xs[0]),
+        float(ys[0]),
+        float(cell_m),
+        np.append(node_x, start_xy[0]),
+        np.append(node_y, start_xy[1]),
+        np.append(node_t, 0.0),
+        tails.astype(np.int64),
+        heads.astype(np.int64),
+        edge_s.astype(np.float64),
+        edge_m.astype(np.float64),
+        float(offnet_speed_ms),
+        float(offnet_max_m),
+        float(tmax_s),
+    )
     return Surface(xs=xs, ys=ys, seconds=grid, cell_m=float(cell_m), crs_epsg=int(crs_epsg), tmax_s=float(tmax_s))

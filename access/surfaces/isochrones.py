@@ -111,8 +111,17 @@ def isochrones(
         raise InputError(f"generalize is a tolerance in metres (>= 0); got {generalize}.")
     frame = as_points(origins, what="origins")
     tmax_s = cutoffs[-1] * 60.0
-    times = origin_times(network, frame, mode=mode, tmax_s=tmax_s, departure=departure, arrive_by=arrive_by,
-                         window_min=window_min, percentile=percentile, access_mode=access_mode)  # fmt: skip
+    times = origin_times(
+        network,
+        frame,
+        mode=mode,
+        tmax_s=tmax_s,
+        departure=departure,
+        arrive_by=arrive_by,
+        window_min=window_min,
+        percentile=percentile,
+        access_mode=access_mode,
+    )
     street = times.street
     rows = []
     for k in tqdm(range(len(frame)), desc=f"{mode} isochrones", disable=not progress, unit="origin"):
@@ -149,9 +158,18 @@ class OriginTimes:
     mode: str
 
 
-def origin_times(network: Network, frame, *, mode: str, tmax_s: float, departure=None, arrive_by=None,
-                 window_min: float = DEFAULT_WINDOW_MIN, percentile: float = 50,
-                 access_mode: str = "walk") -> OriginTimes:  # fmt: skip
+def origin_times(
+    network: Network,
+    frame,
+    *,
+    mode: str,
+    tmax_s: float,
+    departure=None,
+    arrive_by=None,
+    window_min: float = DEFAULT_WINDOW_MIN,
+    percentile: float = 50,
+    access_mode: str = "walk",
+) -> OriginTimes:
     """Per-origin node seconds (depart-at from, or arrive-by to, each point of ``frame``)."""
     from access.routing.transit import check_time_options
 
@@ -160,8 +178,9 @@ def origin_times(network: Network, frame, *, mode: str, tmax_s: float, departure
         street = network.street("walk")
         snapped = snap(street, frame, what="origins", strict=True)
         if arrive_by is not None:
-            seconds = _transit_inbound_node_seconds(network, frame, tmax_s, arrive_by, window_min, percentile,
-                                                    access_mode)  # fmt: skip
+            seconds = _transit_inbound_node_seconds(
+                network, frame, tmax_s, arrive_by, window_min, percentile, access_mode
+            )
         else:
             seconds = _transit_node_seconds(network, frame, tmax_s, departure, window_min, percentile, access_mode)
         return OriginTimes(street, snapped, seconds, False, mode)  # walking is symmetric
@@ -175,8 +194,14 @@ def origin_times(network: Network, frame, *, mode: str, tmax_s: float, departure
     return OriginTimes(street, snapped, lambda k: node_times(street, snapped, k, limit), False, mode)
 
 
-def origin_surface(times: OriginTimes, k: int, node_s: np.ndarray, tmax_s: float, settings: IsochroneSettings,
-                   resolution_m: float | None = None) -> Surface:  # fmt: skip
+def origin_surface(
+    times: OriginTimes,
+    k: int,
+    node_s: np.ndarray,
+    tmax_s: float,
+    settings: IsochroneSettings,
+    resolution_m: float | None = None,
+) -> Surface:
     """The gridded seconds surface of origin ``k`` (see :func:`isochrones`)."""
     street = times.street
     cell = settings.resolution_m.get(times.mode, 100.0) if resolution_m is None else float(resolution_m)
@@ -185,12 +210,21 @@ def origin_surface(times: OriginTimes, k: int, node_s: np.ndarray, tmax_s: float
     # Arrive-by: an edge u -> v is searched from v (its time to the point is known at v).
     tails, heads = (street.indices, street.tails) if times.reverse else (street.tails, street.indices)
     return travel_time_surface(
-        street.x, street.y, node_s, tails, heads, street.travel_s,
-        street.length_m, start_xy=(times.snapped.x[k], times.snapped.y[k]), tmax_s=tmax_s,
-        cell_m=cell, offnet_speed_ms=settings.offnet_speed_kmh / 3.6,
-        offnet_max_m=settings.offnet_max_m.get(times.mode, 300.0), max_cells=settings.max_cells,
+        street.x,
+        street.y,
+        node_s,
+        tails,
+        heads,
+        street.travel_s,
+        street.length_m,
+        start_xy=(times.snapped.x[k], times.snapped.y[k]),
+        tmax_s=tmax_s,
+        cell_m=cell,
+        offnet_speed_ms=settings.offnet_speed_kmh / 3.6,
+        offnet_max_m=settings.offnet_max_m.get(times.mode, 300.0),
+        max_cells=settings.max_cells,
         crs_epsg=street.crs_epsg,
-    )  # fmt: skip
+    )
 
 
 def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min, percentile, access_mode):
@@ -214,9 +248,16 @@ def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min
 
     def seconds(k: int) -> np.ndarray:
         per_minute = transit_times_to_targets(
-            network, o_walk, k, targets, departures, access_mode=access_mode,
-            max_time_s=int(np.ceil(tmax_s)), settings=settings, origin_access=o_access,
-        )  # fmt: skip
+            network,
+            o_walk,
+            k,
+            targets,
+            departures,
+            access_mode=access_mode,
+            max_time_s=int(np.ceil(tmax_s)),
+            settings=settings,
+            origin_access=o_access,
+        )
         return window_percentiles(per_minute, pct)[0]
 
     return seconds
@@ -245,8 +286,9 @@ def _transit_inbound_node_seconds(network: Network, frame, tmax_s, arrive_by, wi
     sources = node_targets(walk, transit, settings, walk_min=settings.max_access_walk_min)
 
     def seconds(k: int) -> np.ndarray:
-        per_minute = transit_times_from_sources(network, d_walk, k, sources, deadlines,
-                                                max_time_s=int(np.ceil(tmax_s)), settings=settings)  # fmt: skip
+        per_minute = transit_times_from_sources(
+            network, d_walk, k, sources, deadlines, max_time_s=int(np.ceil(tmax_s)), settings=settings
+        )
         return window_percentiles(per_minute, pct)[0]
 
     return seconds

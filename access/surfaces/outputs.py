@@ -60,8 +60,17 @@ def travel_time_surface(
     frame = as_points(origin, what="origin")
     if len(frame) != 1:
         raise InputError(f"travel_time_surface takes one origin, got {len(frame)}; loop over them.")
-    times = origin_times(network, frame, mode=mode, tmax_s=tmax_s, departure=departure, arrive_by=arrive_by,
-                         window_min=window_min, percentile=percentile, access_mode=access_mode)  # fmt: skip
+    times = origin_times(
+        network,
+        frame,
+        mode=mode,
+        tmax_s=tmax_s,
+        departure=departure,
+        arrive_by=arrive_by,
+        window_min=window_min,
+        percentile=percentile,
+        access_mode=access_mode,
+    )
     surface = origin_surface(times, 0, times.node_seconds(0), tmax_s, settings, resolution_m)
     minutes = np.where(surface.seconds <= tmax_s, surface.seconds / 60.0, np.nan).astype(np.float32)
     return TravelTimeSurface(surface.xs, surface.ys, minutes, surface.cell_m, surface.crs_epsg, tmax_s / 60.0)
@@ -86,10 +95,17 @@ def write_travel_time_raster(surface: TravelTimeSurface, path: str | Path) -> Pa
     )
     data = surface.minutes[::-1]  # rows north to south
     profile = {
-        "driver": "GTiff", "height": data.shape[0], "width": data.shape[1], "count": 1, "dtype": "float32",
-        "crs": f"EPSG:{surface.crs_epsg}", "transform": transform, "nodata": float("nan"),
-        "compress": "deflate", "tiled": data.shape[0] >= 256 and data.shape[1] >= 256,
-    }  # fmt: skip
+        "driver": "GTiff",
+        "height": data.shape[0],
+        "width": data.shape[1],
+        "count": 1,
+        "dtype": "float32",
+        "crs": f"EPSG:{surface.crs_epsg}",
+        "transform": transform,
+        "nodata": float("nan"),
+        "compress": "deflate",
+        "tiled": data.shape[0] >= 256 and data.shape[1] >= 256,
+    }
     # rasterio 1.4 still multiplies Affine objects with `*`, which affine 3 flags as pending
     # deprecation; nothing for users to act on.
     with atomic_path(path) as tmp, warnings.catch_warnings():

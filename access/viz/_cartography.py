@@ -48,14 +48,29 @@ def draw_rail(ax, transit, *, colour: str = "#1f3a93", label: str = "rail line")
         if not rail_routes[transit.pattern_route[p]]:
             continue
         stops = transit.pattern_stops[transit.pattern_stop_ptr[p] : transit.pattern_stop_ptr[p + 1]]
-        ax.plot(transit.stop_lon[stops], transit.stop_lat[stops], color=colour, linewidth=2.2, zorder=4,
-                label=None if drawn else label, solid_capstyle="round")  # fmt: skip
+        ax.plot(
+            transit.stop_lon[stops],
+            transit.stop_lat[stops],
+            color=colour,
+            linewidth=2.2,
+            zorder=4,
+            label=None if drawn else label,
+            solid_capstyle="round",
+        )
         stations.update(int(s) for s in stops)
         drawn = True
     if stations:
         index = np.array(sorted(stations))
-        ax.scatter(transit.stop_lon[index], transit.stop_lat[index], s=28, facecolor="white", edgecolor=colour,
-                   linewidth=1.5, zorder=5, label="station")  # fmt: skip
+        ax.scatter(
+            transit.stop_lon[index],
+            transit.stop_lat[index],
+            s=28,
+            facecolor="white",
+            edgecolor=colour,
+            linewidth=1.5,
+            zorder=5,
+            label="station",
+        )
         lon, lat = transit.stop_lon[index], transit.stop_lat[index]
         return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
     return None
@@ -83,13 +98,27 @@ def decorate(ax, *, title: str | None = None) -> None:
     y0 = miny + 0.05 * (maxy - miny)
     bar_h = 0.008 * (maxy - miny)
     for i, shade in enumerate(("black", "white")):  # two-tone bar, halves alternate
-        ax.add_patch(plt.Rectangle((x0 + i * length_deg / 2, y0), length_deg / 2, bar_h, facecolor=shade,
-                                   edgecolor="black", linewidth=0.6, zorder=10))  # fmt: skip
+        ax.add_patch(
+            plt.Rectangle(
+                (x0 + i * length_deg / 2, y0),
+                length_deg / 2,
+                bar_h,
+                facecolor=shade,
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=10,
+            )
+        )
     text = f"{length_km:g} km" if length_km >= 1 else f"{length_km * 1000:g} m"
     ax.text(x0 + length_deg / 2, y0 + 2.2 * bar_h, text, ha="center", va="bottom", fontsize=8, zorder=10)
-    ax.annotate("", xy=(0.95, 0.96), xytext=(0.95, 0.86), xycoords="axes fraction", zorder=10,
-                arrowprops={"facecolor": "black", "edgecolor": "black", "width": 4, "headwidth": 12,
-                            "headlength": 12})  # fmt: skip
+    ax.annotate(
+        "",
+        xy=(0.95, 0.96),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        zorder=10,
+        arrowprops={"facecolor": "black", "edgecolor": "black", "width": 4, "headwidth": 12, "headlength": 12},
+    )
     ax.text(0.95, 0.83, "N", transform=ax.transAxes, ha="center", va="top", fontsize=11, fontweight="bold", zorder=10)
     ax.set_xlabel("")
     ax.set_ylabel("")

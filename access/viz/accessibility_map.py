@@ -15,9 +15,14 @@ from access.viz._cartography import decorate, save_figure  # noqa: E402
 __all__ = ["plot_accessibility"]
 
 
-
-def plot_accessibility(results: gpd.GeoDataFrame, value: str, path: str | Path | None = None, *,
-                       title: str | None = None, cmap: str = "viridis"):  # fmt: skip
+def plot_accessibility(
+    results: gpd.GeoDataFrame,
+    value: str,
+    path: str | Path | None = None,
+    *,
+    title: str | None = None,
+    cmap: str = "viridis",
+):
     """Colour each zone (``zone_geometry`` when present) or point by ``value``; NaN grey.
 
     Writes a PNG when ``path`` is given (atomically) and returns the matplotlib Figure.
@@ -34,7 +39,8 @@ def plot_accessibility(results: gpd.GeoDataFrame, value: str, path: str | Path |
     if (~reached).any():
         frame[~reached].plot(ax=ax, color="#cccccc", markersize=size)
     if reached.any():
-        frame[reached].plot(ax=ax, column=value, cmap=cmap, legend=True, markersize=size,
-                            legend_kwds={"label": value, "shrink": 0.6})  # fmt: skip
+        frame[reached].plot(
+            ax=ax, column=value, cmap=cmap, legend=True, markersize=size, legend_kwds={"label": value, "shrink": 0.6}
+        )
     decorate(ax, title=title or value)
     return save_figure(fig, path)

@@ -39,8 +39,14 @@ def plot_circles(circles, street=None, path: str | Path | None = None, *, title:
     colour_of = [colours.get(c, _OUTSIDE_COLOUR) if np.isfinite(c) else _OUTSIDE_COLOUR for c in zones["circle_min"]]
     is_point = (zones.geometry.geom_type == "Point").to_numpy()
     if (~is_point).any():
-        zones[~is_point].plot(ax=ax, color=np.array(colour_of, dtype=object)[~is_point].tolist(), alpha=0.8,
-                              edgecolor="white", linewidth=0.3, zorder=2)  # fmt: skip
+        zones[~is_point].plot(
+            ax=ax,
+            color=np.array(colour_of, dtype=object)[~is_point].tolist(),
+            alpha=0.8,
+            edgecolor="white",
+            linewidth=0.3,
+            zorder=2,
+        )
     if is_point.any():
         pts = zones[is_point]
         size = 8.0
@@ -48,8 +54,15 @@ def plot_circles(circles, street=None, path: str | Path | None = None, *, title:
         if population:
             values = np.asarray(pts["population"], dtype=float)
             size = 6 + 60 * np.sqrt(np.nan_to_num(values) / max(np.nanmax(values), 1.0))
-        ax.scatter(pts.geometry.x, pts.geometry.y, s=size, c=np.array(colour_of, dtype=object)[is_point].tolist(),
-                   edgecolor="#444444", linewidth=0.3, zorder=3)  # fmt: skip
+        ax.scatter(
+            pts.geometry.x,
+            pts.geometry.y,
+            s=size,
+            c=np.array(colour_of, dtype=object)[is_point].tolist(),
+            edgecolor="#444444",
+            linewidth=0.3,
+            zorder=3,
+        )
     handles = [Patch(color=colours[c], label=f"inside {c:g} min") for c in cutoffs]
     handles.append(Patch(color=_OUTSIDE_COLOUR, label="outside"))
     if circles.polygons is not None:
@@ -57,16 +70,30 @@ def plot_circles(circles, street=None, path: str | Path | None = None, *, title:
         edge_colours = plt.cm.tab10(np.arange(len(centres)) % 10)
         for k, centre in enumerate(centres):
             for j, cutoff in enumerate(cutoffs):
-                rows = circles.polygons[(circles.polygons["centre"] == centre)
-                                        & (circles.polygons["cutoff_min"].astype(float) == cutoff)]  # fmt: skip
+                rows = circles.polygons[
+                    (circles.polygons["centre"] == centre) & (circles.polygons["cutoff_min"].astype(float) == cutoff)
+                ]
                 if len(rows):
-                    rows.boundary.plot(ax=ax, color=edge_colours[k], linewidth=1.2,
-                                       linestyle=_LINESTYLES[j % len(_LINESTYLES)], zorder=4)  # fmt: skip
+                    rows.boundary.plot(
+                        ax=ax,
+                        color=edge_colours[k],
+                        linewidth=1.2,
+                        linestyle=_LINESTYLES[j % len(_LINESTYLES)],
+                        zorder=4,
+                    )
             handles.append(Line2D([], [], color=edge_colours[k], label=f"{centre} circles"))
     centre_points = circles.centres.geometry.representative_point() if circles.centres.geometry.notna().all() else None
     if centre_points is not None:
-        ax.scatter(centre_points.x, centre_points.y, marker="*", s=160, color="crimson", edgecolor="black",
-                   linewidth=0.5, zorder=5)  # fmt: skip
+        ax.scatter(
+            centre_points.x,
+            centre_points.y,
+            marker="*",
+            s=160,
+            color="crimson",
+            edgecolor="black",
+            linewidth=0.5,
+            zorder=5,
+        )
     ax.legend(handles=handles, loc="best", fontsize=7, title="commuting circle", title_fontsize=8)
     pad = 0.03 * max(bounds[2] - bounds[0], bounds[3] - bounds[1], 0.01)
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
@@ -84,10 +111,19 @@ def _draw_network(ax, street, bounds) -> None:
         from matplotlib.collections import LineCollection
 
         u, v = street.tails, street.indices
-        inside = (street.lon[u] > bounds[0]) & (street.lon[u] < bounds[2]) & (street.lat[u] > bounds[1]) & (
-            street.lat[u] < bounds[3])  # fmt: skip
-        segments = np.stack([np.column_stack([street.lon[u[inside]], street.lat[u[inside]]]),
-                             np.column_stack([street.lon[v[inside]], street.lat[v[inside]]])], axis=1)  # fmt: skip
+        inside = (
+            (street.lon[u] > bounds[0])
+            & (street.lon[u] < bounds[2])
+            & (street.lat[u] > bounds[1])
+            & (street.lat[u] < bounds[3])
+        )
+        segments = np.stack(
+            [
+                np.column_stack([street.lon[u[inside]], street.lat[u[inside]]]),
+                np.column_stack([street.lon[v[inside]], street.lat[v[inside]]]),
+            ],
+            axis=1,
+        )
         ax.add_collection(LineCollection(segments, colors="#9a9a9a", linewidths=0.3, zorder=1))
         return
     draw_network(ax, street, tuple(bounds))

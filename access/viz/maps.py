@@ -17,7 +17,6 @@ from access.viz._cartography import A4_FIGSIZE_IN, decorate, draw_network, draw_
 __all__ = ["plot_isochrones"]
 
 
-
 def plot_isochrones(
     isochrones: gpd.GeoDataFrame,
     street: StreetNetwork | None = None,
@@ -40,8 +39,13 @@ def plot_isochrones(
     colours = plt.cm.YlOrRd(np.linspace(0.25, 0.85, max(len(cutoffs), 1)))
     for colour, cutoff in zip(colours, cutoffs, strict=True):
         isochrones[isochrones["cutoff_min"] == cutoff].plot(
-            ax=ax, color=colour, alpha=0.45, edgecolor=colour, linewidth=0.8, zorder=2,
-        )  # fmt: skip
+            ax=ax,
+            color=colour,
+            alpha=0.45,
+            edgecolor=colour,
+            linewidth=0.8,
+            zorder=2,
+        )
     handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.6) for c in colours]
     labels = [f"within {c:g} min" for c in cutoffs]
     rail_bounds = draw_rail(ax, transit)

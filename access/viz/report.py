@@ -56,15 +56,28 @@ def _tables(comparison: Comparison) -> list[tuple[str, pd.DataFrame]]:
         )[["centre", "cutoff_min", "group", "before", "after", "entering", "leaving"]]
         tables.append(("Population inside each circle", t.rename(columns={"group": "people"})))
     mean = s[(s["metric"] == f"mean_{opp}") & (s["by"] != comparison.settings.get("by"))]
-    tables.append((f"Mean {opp} reachable (population-weighted)",
-                   mean[["cutoff_min", "group", "before", "after", "change"]]))  # fmt: skip
+    tables.append(
+        (f"Mean {opp} reachable (population-weighted)", mean[["cutoff_min", "group", "before", "after", "change"]])
+    )
     eq = s[s["metric"].isin([f"gini_{opp}", f"cv_{opp}"])]
     tables.append(("Inequality of access", eq[["metric", "cutoff_min", "before", "after", "change"]]))
-    wl = s[(s["by"] == "all") & s["metric"].isin(["winners", "losers", "winners_population", "losers_population",
-                                                    f"mean_{opp}_newly_reachable", f"origins_from_zero_{opp}"])]  # fmt: skip
+    wl = s[
+        (s["by"] == "all")
+        & s["metric"].isin(
+            [
+                "winners",
+                "losers",
+                "winners_population",
+                "losers_population",
+                f"mean_{opp}_newly_reachable",
+                f"origins_from_zero_{opp}",
+            ]
+        )
+    ]
     tables.append(("Winners and losers", wl[["metric", "cutoff_min", "value"]]))
-    reach = s[s["metric"].isin(["origins_newly_reachable", "origins_no_longer_reachable", "origins_faster",
-                                "origins_slower"])]  # fmt: skip
+    reach = s[
+        s["metric"].isin(["origins_newly_reachable", "origins_no_longer_reachable", "origins_faster", "origins_slower"])
+    ]
     if len(reach):
         tables.append(("Travel time to centres (origins)", reach[["centre", "metric", "value"]]))
     by = comparison.settings.get("by")
@@ -79,14 +92,23 @@ def _tables(comparison: Comparison) -> list[tuple[str, pd.DataFrame]]:
 
 def _markdown_table(frame: pd.DataFrame) -> str:
     head = "| " + " | ".join(map(str, frame.columns)) + " |\n|" + "---|" * len(frame.columns) + "\n"
-    rows = "".join("| " + " | ".join(_fmt(v) if not isinstance(v, str) else v for v in r) + " |\n"
-                   for r in frame.itertuples(index=False))  # fmt: skip
+    rows = "".join(
+        "| " + " | ".join(_fmt(v) if not isinstance(v, str) else v for v in r) + " |\n"
+        for r in frame.itertuples(index=False)
+    )
     return head + rows
 
 
-def write_comparison(comparison: Comparison, out_dir: str | Path, *, scenario: Scenario | None = None,
-                     base: Network | None = None, after: Network | None = None, maps: bool = True,
-                     circles: bool = True) -> dict[str, Path]:  # fmt: skip
+def write_comparison(
+    comparison: Comparison,
+    out_dir: str | Path,
+    *,
+    scenario: Scenario | None = None,
+    base: Network | None = None,
+    after: Network | None = None,
+    maps: bool = True,
+    circles: bool = True,
+) -> dict[str, Path]:
     """Write ``deltas.parquet`` (GeoParquet) and ``deltas.geojson`` (per origin),
     ``summary.csv``, PNG maps (accessibility before / after / change, circles before /
     after per centre with the new lines drawn), ``map.html`` (folium) and
@@ -110,12 +132,23 @@ def write_comparison(comparison: Comparison, out_dir: str | Path, *, scenario: S
         c = max(st["cutoffs_min"])
         col = f"{opp}_{c:g}min"
         top = float(np.nanmax(comparison.origins[[f"{col}_before", f"{col}_after"]].to_numpy()))
-        for label, column, diverging in (("before", f"{col}_before", False), ("after", f"{col}_after", False),
-                                         ("change", f"{col}_change", True)):  # fmt: skip
+        for label, column, diverging in (
+            ("before", f"{col}_before", False),
+            ("after", f"{col}_after", False),
+            ("change", f"{col}_change", True),
+        ):
             path = out / f"access_{label}.png"
-            plot_values(comparison.origins, column, path, title=f"{opp} within {c:g} min ({st['mode']}): {label}",
-                        street=street, lines=lines if label != "before" else (), diverging=diverging,
-                        vmax=None if diverging else top, weight=st.get("population"))  # fmt: skip
+            plot_values(
+                comparison.origins,
+                column,
+                path,
+                title=f"{opp} within {c:g} min ({st['mode']}): {label}",
+                street=street,
+                lines=lines if label != "before" else (),
+                diverging=diverging,
+                vmax=None if diverging else top,
+                weight=st.get("population"),
+            )
             images.append((f"{opp} within {c:g} min, {label}", path))
         centres = as_centres([{"name": n, "lon": 0, "lat": 0} for n in st["centres"]]) if st["centres"] else None
         for name in st["centres"]:
@@ -129,16 +162,37 @@ def write_comparison(comparison: Comparison, out_dir: str | Path, *, scenario: S
             if circles and base is not None and after is not None and point is not None:
                 isos = tuple(_circle(net, point, st) for net in (base, after))
             path = out / f"circles_{slug}.png"
-            plot_circles(comparison.origins, columns, path, isochrones=isos, centre=point, street=street, lines=lines,
-                         title=f"{' / '.join(f'{x:g}' for x in st['cutoffs_min'])}-min circles of {name}")  # fmt: skip
+            plot_circles(
+                comparison.origins,
+                columns,
+                path,
+                isochrones=isos,
+                centre=point,
+                street=street,
+                lines=lines,
+                title=f"{' / '.join(f'{x:g}' for x in st['cutoffs_min'])}-min circles of {name}",
+            )
             images.append((f"circles of {name}", path))
         if scenario is not None and scenario.compare.centres:
             centres = as_centres(scenario.compare.centres)
-        popup = ["id", "name", st.get("population"), st.get("class_column"), st.get("by"), f"{col}_before",
-                 f"{col}_after", f"{col}_change"] + [f"time_to_{_slug(n)}_{w}" for n in st["centres"]
-                                                     for w in ("before", "after")]  # fmt: skip
-        files["interactive map"] = folium_map(comparison.origins, f"{col}_change", out / "map.html", lines=lines,
-                                              centres=centres, popup_columns=[p for p in popup if p])  # fmt: skip
+        popup = [
+            "id",
+            "name",
+            st.get("population"),
+            st.get("class_column"),
+            st.get("by"),
+            f"{col}_before",
+            f"{col}_after",
+            f"{col}_change",
+        ] + [f"time_to_{_slug(n)}_{w}" for n in st["centres"] for w in ("before", "after")]
+        files["interactive map"] = folium_map(
+            comparison.origins,
+            f"{col}_change",
+            out / "map.html",
+            lines=lines,
+            centres=centres,
+            popup_columns=[p for p in popup if p],
+        )
         for label, path in images:
             files[label] = path
     md, page = _report(comparison, scenario, images)
@@ -155,9 +209,16 @@ def _circle(network: Network, point, st):
     from access.surfaces.isochrones import isochrones
 
     try:
-        return isochrones(network, point, mode=st["mode"], cutoffs_min=st["cutoffs_min"],
-                          departure=st.get("departure"), window_min=st["window_min"], percentile=st["percentile"],
-                          access_mode=st["access_mode"])  # fmt: skip
+        return isochrones(
+            network,
+            point,
+            mode=st["mode"],
+            cutoffs_min=st["cutoffs_min"],
+            departure=st.get("departure"),
+            window_min=st["window_min"],
+            percentile=st["percentile"],
+            access_mode=st["access_mode"],
+        )
     except AccessError:
         return None  # e.g. the centre lies off the network: the origins still show the circle
 
@@ -167,11 +228,20 @@ def _report(comparison: Comparison, scenario: Scenario | None, images) -> tuple[
     title = scenario.name if scenario is not None else "Scenario comparison"
     intro = (scenario.description + "\n\n") if scenario is not None and scenario.description else ""
     mods = ", ".join(m.type for m in scenario.modifications) if scenario is not None else ""
-    setting = (f"Mode **{st['mode']}**" + (f" (access by {st['access_mode']}, departures from {st['departure'] or '07:00'} "
-               f"over {st['window_min']:g} min, percentile {st['percentile']:g})" if st["mode"] == "transit" else "")
-               + f"; {st['n_origins']} origins, {st['n_opportunities']} opportunity points; cutoffs "
-               + ", ".join(f"{c:g}" for c in st["cutoffs_min"]) + " min"
-               + (f"; modifications: {mods}" if mods else "") + ".")  # fmt: skip
+    setting = (
+        f"Mode **{st['mode']}**"
+        + (
+            f" (access by {st['access_mode']}, departures from {st['departure'] or '07:00'} "
+            f"over {st['window_min']:g} min, percentile {st['percentile']:g})"
+            if st["mode"] == "transit"
+            else ""
+        )
+        + f"; {st['n_origins']} origins, {st['n_opportunities']} opportunity points; cutoffs "
+        + ", ".join(f"{c:g}" for c in st["cutoffs_min"])
+        + " min"
+        + (f"; modifications: {mods}" if mods else "")
+        + "."
+    )
     tables = _tables(comparison)
     md = [f"# {title}\n\n{intro}{setting}\n"]
     for name, frame in tables:
@@ -185,10 +255,17 @@ def _report(comparison: Comparison, scenario: Scenario | None, images) -> tuple[
     for name, frame in tables:
         shown = frame.map(lambda v: v if isinstance(v, str) else _fmt(v))
         body.append(f"<h2>{html.escape(name)}</h2>" + shown.to_html(index=False, border=0))
-    body.append("<h2>Maps</h2>" + "".join(
-        f'<figure><img src="{path.name}" style="max-width:100%"><figcaption>{html.escape(label)}</figcaption></figure>'
-        for label, path in images) + '<p><a href="map.html">interactive map</a></p>')  # fmt: skip
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse}"
-             "td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}")  # fmt: skip
+    body.append(
+        "<h2>Maps</h2>"
+        + "".join(
+            f'<figure><img src="{path.name}" style="max-width:100%"><figcaption>{html.escape(label)}</figcaption></figure>'
+            for label, path in images
+        )
+        + '<p><a href="map.html">interactive map</a></p>'
+    )
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse}"
+        "td,th{padding:2px 8px;text-align:right;border-bottom:1px solid #ddd}"
+    )
     page = f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{style}</style></head><body>{''.join(body)}</body></html>"
     return "".join(md), page

@@ -26,10 +26,20 @@ def _run(network, origins, opportunities, body: AccessibilityRequest) -> dict:
         k: v for k in ("decay", "decay_param", "n", "demand", "centre_weight") if (v := getattr(body, k)) is not None
     }
     result = accessibility(
-        network, origins, opportunities, measure=body.measure, mode=body.mode, cutoffs_min=body.cutoffs_min,
-        opportunity=body.opportunity, departure=body.departure, window_min=body.window_min,
-        percentile=body.percentile, access_mode=body.access_mode, max_time_min=body.max_time_min, **params,
-    )  # fmt: skip
+        network,
+        origins,
+        opportunities,
+        measure=body.measure,
+        mode=body.mode,
+        cutoffs_min=body.cutoffs_min,
+        opportunity=body.opportunity,
+        departure=body.departure,
+        window_min=body.window_min,
+        percentile=body.percentile,
+        access_mode=body.access_mode,
+        max_time_min=body.max_time_min,
+        **params,
+    )
     base = set(origins.columns) if hasattr(origins, "columns") else {"id", "geometry"}
     columns = [c for c in result.columns if c not in base and c != "geometry"]
     numeric = [c for c in columns if result[c].dtype.kind in "fiu"]

@@ -36,10 +36,19 @@ def _run(network, zones, body: CirclesRequest) -> dict:
         if (v := getattr(body, k)) is not None
     }
     result = commuting_circles(
-        network, _centres(body.centres), zones=zones, cutoffs_min=body.cutoffs_min, mode=body.mode,
-        direction=body.direction, statistic=body.statistic, population=body.population, jobs=body.jobs,
-        definition=body.definition, polygons=body.polygons, **routing,
-    )  # fmt: skip
+        network,
+        _centres(body.centres),
+        zones=zones,
+        cutoffs_min=body.cutoffs_min,
+        mode=body.mode,
+        direction=body.direction,
+        statistic=body.statistic,
+        population=body.population,
+        jobs=body.jobs,
+        definition=body.definition,
+        polygons=body.polygons,
+        **routing,
+    )
     return {
         "definition": result.definition.model_dump(mode="json"),
         "summary": records(result.summary),
@@ -57,8 +66,12 @@ async def post_circles(body: CirclesRequest, service: ServiceState = Depends(get
     n_centres = len(body.centres) if isinstance(body.centres, list | dict) else 1
     check_limit(n_centres, service.settings.max_origins, "centres", "max_origins")
     # limits apply to the effective definition (a preset's cutoffs and window count too)
-    spec = resolve_definition(body.definition, cutoffs_min=None if body.cutoffs_min is None else tuple(body.cutoffs_min),
-                              mode=body.mode, window_min=body.window_min)  # fmt: skip
+    spec = resolve_definition(
+        body.definition,
+        cutoffs_min=None if body.cutoffs_min is None else tuple(body.cutoffs_min),
+        mode=body.mode,
+        window_min=body.window_min,
+    )
     check_cutoffs(spec.cutoffs_min, service)
     if spec.mode == "transit":
         check_window(spec.window_min, service)

@@ -46,11 +46,21 @@ async def isochrones(body: IsochroneRequest, service: ServiceState = Depends(get
     if scenario is not None:
         network = await service.run(service.scenario_network, body.scenario, region, scenario)
     result = await service.run(
-        access.isochrones, network, points_frame(body.origins), mode=body.mode,
-        cutoffs_min=body.cutoffs_min, departure=body.departure, arrive_by=body.arrive_by,
-        window_min=body.window_min, percentile=body.percentile, access_mode=body.access_mode,
-        output=body.output, denoise=body.denoise, generalize=body.generalize, resolution_m=body.resolution_m,
-    )  # fmt: skip
+        access.isochrones,
+        network,
+        points_frame(body.origins),
+        mode=body.mode,
+        cutoffs_min=body.cutoffs_min,
+        departure=body.departure,
+        arrive_by=body.arrive_by,
+        window_min=body.window_min,
+        percentile=body.percentile,
+        access_mode=body.access_mode,
+        output=body.output,
+        denoise=body.denoise,
+        generalize=body.generalize,
+        resolution_m=body.resolution_m,
+    )
     payload = await service.run(geojson_bytes, result)
     service.isochrone_cache.put(key, payload)
     return Response(payload, media_type="application/geo+json", headers={"X-Cache": "miss"})

@@ -46,8 +46,12 @@ def streets(name: str, mode: StreetMode = Query("car"), service: ServiceState = 
     keep = once | ~reverse
     lon = np.round(street.lon, _DECIMALS)
     lat = np.round(street.lat, _DECIMALS)
-    lines = np.stack([np.column_stack([lon[u[keep]], lat[u[keep]]]),
-                      np.column_stack([lon[v[keep]], lat[v[keep]]])], axis=1)  # fmt: skip
-    feature = {"type": "Feature", "properties": {"mode": mode, "edges": int(keep.sum())},
-               "geometry": {"type": "MultiLineString", "coordinates": lines.tolist()}}  # fmt: skip
+    lines = np.stack(
+        [np.column_stack([lon[u[keep]], lat[u[keep]]]), np.column_stack([lon[v[keep]], lat[v[keep]]])], axis=1
+    )
+    feature = {
+        "type": "Feature",
+        "properties": {"mode": mode, "edges": int(keep.sum())},
+        "geometry": {"type": "MultiLineString", "coordinates": lines.tolist()},
+    }
     return JSONResponse({"type": "FeatureCollection", "features": [feature]})

@@ -47,18 +47,23 @@ def _register(service: ServiceState, region, scenario: Scenario) -> str:
 
 
 @router.post("/scenarios", response_model=ScenarioCreated, status_code=201)
-async def create_scenario(body: ScenarioRequest, request: Request, response: Response,
-                          service: ServiceState = Depends(get_service)) -> dict:  # fmt: skip
+async def create_scenario(
+    body: ScenarioRequest, request: Request, response: Response, service: ServiceState = Depends(get_service)
+) -> dict:
     """Validate the modifications against the network and register them (kept across restarts)."""
     region = service.region(body.network)
     for k, mod in enumerate(body.modifications, 1):
         if isinstance(mod, AddLine) and isinstance(mod.spec, str):
-            raise HTTPException(422, f"modification {k} (add_line): send the rail spec inline; file paths are "
-                                     "not read over HTTP.")  # fmt: skip
+            raise HTTPException(
+                422, f"modification {k} (add_line): send the rail spec inline; file paths are not read over HTTP."
+            )
     scenario = Scenario(
-        name=body.name, description=body.description, base=scenario_base_region(region),
-        modifications=body.modifications, compare=body.compare or CompareSettings(),
-    )  # fmt: skip
+        name=body.name,
+        description=body.description,
+        base=scenario_base_region(region),
+        modifications=body.modifications,
+        compare=body.compare or CompareSettings(),
+    )
     scenario_id = await service.run(_register, service, region, scenario)
     url = str(request.url_for("get_scenario", scenario_id=scenario_id).path)
     response.headers["Location"] = url
@@ -79,16 +84,34 @@ def get_scenario(scenario_id: str, service: ServiceState = Depends(get_service))
     return record
 
 
-def _compare(service: ServiceState, scenario_id: str, region, scenario: Scenario, origins, opportunities,
-             settings: CompareSettings) -> dict:  # fmt: skip
+def _compare(
+    service: ServiceState,
+    scenario_id: str,
+    region,
+    scenario: Scenario,
+    origins,
+    opportunities,
+    settings: CompareSettings,
+) -> dict:
     network = service.scenario_network(scenario_id, region, scenario)
     result = compare(
-        region.network, network, origins, opportunities, centres=settings.centres or None, mode=settings.mode,
-        cutoffs_min=settings.cutoffs_min, opportunity=settings.opportunity, population=settings.population,
-        by=settings.by, class_column=settings.class_column, departure=settings.departure,
-        window_min=settings.window_min, percentile=settings.percentile, access_mode=settings.access_mode,
+        region.network,
+        network,
+        origins,
+        opportunities,
+        centres=settings.centres or None,
+        mode=settings.mode,
+        cutoffs_min=settings.cutoffs_min,
+        opportunity=settings.opportunity,
+        population=settings.population,
+        by=settings.by,
+        class_column=settings.class_column,
+        departure=settings.departure,
+        window_min=settings.window_min,
+        percentile=settings.percentile,
+        access_mode=settings.access_mode,
         max_time_min=settings.max_time_min,
-    )  # fmt: skip
+    )
     return {
         "scenario_id": scenario_id,
         "network": region.name,
@@ -104,8 +127,9 @@ def _compare(service: ServiceState, scenario_id: str, region, scenario: Scenario
     response_model=ComparisonResult,
     responses={202: {"model": JobAccepted, "description": "queued as a background job"}},
 )
-async def compare_scenario(scenario_id: str, body: CompareRequest, request: Request,
-                           service: ServiceState = Depends(get_service)) -> Response:  # fmt: skip
+async def compare_scenario(
+    scenario_id: str, body: CompareRequest, request: Request, service: ServiceState = Depends(get_service)
+) -> Response:
     """Base vs scenario on the same origins and departure window: summary (people inside
     circles, mean access by group, winners and losers) and per-origin deltas as GeoJSON.
 
@@ -138,6 +162,10 @@ async def compare_scenario(scenario_id: str, body: CompareRequest, request: Requ
         request_record = {"scenario_id": scenario_id, **body.model_dump(mode="json", exclude={"origins"})}
         job_id = service.submit_job("compare", request_record, lambda: _compare(*args))
         url = str(request.url_for("get_job", job_id=job_id).path)
-        return Response(dumps({"job_id": job_id, "status_url": url}), status_code=202,
-                        media_type="application/json", headers={"Location": url})  # fmt: skip
+        return Response(
+            dumps({"job_id": job_id, "status_url": url}),
+            status_code=202,
+            media_type="application/json",
+            headers={"Location": url},
+        )
     return Response(await service.run(lambda: dumps(_compare(*args))), media_type="application/json")

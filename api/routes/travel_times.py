@@ -32,8 +32,9 @@ def _travel_times(network, origins, destinations, **kwargs):
     response_model=TravelTimeMatrix,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
-async def travel_times(body: TravelTimesRequest, request: Request,
-                       service: ServiceState = Depends(get_service)) -> Response:  # fmt: skip
+async def travel_times(
+    body: TravelTimesRequest, request: Request, service: ServiceState = Depends(get_service)
+) -> Response:
     """Minutes from every origin to every destination (null: not reached within
     ``max_time_min``, or the point lies off the network; see ``warnings``).
 
@@ -49,10 +50,18 @@ async def travel_times(body: TravelTimesRequest, request: Request,
         check_window(body.window_min, service)
     destinations = None if body.destinations is None else points_frame(body.destinations)
     table, notes = await service.run(
-        _travel_times, region.network, points_frame(body.origins), destinations, mode=body.mode,
-        max_time_min=body.max_time_min, departure=body.departure, arrive_by=body.arrive_by, window_min=body.window_min,
-        percentiles=body.percentiles, access_mode=body.access_mode,
-    )  # fmt: skip
+        _travel_times,
+        region.network,
+        points_frame(body.origins),
+        destinations,
+        mode=body.mode,
+        max_time_min=body.max_time_min,
+        departure=body.departure,
+        arrive_by=body.arrive_by,
+        window_min=body.window_min,
+        percentiles=body.percentiles,
+        access_mode=body.access_mode,
+    )
     # formatting a big matrix takes seconds: in the worker pool, not on the event loop
     if "text/csv" in request.headers.get("accept", ""):
         return Response(await service.run(table.to_csv, index=False), media_type="text/csv")
