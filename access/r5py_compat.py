@@ -116,7 +116,7 @@ class TransportNetwork:
     ):
         """The :class:`access.Network` for these speeds (km/h) and service date; street
         modes only when ``transit`` is False (street queries need no timetable day)."""
-        import access
+        from access.network.multimodal import build_network
 
         gtfs = self.gtfs if transit else []
         key = (round(speed_walking, 6), round(speed_cycling, 6), str(service_date) if gtfs else None, rides)
@@ -132,7 +132,7 @@ class TransportNetwork:
                 max_transfer_walk_min=R5_TRANSFER_LIMIT_M / (speed_walking / 3.6) / 60,
                 max_transfers=min(max(rides - 1, 0), _MAX_TRANSFERS_LIMIT),
             )
-            self._networks[key] = access.build_network(
+            self._networks[key] = build_network(
                 self.osm_pbf,
                 modes=("walk", "bike", "car"),
                 settings=settings,
@@ -360,7 +360,7 @@ class Isochrones(gpd.GeoDataFrame):
     def __init__(
         self, transport_network, origin=None, isochrones=_ISOCHRONES_DEFAULT_MIN, snap_to_network=False, **kwargs
     ):
-        import access
+        from access.surfaces.isochrones import isochrones as isochrone_polygons
 
         if origin is None:
             raise InputError("No routing origin defined.")
@@ -377,7 +377,7 @@ class Isochrones(gpd.GeoDataFrame):
                 from dataclasses import replace
 
                 network = replace(network, transit_settings=query.transit_settings(network))
-                result = access.isochrones(
+                result = isochrone_polygons(
                     network,
                     origin,
                     mode="transit",
@@ -388,7 +388,7 @@ class Isochrones(gpd.GeoDataFrame):
                     access_mode=query.access_mode,
                 )
             else:
-                result = access.isochrones(network, origin, mode=query.street_modes[0], cutoffs_min=positive)
+                result = isochrone_polygons(network, origin, mode=query.street_modes[0], cutoffs_min=positive)
             for cutoff, group in result.groupby("cutoff_min"):
                 polygons[float(cutoff)] = shapely.union_all(group.geometry.to_numpy())
         frame = gpd.GeoDataFrame(

@@ -89,14 +89,15 @@ def _modes(value: str) -> tuple[str, ...]:
 
 def _network(osm, modes, *, bbox, cache_dir, quiet, gtfs=None, rail_specs=None, service_date=None):
     """Build or load the network; transit needs --gtfs or --rail-spec."""
-    import access
+    from access.errors import InputError
+    from access.network.multimodal import build_network
 
     street_modes = tuple(m for m in modes if m != "transit")
     if "transit" in modes:
         if not gtfs and not rail_specs:
-            raise access.InputError("mode transit needs --gtfs FEED or --rail-spec LINE.yaml.")
+            raise InputError("mode transit needs --gtfs FEED or --rail-spec LINE.yaml.")
         street_modes = ("walk", *street_modes)
-    return access.build_network(
+    return build_network(
         osm,
         street_modes,
         bbox=bbox,
@@ -174,23 +175,25 @@ def isochrone(
 ) -> None:
     """Isochrones (areas reachable within each cutoff) from one point or many; with
     --arrive-by the areas from which the point is reached."""
-    import access
+    from access.errors import InputError
     from access.io.output import write_table
+    from access.io.points import as_points, read_points
+    from access.surfaces.isochrones import isochrones
     from access.viz import plot_isochrones
 
     cutoff_list = _parse_cutoffs(cutoffs, ctx.args)
     if origins is not None:
-        points = access.read_points(origins)
+        points = read_points(origins)
     elif lon is not None and lat is not None:
-        points = access.as_points((lon, lat))
+        points = as_points((lon, lat))
     else:
-        raise access.InputError("give an origin: --lon X --lat Y, or --origins FILE.")
+        raise InputError("give an origin: --lon X --lat Y, or --origins FILE.")
     suffix = out.suffix.lower()
     if suffix != ".png":
         from access.io.output import TABLE_SUFFIXES
 
         if suffix not in TABLE_SUFFIXES:
-            raise access.InputError(f"cannot write {out.name}: use .geojson, .gpkg, .parquet, .csv or .png.")
+            raise InputError(f"cannot write {out.name}: use .geojson, .gpkg, .parquet, .csv or .png.")
     modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
     network = _network(
         osm,
@@ -215,7 +218,7 @@ def isochrone(
         _surface_outputs(network, points, times, max(cutoff_list), raster, h3, out if h3 is not None else None, quiet)
         if h3 is not None:
             return
-    result = access.isochrones(
+    result = isochrones(
         network,
         points,
         cutoffs_min=cutoff_list,
@@ -302,17 +305,19 @@ def travel_times_command(
 ) -> None:
     """Travel-time matrix (from_id, to_id, travel_time_min) between points; with
     --scheduler or --batch-size a .parquet output is streamed batch by batch."""
-    import access
+    from access.errors import InputError
     from access.io.output import write_table
+    from access.io.points import read_points
+    from access.routing.matrix import travel_times
 
     if out.suffix.lower() not in (".csv", ".parquet"):
-        raise access.InputError(f"cannot write {out.name}: use .csv or .parquet.")
-    origin_points = access.read_points(origins)
-    dest_points = access.read_points(destinations) if destinations is not None else None
+        raise InputError(f"cannot write {out.name}: use .csv or .parquet.")
+    origin_points = read_points(origins)
+    dest_points = read_points(destinations) if destinations is not None else None
     try:
         pct = [float(p) for p in percentiles.replace(",", " ").split()]
     except ValueError:
-        raise access.InputError(f"percentiles must be numbers, got {percentiles!r}.") from None
+        raise InputError(f"percentiles must be numbers, got {percentiles!r}.") from None
     modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
     network = _network(
         osm,
@@ -335,7 +340,7 @@ def travel_times_command(
     }
     if arrive_by is not None:
         if scheduler is not None or batch_size is not None or workers is not None:
-            raise access.InputError("--arrive-by runs in one process: drop --scheduler/--batch-size/--workers.")
+            raise InputError("--arrive-by runs in one process: drop --scheduler/--batch-size/--workers.")
         query["arrive_by"] = arrive_by
     if scheduler is not None or batch_size is not None or workers is not None:
         from access.routing.scale import travel_time_matrix
@@ -360,7 +365,7 @@ def travel_times_command(
         elif not stream:
             write_table(result, out)
     else:
-        result = access.travel_times(network, origin_points, dest_points, **query)
+        result = travel_times(network, origin_points, dest_points, **query)
         write_table(result, out)
     if not quiet:
         reached = result.iloc[:, -1].notna().mean()

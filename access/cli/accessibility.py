@@ -75,21 +75,21 @@ def accessibility_command(
     population-weighted summary by group (rural/urban, county)."""
     import pandas as pd
 
-    import access
+    from access.errors import InputError
     from access.io.opportunities import read_opportunities
     from access.io.output import TABLE_SUFFIXES, write_table
     from access.measures.accessibility import MEASURES, accessibility
     from access.measures.equity import summarise
 
     if measure not in MEASURES:
-        raise access.InputError(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}.")
+        raise InputError(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}.")
     if out.suffix.lower() not in TABLE_SUFFIXES:
-        raise access.InputError(f"cannot write {out.name}: use one of {', '.join(TABLE_SUFFIXES)}.")
+        raise InputError(f"cannot write {out.name}: use one of {', '.join(TABLE_SUFFIXES)}.")
     cutoff_list = _parse_cutoffs(cutoffs, ctx.args)
     origin_points = read_opportunities(origins, h3=h3)
     places = read_opportunities(opportunities, h3=h3)
     if by and by not in origin_points and by != "class":  # the default class column is optional
-        raise access.InputError(
+        raise InputError(
             f"group column {by!r} not found in {origins.name}; columns: {', '.join(map(str, origin_points.columns))}."
         )
     columns = [c.strip() for c in opportunity.split(",") if c.strip()]

@@ -27,15 +27,16 @@ def compare_engines(
     quiet: Quiet = False,
 ) -> None:
     """Run one r5py-style travel-time query on two engines and print how well they agree."""
-    import access
     from access.engines import agreement, engine_travel_times
+    from access.errors import InputError
+    from access.io.points import read_points
 
     try:
         start = dt.datetime.fromisoformat(departure)
     except ValueError:
-        raise access.InputError(f"departure {departure!r} is not an ISO datetime like 2019-05-13T14:00.") from None
-    origin_points = access.read_points(origins)
-    dest_points = access.read_points(destinations) if destinations is not None else origin_points
+        raise InputError(f"departure {departure!r} is not an ISO datetime like 2019-05-13T14:00.") from None
+    origin_points = read_points(origins)
+    dest_points = read_points(destinations) if destinations is not None else origin_points
     query = {
         "departure": start,
         "departure_time_window": dt.timedelta(minutes=window),

@@ -20,6 +20,7 @@ from access.routing.transit import (
     stop_targets,
     transit_times_from_sources,
 )
+from access.routing.transit_matrix import check_percentiles, percentile_columns, window_percentiles
 
 __all__ = ["reverse_csr", "inbound_node_times", "inbound_street_travel_times", "inbound_transit_travel_times"]
 
@@ -117,8 +118,6 @@ def inbound_transit_travel_times(
     counts); percentiles are over the deadlines. Walking access (``max_access_walk_min``)
     and egress (``max_egress_walk_min``); a direct walk counts.
     """
-    from access.routing.matrix import check_percentiles, percentile_columns, window_percentiles
-
     transit = network.require_transit()
     if access_mode != "walk":
         raise InputError(

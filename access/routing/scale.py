@@ -28,6 +28,9 @@ from access.errors import InputError, OffNetworkWarning
 from access.io.output import atomic_path
 from access.io.points import as_points
 from access.network.multimodal import Network
+from access.routing.street import check_budget_min, snap, street_travel_times
+from access.routing.transit import check_departure_date, parse_departures
+from access.routing.transit_matrix import check_percentiles, transit_travel_times
 
 __all__ = ["travel_time_matrix", "SCHEDULERS"]
 
@@ -150,10 +153,6 @@ def travel_time_matrix(
 
 def _check_query(network: Network, query: dict) -> None:
     """Fail before any worker starts: unknown modes, budgets, percentiles, departures."""
-    from access.routing.matrix import check_percentiles
-    from access.routing.street import check_budget_min
-    from access.routing.transit import check_departure_date, parse_departures
-
     check_budget_min(query["max_time_min"])
     if query["mode"] == "transit":
         transit = network.require_transit()
@@ -175,8 +174,6 @@ def _check_out(out: str | Path | None) -> Path | None:
 
 def _warn_off_network(network: Network, mode: str, origins: pd.DataFrame, destinations: pd.DataFrame) -> None:
     """One off-network warning per point set here, instead of one per batch in workers."""
-    from access.routing.street import snap
-
     street = network.street("walk" if mode == "transit" else mode)
     snap(street, origins, what="origins")
     if destinations is not origins:
@@ -207,12 +204,17 @@ def _batch_size(batch_size: int | None, n_origins: int, n_destinations: int, wor
 
 
 def _run(network: Network, origins: pd.DataFrame, destinations: pd.DataFrame, query: dict) -> pd.DataFrame:
-    """One batch: the plain travel_times on a slice of the origins."""
-    from access.routing.matrix import travel_times
-
+    """One batch: the in-process matrix of a slice of the origins."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OffNetworkWarning)  # warned once by the caller
-        return travel_times(network, origins, destinations, progress=False, **query)
+        if query["mode"] == "transit":
+            return transit_travel_times(network, origins, destinations, progress=False, **_without(query, "mode"))
+        clock = ("departure", "window_min", "percentiles", "access_mode")  # transit only
+        return street_travel_times(network, origins, destinations, progress=False, **_without(query, *clock))
+
+
+def _without(query: dict, *names: str) -> dict:
+    return {k: v for k, v in query.items() if k not in names}
 
 
 # --- process pool: each worker holds the network and destinations from its initializer

@@ -42,7 +42,7 @@ def _city_lines() -> list[tuple[str, list[tuple[float, float]]]]:
 
 
 def _bus_tables(network, places: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    import access
+    from access.routing.matrix import travel_times
 
     lines: list[tuple[str, str, list[tuple[float, float]], list[str], int, int]] = []
     for name, xy in _city_lines():
@@ -83,9 +83,7 @@ def _bus_tables(network, places: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 stops[key] = (f"S{len(stops):04d}", label, lat, lon)
             ids.append(stops[key][0])
         frame = pd.DataFrame(points, columns=["lon", "lat"])
-        tt = access.travel_times(
-            network, frame.iloc[:-1], frame.iloc[1:].reset_index(drop=True), mode="car", max_time_min=600
-        )
+        tt = travel_times(network, frame.iloc[:-1], frame.iloc[1:].reset_index(drop=True), mode="car", max_time_min=600)
         # destination j is the stop after origin j
         legs = tt[tt["from_id"] == tt["to_id"]]["travel_time_min"].to_numpy() * 60 * BUS_SLOWDOWN
         legs = np.maximum(np.nan_to_num(legs, nan=600.0), 60.0)
@@ -174,12 +172,12 @@ def intercity_spec(places: pd.DataFrame) -> dict:
 def write_sample_transit(region: SampleRegion, out_dir: str | Path, network=None) -> dict[str, Path]:
     """Write ``sample_buses.zip`` (GTFS), ``sample_intercity.yaml`` (rail spec) and
     ``sample_intercity.zip`` (the same line as GTFS) into ``out_dir``; deterministic."""
-    import access
+    from access.network.multimodal import build_network
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if network is None:
-        network = access.build_network(region.osm_pbf, modes=("car",), progress=False)
+        network = build_network(region.osm_pbf, modes=("car",), progress=False)
     places = pd.read_csv(region.places_csv)
     buses = write_gtfs_zip(_bus_tables(network, places), out / "sample_buses.zip")
     spec_data = intercity_spec(places)
