@@ -314,21 +314,15 @@ def _reverse_range_raptor(
 
 def reverse_transfers(transit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Walking transfers grouped by the stop they lead to: ``ptr`` (n_stops + 1), the stop
-    each comes from, and its seconds (the transpose of the network's transfer CSR)."""
-    cache = getattr(transit, "_cache", None)
-    # keyed by the transfer array itself: a scenario copy (dataclasses.replace) shares the
-    # cache dict but may carry other transfers
-    if cache is not None and cache.get("reverse-transfers", (None,))[0] is transit.transfer_to:
-        return cache["reverse-transfers"][1]
+    each comes from, and its seconds (the transpose of the network's transfer CSR).
+    Computed from the arrays each call; a TransitNetwork keeps its own
+    (``transit.reverse_transfers``)."""
     n = transit.n_stops
     src = np.repeat(np.arange(n, dtype=np.int64), np.diff(transit.transfer_ptr))
     dst = np.asarray(transit.transfer_to, dtype=np.int64)
     order = np.argsort(dst, kind="stable")
     ptr = np.r_[0, np.cumsum(np.bincount(dst, minlength=n))].astype(np.int64)
-    result = (ptr, src[order], np.asarray(transit.transfer_s, dtype=np.int64)[order])
-    if cache is not None:
-        cache["reverse-transfers"] = (transit.transfer_to, result)
-    return result
+    return ptr, src[order], np.asarray(transit.transfer_s, dtype=np.int64)[order]
 
 
 def reverse_range_raptor(
@@ -347,7 +341,7 @@ def reverse_range_raptor(
     deadlines_s = np.asarray(deadlines_s, dtype=np.int64)
     order = np.argsort(deadlines_s, kind="stable")
     out = np.empty((len(deadlines_s), transit.n_stops), dtype=np.int64)
-    ptr, src, secs = reverse_transfers(transit)
+    ptr, src, secs = transit.reverse_transfers  # derived once per network
     _reverse_range_raptor(
         transit.n_stops,
         transit.pattern_stop_ptr,

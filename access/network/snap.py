@@ -7,45 +7,18 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from access.network._segments import Segments
 from access.network.street import StreetNetwork
 
-__all__ = ["Snapped", "snap_points", "segments", "same_segment_s", "source_groups"]
+__all__ = ["Snapped", "Segments", "snap_points", "segments", "same_segment_s", "source_groups"]
 
 _AT_NODE_M = 0.5  # metres: a snapped point this close to an edge end is at that node
 
 
-@dataclass(frozen=True)
-class _Segments:
-    """Undirected segments of a network with the travel time of each direction."""
-
-    a: np.ndarray  # int32 node index, a < b
-    b: np.ndarray  # int32
-    forward_s: np.ndarray  # float64 seconds a -> b, inf when not allowed
-    backward_s: np.ndarray  # float64 seconds b -> a, inf when not allowed
-    tree: shapely.STRtree
-    lines: np.ndarray  # shapely LineStrings in the network's projected CRS
-
-
-def segments(net: StreetNetwork) -> _Segments:
-    """The network's undirected segments and a spatial index over them (built once)."""
-    if "segments" in net._cache:
-        return net._cache["segments"]
-    u, v, w = net.tails.astype(np.int64), net.indices.astype(np.int64), net.travel_s
-    a, b = np.minimum(u, v), np.maximum(u, v)
-    key = a * net.n_nodes + b
-    seg_key, seg_of_edge = np.unique(key, return_inverse=True)
-    forward = np.full(len(seg_key), np.inf)
-    backward = np.full(len(seg_key), np.inf)
-    along = u < v
-    np.minimum.at(forward, seg_of_edge[along], w[along].astype(np.float64))
-    np.minimum.at(backward, seg_of_edge[~along], w[~along].astype(np.float64))
-    sa = (seg_key // net.n_nodes).astype(np.int32)
-    sb = (seg_key % net.n_nodes).astype(np.int32)
-    coords = np.stack([np.column_stack([net.x[sa], net.y[sa]]), np.column_stack([net.x[sb], net.y[sb]])], axis=1)
-    lines = shapely.linestrings(coords)
-    result = _Segments(sa, sb, forward, backward, shapely.STRtree(lines), lines)
-    net._cache["segments"] = result
-    return result
+def segments(net: StreetNetwork) -> Segments:
+    """The network's undirected segments and their spatial index (built once, owned by
+    ``net``: :attr:`StreetNetwork.segments`)."""
+    return net.segments
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -15,11 +15,12 @@ from access.config import MODES, StreetSettings
 from access.errors import InputError, NetworkError
 from access.io.osm import OsmWays
 from access.network._rules import mode_permissions, way_speeds_kmh
+from access.network._segments import Segments, build_segments
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["StreetNetwork", "check_mode"]
+__all__ = ["StreetNetwork", "ReverseCSR", "check_mode"]
 
 _ARRAYS = ("node_id", "lon", "lat", "x", "y", "indptr", "indices", "travel_s", "length_m", "way_id")
 
@@ -31,6 +32,14 @@ def check_mode(mode: str) -> str:
     return mode
 
 
+class ReverseCSR(NamedTuple):
+    """The transpose of a street network's CSR: edge u -> v of t seconds as v -> u."""
+
+    indptr: np.ndarray  # int64, n_nodes + 1
+    indices: np.ndarray  # int32 tail node of each reversed edge
+    travel_s: np.ndarray  # int32 seconds
+
+
 @dataclass(frozen=True, eq=False)
 class StreetNetwork:
     """A street graph for one mode: nodes with coordinates, directed edges in CSR form.
@@ -39,6 +48,11 @@ class StreetNetwork:
     ``indices[e]`` in ``travel_s[e]`` whole seconds over ``length_m[e]`` metres along OSM
     way ``way_id[e]``. Node coordinates are EPSG:4326 (``lon``, ``lat``) and metres in the
     local UTM zone ``crs_epsg`` (``x``, ``y``). Arrays are read-only.
+
+    Indexes derived from the arrays (:attr:`tails`, :attr:`segments` for snapping,
+    :attr:`reverse` for arrive-by) are built on first use and belong to this object
+    alone: a ``dataclasses.replace`` copy (a scenario's modified network) builds its own,
+    and pickles and copies carry none (workers rebuild what they use).
     """
 
     mode: str
@@ -55,11 +69,20 @@ class StreetNetwork:
     crs_epsg: int
     connector_speed_kmh: float  # off-network speed from a point to its snapped edge
     max_snap_m: float  # metres; points further from every edge are off the network
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # OSM ways points never snap onto (roads a scenario adds are joined at their ends only)
+    snap_excluded_way_ids: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         for name in _ARRAYS:
             getattr(self, name).setflags(write=False)
+
+    def __getstate__(self) -> dict:
+        # the fields only: derived indexes (cached properties) are rebuilt where used
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
 
     @property
     def n_nodes(self) -> int:
@@ -73,6 +96,26 @@ class StreetNetwork:
     def tails(self) -> np.ndarray:
         """Source node of every edge (int32), the COO companion of ``indices``."""
         return np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self.indptr))
+
+    @cached_property
+    def segments(self) -> Segments:
+        """The undirected segments and their spatial index, for snapping points (see
+        :mod:`access.network.snap`); ways in ``snap_excluded_way_ids`` are left out."""
+        snappable = None
+        if self.snap_excluded_way_ids:
+            snappable = ~np.isin(self.way_id, np.asarray(self.snap_excluded_way_ids, dtype=np.int64))
+        return build_segments(self.tails, self.indices, self.travel_s, self.x, self.y, snappable)
+
+    @cached_property
+    def reverse(self) -> ReverseCSR:
+        """The reverse graph (edge u -> v becomes v -> u), so a Dijkstra from a
+        destination gives every node's time *to* it (O(edges) memory, read-only)."""
+        order = np.argsort(self.indices, kind="stable")
+        indptr = np.r_[0, np.cumsum(np.bincount(self.indices, minlength=self.n_nodes))].astype(np.int64)
+        reverse = ReverseCSR(indptr, self.tails[order].astype(np.int32), self.travel_s[order])
+        for array in reverse:
+            array.setflags(write=False)
+        return reverse
 
     def bounds(self) -> tuple[float, float, float, float]:
         """``(min_lon, min_lat, max_lon, max_lat)`` of the nodes, EPSG:4326."""
@@ -204,7 +247,10 @@ class StreetNetwork:
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for ``np.savez`` (no pickled objects)."""
         meta = np.array([self.crs_epsg, self.connector_speed_kmh, self.max_snap_m], dtype=np.float64)
-        return {**{n: getattr(self, n) for n in _ARRAYS}, "mode": np.array(self.mode), "meta": meta}
+        arrays = {**{n: getattr(self, n) for n in _ARRAYS}, "mode": np.array(self.mode), "meta": meta}
+        if self.snap_excluded_way_ids:
+            arrays["snap_excluded_way_ids"] = np.asarray(self.snap_excluded_way_ids, dtype=np.int64)
+        return arrays
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> StreetNetwork:
@@ -215,6 +261,7 @@ class StreetNetwork:
             crs_epsg=int(meta[0]),
             connector_speed_kmh=float(meta[1]),
             max_snap_m=float(meta[2]),
+            snap_excluded_way_ids=tuple(int(w) for w in arrays.get("snap_excluded_way_ids", ())),
         )
 
 

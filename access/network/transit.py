@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from access._geo import EARTH_RADIUS_M, haversine_m, to_projected
 from access._kernels.dijkstra import many_to_all_points
+from access._kernels.raptor import reverse_transfers
 from access.config import TransitSettings
 from access.errors import InputError
 from access.network.snap import snap_points, source_groups
+from access.network.stop_links import StopLinks
 from access.network.street import StreetNetwork
 
 __all__ = ["TransitNetwork", "STRAIGHT_TRANSFER_RADIUS_M"]
@@ -49,6 +53,11 @@ _TRANSFER_BATCH = 256  # stops per parallel batch while computing walking transf
 STRAIGHT_TRANSFER_RADIUS_M = 500.0  # metres
 STRAIGHT_TRANSFER_DETOUR = 1.3
 STRAIGHT_TRANSFER_WALK_KMH = 4.8
+# the fields each derived index (a cached property) is computed from
+_DERIVED_FROM = {
+    "links": ("stop_lon", "stop_lat"),
+    "reverse_transfers": ("stop_id", "transfer_ptr", "transfer_to", "transfer_s"),
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,7 +100,31 @@ class TransitNetwork:
     transfer_s: np.ndarray
     stop_board_penalty_s: np.ndarray  # int32 per stop; -1: the route's penalty applies
     warnings: tuple[str, ...] = ()
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        # the fields only: derived indexes (cached properties) are rebuilt where used
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @cached_property
+    def links(self) -> StopLinks:
+        """The stops snapped to street networks and the walking egress tables from them,
+        built on first use per street network (:class:`StopLinks`)."""
+        return StopLinks(self.stop_lon, self.stop_lat)
+
+    @cached_property
+    def reverse_transfers(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Walking transfers grouped by the stop they lead to (arrive-by RAPTOR)."""
+        return reverse_transfers(self)
+
+    def with_changes(self, **changes) -> TransitNetwork:
+        """A copy with ``changes`` (``dataclasses.replace``) that keeps the derived indexes
+        whose inputs did not change (stop links when the stops stay, reversed transfers
+        when the transfers stay); the others are rebuilt on use."""
+        new = dataclasses.replace(self, **changes)
+        for name, inputs in _DERIVED_FROM.items():
+            if name in self.__dict__ and not set(inputs) & set(changes):
+                new.__dict__[name] = self.__dict__[name]
+        return new
 
     @property
     def n_stops(self) -> int:

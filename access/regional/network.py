@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -208,7 +209,6 @@ class RegionalNetwork:
     transit_settings: TransitSettings
     station_penalty_s: np.ndarray  # int32 per stop: first-boarding penalty (route's, max over routes)
     warnings: tuple[str, ...] = ()
-    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def approximate(self) -> bool:
@@ -294,26 +294,30 @@ class RegionalNetwork:
         return self.places[["lon", "lat"]].to_numpy(np.float64)
 
     def road_seconds(self) -> np.ndarray:
-        """``(n_places, n_places)`` float seconds by road (inf: unreachable), cached."""
-        if "road" not in self._cache:
-            seconds = self.roads.seconds(self._xy(), self._xy())
-            np.fill_diagonal(seconds, 0.0)
-            self._cache["road"] = seconds
-        return self._cache["road"]
+        """``(n_places, n_places)`` float seconds by road (inf: unreachable), built once."""
+        return self._road_seconds
+
+    @cached_property
+    def _road_seconds(self) -> np.ndarray:
+        seconds = self.roads.seconds(self._xy(), self._xy())
+        np.fill_diagonal(seconds, 0.0)
+        return seconds
 
     def _station_legs(self) -> tuple[np.ndarray, np.ndarray]:
         """(access, egress) road seconds place -> stop and stop -> place, inf beyond
         ``max_access_min``; access includes the station penalty beyond a transfer."""
-        if "legs" not in self._cache:
-            stops = np.c_[self.transit.stop_lon, self.transit.stop_lat]
-            access = self.roads.seconds(self._xy(), stops)
-            egress = access.T.copy() if self.roads.approximate else self.roads.seconds(stops, self._xy())
-            limit = self.settings.max_access_min * 60.0
-            access[access > limit] = np.inf
-            egress[egress > limit] = np.inf
-            extra = self.station_penalty_s - self.transit.stop_board_penalty_s  # >= 0
-            self._cache["legs"] = (np.rint(access + extra[None, :]), np.rint(egress))
-        return self._cache["legs"]
+        return self._legs
+
+    @cached_property
+    def _legs(self) -> tuple[np.ndarray, np.ndarray]:
+        stops = np.c_[self.transit.stop_lon, self.transit.stop_lat]
+        access = self.roads.seconds(self._xy(), stops)
+        egress = access.T.copy() if self.roads.approximate else self.roads.seconds(stops, self._xy())
+        limit = self.settings.max_access_min * 60.0
+        access[access > limit] = np.inf
+        egress[egress > limit] = np.inf
+        extra = self.station_penalty_s - self.transit.stop_board_penalty_s  # >= 0
+        return np.rint(access + extra[None, :]), np.rint(egress)
 
     def travel_seconds(
         self,
@@ -442,9 +446,7 @@ def _regional_copy(transit: TransitNetwork, settings: RegionalSettings) -> Trans
     the minimum transfer time."""
     m = int(round(settings.min_transfer_min * 60))
     per_stop = np.minimum(_station_penalties_s(transit, settings), m).astype(np.int32)
-    return replace(
-        transit, board_penalty_s=np.full_like(transit.board_penalty_s, m), stop_board_penalty_s=per_stop, _cache={}
-    )
+    return replace(transit, board_penalty_s=np.full_like(transit.board_penalty_s, m), stop_board_penalty_s=per_stop)
 
 
 def _far_stations(places: pd.DataFrame, transit: TransitNetwork, settings: RegionalSettings) -> list[str]:

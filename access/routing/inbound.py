@@ -30,20 +30,8 @@ _BATCH = 512  # destinations per parallel batch (memory: batch x origins floats)
 def reverse_csr(street: StreetNetwork) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The transpose of ``street``'s CSR (``indptr``, ``indices``, ``travel_s``): edge
     u -> v of t seconds becomes v -> u, so Dijkstra from a destination gives every node's
-    time *to* it. Computed once per network and cached (O(edges) memory)."""
-    # keyed by the forward arrays themselves: a modified copy (dataclasses.replace, as
-    # scenarios may make) shares the cache dict but not its edges or times
-    cached = street._cache.get("reverse-csr")
-    if cached is not None and cached[0] is street.indices and cached[1] is street.travel_s:
-        return cached[2]
-    order = np.argsort(street.indices, kind="stable")
-    indptr = np.r_[0, np.cumsum(np.bincount(street.indices, minlength=street.n_nodes))].astype(np.int64)
-    indices = street.tails[order].astype(np.int32)
-    travel = street.travel_s[order]
-    for array in (indptr, indices, travel):
-        array.setflags(write=False)
-    street._cache["reverse-csr"] = (street.indices, street.travel_s, (indptr, indices, travel))
-    return indptr, indices, travel
+    time *to* it. Built once per network (:attr:`StreetNetwork.reverse`)."""
+    return street.reverse
 
 
 def _inbound_groups(snapped: Snapped, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -3,7 +3,6 @@ dask.distributed, gathered into one DataFrame or streamed to Parquet."""
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 import re
@@ -43,7 +42,8 @@ _ADDRESS = re.compile(r"^([a-z0-9+]+://)?[^\s/:]+:\d+$")
 @dataclass(frozen=True)
 class _Packed:
     """A Network as plain picklable parts (Network keeps its streets in a read-only
-    mapping proxy, which does not pickle); routing caches are left behind."""
+    mapping proxy, which does not pickle); derived indexes stay behind (networks pickle
+    their fields only), workers rebuild what they use."""
 
     streets: dict
     source: dict
@@ -52,9 +52,7 @@ class _Packed:
 
     @classmethod
     def of(cls, network: Network) -> _Packed:
-        streets = {mode: _without_cache(street) for mode, street in network.streets.items()}
-        transit = _without_cache(network.transit) if network.transit is not None else None
-        return cls(streets, dict(network.source), transit, network.transit_settings)
+        return cls(dict(network.streets), dict(network.source), network.transit, network.transit_settings)
 
     def network(self) -> Network:
         return Network(
@@ -63,12 +61,6 @@ class _Packed:
             transit=self.transit,
             transit_settings=self.transit_settings,
         )
-
-
-def _without_cache(obj):
-    clone = copy.copy(obj)
-    object.__setattr__(clone, "_cache", {})
-    return clone
 
 
 def travel_time_matrix(

@@ -9,15 +9,17 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
+from access._kernels.dijkstra import UNREACHED, one_to_all
 from access._kernels.raptor import NEVER, range_raptor, reverse_range_raptor
 from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_WINDOW_MIN, TransitSettings
 from access.errors import InputError
-from access.network.snap import Snapped, snap_points, source_groups
+from access.network.snap import Snapped, source_groups
+from access.network.stop_links import Targets, egress_table
 from access.network.street import StreetNetwork
 
 __all__ = [
     "Departures",
+    "Targets",
     "check_departure_date",
     "parse_departures",
     "transit_times_to_targets",
@@ -30,7 +32,6 @@ __all__ = [
 ]
 
 ACCESS_MODES = ("walk", "bike", "car")
-_EGRESS_BATCH = 64  # stops per batch while tabulating egress walks (dense batch x targets)
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
@@ -86,13 +87,7 @@ def _node_seconds(street: StreetNetwork, snapped: Snapped, index: int, limit_s: 
 
 
 def _stops_on(street: StreetNetwork, transit) -> Snapped:
-    key = f"stops-on-{street.mode}"
-    if key not in transit._cache:
-        from access._geo import to_projected
-
-        x, y = to_projected(transit.stop_lon, transit.stop_lat, street.crs_epsg)
-        transit._cache[key] = snap_points(street, x, y)
-    return transit._cache[key]
+    return transit.links.on(street)
 
 
 def _reach_stops(node_s: np.ndarray, stops: Snapped, limit_s: float) -> tuple[np.ndarray, np.ndarray]:
@@ -105,47 +100,6 @@ def _reach_stops(node_s: np.ndarray, stops: Snapped, limit_s: float) -> tuple[np
     return reached, np.rint(t[reached]).astype(np.int64)
 
 
-@dataclass(frozen=True)
-class Targets:
-    """Walking egress from stops to targets (nodes or points) as CSR, plus where each
-    target sits on the walk network for the direct walk."""
-
-    egress_ptr: np.ndarray  # int64, n_stops + 1
-    egress_target: np.ndarray  # int32
-    egress_s: np.ndarray  # int32 seconds
-    n_targets: int
-    direct_a: np.ndarray  # int32: walk node a of each target
-    direct_b: np.ndarray
-    direct_from_a: np.ndarray  # float64 seconds from node a to the target
-    direct_from_b: np.ndarray
-
-
-def _egress_table(
-    walk: StreetNetwork, stops: Snapped, dst_a, dst_b, dst_from_a, dst_from_b, limit_s: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n_stops = len(stops)
-    owners, targets, seconds = [], [], []
-    ok = np.flatnonzero(stops.ok)
-    for start in range(0, len(ok), _EGRESS_BATCH):
-        batch = ok[start : start + _EGRESS_BATCH]
-        # Walking is symmetric on the walk network (every way both directions), so the
-        # time from a stop to a target equals the time from the target to the stop.
-        ptr, nodes, costs = source_groups(stops, batch)
-        s = many_to_all_points(
-            walk.indptr, walk.indices, walk.travel_s, ptr, nodes, costs, limit_s, dst_a, dst_b, dst_from_a, dst_from_b
-        )
-        i, j = np.nonzero(s <= limit_s)
-        owners.append(batch[i])
-        targets.append(j)
-        seconds.append(np.rint(s[i, j]))
-    owner = np.concatenate(owners) if owners else np.array([], dtype=np.int64)
-    order = np.argsort(owner, kind="stable")
-    ptr = np.r_[0, np.cumsum(np.bincount(owner, minlength=n_stops))].astype(np.int64)
-    target = (np.concatenate(targets) if targets else np.array([], dtype=np.int64))[order]
-    secs = (np.concatenate(seconds) if seconds else np.array([]))[order]
-    return ptr, target.astype(np.int32), secs.astype(np.int32)
-
-
 def node_targets(walk: StreetNetwork, transit, settings: TransitSettings, walk_min: float | None = None) -> Targets:
     """Every walk node as a target (for isochrones), egress tabulated once and cached.
 
@@ -153,14 +107,7 @@ def node_targets(walk: StreetNetwork, transit, settings: TransitSettings, walk_m
     queries use the same table as walking access from every node, capped by
     ``max_access_walk_min`` (walking is symmetric on the walk network)."""
     walk_min = settings.max_egress_walk_min if walk_min is None else walk_min
-    key = ("node-targets", walk_min)
-    if key not in transit._cache:
-        stops = _stops_on(walk, transit)
-        nodes = np.arange(walk.n_nodes, dtype=np.int32)
-        zero = np.zeros(walk.n_nodes)
-        ptr, tgt, secs = _egress_table(walk, stops, nodes, nodes, zero, zero, int(round(walk_min * 60)))
-        transit._cache[key] = Targets(ptr, tgt, secs, walk.n_nodes, nodes, nodes, zero, zero)
-    return transit._cache[key]
+    return transit.links.node_targets(walk, walk_min)
 
 
 def stop_targets(
@@ -170,7 +117,7 @@ def stop_targets(
     default ``settings.max_egress_walk_min``; see :func:`node_targets`)."""
     stops = _stops_on(walk, transit)
     walk_min = settings.max_egress_walk_min if walk_min is None else walk_min
-    ptr, tgt, secs = _egress_table(
+    ptr, tgt, secs = egress_table(
         walk, stops, points.a, points.b, points.from_a, points.from_b, int(round(walk_min * 60))
     )
     return Targets(ptr, tgt, secs, len(points), points.a, points.b, points.from_a, points.from_b)

@@ -109,19 +109,18 @@ def transit_travel_times(
 
     rows = np.flatnonzero(o_walk.ok)
     workers = min(_transit_threads(), len(rows))
+    if access_mode != "walk":
+        transit.links.on(network.street(access_mode))  # built once here, not raced for by threads
     with tqdm(total=len(rows), desc="transit travel times", unit="origin", disable=not progress) as bar:
-        if len(rows):  # the first origin alone: fills the network's lazy caches before threads share them
-            one_origin(int(rows[0]), True)
-            bar.update()
         if workers <= 1:
-            for k in rows[1:]:
+            for k in rows:
                 one_origin(int(k), True)
                 bar.update()
         else:
             # numba kernels release the GIL: origins run in threads, each kernel single-threaded
             pool = ThreadPoolExecutor(workers)
             try:
-                for _ in pool.map(lambda k: one_origin(int(k), False), rows[1:]):
+                for _ in pool.map(lambda k: one_origin(int(k), False), rows):
                     bar.update()
             finally:  # an error or Ctrl-C drops the queued origins instead of running them all
                 pool.shutdown(wait=True, cancel_futures=True)

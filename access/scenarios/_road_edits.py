@@ -8,7 +8,6 @@ import numpy as np
 
 from access._geo import haversine_m, to_projected
 from access.errors import InputError
-from access.network.snap import _Segments, segments
 from access.network.street import StreetNetwork
 
 __all__ = ["add_road", "change_road_speed", "keep_snapping_off"]
@@ -40,7 +39,6 @@ def _with_edges(street: StreetNetwork, u, v, length_m, travel_s, way_id) -> Stre
         travel_s=np.ascontiguousarray(np.r_[street.travel_s, travel_s][order], dtype=np.int32),
         length_m=np.ascontiguousarray(np.r_[street.length_m, length_m][order], dtype=np.float32),
         way_id=np.ascontiguousarray(np.r_[street.way_id, way_id][order], dtype=np.int64),
-        _cache={},
     )
 
 
@@ -86,28 +84,15 @@ def change_road_speed(
     else:
         travel[select] = travel[select] / factor
     travel = np.maximum(np.rint(travel), np.where(select, 1, 0))
-    return replace(street, travel_s=travel.astype(np.int32), _cache={})
+    return replace(street, travel_s=travel.astype(np.int32))
 
 
-def keep_snapping_off(street: StreetNetwork, added_way_ids) -> None:
-    """Points never snap onto added roads (controlled access: they are joined at their
-    ends only): the spatial index cached on ``street`` leaves their segments out."""
-    added = np.isin(street.way_id, np.asarray(list(added_way_ids), dtype=np.int64))
-    if not added.any():
-        return
-    seg = segments(street)
-    u, v = street.tails[added].astype(np.int64), street.indices[added].astype(np.int64)
-    keys = np.minimum(u, v) * street.n_nodes + np.maximum(u, v)
-    # a segment shared with an existing edge (a parallel road) stays snappable
-    old = ~added
-    old_keys = np.minimum(street.tails[old], street.indices[old]).astype(np.int64) * street.n_nodes + np.maximum(
-        street.tails[old], street.indices[old]
-    )
-    keys = np.setdiff1d(keys, old_keys)
-    keep = ~np.isin(seg.a.astype(np.int64) * street.n_nodes + seg.b, keys)
-    import shapely
-
-    lines = seg.lines[keep]
-    street._cache["segments"] = _Segments(
-        seg.a[keep], seg.b[keep], seg.forward_s[keep], seg.backward_s[keep], shapely.STRtree(lines), lines
-    )
+def keep_snapping_off(street: StreetNetwork, added_way_ids) -> StreetNetwork:
+    """``street`` where points never snap onto added roads (controlled access: they are
+    joined at their ends only); a segment shared with an existing edge (a parallel road)
+    stays snappable."""
+    added = np.unique(np.asarray(list(added_way_ids), dtype=np.int64))
+    if not np.isin(street.way_id, added).any():
+        return street
+    excluded = np.union1d(np.asarray(street.snap_excluded_way_ids, dtype=np.int64), added)
+    return replace(street, snap_excluded_way_ids=tuple(int(w) for w in excluded))

@@ -317,7 +317,9 @@ def apply(region: Region, modifications: Sequence, *, progress: bool = False) ->
         else:  # pragma: no cover - the discriminated union admits nothing else
             raise InputError(f"{what}: unknown modification type {mod.type!r}.")
     for m, ways in added_roads.items():
-        re_.keep_snapping_off(streets[m], ways + [int(w) for w in np.unique(base.streets[m].way_id) if w < 0])
+        streets[m] = re_.keep_snapping_off(
+            streets[m], ways + [int(w) for w in np.unique(base.streets[m].way_id) if w < 0]
+        )
     transit = _transit(region, base, streets, feed, settings, frozenset(rail_feeds), progress)
     return Network(
         streets=MappingProxyType(streets),
@@ -363,16 +365,13 @@ def _transit(region: Region, base: Network, streets, feed, settings, rail_feeds,
     )
     if penalties_same and streets_same:
         return old
-    # the cache holds stops snapped to each street network: share it only if none changed
-    cache = old._cache if streets_same else {}
+    # same stops: the copy keeps the stop links (keyed by street network, never stale)
     if penalties_same:
-        return replace(old, _cache=cache)
+        return old.with_changes()
     board = _penalties_s(old.route_id, old.route_type, settings, rail_feeds, board=True)
-    return replace(
-        old,
+    return old.with_changes(
         board_penalty_s=board[old.pattern_route],
         stop_board_penalty_s=_stop_penalties_s(old.stop_id, settings),
-        _cache=cache,
     )
 
 
