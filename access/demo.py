@@ -59,7 +59,7 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     cores = places[places["kind"].isin(["core_city", "city"])]
     core = cores[cores["kind"] == "core_city"].sort_values("population").iloc[-1]
     second = cores[cores["kind"] == "city"].sort_values("population").iloc[-1]
-    core_point = as_points([(core.geometry.x, core.geometry.y)])
+    core_point = as_points([(core.geometry.x, core.geometry.y)]).to_frame()
     files: dict[str, Path] = {}
     lines: list[str] = []
 
@@ -81,7 +81,7 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     villages = places[(places["kind"] == "village") & places["name"].isin(served)]
     village = villages.iloc[0]
     for label, place in (("core city", core), ("village", village)):
-        origin = as_points([(place.geometry.x, place.geometry.y)])
+        origin = as_points([(place.geometry.x, place.geometry.y)]).to_frame()
         iso = isochrones(network, origin, mode="transit", cutoffs_min=CAR_CUTOFFS_MIN, progress=progress, **transit_kw)
         slug = label.replace(" ", "_")
         files[f"transit isochrones, {label}"] = write_table(iso, out / f"isochrones_transit_{slug}.geojson")

@@ -339,7 +339,7 @@ def _zone_frame(zones, population: str | None, jobs: str | None) -> gpd.GeoDataF
             frame = frame.assign(id=np.arange(len(frame)))
         frame = frame[["id", *[c for c in frame.columns if c not in ("id", "geometry")], "geometry"]]
     elif isinstance(zones, pd.DataFrame):
-        frame = as_points(zones, what="zones")
+        frame = as_points(zones, what="zones").to_frame()
     else:
         raise InputError(f"zones must be a GeoDataFrame or a DataFrame with lon/lat, got {type(zones).__name__}.")
     if len(frame) == 0:
@@ -359,7 +359,7 @@ def _zone_frame(zones, population: str | None, jobs: str | None) -> gpd.GeoDataF
 def resolve_centres(centres, zones: gpd.GeoDataFrame, network: Network, mode: str) -> list[_Centre]:
     """Centres as named point sets, checked to lie on the network of ``mode``."""
     if isinstance(centres, pd.DataFrame) and not isinstance(centres, gpd.GeoDataFrame):
-        centres = as_points(centres, id_column="_no_id_", what="centres")  # lon/lat rows: stations
+        centres = as_points(centres, id_column="_no_id_", what="centres").to_frame()  # lon/lat rows: stations
     if isinstance(centres, gpd.GeoDataFrame) and "centre" in centres:
         frame = centres.to_crs(4326) if centres.crs is not None else centres
         items = [(str(name), group.drop(columns="centre")) for name, group in frame.groupby("centre", sort=False)]
@@ -438,7 +438,7 @@ def _one_centre(spec, name: str | None, k: int, zones: gpd.GeoDataFrame, street)
             return _polygon_centre(name, spec, street)
         raise InputError(f"centre {name!r}: cannot use a {spec.geom_type}; give a point, stations or a polygon.")
     try:
-        frame = as_points(spec, what=f"centre {name or k + 1}")
+        frame = as_points(spec, what=f"centre {name or k + 1}").to_frame()
     except InputError:
         raise InputError(
             f"cannot read {spec!r} as a centre; give (lon, lat), a zone name, stations or a polygon."

@@ -104,7 +104,7 @@ def points_inside_totals(
     """Per geometry: ``zones`` (points covered), and the ``population`` / ``jobs`` totals."""
     from access.io.points import as_points
 
-    frame = as_points(points, what="population points")
+    frame = as_points(points, what="population points").to_frame()
     for column in (population, jobs):
         if column is not None and column not in frame:
             raise InputError(

@@ -185,7 +185,7 @@ def isochrone(
     if origins is not None:
         points = read_points(origins)
     elif lon is not None and lat is not None:
-        points = as_points((lon, lat))
+        points = as_points((lon, lat)).to_frame()
     else:
         raise InputError("give an origin: --lon X --lat Y, or --origins FILE.")
     suffix = out.suffix.lower()

@@ -67,7 +67,7 @@ def read_zones(path: Path):
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return as_points(pd.read_csv(path), what=f"zones in {path.name}")
+            return as_points(pd.read_csv(path), what=f"zones in {path.name}").to_frame()
         if suffix == ".parquet":
             return gpd.read_parquet(path)
         if suffix in _GEO_SUFFIXES:

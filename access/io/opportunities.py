@@ -192,7 +192,7 @@ def read_opportunities(
                 f"{what}: {int(missing.sum())} rows have missing or non-numeric lon/lat "
                 f"(first: row {int(np.flatnonzero(missing)[0])})."
             )
-    points = as_points(frame, id_column=id_column, what=what)
+    points = as_points(frame, id_column=id_column, what=what).to_frame()
     if zone_geometry is not None:
         points["zone_geometry"] = gpd.GeoSeries(zone_geometry.to_numpy(), crs=4326)
     return _validate(points, what, class_column, county_column, count_columns)

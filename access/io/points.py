@@ -1,8 +1,11 @@
-"""Points in: origins and destinations from files, frames, tuples or arrays (EPSG:4326)."""
+"""Points in: origins and destinations from files, frames, tuples or arrays (EPSG:4326),
+normalised once into :class:`Points`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,13 +14,77 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
+from access._geo import to_projected
 from access.errors import InputError
 
-__all__ = ["as_points", "read_points", "read_table_file", "POINT_SUFFIXES"]
+__all__ = ["Points", "as_points", "read_points", "read_table_file", "POINT_SUFFIXES"]
 
 POINT_SUFFIXES = (".csv", ".geojson", ".json", ".gpkg", ".parquet")
 _LON = ("lon", "lng", "longitude", "x")
 _LAT = ("lat", "latitude", "y")
+
+
+@dataclass(frozen=True, eq=False)
+class Points:
+    """Points normalised once (by :func:`as_points`): ids, EPSG:4326 coordinates and the
+    rows' other columns, passed down from the public functions to the routing.
+
+    ``ids`` are unique, ``lon``/``lat`` finite degrees (read-only float64), ``attributes``
+    one row per point (RangeIndex). Projected coordinates are computed on demand, once per
+    CRS (:meth:`projected`). :meth:`to_frame` gives the GeoDataFrame users see.
+    """
+
+    ids: np.ndarray
+    lon: np.ndarray  # float64 degrees, EPSG:4326
+    lat: np.ndarray  # float64 degrees, EPSG:4326
+    attributes: pd.DataFrame  # the other columns, one row per point
+
+    def __post_init__(self) -> None:
+        for array in (self.lon, self.lat):
+            array.setflags(write=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __repr__(self) -> str:
+        extra = f", columns {', '.join(map(str, self.attributes.columns))}" if len(self.attributes.columns) else ""
+        return f"Points({len(self):,} points{extra})"
+
+    def __getstate__(self) -> dict:
+        # the fields only: projections are recomputed where used
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @cached_property
+    def _projections(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        return {}
+
+    def projected(self, epsg: int) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, y)`` metres in ``epsg`` (inf/nan where the projection fails), computed once."""
+        xy = self._projections.get(epsg)
+        if xy is None:
+            x, y = to_projected(self.lon, self.lat, epsg)
+            x.setflags(write=False)
+            y.setflags(write=False)
+            xy = self._projections[epsg] = (x, y)
+        return xy
+
+    def take(self, rows: slice | np.ndarray) -> Points:
+        """The points at ``rows`` (a slice or integer positions), in that order."""
+        positions = np.arange(len(self))[rows] if isinstance(rows, slice) else np.asarray(rows)
+        return Points(
+            ids=self.ids[positions],
+            lon=self.lon[positions],
+            lat=self.lat[positions],
+            attributes=self.attributes.iloc[positions].reset_index(drop=True),
+        )
+
+    def to_frame(self) -> gpd.GeoDataFrame:
+        """A new GeoDataFrame: ``id``, the other columns, point ``geometry`` (EPSG:4326)."""
+        return gpd.GeoDataFrame(
+            {"id": self.ids, **{c: self.attributes[c].to_numpy() for c in self.attributes.columns}},
+            geometry=gpd.points_from_xy(self.lon, self.lat),
+            crs=4326,
+        )
 
 
 def read_table_file(path: str | Path, what: str = "points", *, csv_dtype: dict | None = None) -> pd.DataFrame:
@@ -40,17 +107,21 @@ def read_table_file(path: str | Path, what: str = "points", *, csv_dtype: dict |
 
 
 def read_points(path: str | Path, *, id_column: str = "id") -> gpd.GeoDataFrame:
-    """Points from CSV (``id,lon,lat``), GeoJSON, GeoPackage or GeoParquet, as
-    :func:`as_points` returns them."""
+    """Points from CSV (``id,lon,lat``), GeoJSON, GeoPackage or GeoParquet: a GeoDataFrame
+    with ``id``, the file's other columns and point ``geometry`` (EPSG:4326)."""
     frame = read_table_file(path, "points")
-    return as_points(frame, id_column=id_column, what=f"points in {Path(path).name}")
+    return as_points(frame, id_column=id_column, what=f"points in {Path(path).name}").to_frame()
 
 
-def as_points(obj: object, *, id_column: str = "id", what: str = "points") -> gpd.GeoDataFrame:
-    """A GeoDataFrame with ``id`` and point ``geometry`` in EPSG:4326 from any of:
-    a GeoDataFrame (non-point geometries give representative points), a DataFrame with
-    lon/lat columns, a ``(lon, lat)`` tuple, a shapely Point, a list of those, or an
-    ``(n, 2)`` array of lon/lat. Ids come from ``id_column`` when present, else 0..n-1."""
+def as_points(obj: object, *, id_column: str = "id", what: str = "points") -> Points:
+    """:class:`Points` (ids, EPSG:4326 lon/lat, the other columns) from any of: a
+    GeoDataFrame (non-point geometries give representative points), a DataFrame with
+    lon/lat columns, a ``(lon, lat)`` tuple, a shapely Point, a list of those, an
+    ``(n, 2)`` array of lon/lat, or Points (returned as they are). Ids come from
+    ``id_column`` when present, else 0..n-1; ``what`` names the points in errors.
+    ``as_points(...).to_frame()`` is the GeoDataFrame."""
+    if isinstance(obj, Points):
+        return obj
     if isinstance(obj, gpd.GeoDataFrame):
         frame = obj if obj.crs is None else obj.to_crs(4326)
         geometry = frame.geometry
@@ -83,12 +154,12 @@ def as_points(obj: object, *, id_column: str = "id", what: str = "points") -> gp
         )
     if pd.Series(ids).duplicated().any():
         raise InputError(f"{what}: ids in column {id_column!r} are not unique.")
-    result = gpd.GeoDataFrame(
-        {"id": ids, **{c: extra[c].to_numpy() for c in extra.columns}},
-        geometry=gpd.points_from_xy(points[:, 0], points[:, 1]),
-        crs=4326,
+    return Points(
+        ids=ids,
+        lon=np.ascontiguousarray(points[:, 0]),
+        lat=np.ascontiguousarray(points[:, 1]),
+        attributes=pd.DataFrame({c: extra[c].to_numpy() for c in extra.columns}, index=pd.RangeIndex(len(points))),
     )
-    return result
 
 
 def _coordinates(obj: object, what: str) -> np.ndarray:

@@ -426,8 +426,9 @@ def accessibility(
             f"unknown accessibility parameter(s) {', '.join(sorted(unknown))}; "
             "use decay, decay_param, n, demand, centre_weight."
         )
-    origin_frame = as_points(origins, what="origins")
-    dest_frame = as_points(opportunities, what="opportunities")
+    origins = as_points(origins, what="origins")  # normalised once, passed down as Points
+    opportunities = as_points(opportunities, what="opportunities")
+    origin_frame, dest_frame = origins.to_frame(), opportunities.to_frame()
     needed = _as_list(measure_params.get("centre_weight") or opportunity)
     for column in needed:  # fail before routing, not after
         _counts(dest_frame, str(column))
@@ -440,8 +441,8 @@ def accessibility(
         )
     matrix = travel_times(
         network,
-        origin_frame,
-        dest_frame,
+        origins,
+        opportunities,
         mode=mode,
         max_time_min=max_time_min,
         departure=departure,
@@ -472,7 +473,7 @@ def accessibility(
         measure=measure,
         opportunity=opportunity,
         cutoffs_min=cutoffs,
-        origins=origin_frame["id"],
+        origins=origins.ids,
         **measure_params,
     )
     result = origin_frame.merge(values, on="id", how="left", suffixes=("", "_access"))

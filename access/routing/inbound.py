@@ -84,7 +84,7 @@ def inbound_street_travel_times(
         )
     seconds = np.minimum(seconds.T, off_node_s(street, o, d))
     seconds[seconds > limit_s] = np.inf
-    return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {"travel_time_min": seconds})
+    return long_table(origin_frame.ids, dest_frame.ids, {"travel_time_min": seconds})
 
 
 def inbound_transit_travel_times(
@@ -136,6 +136,4 @@ def inbound_transit_travel_times(
         seconds[:, ~o_walk.ok] = np.inf
         result[:, :, k] = window_percentiles(seconds, pct)
     names = percentile_columns(pct)
-    return long_table(
-        origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {name: result[i] for i, name in enumerate(names)}
-    )
+    return long_table(origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)})

@@ -25,7 +25,7 @@ from access.config import (
 )
 from access.errors import InputError, OffNetworkWarning
 from access.io.output import atomic_path
-from access.io.points import as_points
+from access.io.points import Points, as_points
 from access.network.multimodal import Network
 from access.routing.street import check_budget_min, snap, street_travel_times
 from access.routing.transit import check_departure_date, parse_departures
@@ -127,18 +127,19 @@ def travel_time_matrix(
     }
     _check_query(network, query)
     out_path = _check_out(out)
-    origin_frame = as_points(origins, what="origins")
-    dest_frame = origin_frame if destinations is None else as_points(destinations, what="destinations")
-    _warn_off_network(network, mode, origin_frame, dest_frame)
+    same = destinations is None
+    origins = as_points(origins, what="origins")
+    destinations = origins if same else as_points(destinations, what="destinations")
+    _warn_off_network(network, mode, origins, None if same else destinations)
     workers = _workers(scheduler, n_workers)
-    size = _batch_size(batch_size, len(origin_frame), len(dest_frame), workers if scheduler else 1)
-    batches = [origin_frame.iloc[i : i + size] for i in range(0, len(origin_frame), size)]
-    bar = tqdm(total=len(origin_frame), desc=f"{mode} matrix", unit="origin", disable=not progress)
+    size = _batch_size(batch_size, len(origins), len(destinations), workers if scheduler else 1)
+    batches = [origins.take(slice(i, i + size)) for i in range(0, len(origins), size)]
+    bar = tqdm(total=len(origins), desc=f"{mode} matrix", unit="origin", disable=not progress)
     try:
-        with _backend(scheduler, workers, network, dest_frame, connect_timeout_s) as submit:
+        with _backend(scheduler, workers, network, destinations, connect_timeout_s) as submit:
             ahead = _IN_FLIGHT_PER_WORKER * workers if scheduler else 1
             results = _ordered(submit, [(batch, query) for batch in batches], ahead)
-            return _collect(_counted(results, bar, len(dest_frame)), out_path)
+            return _collect(_counted(results, bar, len(destinations)), out_path)
     finally:
         bar.close()
 
@@ -164,11 +165,12 @@ def _check_out(out: str | Path | None) -> Path | None:
     return path
 
 
-def _warn_off_network(network: Network, mode: str, origins: pd.DataFrame, destinations: pd.DataFrame) -> None:
-    """One off-network warning per point set here, instead of one per batch in workers."""
+def _warn_off_network(network: Network, mode: str, origins: Points, destinations: Points | None) -> None:
+    """One off-network warning per point set here, instead of one per batch in workers
+    (``destinations`` None: they are the origins)."""
     street = network.street("walk" if mode == "transit" else mode)
     snap(street, origins, what="origins")
-    if destinations is not origins:
+    if destinations is not None:
         snap(street, destinations, what="destinations")
 
 
@@ -195,7 +197,7 @@ def _batch_size(batch_size: int | None, n_origins: int, n_destinations: int, wor
     return max(1, min(by_memory, by_balance))
 
 
-def _run(network: Network, origins: pd.DataFrame, destinations: pd.DataFrame, query: dict) -> pd.DataFrame:
+def _run(network: Network, origins: Points, destinations: Points, query: dict) -> pd.DataFrame:
     """One batch: the in-process matrix of a slice of the origins."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", OffNetworkWarning)  # warned once by the caller
@@ -213,20 +215,20 @@ def _without(query: dict, *names: str) -> dict:
 _WORKER: dict = {}
 
 
-def _init_worker(packed: _Packed, destinations: pd.DataFrame, threads: int) -> None:
+def _init_worker(packed: _Packed, destinations: Points, threads: int) -> None:
     import numba
 
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     _WORKER.update(network=packed.network(), destinations=destinations)
 
 
-def _pool_batch(origins: pd.DataFrame, query: dict) -> pd.DataFrame:
+def _pool_batch(origins: Points, query: dict) -> pd.DataFrame:
     return _run(_WORKER["network"], origins, _WORKER["destinations"], query)
 
 
 # --- dask: network and destinations scattered once, unpacked per task (cheap: no copies)
 def _dask_batch(
-    packed: _Packed, destinations: pd.DataFrame, origins: pd.DataFrame, query: dict, threads: int | None
+    packed: _Packed, destinations: Points, origins: Points, query: dict, threads: int | None
 ) -> pd.DataFrame:
     if threads is not None:
         import numba

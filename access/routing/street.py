@@ -8,14 +8,12 @@ from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
-import shapely
 from tqdm.auto import tqdm
 
-from access._geo import to_projected
 from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
 from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError, OffNetworkWarning
-from access.io.points import as_points
+from access.io.points import Points, as_points
 from access.network.multimodal import Network
 from access.network.snap import Snapped, same_segment_s, snap_points, source_groups
 from access.network.street import StreetNetwork
@@ -51,20 +49,20 @@ def check_budget_min(value: float, what: str = "max_time_min") -> float:
     return float(value)
 
 
-def snap(street: StreetNetwork, points, *, what: str = "points", strict: bool = False) -> Snapped:
-    """Snap EPSG:4326 points (anything :func:`access.io.points.as_points` reads) to
-    ``street``. Off-network points raise :class:`OffNetworkError` when ``strict``, else
+def snap(street: StreetNetwork, points: Points, *, what: str = "points", strict: bool = False) -> Snapped:
+    """Snap :class:`Points` (other inputs go through :func:`access.io.points.as_points`)
+    to ``street``. Off-network points raise :class:`OffNetworkError` when ``strict``, else
     warn with their count (their results become NaN)."""
-    frame = as_points(points, what=what)
-    coords = shapely.get_coordinates(frame.geometry.to_numpy())
-    x, y = to_projected(coords[:, 0], coords[:, 1], street.crs_epsg)
+    points = as_points(points, what=what)
+    x, y = points.projected(street.crs_epsg)
     snapped = snap_points(street, x, y)
     off = int((~snapped.ok).sum())
     if off:
+        first = int(np.argmin(snapped.ok))
+        lonlat = np.array([points.lon[first], points.lat[first]]).round(5).tolist()
         message = (
             f"{off} of {len(snapped)} {what} lie more than {street.max_snap_m:.0f} m from the "
-            f"{street.mode} network (first: id {frame['id'].iloc[int(np.argmin(snapped.ok))]} at "
-            f"{coords[int(np.argmin(snapped.ok))].round(5).tolist()})"
+            f"{street.mode} network (first: id {points.ids[first]} at {lonlat})"
         )
         if strict:
             raise OffNetworkError(message + "; move them or raise max_snap_m.")
@@ -99,8 +97,8 @@ def street_travel_times(
         A :class:`access.Network` with ``mode`` built.
     origins, destinations
         Points in EPSG:4326: GeoDataFrame (``id`` column or the row number), DataFrame with
-        lon/lat, ``(lon, lat)`` tuples or an ``(n, 2)`` array. Destinations default to the
-        origins.
+        lon/lat, ``(lon, lat)`` tuples, an ``(n, 2)`` array or :class:`Points`, normalised
+        once here. Destinations default to the origins.
     mode
         ``"walk"``, ``"bike"`` or ``"car"``.
     max_time_min
@@ -113,10 +111,11 @@ def street_travel_times(
     """
     street = network.street(mode)
     limit_s = int(round(check_budget_min(max_time_min) * 60))
-    origin_frame = as_points(origins, what="origins")
-    dest_frame = origin_frame if destinations is None else as_points(destinations, what="destinations")
-    o = snap(street, origin_frame, what="origins")
-    d = o if destinations is None else snap(street, dest_frame, what="destinations")
+    same = destinations is None
+    origins = as_points(origins, what="origins")
+    destinations = origins if same else as_points(destinations, what="destinations")
+    o = snap(street, origins, what="origins")
+    d = o if same else snap(street, destinations, what="destinations")
     seconds = np.full((len(o), len(d)), np.inf)
     batches = range(0, len(o), _BATCH)
     for start in tqdm(batches, desc=f"{mode} travel times", unit="batch", disable=not progress):
@@ -140,7 +139,7 @@ def street_travel_times(
         )
     seconds = np.minimum(seconds, off_node_s(street, o, d))
     seconds[seconds > limit_s] = np.inf
-    return long_table(origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {"travel_time_min": seconds})
+    return long_table(origins.ids, destinations.ids, {"travel_time_min": seconds})
 
 
 def off_node_s(street: StreetNetwork, o: Snapped, d: Snapped) -> np.ndarray:

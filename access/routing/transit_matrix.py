@@ -125,6 +125,4 @@ def transit_travel_times(
             finally:  # an error or Ctrl-C drops the queued origins instead of running them all
                 pool.shutdown(wait=True, cancel_futures=True)
     names = percentile_columns(pct)
-    return long_table(
-        origin_frame["id"].to_numpy(), dest_frame["id"].to_numpy(), {name: result[i] for i, name in enumerate(names)}
-    )
+    return long_table(origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)})

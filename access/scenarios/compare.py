@@ -13,7 +13,7 @@ import pandas as pd
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.opportunities import count_values
-from access.io.points import as_points
+from access.io.points import Points, as_points
 from access.measures.accessibility import accessibility_from_matrix
 from access.measures.equity import gini
 from access.network.multimodal import Network
@@ -78,7 +78,7 @@ def as_centres(centres) -> gpd.GeoDataFrame:
     if isinstance(centres, list) and centres and not isinstance(centres[0], (tuple, list)):
         rows = [c.model_dump() if hasattr(c, "model_dump") else dict(c) for c in centres]
         centres = pd.DataFrame(rows)
-    frame = as_points(centres, what="centres")
+    frame = as_points(centres, what="centres").to_frame()
     names = (
         centres["name"].astype(str).to_numpy()
         if isinstance(centres, pd.DataFrame) and "name" in centres
@@ -89,7 +89,7 @@ def as_centres(centres) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"name": names}, geometry=frame.geometry.to_numpy(), crs=4326)
 
 
-def _matrix(network: Network, origins: gpd.GeoDataFrame, dest: gpd.GeoDataFrame, kw: dict) -> np.ndarray:
+def _matrix(network: Network, origins: Points, dest: Points, kw: dict) -> np.ndarray:
     if kw["mode"] == "transit" and network.transit is None:
         # a base without any transit (lines only in the scenario): by transit one walks
         kw = {"mode": "walk", "max_time_min": kw["max_time_min"], "progress": kw["progress"]}
@@ -152,8 +152,10 @@ def compare(
     mode, access_mode, departure, window_min, percentile, max_time_min
         As :func:`access.travel_times` (minutes).
     """
-    origin_frame = as_points(origins, what="origins")
-    opp_frame = origin_frame if opportunities is None else as_points(opportunities, what="opportunities")
+    origin_points = as_points(origins, what="origins")  # normalised once, routed as Points
+    opp_points = origin_points if opportunities is None else as_points(opportunities, what="opportunities")
+    origin_frame = origin_points.to_frame()
+    opp_frame = origin_frame if opportunities is None else opp_points.to_frame()
     if opportunity not in opp_frame:
         raise InputError(
             f"opportunities have no column {opportunity!r}; columns: {', '.join(map(str, opp_frame.columns))}."
@@ -163,10 +165,11 @@ def compare(
         raise InputError(f"cutoffs must lie in (0, 1440] minutes, got {list(cutoffs_min)}.")
     centre_frame = as_centres(centres)
     n_o, n_opp = len(origin_frame), len(opp_frame)
-    dest = gpd.GeoDataFrame(
-        {"id": np.arange(n_opp + len(centre_frame))},
-        geometry=np.r_[opp_frame.geometry.to_numpy(), centre_frame.geometry.to_numpy()],
-        crs=4326,
+    dest = Points(
+        ids=np.arange(n_opp + len(centre_frame)),
+        lon=np.r_[opp_points.lon, centre_frame.geometry.x.to_numpy(dtype=float)],
+        lat=np.r_[opp_points.lat, centre_frame.geometry.y.to_numpy(dtype=float)],
+        attributes=pd.DataFrame(index=pd.RangeIndex(n_opp + len(centre_frame))),
     )
     kw = {"mode": mode, "max_time_min": max(float(max_time_min), max(cutoffs)), "progress": progress}
     if mode == "transit":
@@ -176,9 +179,8 @@ def compare(
             "percentiles": (percentile,),
             "access_mode": access_mode,
         }
-    points = origin_frame[["id", "geometry"]]
-    before = _matrix(base, points, dest, kw)
-    after = before if scenario is base else _matrix(scenario, points, dest, kw)
+    before = _matrix(base, origin_points, dest, kw)
+    after = before if scenario is base else _matrix(scenario, origin_points, dest, kw)
 
     weights = count_values(origin_frame, population, "origins") if population in origin_frame else np.ones(n_o)
     opp = count_values(opp_frame, opportunity, "opportunities")

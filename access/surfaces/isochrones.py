@@ -126,7 +126,7 @@ def isochrones(
     rows = []
     for k in tqdm(range(len(frame)), desc=f"{mode} isochrones", disable=not progress, unit="origin"):
         node_s = times.node_seconds(k)
-        origin_id = frame["id"].iloc[k]
+        origin_id = frame.ids[k]
         if output == "lines":
             rows.extend(_reached_lines(street, node_s, times.reverse, cutoffs, origin_id))
             continue
