@@ -11,6 +11,7 @@ matplotlib.use("Agg")  # headless: files only, no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from access.io.points import as_points  # noqa: E402
 from access.network.street import StreetNetwork  # noqa: E402
 from access.viz._cartography import A4_FIGSIZE_IN, decorate, draw_network, draw_rail, save_figure  # noqa: E402
 
@@ -23,15 +24,19 @@ def plot_isochrones(
     path: str | Path | None = None,
     *,
     title: str | None = None,
-    origins: gpd.GeoDataFrame | None = None,
+    origins=None,
     transit=None,
 ):
     """Draw isochrone polygons (largest cutoff underneath) over the network's edges, with
     the rail lines of ``transit`` (a TransitNetwork), a legend in minutes, a scale bar and a
     north arrow.
 
-    Writes a PNG when ``path`` is given (atomically) and returns the matplotlib Figure.
+    ``origins``: points as :func:`access.as_points` reads them (a GeoDataFrame, Points,
+    ``(lon, lat)`` tuples), drawn as stars. Writes a PNG when ``path`` is given
+    (atomically) and returns the matplotlib Figure.
     """
+    if origins is not None:
+        origins = as_points(origins, what="origins").to_frame()
     fig, ax = plt.subplots(figsize=A4_FIGSIZE_IN)
     minx, miny, maxx, maxy = isochrones.total_bounds
     cutoffs = sorted(isochrones["cutoff_min"].unique(), reverse=True)
