@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 
-from access.network._segments import Segments
+from access.network._segments import Segments, locate_on_segments, nearest_segments
 from access.network.street import StreetNetwork
 
-__all__ = ["Snapped", "Segments", "snap_points", "segments", "same_segment_s", "source_groups"]
+__all__ = ["Snapped", "Segments", "snap_points", "segments", "same_segment_pairs", "same_segment_s", "source_groups"]
 
 _AT_NODE_M = 0.5  # metres: a snapped point this close to an edge end is at that node
 
@@ -49,26 +48,16 @@ class Snapped:
 
 
 def snap_points(net: StreetNetwork, x: np.ndarray, y: np.ndarray) -> Snapped:
-    """Snap projected points (metres, ``net.crs_epsg``) to the nearest edge of ``net``."""
-    seg = segments(net)
+    """Snap projected points (metres, ``net.crs_epsg``) to the exact nearest edge of
+    ``net`` (ties: the lowest segment index) within ``net.max_snap_m``."""
+    seg = net.segments
     x, y = np.asarray(x, float), np.asarray(y, float)
     # far outside the UTM zone a projection gives inf/nan: such points are off the network
-    finite = np.isfinite(x) & np.isfinite(y)
-    points = shapely.points(np.where(finite, x, 0.0), np.where(finite, y, 0.0))
-    n = len(points)
-    index = np.full(n, -1, dtype=np.int64)
-    distance = np.full(n, np.inf)
-    if finite.any():
-        (point_idx, seg_idx), dist = seg.tree.query_nearest(
-            points[finite], max_distance=net.max_snap_m, return_distance=True, all_matches=False
-        )
-        rows = np.flatnonzero(finite)[point_idx]
-        index[rows] = seg_idx
-        distance[rows] = dist
+    index, distance = nearest_segments(seg, x, y, net.max_snap_m)
     ok = index >= 0
     safe = np.where(ok, index, 0)
-    fraction = np.where(ok, shapely.line_locate_point(seg.lines[safe], points, normalized=True), 0.0)
-    fraction = np.nan_to_num(fraction, nan=0.0)  # zero-length segments
+    fraction, seg_len = locate_on_segments(seg, safe, np.where(ok, x, 0.0), np.where(ok, y, 0.0))
+    fraction = np.where(ok, fraction, 0.0)
     connector = np.where(ok, distance / (net.connector_speed_kmh / 3.6), np.inf)
     fw, bw = seg.forward_s[safe], seg.backward_s[safe]
     with np.errstate(invalid="ignore"):
@@ -79,7 +68,6 @@ def snap_points(net: StreetNetwork, x: np.ndarray, y: np.ndarray) -> Snapped:
     along_bw = np.where(np.isfinite(bw), along_bw, np.inf)
     back_bw = np.where(np.isfinite(bw), back_bw, np.inf)
     # A point snapped onto an end node is at that node, whatever the edge's direction.
-    seg_len = shapely.length(seg.lines[safe])
     at_a = fraction * seg_len < _AT_NODE_M
     at_b = (1 - fraction) * seg_len < _AT_NODE_M
     back_bw = np.where(at_a, 0.0, back_bw)
@@ -103,21 +91,37 @@ def snap_points(net: StreetNetwork, x: np.ndarray, y: np.ndarray) -> Snapped:
     )
 
 
-def same_segment_s(net: StreetNetwork, origins: Snapped, dests: Snapped) -> np.ndarray:
-    """Origins x destinations seconds for pairs on the same segment, travelled along it
-    without passing a node (inf elsewhere)."""
+def same_segment_pairs(
+    net: StreetNetwork, origins: Snapped, dests: Snapped
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (origin row, destination row, seconds) on the same segment, travelled along it
+    without passing a node; found by sorting the destinations by segment, never by an
+    origins x destinations comparison."""
     seg = segments(net)
-    out = np.full((len(origins), len(dests)), np.inf)
-    o_idx, d_idx = np.nonzero(
-        (origins.segment[:, None] == dests.segment[None, :]) & origins.ok[:, None] & dests.ok[None, :]
-    )
-    if len(o_idx) == 0:
-        return out
+    o_rows, d_rows = np.flatnonzero(origins.ok), np.flatnonzero(dests.ok)
+    d_rows = d_rows[np.argsort(dests.segment[d_rows], kind="stable")]
+    d_seg = dests.segment[d_rows]
+    o_seg = origins.segment[o_rows]
+    lo, hi = np.searchsorted(d_seg, o_seg, side="left"), np.searchsorted(d_seg, o_seg, side="right")
+    count = hi - lo
+    o_idx = np.repeat(o_rows, count)
+    within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    d_idx = d_rows[np.repeat(lo, count) + within]
+    order = np.lexsort((d_idx, o_idx))  # origin-major, as np.nonzero on a matrix gives them
+    o_idx, d_idx = o_idx[order], d_idx[order]
     s = origins.segment[o_idx]
     delta = dests.fraction[d_idx] - origins.fraction[o_idx]
     with np.errstate(invalid="ignore"):
         cost = np.where(delta > 0, delta * seg.forward_s[s], np.where(delta < 0, -delta * seg.backward_s[s], 0.0))
-    out[o_idx, d_idx] = cost + origins.connector_s[o_idx] + dests.connector_s[d_idx]
+    return o_idx, d_idx, cost + origins.connector_s[o_idx] + dests.connector_s[d_idx]
+
+
+def same_segment_s(net: StreetNetwork, origins: Snapped, dests: Snapped) -> np.ndarray:
+    """Origins x destinations seconds for pairs on the same segment, travelled along it
+    without passing a node (inf elsewhere)."""
+    out = np.full((len(origins), len(dests)), np.inf)
+    o_idx, d_idx, seconds = same_segment_pairs(net, origins, dests)
+    out[o_idx, d_idx] = seconds
     return out
 
 

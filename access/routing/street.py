@@ -8,6 +8,8 @@ from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
+from pandas.arrays import NumpyExtensionArray
+from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
 from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
@@ -15,10 +17,19 @@ from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError, OffNetworkWarning
 from access.io.points import Points, as_points
 from access.network.multimodal import Network
-from access.network.snap import Snapped, same_segment_s, snap_points, source_groups
+from access.network.snap import Snapped, same_segment_pairs, snap_points, source_groups
 from access.network.street import StreetNetwork
 
-__all__ = ["street_travel_times", "snap", "node_times", "check_budget_min", "long_table", "off_node_s", "collect_notes"]
+__all__ = [
+    "street_travel_times",
+    "snap",
+    "node_times",
+    "check_budget_min",
+    "long_table",
+    "off_node_s",
+    "off_node_pairs",
+    "collect_notes",
+]
 
 # Off-network notes of the calls made inside `collect_notes()` (per thread and task, unlike
 # the process-wide warnings filters a server cannot swap safely under concurrent requests).
@@ -137,23 +148,61 @@ def street_travel_times(
             d.from_a,
             d.from_b,
         )
-    seconds = np.minimum(seconds, off_node_s(street, o, d))
+    rows, cols, along = off_node_pairs(street, o, d)
+    np.minimum.at(seconds, (rows, cols), along)
     seconds[seconds > limit_s] = np.inf
     return long_table(origins.ids, destinations.ids, {"travel_time_min": seconds})
+
+
+def off_node_pairs(street: StreetNetwork, o: Snapped, d: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trips that pass no node, as (origin row, destination row, seconds): along a shared
+    edge, or 0 between coincident points (closer than 1 m). Sparse: found by sorting and a
+    KD-tree, so memory grows with the pairs found, not with origins x destinations."""
+    rows, cols, seconds = same_segment_pairs(street, o, d)
+    o_ok, d_ok = np.flatnonzero(o.ok), np.flatnonzero(d.ok)
+    if len(o_ok) and len(d_ok):
+        # candidates from the tree, then the same test as ever (np.hypot < 1 m) decides
+        tree = cKDTree(np.column_stack([d.x[d_ok], d.y[d_ok]]))
+        near = cKDTree(np.column_stack([o.x[o_ok], o.y[o_ok]])).sparse_distance_matrix(
+            tree, _COINCIDENT_M * (1 + 1e-9), output_type="ndarray"
+        )
+        ci, cj = o_ok[near["i"]], d_ok[near["j"]]
+        hit = np.hypot(o.x[ci] - d.x[cj], o.y[ci] - d.y[cj]) < _COINCIDENT_M
+        rows, cols = np.r_[rows, ci[hit]], np.r_[cols, cj[hit]]
+        seconds = np.r_[seconds, np.zeros(int(hit.sum()))]
+    return rows, cols, seconds
 
 
 def off_node_s(street: StreetNetwork, o: Snapped, d: Snapped) -> np.ndarray:
     """Origins x destinations seconds of trips that pass no node: along a shared edge, or
     0 between coincident points (inf elsewhere)."""
-    seconds = same_segment_s(street, o, d)
-    coincident = np.hypot(o.x[:, None] - d.x[None, :], o.y[:, None] - d.y[None, :]) < _COINCIDENT_M
-    seconds[coincident & o.ok[:, None] & d.ok[None, :]] = 0.0
-    return seconds
+    out = np.full((len(o), len(d)), np.inf)
+    rows, cols, seconds = off_node_pairs(street, o, d)
+    np.minimum.at(out, (rows, cols), seconds)
+    return out
 
 
 def long_table(from_ids: np.ndarray, to_ids: np.ndarray, seconds: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Origin-major long table from ``(n_from, n_to)`` second matrices (inf -> NaN minutes)."""
-    columns = {"from_id": np.repeat(from_ids, len(to_ids)), "to_id": np.tile(to_ids, len(from_ids))}
+    """Origin-major long table from ``(n_from, n_to)`` second matrices (inf -> NaN minutes).
+
+    The id columns are the ids' own (inferred) arrays taken by position, so 1.5 M string
+    ids cost a gather of the few distinct ones rather than 1.5 M conversions."""
+    n_from, n_to = len(from_ids), len(to_ids)
+    columns = {"from_id": _repeat_ids(from_ids, n_to, each=True), "to_id": _repeat_ids(to_ids, n_from, each=False)}
     for name, matrix in seconds.items():
-        columns[name] = np.where(np.isfinite(matrix), matrix / 60.0, np.nan).ravel()
-    return pd.DataFrame(columns)
+        minutes = np.divide(matrix, 60.0)
+        minutes[~np.isfinite(minutes)] = np.nan
+        columns[name] = minutes.ravel()
+    return pd.DataFrame(columns, copy=False)
+
+
+def _repeat_ids(ids: np.ndarray, times: int, *, each: bool):
+    """``np.repeat`` (``each``) or ``np.tile`` of ``ids`` as the array pandas makes of them
+    in a column (int64, str, object...): numpy ids are repeated as they are, others
+    converted once and gathered by position."""
+    array = pd.Series(np.asarray(ids), copy=False).array
+    if isinstance(array, NumpyExtensionArray):
+        values = array.to_numpy()
+        return np.repeat(values, times) if each else np.tile(values, times)
+    positions = np.repeat(np.arange(len(ids)), times) if each else np.tile(np.arange(len(ids)), times)
+    return array.take(positions)
