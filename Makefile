@@ -34,9 +34,12 @@ test: $(STAMP) browser lint
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
+	# PySAL's package is also named `access`: beside the project, never on its import path
+	test -d $(VENV)/pysal-access || $(PY) -m pip install --quiet --no-deps --target $(VENV)/pysal-access 'access>=1.1'
 	$(PY) bench/street_routing.py
 	$(PY) bench/transit_routing.py
 	$(PY) bench/accessibility.py
+	$(PY) bench/accessibility_scale.py
 	$(PY) bench/accessibility_measures.py
 	$(PY) bench/long_budgets.py
 	$(PY) bench/scenarios.py

@@ -60,7 +60,7 @@ def main() -> None:
 
     warnings.simplefilter("ignore")
     grid = pd.read_csv(DATA / "poa_hexgrid.csv")
-    cells = access.as_points(grid)
+    cells = access.as_points(grid).to_frame()
     n = len(cells)
     feeds = [DATA / "poa_eptc.zip", DATA / "poa_trensurb.zip"]
     settings = TransitSettings(board_penalty_min={"poa_trensurb": 0})

@@ -1,12 +1,21 @@
 """Benchmark: accessibility measures from a travel-time table (numpy bincount kernels) vs a
 plain pandas merge + groupby implementation of the same formulas (R accessibility's
-data.table approach), on the Belo Horizonte matrix (748k pairs) and a synthetic 3M-pair one.
+data.table approach), on the Belo Horizonte matrix (748k pairs) and a synthetic 3M-pair one;
+and vs PySAL's ``access`` package on every measure both have (cumulative, Gaussian gravity,
+2SFCA, E2SFCA), same table, values compared.
 
-Run: .venv/bin/python bench/accessibility_measures.py
+Run: .venv/bin/python bench/accessibility_measures.py (PySAL's package, which is also named
+``access``, lives beside the project: ``pip install --target .venv/pysal-access --no-deps
+access``, as ``make bench`` does; it runs in a subprocess of its own).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,6 +25,10 @@ import pandas as pd
 from access.measures.accessibility import accessibility_from_matrix
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "bho"
+REPO = Path(__file__).resolve().parents[1]
+PYSAL = REPO / ".venv" / "pysal-access"  # PySAL's `access`, kept out of the project's import path
+CUTOFF_MIN = 30.0
+SIGMA_MIN = 20.0
 
 
 def _best(fn, repeat: int = 3) -> float:
@@ -77,10 +90,49 @@ def run(name: str, matrix: pd.DataFrame, land: pd.DataFrame) -> None:
     )
 
 
+def versus_pysal(matrix: pd.DataFrame, land: pd.DataFrame) -> None:
+    """Every measure PySAL's ``access`` shares with ours, on the same table, timed in the
+    same run (PySAL in its own process: the package names clash); values compared."""
+    if not (PYSAL / "access" / "__init__.py").exists():
+        print(f"\nPySAL access not found in {PYSAL} (pip install --target {PYSAL} --no-deps access): skipped")
+        return
+    ours = {
+        "cumulative": (dict(cutoffs_min=(CUTOFF_MIN,)), f"jobs_{CUTOFF_MIN:g}min"),
+        "gravity": (dict(measure="gravity", decay="gaussian", decay_param=SIGMA_MIN), "jobs_gravity"),
+        "2sfca": (dict(measure="2sfca", cutoffs_min=(CUTOFF_MIN,)), f"jobs_2sfca_{CUTOFF_MIN:g}min"),
+        "e2sfca": (dict(measure="e2sfca", cutoffs_min=(CUTOFF_MIN,)), f"jobs_e2sfca_{CUTOFF_MIN:g}min"),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        matrix.to_parquet(Path(tmp) / "m.parquet")
+        land.to_parquet(Path(tmp) / "l.parquet")
+        out = Path(tmp) / "pysal.json"
+        env = {**os.environ, "PYTHONPATH": str(PYSAL)}
+        subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("_pysal_access.py")), f"{tmp}/m.parquet", f"{tmp}/l.parquet"]
+            + [str(out), str(CUTOFF_MIN), str(SIGMA_MIN)],
+            check=True,
+            env=env,
+        )
+        theirs = json.loads(out.read_text())
+    print(f"\nvs PySAL access (Belo Horizonte, {len(matrix):,} pairs; PySAL in a process of its own):")
+    for name, (kwargs, column) in ours.items():
+        t_ours = _best(lambda kw=kwargs: accessibility_from_matrix(matrix, land, **kw))
+        values = accessibility_from_matrix(matrix, land, **kwargs).set_index("id")[column]
+        got = pd.Series(theirs[name]["values"], index=theirs[name]["ids"])
+        mine = values.reindex(got.index).fillna(0.0).to_numpy()
+        agree = np.allclose(mine, got.to_numpy(), rtol=1e-9, atol=1e-12)
+        t_theirs = theirs[name]["seconds"]
+        print(
+            f"  {name:10s} ours {t_ours * 1e3:7.1f} ms   PySAL {t_theirs * 1e3:8.1f} ms   "
+            f"ratio {t_theirs / t_ours:6.1f}x   values {'agree' if agree else 'DIFFER'} ({len(got):,} origins)"
+        )
+
+
 def main() -> None:
     matrix = pd.read_csv(DATA / "bho_travel_matrix_transit.csv.gz")
     land = pd.read_csv(DATA / "bho_land_use.csv")
     run("Belo Horizonte", matrix, land)
+    versus_pysal(matrix, land)
     rng = np.random.default_rng(0)
     ids = np.array([f"z{i:05d}" for i in range(1750)])
     big = pd.DataFrame(

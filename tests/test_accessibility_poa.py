@@ -49,7 +49,10 @@ def _brute_force(table: pd.DataFrame, grid: pd.DataFrame, origin, cutoff: float)
 def test_walk_job_access_for_every_cell_matches_brute_force(poa, walk_access):
     network, grid = poa
     assert len(walk_access) == len(grid) and walk_access["id"].tolist() == grid["id"].tolist()
-    assert (walk_access["jobs_30min"] <= walk_access["jobs_60min"]).all()
+    on = ~walk_access["off_network"]  # the cells off the network have NaN access (not 0)
+    assert walk_access.loc[on, ["jobs_30min", "jobs_60min"]].notna().all().all()
+    assert walk_access.loc[~on, ["jobs_30min", "jobs_60min"]].isna().all().all()
+    assert (walk_access.loc[on, "jobs_30min"] <= walk_access.loc[on, "jobs_60min"]).all()
     assert walk_access["jobs_60min"].max() <= grid["jobs"].sum()
     picks = walk_access.sort_values("jobs_60min")["id"].iloc[[100, 600, 1100]].tolist()
     table = access.travel_times(network, grid[grid.id.isin(picks)], grid, mode="walk", max_time_min=60)
@@ -73,9 +76,11 @@ def test_transit_job_access_for_every_cell_reaches_at_least_the_walk_jobs(poa, w
         window_min=WINDOW_MIN,
     )
     walk = walk_access.set_index("id").loc[transit["id"]]
+    on = ~transit["off_network"].to_numpy()
+    assert np.array_equal(on, ~walk["off_network"].to_numpy())  # off the walk network: off for transit too
     for cutoff in (30, 60):
         # a direct walk always counts as a transit trip
-        assert (transit[f"jobs_{cutoff}min"].to_numpy() >= walk[f"jobs_{cutoff}min"].to_numpy()).all()
+        assert (transit[f"jobs_{cutoff}min"].to_numpy()[on] >= walk[f"jobs_{cutoff}min"].to_numpy()[on]).all()
     assert transit["jobs_60min"].median() > 2 * walk["jobs_60min"].median()
     table = access.travel_times(
         network,
@@ -91,7 +96,8 @@ def test_transit_job_access_for_every_cell_reaches_at_least_the_walk_jobs(poa, w
     # the population-weighted summary a planner reports: transit widens access and evens it out
     both = summarise(transit, value="jobs_60min", by=None).iloc[0]
     on_foot = summarise(walk_access, value="jobs_60min", by=None).iloc[0]
-    assert both["residents"] == on_foot["residents"] == 812_935
+    assert both["residents"] + both["excluded residents (off network)"] == 812_935
+    assert both["residents"] == on_foot["residents"] and both["excluded zones (off network)"] == 11
     assert both["jobs within 60 min mean"] > 2 * on_foot["jobs within 60 min mean"]
     assert both["jobs within 60 min Gini"] < on_foot["jobs within 60 min Gini"]
 
@@ -99,10 +105,13 @@ def test_transit_job_access_for_every_cell_reaches_at_least_the_walk_jobs(poa, w
 def test_population_weighted_summary_of_walk_access(walk_access):
     table = summarise(walk_access, value=["jobs_30min", "jobs_60min"], by=None, thresholds=(50_000,))
     row = table.iloc[0]
-    assert row["residents"] == 812_935
-    expected = np.average(walk_access["jobs_60min"], weights=walk_access["population"])
+    # off-network cells are left out of every statistic and counted apart
+    on = walk_access[~walk_access["off_network"]]
+    residents = on["population"].sum()
+    assert row["residents"] == residents and row["residents"] + row["excluded residents (off network)"] == 812_935
+    expected = np.average(on["jobs_60min"], weights=on["population"])
     assert row["jobs within 60 min mean"] == pytest.approx(expected)
-    reach = walk_access.loc[walk_access["jobs_60min"] >= 50_000, "population"].sum() / 812_935
+    reach = on.loc[on["jobs_60min"] >= 50_000, "population"].sum() / residents
     assert row["% residents with jobs within 60 min >= 50,000"] == pytest.approx(100 * reach)
     assert 0 < row["jobs within 30 min Gini"] < 1
     assert row["jobs within 30 min Gini"] > row["jobs within 60 min Gini"]  # longer walks even out access

@@ -74,9 +74,11 @@ def test_a_line_slower_than_the_road_leaves_car_times_alone_and_never_slows_tran
     later = transit.origins["time_to_core_city_after"].to_numpy()
     assert not np.any(np.isfinite(before) & np.isnan(later)), "nothing becomes unreachable"
     assert np.all(later[np.isfinite(before)] <= before[np.isfinite(before)])
+    on = ~transit.origins["off_network"]  # random points off the network: NaN access, left out
+    assert transit.origins.loc[~on, "jobs_60min_change"].isna().all()
     for c in (60, 120):
-        assert (transit.origins[f"jobs_{c}min_change"] >= 0).all()
-        assert (transit.origins[f"jobs_{c}min_lost"] == 0).all()
+        assert (transit.origins.loc[on, f"jobs_{c}min_change"] >= 0).all()
+        assert (transit.origins.loc[on, f"jobs_{c}min_lost"] == 0).all()
 
 
 def test_headline_the_intercity_line_pulls_people_into_the_circles_and_raises_rural_access(sample, tmp_path):

@@ -28,7 +28,6 @@ def _lines(street):
 def strtree_snap(street, x, y):
     """The snapping this project shipped before the grid: STRtree.query_nearest, then
     shapely for the position along the edge (field by field as access.network.snap)."""
-    seg = street.segments
     lines = _lines(street)
     tree = shapely.STRtree(lines)
     finite = np.isfinite(x) & np.isfinite(y)

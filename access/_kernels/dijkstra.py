@@ -8,34 +8,54 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["UNREACHED", "one_to_all", "many_to_all_points"]
+__all__ = ["UNREACHED", "one_to_all", "many_to_all_points", "reach_rows"]
 
 UNREACHED = np.iinfo(np.int64).max
 
 
 @nb.njit(cache=True, nogil=True)
 def _dijkstra(indptr, indices, weights, src_nodes, src_cost, limit, dist, max_weight):
-    """Fill ``dist`` (pre-set to UNREACHED) with times from the sources, up to ``limit``.
+    """Fill ``dist`` (pre-set to UNREACHED) with times from the sources, up to ``limit``
+    (see :func:`_dial`; scratch allocated here for one search)."""
+    entry_node = np.empty(len(indices) + len(src_nodes) + 1, dtype=np.int32)
+    entry_next = np.empty(len(indices) + len(src_nodes) + 1, dtype=np.int32)
+    n_buckets = _n_buckets(src_cost, limit, max_weight)
+    head = np.full(n_buckets, -1, dtype=np.int32)
+    settled = np.empty(len(dist), dtype=np.int32)
+    _dial(indptr, indices, weights, src_nodes, src_cost, limit, dist, entry_node, entry_next, head, settled)
 
-    Dial's bucket queue: travel times are whole seconds and edges short, so a circular
-    array of ``max_weight + 1`` buckets (plus the spread of the start costs) holds every
-    tentative label; each relaxation and each settled node costs O(1), and the scan over
-    empty buckets is bounded by the largest time reached. Measured 2-3x faster than a
-    binary heap on city graphs (bench/street_routing.py). Stale entries are skipped when
-    their node's label is no longer the bucket's time.
-    """
-    cap = len(indices) + len(src_nodes) + 1
-    entry_node = np.empty(cap, dtype=np.int32)
-    entry_next = np.empty(cap, dtype=np.int32)
+
+@nb.njit(cache=True, nogil=True)
+def _n_buckets(src_cost, limit, max_weight):
     lo = limit
     hi = np.int64(0)
-    for k in range(len(src_nodes)):
+    for k in range(len(src_cost)):
         lo = min(lo, src_cost[k])
         hi = max(hi, src_cost[k])
-    n_buckets = max(max_weight, hi - lo, 0) + 1
-    head = np.full(n_buckets, -1, dtype=np.int32)
+    return max(max_weight, hi - lo, 0) + 1
+
+
+@nb.njit(cache=True, nogil=True)
+def _dial(indptr, indices, weights, src_nodes, src_cost, limit, dist, entry_node, entry_next, head, settled):
+    """Fill ``dist`` (UNREACHED where not yet labelled) with times from the sources, up
+    to ``limit``; the nodes settled, in order, go to ``settled``; returns their count.
+
+    Dial's bucket queue: travel times are whole seconds and edges short, so a circular
+    array of ``len(head)`` buckets (at least the largest edge time + 1, plus the spread of
+    the start costs) holds every tentative label; each relaxation and each settled node
+    costs O(1), and the scan over empty buckets is bounded by the largest time reached.
+    Measured 2-3x faster than a binary heap on city graphs (bench/street_routing.py).
+    Stale entries are skipped when their node's label is no longer the bucket's time.
+    ``entry_node``/``entry_next`` hold at least edges + sources + 1 entries; ``head`` is
+    all -1 and stays so (every bucket is emptied), so the scratch can be reused.
+    """
+    n_buckets = len(head)
+    lo = limit
+    for k in range(len(src_nodes)):
+        lo = min(lo, src_cost[k])
     used = 0
     live = 0
+    n_settled = 0
     for k in range(len(src_nodes)):
         node = src_nodes[k]
         cost = src_cost[k]
@@ -59,6 +79,8 @@ def _dijkstra(indptr, indices, weights, src_nodes, src_cost, limit, dist, max_we
             e = entry_next[e]
             if dist[node] != d:
                 continue  # stale: settled earlier at a lower time
+            settled[n_settled] = node
+            n_settled += 1
             for j in range(indptr[node], indptr[node + 1]):
                 v = indices[j]
                 new = d + weights[j]
@@ -75,6 +97,7 @@ def _dijkstra(indptr, indices, weights, src_nodes, src_cost, limit, dist, max_we
                     used += 1
                     live += 1
         d += 1
+    return n_settled
 
 
 def one_to_all(indptr, indices, weights, src_nodes, src_cost, limit: int) -> np.ndarray:
@@ -146,3 +169,156 @@ def many_to_all_points(
         _max_weight(weights, limit),
     )
     return out
+
+
+@nb.njit(cache=True, nogil=True)
+def _reach_rows(
+    indptr,
+    indices,
+    weights,
+    src_ptr,
+    src_nodes,
+    src_cost,
+    rows,
+    limit,
+    max_weight,
+    node_dst_ptr,
+    node_dst,
+    node_dst_cost,
+    off_ptr,
+    off_dst,
+    off_s,
+    n_dst,
+):
+    n = len(indptr) - 1
+    dist = np.full(n, UNREACHED, dtype=np.int64)
+    spread = np.int64(0)
+    for k in range(len(rows)):
+        o = rows[k]
+        for j in range(src_ptr[o], src_ptr[o + 1]):
+            for i in range(src_ptr[o], src_ptr[o + 1]):
+                spread = max(spread, abs(src_cost[j] - src_cost[i]))
+    cap = len(indices) + 1
+    for k in range(len(rows)):
+        cap = max(cap, len(indices) + src_ptr[rows[k] + 1] - src_ptr[rows[k]] + 1)
+    entry_node = np.empty(cap, dtype=np.int32)
+    entry_next = np.empty(cap, dtype=np.int32)
+    head = np.full(max(max_weight, spread, 0) + 1, -1, dtype=np.int32)
+    settled = np.empty(n, dtype=np.int32)
+    best = np.full(n_dst, np.inf)
+    seen = np.zeros(n_dst, dtype=np.bool_)
+    touched = np.empty(n_dst, dtype=np.int64)
+    size = max(16, 4 * len(rows))
+    out_row = np.empty(size, dtype=np.int64)
+    out_dst = np.empty(size, dtype=np.int64)
+    out_s = np.empty(size, dtype=np.float64)
+    used = 0
+    for k in range(len(rows)):
+        o = rows[k]
+        lo, hi = src_ptr[o], src_ptr[o + 1]
+        n_settled = _dial(
+            indptr,
+            indices,
+            weights,
+            src_nodes[lo:hi],
+            src_cost[lo:hi],
+            limit,
+            dist,
+            entry_node,
+            entry_next,
+            head,
+            settled,
+        )
+        n_touched = 0
+        for i in range(n_settled):
+            node = settled[i]
+            t_node = dist[node]
+            for e in range(node_dst_ptr[node], node_dst_ptr[node + 1]):
+                dst = node_dst[e]
+                t = t_node + node_dst_cost[e]
+                if not seen[dst]:
+                    seen[dst] = True
+                    touched[n_touched] = dst
+                    n_touched += 1
+                if t < best[dst]:
+                    best[dst] = t
+            dist[node] = UNREACHED  # reset for the next origin
+        for e in range(off_ptr[o], off_ptr[o + 1]):
+            dst = off_dst[e]
+            if not seen[dst]:
+                seen[dst] = True
+                touched[n_touched] = dst
+                n_touched += 1
+            if off_s[e] < best[dst]:
+                best[dst] = off_s[e]
+        order = np.sort(touched[:n_touched])
+        if used + n_touched > size:
+            size = max(2 * size, used + n_touched)
+            out_row = _grown(out_row, size)
+            out_dst = _grown(out_dst, size)
+            out_s = _grown(out_s, size)
+        for i in range(n_touched):
+            dst = order[i]
+            if best[dst] <= limit:
+                out_row[used] = o
+                out_dst[used] = dst
+                out_s[used] = best[dst]
+                used += 1
+            best[dst] = np.inf
+            seen[dst] = False
+    return out_row[:used].copy(), out_dst[:used].copy(), out_s[:used].copy()
+
+
+@nb.njit(cache=True, nogil=True)
+def _grown(array, size):
+    out = np.empty(size, dtype=array.dtype)
+    out[: len(array)] = array
+    return out
+
+
+def reach_rows(
+    indptr,
+    indices,
+    weights,
+    src_ptr,
+    src_nodes,
+    src_cost,
+    rows,
+    limit: int,
+    node_dst_ptr,
+    node_dst,
+    node_dst_cost,
+    off_ptr,
+    off_dst,
+    off_s,
+    n_dst: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Destinations reached within ``limit`` seconds from each origin of ``rows``, as
+    sparse pairs ``(origin, destination, seconds)``: origin-major in the order of
+    ``rows``, destinations ascending. Origins are source groups (``src_ptr``); a
+    destination hangs off nodes (``node_dst_ptr`` CSR: destination and the float seconds
+    from the node to it) and may have direct seconds per origin (``off_ptr`` CSR over all
+    origins: trips that pass no node). Each destination counts once, at its best time.
+
+    One thread (no GIL held): the caller runs chunks of rows in threads. Scratch is
+    allocated once per call and reset per origin, so memory is O(nodes + destinations)
+    plus the pairs found, never origins x destinations.
+    """
+    return _reach_rows(
+        indptr,
+        indices,
+        weights,
+        np.ascontiguousarray(src_ptr, dtype=np.int64),
+        np.ascontiguousarray(src_nodes, dtype=np.int32),
+        np.ascontiguousarray(src_cost, dtype=np.int64),
+        np.ascontiguousarray(rows, dtype=np.int64),
+        np.int64(limit),
+        _max_weight(weights, limit),
+        np.ascontiguousarray(node_dst_ptr, dtype=np.int64),
+        np.ascontiguousarray(node_dst, dtype=np.int64),
+        np.ascontiguousarray(node_dst_cost, dtype=np.float64),
+        np.ascontiguousarray(off_ptr, dtype=np.int64),
+        np.ascontiguousarray(off_dst, dtype=np.int64),
+        np.ascontiguousarray(off_s, dtype=np.float64),
+        np.int64(n_dst),
+    )

@@ -77,6 +77,21 @@ def _lookup(codes: np.ndarray, uniques, index: pd.Index) -> np.ndarray:
     return positions[np.where(codes >= 0, codes, len(positions) - 1)]
 
 
+def _duplicates(keys: np.ndarray) -> int:
+    """How many keys (>= 0) repeat an earlier one: counted in place when the keys are dense,
+    else by a sort, never a hash table (np.unique's hashing took 2 s of 2.3 on Belo
+    Horizonte's 748 k pairs); nothing to count for keys in strictly increasing order
+    (origin-major tables from this package)."""
+    if len(keys) < 2 or bool(np.all(keys[1:] > keys[:-1])):
+        return 0
+    space = int(keys.max()) + 1
+    if space <= 8 * len(keys):  # dense keys (origins x destinations): count them in place
+        counts = np.bincount(keys, minlength=space)
+        return int(np.sum(counts[counts > 1] - 1))
+    ordered = np.sort(keys)
+    return int(np.count_nonzero(ordered[1:] == ordered[:-1]))
+
+
 def _pairs(matrix: pd.DataFrame, opportunities: pd.DataFrame, time_column: str | None, origin_ids=None) -> _Pairs:
     if not isinstance(matrix, pd.DataFrame) or not {"from_id", "to_id"} <= set(matrix.columns):
         raise InputError("travel-time table needs columns from_id, to_id and travel_time_min.")
@@ -98,7 +113,7 @@ def _pairs(matrix: pd.DataFrame, opportunities: pd.DataFrame, time_column: str |
     d = _lookup(*pd.factorize(matrix["to_id"]), dest_index)
     if len(o):
         key = o.astype(np.int64) * (len(dest_index) + 1) + np.where(d >= 0, d, len(dest_index))
-        duplicated = len(key) - len(np.unique(key[o >= 0])) - int((o < 0).sum())
+        duplicated = _duplicates(key[o >= 0])
         if duplicated > 0:
             raise InputError(
                 f"the travel-time table has {duplicated} duplicated (from_id, to_id) pairs; keep one "
@@ -291,6 +306,15 @@ def accessibility_from_matrix(
     -------
     DataFrame with ``id`` and the measure columns, one row per origin.
     """
+    decay, opp_columns, cutoffs = _check_measure(measure, opportunities, opportunity, cutoffs_min, decay)
+    pairs = _pairs(matrix, opportunities, time_column, origins)
+    return _measure_frame(
+        pairs, opportunities, measure, opp_columns, cutoffs, decay, decay_param, n, demand, centre_weight
+    )
+
+
+def _check_measure(measure: str, opportunities, opportunity, cutoffs_min, decay) -> tuple[str, list[str], list[float]]:
+    """The measure's decay (default), opportunity columns and cutoffs, checked."""
     if measure not in MEASURES:
         raise InputError(f"unknown accessibility measure {measure!r}; use one of {', '.join(MEASURES)}.")
     decay = decay or ("exponential" if measure == "gravity" else "binary")
@@ -303,7 +327,22 @@ def accessibility_from_matrix(
     if measure in ("cumulative", "e2sfca") or (measure in ("2sfca", "bfca") and decay == "binary"):
         if not cutoffs or any(not np.isfinite(c) or c <= 0 for c in cutoffs):
             raise InputError(f"cutoffs must be positive minutes, got {list(_as_list(cutoffs_min))}.")
-    pairs = _pairs(matrix, opportunities, time_column, origins)
+    return decay, opp_columns, cutoffs
+
+
+def _measure_frame(
+    pairs: _Pairs,
+    opportunities: pd.DataFrame,
+    measure: str,
+    opp_columns: list[str],
+    cutoffs: list[float],
+    decay: str,
+    decay_param,
+    n,
+    demand: str,
+    centre_weight: str | None,
+) -> pd.DataFrame:
+    """``id`` and the measure columns of every origin of ``pairs``."""
     out: dict[str, np.ndarray] = {"id": pairs.origin_ids}
     if measure == "centres":
         weight_col = centre_weight or opp_columns[0]
@@ -407,7 +446,16 @@ def accessibility(
     Returns
     -------
     GeoDataFrame: the origins' columns (``id``, attributes, point ``geometry`` EPSG:4326)
-    plus the measure columns, one row per origin in the origins' order.
+    plus the measure columns, one row per origin in the origins' order, and ``off_network``:
+    True for origins further than ``max_snap_m`` from the network (the walk network for
+    transit), whose measures are NaN, not 0 (nobody knows what they reach); summaries
+    leave them out and count them. ``attrs["off_network"]``: their ``zones`` and
+    ``residents`` (the ``population`` column, when there is one).
+
+    Street modes aggregate while routing (sparse reached pairs, chunk by chunk for
+    cumulative and gravity): memory grows with the pairs within the budget, never with
+    origins x opportunities; the values are those of :func:`accessibility_from_matrix` on
+    the full :func:`access.travel_times` table, exactly.
     """
     from access.io.opportunities import read_opportunities
     from access.io.points import as_points
@@ -439,22 +487,63 @@ def accessibility(
         max_time_min = _default_budget(
             measure, cutoffs or list(DEFAULT_CUTOFFS_MIN), decay, measure_params.get("decay_param")
         )
-    matrix = travel_times(
-        network,
-        origins,
-        opportunities,
-        mode=mode,
-        max_time_min=max_time_min,
-        departure=departure,
-        window_min=window_min,
-        percentiles=(percentile,),
-        access_mode=access_mode,
-        progress=progress,
+    if mode != "transit":  # street modes: measures aggregated while routing, no long table
+        network.street(mode)
+        land_use = _land_use(measure, origin_frame, dest_frame, opportunity, measure_params)
+        values = _street_values(
+            network,
+            origins,
+            opportunities,
+            land_use,
+            measure=measure,
+            opportunity=opportunity,
+            cutoffs_min=cutoffs,
+            mode=mode,
+            max_time_min=max_time_min,
+            progress=progress,
+            **measure_params,
+        )
+    else:
+        matrix = travel_times(
+            network,
+            origins,
+            opportunities,
+            mode=mode,
+            max_time_min=max_time_min,
+            departure=departure,
+            window_min=window_min,
+            percentiles=(percentile,),
+            access_mode=access_mode,
+            progress=progress,
+        )
+        land_use = _land_use(measure, origin_frame, dest_frame, opportunity, measure_params)
+        values = accessibility_from_matrix(
+            matrix,
+            land_use,
+            measure=measure,
+            opportunity=opportunity,
+            cutoffs_min=cutoffs,
+            origins=origins.ids,
+            **measure_params,
+        )
+    # residents beyond the snapping limit have no access to measure: NaN, flagged, never 0
+    off = _off_network(network, mode, origins)
+    values.loc[off, values.columns[1:]] = np.nan
+    values["off_network"] = off
+    result = origin_frame.drop(columns="off_network", errors="ignore").merge(
+        values, on="id", how="left", suffixes=("", "_access")
     )
+    result.attrs["off_network"] = _excluded(result)
+    if "zone_geometry" in result:  # polygons of zones / H3 cells, kept for maps
+        result["zone_geometry"] = gpd.GeoSeries(result["zone_geometry"].to_numpy(), index=result.index, crs=4326)
+    return gpd.GeoDataFrame(result, geometry="geometry", crs=4326)
+
+
+def _land_use(measure: str, origin_frame, dest_frame, opportunity, measure_params: dict) -> pd.DataFrame:
+    """The opportunities table the measure reads (for FCA measures with the origins'
+    demand merged in: people live at the origins, the supply sits at the opportunities)."""
     land_use = pd.DataFrame(dest_frame.drop(columns="geometry"))
     if measure in ("2sfca", "e2sfca", "bfca"):
-        # competition: the demand (people) lives at the origins, the supply at the
-        # opportunities; one table keyed by id holds both for the FCA steps
         demand = measure_params.get("demand", "population")
         if demand not in origin_frame and not set(origin_frame["id"]) <= set(land_use["id"]):
             raise InputError(
@@ -467,16 +556,86 @@ def accessibility(
             )
             filled = [c for c in (*_as_list(opportunity), demand) if c in land_use]
             land_use[filled] = land_use[filled].fillna(0)
-    values = accessibility_from_matrix(
-        matrix,
-        land_use,
-        measure=measure,
-        opportunity=opportunity,
-        cutoffs_min=cutoffs,
-        origins=origins.ids,
-        **measure_params,
+    return land_use
+
+
+_LOCAL_MEASURES = ("cumulative", "gravity")  # an origin's value needs its own pairs only
+
+
+def _street_values(
+    network,
+    origins,
+    opportunities,
+    land_use: pd.DataFrame,
+    *,
+    measure: str,
+    opportunity,
+    cutoffs_min,
+    mode: str,
+    max_time_min: float,
+    progress: bool,
+    decay: str | None = None,
+    decay_param=None,
+    n: float | Sequence[float] = 1,
+    demand: str = "population",
+    centre_weight: str | None = None,
+) -> pd.DataFrame:
+    """What :func:`accessibility_from_matrix` gives on the street travel-time table, from
+    the routing's sparse pairs (:func:`access.routing.street.street_reach`) instead:
+    cumulative and gravity measures chunk by chunk of origins (memory: one chunk's pairs),
+    the others from all reached pairs at once; never the origins x destinations table."""
+    from access.routing.street import street_reach
+
+    decay, opp_columns, cutoffs = _check_measure(measure, land_use, opportunity, cutoffs_min, decay)
+    dest_index = pd.Index(land_use["id"])
+    if not dest_index.is_unique:
+        raise InputError("opportunity ids are not unique.")
+    dest_pos = dest_index.get_indexer(pd.Index(opportunities.ids))
+    origin_ids = pd.Index(pd.unique(pd.Series(origins.ids))).to_numpy()
+    origin_row = dest_index.get_indexer(pd.Index(origin_ids))
+    _, chunks = street_reach(network, origins, opportunities, mode=mode, max_time_min=max_time_min, progress=progress)
+    args = (land_use, measure, opp_columns, cutoffs, decay, decay_param, n, demand, centre_weight)
+
+    def pairs_of(rows: np.ndarray, o: np.ndarray, d: np.ndarray, seconds: np.ndarray) -> _Pairs:
+        return _Pairs(
+            origin_ids=origin_ids[rows],
+            o=o,
+            d=dest_pos[d],
+            t=seconds / 60.0,  # minutes, as the long table holds them
+            n_dest=len(dest_index),
+            origin_row=origin_row[rows],
+        )
+
+    if measure not in _LOCAL_MEASURES:
+        parts = list(chunks)
+        o = np.concatenate([c.o for c in parts]) if parts else np.zeros(0, np.int64)
+        d = np.concatenate([c.d for c in parts]) if parts else np.zeros(0, np.int64)
+        seconds = np.concatenate([c.seconds for c in parts]) if parts else np.zeros(0)
+        return _measure_frame(pairs_of(np.arange(len(origin_ids)), o, d, seconds), *args)
+    nothing = np.zeros(0, dtype=np.int64)
+    empty = _measure_frame(pairs_of(np.arange(len(origin_ids)), nothing, nothing, np.zeros(0)), *args)
+    values = {"id": origin_ids, **{c: empty[c].to_numpy(dtype=np.float64).copy() for c in empty.columns[1:]}}
+    for chunk in chunks:
+        local = np.searchsorted(chunk.rows, chunk.o)
+        part = _measure_frame(pairs_of(chunk.rows, local, chunk.d, chunk.seconds), *args)
+        for column in part.columns[1:]:
+            values[column][chunk.rows] = part[column].to_numpy()
+    return pd.DataFrame(values)
+
+
+def _off_network(network, mode: str, origins) -> np.ndarray:
+    """Origins further than ``max_snap_m`` from the network their trips start on (the walk
+    network for transit), in the origins' order."""
+    from access.network.snap import snap_points
+
+    street = network.street("walk" if mode == "transit" else mode)
+    return ~snap_points(street, *origins.projected(street.crs_epsg)).ok
+
+
+def _excluded(result: pd.DataFrame, weight: str = "population") -> dict:
+    """Zones (and residents, when a ``weight`` column exists) left out as off the network."""
+    off = result["off_network"].to_numpy(dtype=bool)
+    residents = (
+        float(pd.to_numeric(result.loc[off, weight], errors="coerce").fillna(0).sum()) if weight in result else None
     )
-    result = origin_frame.merge(values, on="id", how="left", suffixes=("", "_access"))
-    if "zone_geometry" in result:  # polygons of zones / H3 cells, kept for maps
-        result["zone_geometry"] = gpd.GeoSeries(result["zone_geometry"].to_numpy(), index=result.index, crs=4326)
-    return gpd.GeoDataFrame(result, geometry="geometry", crs=4326)
+    return {"zones": int(off.sum()), "residents": residents}

@@ -20,6 +20,7 @@ from access.errors import InputError
 __all__ = ["summarise", "lorenz", "gini", "palma_ratio", "weighted_quantile", "is_time_column"]
 
 _ALL = "all"  # label of the whole-population row
+OFF_NETWORK = "off_network"  # bool column of access.accessibility: beyond the snapping limit
 
 
 def is_time_column(name: str) -> bool:
@@ -200,9 +201,14 @@ def summarise(
         Per-capita income column ranking people for the Palma ratio (default: rank by the
         accessibility value itself).
 
+    Zones flagged ``off_network`` (beyond the snapping limit, accessibility NaN: see
+    :func:`access.accessibility`) are left out of every statistic and counted apart.
+
     Returns
     -------
-    DataFrame, one row per group: ``zones``, ``residents`` and per value ``<v> mean``,
+    DataFrame, one row per group: ``zones``, ``residents`` (those described: on the
+    network), ``excluded zones (off network)`` and ``excluded residents (off network)``
+    (when ``results`` has the ``off_network`` column), and per value ``<v> mean``,
     ``<v> median`` (lower weighted median), ``% residents …`` (percent), ``<v> Gini``,
     ``<v> CV`` (population-weighted standard deviation / mean), ``<v> Palma`` (count
     columns, or any column when ``income`` is given). Count columns are labelled in words
@@ -227,13 +233,22 @@ def summarise(
         raise InputError(f"weight column {weight!r} has negative values.")
     count_thresholds = list(DEFAULT_JOB_THRESHOLDS if thresholds is None else thresholds)
     rows, empty = [], []
+    flagged = OFF_NETWORK in results
+    described = results[~results[OFF_NETWORK].fillna(False).to_numpy(dtype=bool)] if flagged else results
     for key, part in _group_rows(results, by_cols):
+        row = dict(zip(by_cols or ["group"], key, strict=True))
+        if flagged:  # off the network: accessibility unknown, left out of every statistic
+            off = part[OFF_NETWORK].fillna(False).to_numpy(dtype=bool)
+            w_off = part.loc[off, weight].to_numpy(dtype=float) if weight else np.ones(int(off.sum()))
+            part = part[~off]
         w = part[weight].to_numpy(dtype=float) if weight else np.ones(len(part))
         w = np.nan_to_num(w)
         total = float(w.sum())
-        row = dict(zip(by_cols or ["group"], key, strict=True))
         row["zones"] = len(part)
         row["residents"] = total
+        if flagged:
+            row["excluded zones (off network)"] = int(off.sum())
+            row["excluded residents (off network)"] = float(np.nansum(w_off))
         if total <= 0:
             empty.append(" / ".join(map(str, key)))
         for column in values:
@@ -244,7 +259,7 @@ def summarise(
             row[f"{name} mean"] = float(np.average(v[reached], weights=w[reached])) if has else np.nan
             row[f"{name} median"] = _weighted_median(v, w) if total > 0 else np.nan
             if is_time_column(column):
-                if results[column].isna().any():
+                if described[column].isna().any():
                     row[f"% residents reaching at all ({name})"] = 100 * w[reached].sum() / total if total else np.nan
                 for t in time_thresholds_min:
                     share = w[reached & (np.nan_to_num(v, nan=np.inf) <= t)].sum() / total if total else np.nan

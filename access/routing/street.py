@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import warnings
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
+import numba as nb
 import numpy as np
 import pandas as pd
 from pandas.arrays import NumpyExtensionArray
 from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
-from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
+from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all, reach_rows
 from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError, OffNetworkWarning
 from access.io.points import Points, as_points
@@ -48,6 +53,7 @@ def collect_notes():
 
 
 _BATCH = 512  # origins per parallel batch: bounds memory to batch x destinations floats
+_REACH_CHUNK = 256  # origins per thread task of street_reach (pairs of one chunk held at once)
 _COINCIDENT_M = 1.0  # metres: points this close are the same place (0 s apart)
 
 
@@ -152,6 +158,113 @@ def street_travel_times(
     np.minimum.at(seconds, (rows, cols), along)
     seconds[seconds > limit_s] = np.inf
     return long_table(origins.ids, destinations.ids, {"travel_time_min": seconds})
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Destinations reached from a chunk of origins, as sparse pairs: origin ``rows``
+    (positions in the origins, ascending), and per pair the origin (``o``, a position in
+    the origins), the destination (``d``, a position in the destinations) and the
+    ``seconds``, origin-major with destinations ascending (the order of the long table)."""
+
+    rows: np.ndarray  # int64
+    o: np.ndarray  # int64
+    d: np.ndarray  # int64
+    seconds: np.ndarray  # float64
+
+
+def street_reach(
+    network: Network,
+    origins: Points,
+    destinations: Points | None = None,
+    *,
+    mode: str = "walk",
+    max_time_min: float = DEFAULT_MAX_TIME_MIN,
+    progress: bool = False,
+) -> tuple[Snapped, Iterator[Reach]]:
+    """What :func:`street_travel_times` computes, as sparse pairs within the budget, chunk
+    by chunk: ``(snapped origins, iterator of Reach)``.
+
+    The same Dijkstra from the same snapped points, the same destinations' edge ends and
+    off-node trips, so every pair and its seconds equal the long table's finite entries,
+    but memory is O(nodes + destinations + the pairs of the chunks in flight), never
+    origins x destinations (aggregating measures consume chunk by chunk). Chunks of
+    :data:`_REACH_CHUNK` on-network origins run in threads (numba releases the GIL).
+    """
+    street = network.street(mode)
+    limit_s = int(round(check_budget_min(max_time_min) * 60))
+    same = destinations is None
+    origins = as_points(origins, what="origins")
+    destinations = origins if same else as_points(destinations, what="destinations")
+    o = snap(street, origins, what="origins")
+    d = o if same else snap(street, destinations, what="destinations")
+    # destinations hang off the nodes at the ends of their edge (the seconds from there)
+    ends = np.r_[d.a, d.b].astype(np.int64)
+    cost = np.r_[d.from_a, d.from_b]
+    owner = np.r_[np.arange(len(d)), np.arange(len(d))]
+    keep = np.isfinite(cost) & np.r_[d.ok, d.ok]
+    order = np.argsort(ends[keep], kind="stable")
+    node_dst, node_cost = owner[keep][order], cost[keep][order]
+    node_ptr = np.zeros(street.n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ends[keep], minlength=street.n_nodes), out=node_ptr[1:])
+    rows_off, cols_off, secs_off = off_node_pairs(street, o, d)
+    finite = np.isfinite(secs_off)
+    rows_off, cols_off, secs_off = rows_off[finite], cols_off[finite], secs_off[finite]
+    by_origin = np.lexsort((cols_off, rows_off))
+    off_dst, off_s = cols_off[by_origin], secs_off[by_origin]
+    off_ptr = np.zeros(len(o) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows_off, minlength=len(o)), out=off_ptr[1:])
+    ptr, nodes, costs = source_groups(o, np.arange(len(o)))
+    ok_rows = np.flatnonzero(o.ok)
+
+    def run(rows: np.ndarray) -> Reach:
+        row, dst, seconds = reach_rows(
+            street.indptr,
+            street.indices,
+            street.travel_s,
+            ptr,
+            nodes,
+            costs,
+            rows,
+            limit_s,
+            node_ptr,
+            node_dst,
+            node_cost,
+            off_ptr,
+            off_dst,
+            off_s,
+            len(d),
+        )
+        return Reach(rows, row, dst, seconds)
+
+    chunks = [ok_rows[i : i + _REACH_CHUNK] for i in range(0, len(ok_rows), _REACH_CHUNK)]
+    bar = tqdm(total=len(ok_rows), desc=f"{mode} reach", unit="origin", disable=not progress)
+    return o, _threaded(run, chunks, bar)
+
+
+def _threaded(run, chunks: list, bar) -> Iterator:
+    """``run(chunk)`` for every chunk in threads, yielded in order, at most two per thread
+    in flight (so the pairs held stay bounded)."""
+    workers = max(1, min(nb.get_num_threads(), len(chunks)))
+    with ThreadPoolExecutor(workers) as pool:
+        pending: deque = deque()
+        todo = iter(chunks)
+        try:
+            for chunk in todo:
+                pending.append(pool.submit(run, chunk))
+                if len(pending) >= 2 * workers:
+                    break
+            while pending:
+                result = pending.popleft().result()
+                chunk = next(todo, None)
+                if chunk is not None:
+                    pending.append(pool.submit(run, chunk))
+                bar.update(len(result.rows))
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
+            bar.close()
 
 
 def off_node_pairs(street: StreetNetwork, o: Snapped, d: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -17,6 +17,7 @@ from access.io.points import Points, as_points
 from access.measures.accessibility import accessibility_from_matrix
 from access.measures.equity import gini
 from access.network.multimodal import Network
+from access.network.snap import snap_points
 from access.routing.matrix import travel_times
 
 __all__ = ["Comparison", "compare", "as_centres"]
@@ -184,6 +185,9 @@ def compare(
 
     weights = count_values(origin_frame, population, "origins") if population in origin_frame else np.ones(n_o)
     opp = count_values(opp_frame, opportunity, "opportunities")
+    # residents beyond the snapping limit (on either network): no access to measure, so
+    # NaN and left out of means, Gini, winners and losers, and counted apart
+    off = _off_network(base, mode, origin_points) | _off_network(scenario, mode, origin_points)
     out = {"id": origin_frame["id"].to_numpy()}
     for column in (population, by, class_column):
         if column and column in origin_frame and column not in out:
@@ -209,18 +213,27 @@ def compare(
             }
         )
 
+    for group_by, labels in groups:
+        for g in pd.unique(labels):
+            sel = labels == g
+            row("off_network_origins", group_by=group_by, group=g, value=int((sel & off).sum()))
+            row("off_network_population", group_by=group_by, group=g, value=weights[sel & off].sum())
+
     # -- accessibility: cumulative opportunities within each cutoff --------------------
     acc_before = _cumulative(before[:, :n_opp], origin_frame, opp_frame, opportunity, cutoffs)
     acc_after = (
         acc_before if after is before else _cumulative(after[:, :n_opp], origin_frame, opp_frame, opportunity, cutoffs)
     )
+    acc_before[off] = np.nan
+    if acc_after is not acc_before:
+        acc_after[off] = np.nan
     for i, c in enumerate(cutoffs):
         name = f"{opportunity}_{c:g}min"
         b, a = acc_before[:, i], acc_after[:, i]
         within_b = before[:, :n_opp] <= c
         within_a = after[:, :n_opp] <= c
-        gained = (within_a & ~within_b) @ opp
-        lost = (within_b & ~within_a) @ opp
+        gained = np.where(off, np.nan, (within_a & ~within_b) @ opp)
+        lost = np.where(off, np.nan, (within_b & ~within_a) @ opp)
         out[f"{name}_before"], out[f"{name}_after"], out[f"{name}_change"] = b, a, a - b
         with np.errstate(divide="ignore", invalid="ignore"):
             out[f"{name}_change_pct"] = np.where(b > 0, 100.0 * (a - b) / b, np.nan)
@@ -258,6 +271,7 @@ def compare(
             ["unreachable", "newly_reachable", "no_longer_reachable", "faster", "slower"],
             "unchanged",
         )
+        status = np.where(off, "off_network", status)
         out[f"time_to_{slug}_status"] = status
         for s in ("newly_reachable", "no_longer_reachable", "faster", "slower"):
             row(f"origins_{s}", centre=centre, value=int((status == s).sum()))
@@ -294,6 +308,7 @@ def compare(
                     )
             row("origins_entering", centre=centre, cutoff=c, value=int((ia & ~ib).sum()))
             row("origins_leaving", centre=centre, cutoff=c, value=int((ib & ~ia).sum()))
+    out["off_network"] = off
     result = gpd.GeoDataFrame(out, geometry=origin_frame.geometry.to_numpy(), crs=4326)
     settings = {
         "mode": mode,
@@ -329,7 +344,13 @@ def _cumulative(t_min: np.ndarray, origins, opps, column: str, cutoffs) -> np.nd
         table, opp, measure="cumulative", opportunity=column, cutoffs_min=cutoffs, origins=np.arange(n_o)
     )
     acc = acc.set_index("id").reindex(np.arange(n_o))
-    return acc.drop(columns=[c for c in acc.columns if not str(c).startswith(column)]).to_numpy(np.float64)
+    return np.array(acc.drop(columns=[c for c in acc.columns if not str(c).startswith(column)]), dtype=np.float64)
+
+
+def _off_network(network: Network, mode: str, origins: Points) -> np.ndarray:
+    """Origins beyond ``max_snap_m`` of the network their trips start on (walk for transit)."""
+    street = network.street("walk" if mode == "transit" else mode)
+    return ~snap_points(street, *origins.projected(street.crs_epsg)).ok
 
 
 def _slug(name: str) -> str:
