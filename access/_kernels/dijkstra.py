@@ -123,23 +123,67 @@ def _max_weight(weights: np.ndarray, limit: int) -> np.int64:
 
 @nb.njit(cache=True, parallel=True)
 def _many_to_points(
-    indptr, indices, weights, src_ptr, src_nodes, src_cost, limit, dst_a, dst_b, dst_from_a, dst_from_b, out, max_weight
+    indptr,
+    indices,
+    weights,
+    src_ptr,
+    src_nodes,
+    src_cost,
+    limit,
+    dst_a,
+    dst_b,
+    dst_from_a,
+    dst_from_b,
+    out,
+    max_weight,
+    n_chunks,
 ):
     n = len(indptr) - 1
     n_dst = len(dst_a)
-    for o in nb.prange(len(src_ptr) - 1):
-        dist = np.full(n, UNREACHED, dtype=np.int64)
+    n_origins = len(src_ptr) - 1
+    spread = np.int64(0)
+    most = np.int64(0)
+    for o in range(n_origins):
         lo, hi = src_ptr[o], src_ptr[o + 1]
-        _dijkstra(indptr, indices, weights, src_nodes[lo:hi], src_cost[lo:hi], limit, dist, max_weight)
-        for d in range(n_dst):
-            best = np.inf
-            ta = dist[dst_a[d]]
-            if ta != UNREACHED and ta + dst_from_a[d] < best:
-                best = ta + dst_from_a[d]
-            tb = dist[dst_b[d]]
-            if tb != UNREACHED and tb + dst_from_b[d] < best:
-                best = tb + dst_from_b[d]
-            out[o, d] = best
+        most = max(most, hi - lo)
+        for j in range(lo, hi):
+            for i in range(lo, hi):
+                spread = max(spread, abs(src_cost[j] - src_cost[i]))
+    # origins in a few chunks per thread, each chunk with its own scratch, reset per origin
+    # through the nodes it settled: no per-origin allocation (O(nodes + edges) each)
+    n_chunks = min(n_origins, n_chunks)
+    for c in nb.prange(n_chunks):
+        dist = np.full(n, UNREACHED, dtype=np.int64)
+        entry_node = np.empty(len(indices) + most + 1, dtype=np.int32)
+        entry_next = np.empty(len(indices) + most + 1, dtype=np.int32)
+        head = np.full(max(max_weight, spread, 0) + 1, -1, dtype=np.int32)
+        settled = np.empty(n, dtype=np.int32)
+        for o in range(c * n_origins // n_chunks, (c + 1) * n_origins // n_chunks):
+            lo, hi = src_ptr[o], src_ptr[o + 1]
+            n_settled = _dial(
+                indptr,
+                indices,
+                weights,
+                src_nodes[lo:hi],
+                src_cost[lo:hi],
+                limit,
+                dist,
+                entry_node,
+                entry_next,
+                head,
+                settled,
+            )
+            for d in range(n_dst):
+                best = np.inf
+                ta = dist[dst_a[d]]
+                if ta != UNREACHED and ta + dst_from_a[d] < best:
+                    best = ta + dst_from_a[d]
+                tb = dist[dst_b[d]]
+                if tb != UNREACHED and tb + dst_from_b[d] < best:
+                    best = tb + dst_from_b[d]
+                out[o, d] = best
+            for i in range(n_settled):
+                dist[settled[i]] = UNREACHED
 
 
 def many_to_all_points(
@@ -167,6 +211,7 @@ def many_to_all_points(
         np.ascontiguousarray(dst_from_b, dtype=np.float64),
         out,
         _max_weight(weights, limit),
+        np.int64(4 * nb.get_num_threads()),  # chunks of origins: a few per thread balance the load
     )
     return out
 

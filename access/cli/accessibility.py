@@ -79,7 +79,7 @@ def accessibility_command(
     from access.io.opportunities import read_opportunities
     from access.io.output import TABLE_SUFFIXES, write_table
     from access.measures.accessibility import MEASURES, accessibility
-    from access.measures.equity import summarise
+    from access.measures.equity import OFF_NETWORK, summarise
 
     if measure not in MEASURES:
         raise InputError(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}.")
@@ -121,7 +121,7 @@ def accessibility_command(
         progress=not quiet,
         **params,
     )
-    value_columns = [c for c in result.columns if c not in origin_points.columns]
+    value_columns = [c for c in result.columns if c not in origin_points.columns and c != OFF_NETWORK]
     # GeoParquet keeps the zone polygons; the other formats hold one geometry column
     keep_zones = out.suffix.lower() == ".parquet"
     write_table(result if keep_zones else result.drop(columns="zone_geometry", errors="ignore"), out)

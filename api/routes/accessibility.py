@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response
 
 from access.errors import AccessError
 from access.measures.accessibility import accessibility, search_budget_min
-from access.measures.equity import summarise
+from access.measures.equity import OFF_NETWORK, summarise
 from api.convert import count_points, dumps, geojson_dict, points_frame, records
 from api.deps import check_cutoffs, check_limit, check_window, get_service
 from api.deps import region_layer as layer
@@ -41,7 +41,7 @@ def _run(network, origins, opportunities, body: AccessibilityRequest) -> dict:
         **params,
     )
     base = set(origins.columns) if hasattr(origins, "columns") else {"id", "geometry"}
-    columns = [c for c in result.columns if c not in base and c != "geometry"]
+    columns = [c for c in result.columns if c not in base and c not in ("geometry", OFF_NETWORK)]
     numeric = [c for c in columns if result[c].dtype.kind in "fiu"]
     by = [body.summary_by] if isinstance(body.summary_by, str) else list(body.summary_by or [])
     # the summary groups and weights by what the origins carry; missing columns are skipped
