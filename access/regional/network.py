@@ -10,8 +10,8 @@ routed with range-RAPTOR on a :class:`TransitNetwork` built without a street net
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -19,11 +19,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from access._geo import haversine_m
 from access.config import DEFAULT_PERCENTILES, RegionalSettings, TransitSettings
-from access.errors import InputError
 from access.io.places import as_places
 from access.network.transit import TransitNetwork
+from access.regional.feeds import read_rail_feeds
+from access.regional.roads import ApproxRoads, StreetRoads, approx_road_km, approx_road_seconds
+from access.regional.stations import far_stations, regional_copy, station_legs, station_penalties_s
 
 __all__ = [
     "RegionalNetwork",
@@ -40,156 +41,6 @@ DEFAULT_REGIONAL_WINDOW_MIN = 60  # minutes: the 60-minute morning window of the
 
 class RegionalWarning(UserWarning):
     """Something in a regional model is suspicious (e.g. stations far from every place)."""
-
-
-def approx_road_km(lon1, lat1, lon2, lat2, settings: RegionalSettings | None = None) -> np.ndarray:
-    """Approximate road distance in km: great-circle distance x ``detour_factor`` (broadcasts)."""
-    settings = settings or RegionalSettings()
-    return haversine_m(lon1, lat1, lon2, lat2) / 1000.0 * settings.detour_factor
-
-
-def _banded_seconds(km: np.ndarray, limits: Sequence[float], speeds: Sequence[float]) -> np.ndarray:
-    """Seconds to drive ``km`` with the first band at the first speed, the next at the next …"""
-    lows = (0.0, *limits)
-    highs = (*limits, np.inf)
-    seconds = np.zeros(np.shape(km), dtype=np.float64)
-    for lo, hi, kmh in zip(lows, highs, speeds, strict=True):
-        seconds += np.clip(km - lo, 0.0, hi - lo) / kmh * 3600.0
-    return seconds
-
-
-def approx_road_seconds(lon1, lat1, lon2, lat2, settings: RegionalSettings | None = None) -> np.ndarray:
-    """Approximate car travel time in float seconds between EPSG:4326 points (broadcasts).
-
-    Road distance = great-circle x ``settings.detour_factor``; driven at
-    ``band_speeds_kmh`` band by band (the first ``band_limits_km[0]`` km of every trip at
-    the first speed, …), so time grows strictly with distance. Defaults and their sources:
-    :mod:`access.config` (``REGIONAL_*``).
-    """
-    settings = settings or RegionalSettings()
-    km = approx_road_km(lon1, lat1, lon2, lat2, settings)
-    return _banded_seconds(km, settings.band_limits_km, settings.band_speeds_kmh)
-
-
-class ApproxRoads:
-    """Road times from the great-circle x detour model (``approximate = True``)."""
-
-    approximate = True
-    label = "approximate road model (great-circle x detour, speed bands)"
-
-    def __init__(self, settings: RegionalSettings | None = None) -> None:
-        self.settings = settings or RegionalSettings()
-
-    def seconds(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-        """``(len(src), len(dst))`` float seconds between ``(n, 2)`` lon/lat arrays."""
-        src, dst = np.asarray(src, float), np.asarray(dst, float)
-        return approx_road_seconds(src[:, :1], src[:, 1:2], dst[None, :, 0], dst[None, :, 1], self.settings)
-
-
-class StreetRoads:
-    """Road times on an OSM car network (``access.build_network(osm, ("car",))``); points
-    further than the snapping distance from every road are unreachable (inf)."""
-
-    approximate = False
-    label = "OSM car street network"
-
-    def __init__(self, network) -> None:
-        self.network = network
-
-    def seconds(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-        import warnings as _w
-
-        from access.config import MAX_TIME_LIMIT_MIN
-        from access.errors import OffNetworkWarning
-        from access.routing.street import street_travel_times
-
-        def frame(xy):
-            xy = np.asarray(xy, float)
-            return pd.DataFrame({"id": np.arange(len(xy)), "lon": xy[:, 0], "lat": xy[:, 1]})
-
-        with _w.catch_warnings():
-            _w.simplefilter("ignore", OffNetworkWarning)
-            table = street_travel_times(
-                self.network, frame(src), frame(dst), mode="car", max_time_min=MAX_TIME_LIMIT_MIN
-            )
-        minutes = table["travel_time_min"].to_numpy(np.float64).reshape(len(src), len(dst))
-        return np.where(np.isnan(minutes), np.inf, minutes * 60.0)
-
-
-def _as_spec(item, k: int):
-    from access.io.rail_spec import RailSpec, parse_rail_spec, read_rail_spec
-
-    if isinstance(item, RailSpec):
-        return item
-    if isinstance(item, Mapping):
-        return parse_rail_spec(dict(item), label=f"rail spec #{k + 1}")
-    return read_rail_spec(item)
-
-
-def _unique(names: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        count = seen.get(name, 0)
-        seen[name] = count + 1
-        out.append(name if count == 0 else f"{name}_{count + 1}")
-    return out
-
-
-def read_rail_feeds(
-    gtfs: Sequence = (), rail_specs: Sequence = (), *, gtfs_names: Sequence[str] | None = None, service_date=None
-):
-    """One merged :class:`~access.io.gtfs.GtfsFeed` of GTFS sources and rail specs.
-
-    ``gtfs`` items: a path (.zip / folder), a mapping of GTFS tables
-    (``{"stops": DataFrame, ...}``, as :func:`access.io.rail_spec.rail_spec_to_gtfs` gives) or
-    an already read ``GtfsFeed``. ``rail_specs``: paths, :class:`RailSpec` objects or
-    mappings. Ids are namespaced ``"name:id"`` (file stem, ``feed<k>``, ``rail_<slug>``).
-    Returns ``(feed, rail_feed_names)``.
-    """
-    from access.io.gtfs import GtfsFeed, read_gtfs
-
-    gtfs, rail_specs = list(gtfs or ()), list(rail_specs or ())
-    if not gtfs and not rail_specs:
-        raise InputError("no rail given: pass gtfs=[...] or rail_specs=[...].")
-    specs = [_as_spec(item, k) for k, item in enumerate(rail_specs)]
-    if gtfs_names is None:
-        gtfs_names = [
-            (s.name or f"feed{k}")
-            if isinstance(s, GtfsFeed)
-            else f"feed{k}"
-            if isinstance(s, Mapping)
-            else Path(s).name.split(".")[0]
-            for k, s in enumerate(gtfs)
-        ]
-    if len(gtfs_names) != len(gtfs):
-        raise InputError(f"gtfs_names has {len(gtfs_names)} names for {len(gtfs)} feeds.")
-    names = _unique([*gtfs_names, *[f"rail_{s.slug}" for s in specs]])
-    from access.io.rail_spec import rail_spec_to_gtfs
-
-    sources = [*gtfs, *[rail_spec_to_gtfs(s) for s in specs]]
-    feeds = []
-    for source, name in zip(sources, names, strict=True):
-        if isinstance(source, GtfsFeed):
-            if service_date is not None and str(source.service_date) != str(service_date):
-                raise InputError(f"GTFS feed {name} was read for {source.service_date}, not {service_date}.")
-            feed = source
-        else:
-            feed = read_gtfs(source, service_date=service_date, name=name)
-        service_date = service_date or feed.service_date
-        feeds.append(feed)
-    merged = GtfsFeed(
-        name="+".join(names),
-        service_date=feeds[0].service_date,
-        stops=pd.concat([f.stops for f in feeds], ignore_index=True),
-        routes=pd.concat([f.routes for f in feeds], ignore_index=True),
-        trips=pd.concat([f.trips for f in feeds], ignore_index=True),
-        stop_times=pd.concat([f.stop_times for f in feeds], ignore_index=True),
-        transfers=pd.concat([f.transfers for f in feeds], ignore_index=True),
-        warnings=tuple(f"{n}: {w}" for f, n in zip(feeds, names, strict=True) for w in f.warnings),
-        date_range=(min(f.date_range[0] for f in feeds), max(f.date_range[1] for f in feeds)),
-    )
-    return merged, frozenset(names[len(gtfs) :])
 
 
 @dataclass(frozen=True, eq=False)
@@ -274,9 +125,9 @@ class RegionalNetwork:
         notes: list[str] = []
         penalty = np.zeros(0, dtype=np.int32)
         if transit is not None:
-            penalty = _station_penalties_s(transit, settings)
-            transit = _regional_copy(transit, settings)
-            notes += _far_stations(places, transit, settings)
+            penalty = station_penalties_s(transit, settings)
+            transit = regional_copy(transit, settings)
+            notes += far_stations(places, transit, settings)
         for note in notes:
             warnings.warn(note, RegionalWarning, stacklevel=3)
         return cls(
@@ -310,14 +161,7 @@ class RegionalNetwork:
 
     @cached_property
     def _legs(self) -> tuple[np.ndarray, np.ndarray]:
-        stops = np.c_[self.transit.stop_lon, self.transit.stop_lat]
-        access = self.roads.seconds(self._xy(), stops)
-        egress = access.T.copy() if self.roads.approximate else self.roads.seconds(stops, self._xy())
-        limit = self.settings.max_access_min * 60.0
-        access[access > limit] = np.inf
-        egress[egress > limit] = np.inf
-        extra = self.station_penalty_s - self.transit.stop_board_penalty_s  # >= 0
-        return np.rint(access + extra[None, :]), np.rint(egress)
+        return station_legs(self.roads, self._xy(), self.transit, self.station_penalty_s, self.settings)
 
     def travel_seconds(
         self,
@@ -421,61 +265,3 @@ class RegionalNetwork:
                 }
             )
         return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
-
-
-def _station_penalties_s(transit: TransitNetwork, settings: RegionalSettings) -> np.ndarray:
-    """First-boarding penalty per stop: ``settings.station_penalty_min`` when set, else the
-    stop's override, else the largest penalty of the routes boarding there (HSR security
-    check)."""
-    if settings.station_penalty_min is not None:
-        return np.full(transit.n_stops, int(round(settings.station_penalty_min * 60)), dtype=np.int32)
-    pattern_of_entry = transit.stop_pattern
-    per_entry = transit.board_penalty_s[pattern_of_entry].astype(np.int64)
-    counts = np.diff(transit.stop_pattern_ptr)
-    owner = np.repeat(np.arange(transit.n_stops), counts)
-    out = np.zeros(transit.n_stops, dtype=np.int64)
-    np.maximum.at(out, owner, per_entry)
-    override = transit.stop_board_penalty_s
-    return np.where(override >= 0, override, out).astype(np.int32)
-
-
-def _regional_copy(transit: TransitNetwork, settings: RegionalSettings) -> TransitNetwork:
-    """The same network with every boarding costing ``min_transfer_min`` (or the
-    station's penalty where that is smaller); the rest of the station penalty moves to
-    the access leg, so the first boarding costs the full penalty and a change of trains
-    the minimum transfer time."""
-    m = int(round(settings.min_transfer_min * 60))
-    per_stop = np.minimum(_station_penalties_s(transit, settings), m).astype(np.int32)
-    return replace(transit, board_penalty_s=np.full_like(transit.board_penalty_s, m), stop_board_penalty_s=per_stop)
-
-
-def _far_stations(places: pd.DataFrame, transit: TransitNetwork, settings: RegionalSettings) -> list[str]:
-    """Stations further than ``station_warn_km`` from every place, named with distances."""
-    if transit.n_stops == 0:
-        return []
-    from scipy.spatial import cKDTree
-
-    def xyz(lon, lat):
-        lon, lat = np.radians(lon), np.radians(lat)
-        return np.c_[np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
-
-    _, nearest = cKDTree(xyz(places["lon"].to_numpy(), places["lat"].to_numpy())).query(
-        xyz(transit.stop_lon, transit.stop_lat)
-    )
-    km = (
-        haversine_m(
-            transit.stop_lon, transit.stop_lat, places["lon"].to_numpy()[nearest], places["lat"].to_numpy()[nearest]
-        )
-        / 1000.0
-    )
-    far = np.flatnonzero(km > settings.station_warn_km)
-    if not len(far):
-        return []
-    far = far[np.argsort(-km[far])]
-    names = places["name"].to_numpy()
-    shown = ", ".join(f"{transit.stop_name[s]} ({km[s]:.0f} km from {names[nearest[s]]})" for s in far[:8])
-    more = f" and {len(far) - 8} more" if len(far) > 8 else ""
-    return [
-        f"{len(far)} of {transit.n_stops} stations lie more than {settings.station_warn_km:.0f} km from every "
-        f"place: {shown}{more}; check their coordinates or add places near them."
-    ]

@@ -1,0 +1,88 @@
+"""Roads between places without a street network: the great-circle x detour model (banded
+speeds, labelled approximate) or an OSM car network."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from access._geo import haversine_m
+from access.config import RegionalSettings
+
+__all__ = ["ApproxRoads", "StreetRoads", "approx_road_seconds", "approx_road_km"]
+
+
+def approx_road_km(lon1, lat1, lon2, lat2, settings: RegionalSettings | None = None) -> np.ndarray:
+    """Approximate road distance in km: great-circle distance x ``detour_factor`` (broadcasts)."""
+    settings = settings or RegionalSettings()
+    return haversine_m(lon1, lat1, lon2, lat2) / 1000.0 * settings.detour_factor
+
+
+def _banded_seconds(km: np.ndarray, limits: Sequence[float], speeds: Sequence[float]) -> np.ndarray:
+    """Seconds to drive ``km`` with the first band at the first speed, the next at the next …"""
+    lows = (0.0, *limits)
+    highs = (*limits, np.inf)
+    seconds = np.zeros(np.shape(km), dtype=np.float64)
+    for lo, hi, kmh in zip(lows, highs, speeds, strict=True):
+        seconds += np.clip(km - lo, 0.0, hi - lo) / kmh * 3600.0
+    return seconds
+
+
+def approx_road_seconds(lon1, lat1, lon2, lat2, settings: RegionalSettings | None = None) -> np.ndarray:
+    """Approximate car travel time in float seconds between EPSG:4326 points (broadcasts).
+
+    Road distance = great-circle x ``settings.detour_factor``; driven at
+    ``band_speeds_kmh`` band by band (the first ``band_limits_km[0]`` km of every trip at
+    the first speed, …), so time grows strictly with distance. Defaults and their sources:
+    :mod:`access.config` (``REGIONAL_*``).
+    """
+    settings = settings or RegionalSettings()
+    km = approx_road_km(lon1, lat1, lon2, lat2, settings)
+    return _banded_seconds(km, settings.band_limits_km, settings.band_speeds_kmh)
+
+
+class ApproxRoads:
+    """Road times from the great-circle x detour model (``approximate = True``)."""
+
+    approximate = True
+    label = "approximate road model (great-circle x detour, speed bands)"
+
+    def __init__(self, settings: RegionalSettings | None = None) -> None:
+        self.settings = settings or RegionalSettings()
+
+    def seconds(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """``(len(src), len(dst))`` float seconds between ``(n, 2)`` lon/lat arrays."""
+        src, dst = np.asarray(src, float), np.asarray(dst, float)
+        return approx_road_seconds(src[:, :1], src[:, 1:2], dst[None, :, 0], dst[None, :, 1], self.settings)
+
+
+class StreetRoads:
+    """Road times on an OSM car network (``access.build_network(osm, ("car",))``); points
+    further than the snapping distance from every road are unreachable (inf)."""
+
+    approximate = False
+    label = "OSM car street network"
+
+    def __init__(self, network) -> None:
+        self.network = network
+
+    def seconds(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        import warnings as _w
+
+        from access.config import MAX_TIME_LIMIT_MIN
+        from access.errors import OffNetworkWarning
+        from access.routing.street import street_travel_times
+
+        def frame(xy):
+            xy = np.asarray(xy, float)
+            return pd.DataFrame({"id": np.arange(len(xy)), "lon": xy[:, 0], "lat": xy[:, 1]})
+
+        with _w.catch_warnings():
+            _w.simplefilter("ignore", OffNetworkWarning)
+            table = street_travel_times(
+                self.network, frame(src), frame(dst), mode="car", max_time_min=MAX_TIME_LIMIT_MIN
+            )
+        minutes = table["travel_time_min"].to_numpy(np.float64).reshape(len(src), len(dst))
+        return np.where(np.isnan(minutes), np.inf, minutes * 60.0)
