@@ -17,6 +17,7 @@ __all__ = [
     "read_station_table",
     "read_station2city",
     "read_station_activity",
+    "read_station_schedules",
     "city_key",
     "CITY_RENAMES",
 ]
@@ -145,12 +146,13 @@ def read_station2city(path: str | Path) -> dict[str, str]:
 _HSR_CLASSES = ("高速动车", "动车组", "城际动车", "城际")
 
 
-def read_station_activity(path: str | Path) -> pd.DataFrame:
-    """Trains per station from the RailwayVIS per-station timetables (a zip of GBK CSVs
-    named after the station, rows: class, 始/过/终, train, from, to, arrival, departure).
+def read_station_schedules(path: str | Path) -> pd.DataFrame:
+    """Every row of the RailwayVIS per-station timetables (a zip of GBK CSVs named after the
+    station; rows: class, 始/过/终, train, from, to, arrival, departure, no header).
 
-    Returns ``station, trains, hsr_trains`` (G/D/C classes), busiest first: the busiest
-    station of a city is its main rail hub.
+    Returns ``station, service`` (高速动车, 动车组, 城际, 快速, ...), ``kind`` (始 originates,
+    过 passes, 终 terminates), ``train, origin, terminus, arrival, departure`` (text,
+    ``HH:MM`` of the day, ``-`` at the ends), in file order.
     """
     import io
     import zipfile
@@ -158,11 +160,12 @@ def read_station_activity(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"station timetables {path} do not exist; check the path.")
-    rows = []
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
         raise InputError(f"station timetables {path.name} is not a zip file.") from None
+    columns = ["service", "kind", "train", "origin", "terminus", "arrival", "departure"]
+    lines: list[str] = []
     with archive:
         for info in archive.infolist():
             if info.is_dir() or not info.filename.lower().endswith(".csv"):
@@ -170,13 +173,44 @@ def read_station_activity(path: str | Path) -> pd.DataFrame:
             raw_name = (
                 info.filename if info.flag_bits & 0x800 else info.filename.encode("cp437").decode("utf-8", "replace")
             )
-            station = Path(raw_name).stem
             data = archive.read(info)
             try:
                 text = data.decode("gbk")
             except UnicodeDecodeError:
                 text = data.decode("utf-8", "replace")
-            frame = pd.read_csv(io.StringIO(text), header=None, dtype=str, usecols=[0, 2]).dropna()
-            rows.append((station, frame[2].nunique(), frame.loc[frame[0].isin(_HSR_CLASSES), 2].nunique()))
-    out = pd.DataFrame(rows, columns=["station", "trains", "hsr_trains"])
+            station = Path(raw_name).stem.replace(",", "")
+            # one parse for all files: each row prefixed with its station
+            lines += [f"{station},{row}" for row in text.splitlines() if row.strip()]
+    if not lines:
+        raise InputError(f"station timetables {path.name} hold no timetable rows.")
+    try:
+        out = pd.read_csv(
+            io.StringIO("\n".join(lines)), header=None, dtype=str, keep_default_na=False, usecols=range(8)
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(
+            f"station timetables {path.name}: rows are not class, 始/过/终, train, from, to, arrival, departure ({exc})."
+        ) from None
+    out.columns = ["station", *columns]
+    for column in out.columns:
+        out[column] = out[column].astype(str).str.strip()
+    return out[out["train"] != ""].reset_index(drop=True)
+
+
+def read_station_activity(path: str | Path) -> pd.DataFrame:
+    """Trains per station from the RailwayVIS per-station timetables
+    (:func:`read_station_schedules`).
+
+    Returns ``station, trains, hsr_trains`` (G/D/C classes), busiest first: the busiest
+    station of a city is its main rail hub.
+    """
+    rows = read_station_schedules(path)
+    hsr = rows[rows["service"].isin(_HSR_CLASSES)]
+    out = pd.DataFrame(
+        {
+            "trains": rows.groupby("station", sort=False)["train"].nunique(),
+            "hsr_trains": hsr.groupby("station", sort=False)["train"].nunique(),
+        }
+    ).fillna(0)
+    out = out.astype(np.int64).rename_axis("station").reset_index()
     return out.sort_values(["hsr_trains", "trains", "station"], ascending=[False, False, True]).reset_index(drop=True)
