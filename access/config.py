@@ -288,3 +288,88 @@ E2SFCA_ZONE_WEIGHTS: tuple[float, ...] = (1.0, 0.68, 0.22)
 CENTRES_MAX_TIME_MIN = 360.0  # minutes; 6 h covers a province-wide city cluster by road
 # Equity summaries: share of residents reaching at least this many jobs (per cutoff).
 DEFAULT_JOB_THRESHOLDS: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+
+# --- China: national rail layer and county commuting circles (access.china) ---------------
+# The modelled service on lines the real timetable does not serve (access.china.modelled):
+# a local pattern calling at every station and an express calling at the line's ends and
+# one station per prefecture-level city the timetable does not serve on that line.
+# Headways: the real per-station timetables (322 key-city stations, c. 2020) show several
+# high-speed trains an hour at key stations; small county stations saw roughly one every
+# one to two hours on high-speed lines (12306 timetables of the period, e.g. 高碑店东 and
+# 定州东 on 京石客专) and a few trains a day on conventional lines. So: locals every 2 h
+# (conventional 3 h), expresses hourly on high-speed lines, 06:00-22:00. These are stated
+# assumptions (every output that uses the model says so); override per class.
+CHINA_MODELLED_HEADWAY_MIN: MappingProxyType[str, float] = MappingProxyType(
+    {"high-speed": 120.0, "rapid": 120.0, "conventional": 180.0}
+)
+CHINA_EXPRESS_HEADWAY_MIN: MappingProxyType[str, float] = MappingProxyType(
+    {"high-speed": 60.0, "rapid": 120.0, "conventional": 180.0}
+)
+# An express stops at the line's station nearest a prefecture's seat when it is this close.
+CHINA_EXPRESS_SEAT_KM = 25.0
+CHINA_MODELLED_FIRST_DEPARTURE = "06:00"
+CHINA_MODELLED_LAST_DEPARTURE = "22:00"
+# A county "has no station" when no station with service lies within this straight-line
+# distance of its seat (issue 16: 139 prefectures had none within 30 km).
+CHINA_COVERAGE_KM = 30.0
+# Door-to-door times are searched up to this budget (minutes); beyond it a county is
+# reported as not reached by road + rail (its road time is still given).
+CHINA_MAX_TIME_MIN = 300.0
+# The default morning commute into the centres: departures every minute 07:00-07:59.
+CHINA_DEPARTURE = "07:00"
+CHINA_WINDOW_MIN = 60.0
+# Core cities of the three national city clusters of the 14th Five-Year Plan: Jing-Jin-Ji,
+# Yangtze River Delta, Guangdong-Hong Kong-Macao Greater Bay Area.
+CHINA_CORE_CITIES: tuple[str, ...] = ("北京", "天津", "上海", "南京", "杭州", "广州", "深圳")
+
+
+class ChinaRailSettings(BaseModel):
+    """The modelled service and the national layer's rules (minutes, km, km/h)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    headway_min: dict[str, float] = Field(default_factory=lambda: dict(CHINA_MODELLED_HEADWAY_MIN))
+    express_headway_min: dict[str, float] = Field(default_factory=lambda: dict(CHINA_EXPRESS_HEADWAY_MIN))
+    express_seat_km: float = Field(CHINA_EXPRESS_SEAT_KM, ge=0)
+    first_departure: str = CHINA_MODELLED_FIRST_DEPARTURE
+    last_departure: str = CHINA_MODELLED_LAST_DEPARTURE
+    # Calibrated on the real timetable when empty; a value per line class overrides.
+    speed_share: dict[str, float] = Field(default_factory=dict)
+    dwell_min: dict[str, float] = Field(default_factory=dict)
+    stop_loss_min: dict[str, float] = Field(default_factory=dict)
+    # Modelled service only on lines opened on or before this date (ISO); None: the
+    # timetable's own date (the latest line opening its trains use).
+    lines_opened_by: str | None = None
+    coverage_km: float = Field(CHINA_COVERAGE_KM, gt=0)
+    max_time_min: float = Field(CHINA_MAX_TIME_MIN, gt=0, le=MAX_TIME_LIMIT_MIN)
+
+    @model_validator(mode="after")
+    def _check(self) -> ChinaRailSettings:
+        for name in ("headway_min", "express_headway_min", "speed_share", "dwell_min", "stop_loss_min"):
+            values = getattr(self, name)
+            unknown = set(values) - {"high-speed", "rapid", "conventional"}
+            if unknown:
+                raise ValueError(f"{name}: line classes are high-speed, rapid, conventional; got {sorted(unknown)}")
+            if any(not v > 0 for v in values.values()) and name != "dwell_min":
+                raise ValueError(f"{name} must be positive, got {values}")
+        for name in ("headway_min", "express_headway_min"):
+            if set(getattr(self, name)) != {"high-speed", "rapid", "conventional"}:
+                raise ValueError(f"{name} needs a value for high-speed, rapid and conventional")
+        if any(v > 1.0 for v in self.speed_share.values()):
+            raise ValueError(f"speed_share is a share of the design speed (0-1], got {self.speed_share}")
+        return self
+
+
+__all__ += [
+    "CHINA_MODELLED_HEADWAY_MIN",
+    "CHINA_EXPRESS_HEADWAY_MIN",
+    "CHINA_EXPRESS_SEAT_KM",
+    "CHINA_MODELLED_FIRST_DEPARTURE",
+    "CHINA_MODELLED_LAST_DEPARTURE",
+    "CHINA_COVERAGE_KM",
+    "CHINA_MAX_TIME_MIN",
+    "CHINA_DEPARTURE",
+    "CHINA_WINDOW_MIN",
+    "CHINA_CORE_CITIES",
+    "ChinaRailSettings",
+]

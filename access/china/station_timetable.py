@@ -97,7 +97,10 @@ def _absolute_times(calls: pd.DataFrame, routes: pd.DataFrame | None) -> pd.Data
     offset = np.full(len(calls), np.nan)
     if routes is not None and len(routes):
         events = pd.concat(
-            [routes[["train", "arr"]].rename(columns={"arr": "t"}), routes[["train", "dep"]].rename(columns={"dep": "t"})]
+            [
+                routes[["train", "arr"]].rename(columns={"arr": "t"}),
+                routes[["train", "dep"]].rename(columns={"dep": "t"}),
+            ]
         ).dropna()
         events = events.assign(key=(events["t"] % _DAY_MIN).astype(np.int64)).drop_duplicates()
         unique = events.groupby(["train", "key"])["t"].agg(["first", "size"])
@@ -231,7 +234,9 @@ def _station_hubs(
     """``stop_id, stop_name, name_en, lon, lat, source, place_id`` per station name."""
     if stations is None or not {"name", "lon", "lat"} <= set(stations.columns):
         raise InputError("give the station table (read_station_table) to locate the timetable's stations.")
-    table = pd.concat([stations[["name", "lon", "lat"]], *([extra[["name", "lon", "lat"]]] if extra is not None else [])])
+    table = pd.concat(
+        [stations[["name", "lon", "lat"]], *([extra[["name", "lon", "lat"]]] if extra is not None else [])]
+    )
     table = table.drop_duplicates("name").set_index("name")
     rows, missing = [], []
     for name in names:

@@ -84,7 +84,8 @@ def read_prefectures(path: str | Path) -> pd.DataFrame:
 
 
 def read_station_table(path: str | Path) -> pd.DataFrame:
-    """Railway stations with WGS-84 coordinates: ``name``, ``city``, ``province``, ``lon``, ``lat``.
+    """Railway stations with WGS-84 coordinates: ``name``, ``city``, ``province``, ``lon``, ``lat``,
+    ``kind`` (客运站 passenger station / 乘降所 halt) and ``address``.
 
     Reads ``cn_stations_wgs84.csv`` (columns 站名, 市, 省 and coordinate pairs). WGS-84
     columns are used where present; otherwise GCJ-02 (``lng火星``/``lat火星``) or BD-09
@@ -114,13 +115,17 @@ def read_station_table(path: str | Path) -> pd.DataFrame:
         todo = np.isnan(lon) & np.isfinite(px) & np.isfinite(py)
         if todo.any():
             lon[todo], lat[todo] = convert_coordinates(px[todo], py[todo], system, "wgs84")
+    blank = pd.Series("", index=raw.index)
     out = pd.DataFrame(
         {
             "name": raw[name_col].str.strip(),
-            "city": raw.get("市", pd.Series("", index=raw.index)),
-            "province": raw.get("省", pd.Series("", index=raw.index)),
+            "city": raw.get("市", blank).fillna("").astype(str).str.strip(),
+            "province": raw.get("省", blank).fillna("").astype(str).str.strip(),
             "lon": lon,
             "lat": lat,
+            # 客运站 passenger station / 乘降所 halt, and the address (some say 高铁)
+            "kind": raw.get("性质", blank).fillna("").astype(str).str.strip(),
+            "address": raw.get("车站地址", blank).fillna("").astype(str).str.strip(),
         }
     )
     return out[np.isfinite(lon)].reset_index(drop=True)
