@@ -141,11 +141,16 @@ class NationalRail:
         return best
 
     # ---- routing -------------------------------------------------------------------------
-    def feed(self, *, previous_days: bool = True):
+    def feed(self, *, previous_days: bool = True, between: tuple[int, int] | None = None):
         """A :class:`~access.io.gtfs.GtfsFeed` for the nominal day (the sources have no
         calendar: every train runs daily). Trains still running after 24:00 are also added
         as the previous day's (and the day before's) run, shifted -24 h / -48 h, so a daily
-        night train passes through this morning's window. Routes: one per source x class."""
+        night train passes through this morning's window. Routes: one per source x class.
+
+        ``between=(start_s, end_s)`` keeps only the stop events inside that time span (a
+        trip's calls from the first departing at or after ``start_s`` to the last arriving
+        by ``end_s``; trips left with one call go): exact for journeys that start and end
+        inside it, and much smaller to search."""
         from access.io.gtfs import GtfsFeed
 
         ev, trips = self.events, self.trips
@@ -169,6 +174,16 @@ class NationalRail:
                 extra_trips.append(t.assign(train=t["train"] + f"@-{days}d"))
             ev = pd.concat([ev, *extra_ev], ignore_index=True)
             trips = pd.concat([trips, *extra_trips], ignore_index=True)
+        if between is not None:
+            start_s, end_s = between
+            inside = (ev["departure_s"] >= start_s) & (ev["arrival_s"] <= end_s)
+            ev = ev[inside]
+            ev = ev[ev.groupby("train")["train"].transform("size") >= 2]
+            trips = trips[trips["train"].isin(set(ev["train"]))]
+            if ev.empty:
+                raise InputError(
+                    f"no train runs between {start_s // 3600:02d}:{start_s // 60 % 60:02d} and the horizon."
+                )
         route = trips["source"].str.replace(" ", "_") + "~" + trips["train_class"].astype(str)
         routes = (
             pd.DataFrame({"route_id": route, "route_type": trips["route_type"].astype(int)})
@@ -212,17 +227,24 @@ class NationalRail:
             date_range=(NOMINAL_SERVICE_DATE, NOMINAL_SERVICE_DATE),
         )
 
-    def transit(self, settings: TransitSettings | None = None, regional: RegionalSettings | None = None):
-        """The :class:`~access.network.transit.TransitNetwork` of :meth:`feed`, built once
-        per parameter set (stops within ``regional.transfer_radius_m`` are one complex)."""
+    def transit(
+        self,
+        settings: TransitSettings | None = None,
+        regional: RegionalSettings | None = None,
+        *,
+        between: tuple[int, int] | None = None,
+    ):
+        """The :class:`~access.network.transit.TransitNetwork` of :meth:`feed` (``between``
+        as there), built once per parameter set (stops within
+        ``regional.transfer_radius_m`` are one station complex)."""
         from access.network.transit import TransitNetwork
 
         settings = settings or TransitSettings()
         regional = regional or RegionalSettings()
-        key = ("transit", settings.model_dump_json(), regional.transfer_radius_m)
+        key = ("transit", settings.model_dump_json(), regional.transfer_radius_m, between)
         if key not in self._cache:
             self._cache[key] = TransitNetwork.from_feed(
-                self.feed(), None, settings, transfer_radius_m=regional.transfer_radius_m
+                self.feed(between=between), None, settings, transfer_radius_m=regional.transfer_radius_m
             )
         return self._cache[key]
 
