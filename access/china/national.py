@@ -522,18 +522,45 @@ def load_national_rail(
     files: dict[str, str | Path] | None = None,
     settings: ChinaRailSettings | None = None,
     mtr: bool = True,
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
 ) -> NationalRail:
     """Build the national rail layer from the shared data folder (``data_dir``, e.g.
     ``../shared/data``; any file can be given in ``files`` by the keys of
     :data:`NATIONAL_FILES`). ``settings``: the modelled service (headways, calibration
-    overrides, which lines it serves). ``mtr=False`` leaves out the MTR GTFS."""
-    import warnings
+    overrides, which lines it serves). ``mtr=False`` leaves out the MTR GTFS.
 
-    from access.china.station_timetable import read_station_timetable
-    from access.china.tables import read_prefectures, read_station2city, read_station_activity, read_station_table
-    from access.china.timetable import TimetableWarning, city_hubs
+    The layer is cached on disk (``cache_dir``, default :func:`access.network.cache.
+    default_cache_dir`) under a key of the input files' bytes and the settings, so the
+    ~10 s build runs once."""
+    from access.china._store import STORE_VERSION, load_national, save_national
+    from access.errors import CacheError
+    from access.network.cache import cache_key, default_cache_dir, file_digest
 
     settings = settings or ChinaRailSettings()
+    paths = _national_paths(data_dir, files)
+    target = None
+    if cache:
+        digests = {k: file_digest(v) for k, v in sorted(paths.items()) if v is not None and v.is_file()}
+        key = cache_key(STORE_VERSION, digests, settings.model_dump(mode="json"), mtr)
+        target = Path(cache_dir or default_cache_dir()) / f"national_rail_{key}.npz"
+        if target.is_file():
+            try:
+                loaded = load_national(target)
+            except CacheError:
+                loaded = None
+            if loaded is not None:
+                return loaded
+    rail = _build_national_rail(paths, settings, mtr)
+    if target is not None:
+        try:
+            save_national(target, rail)
+        except OSError:
+            pass  # a read-only cache folder only costs the rebuild next time
+    return rail
+
+
+def _national_paths(data_dir, files) -> dict:
     paths = {k: (Path(data_dir) / v if data_dir is not None else None) for k, v in NATIONAL_FILES.items()}
     for k, v in (files or {}).items():
         if k not in NATIONAL_FILES:
@@ -544,6 +571,16 @@ def load_national_rail(
     if missing:
         shown = ", ".join(f"{k} ({paths[k] or NATIONAL_FILES[k]})" for k in missing)
         raise InputError(f"national rail data missing: {shown}; give data_dir= the shared data folder.")
+    return paths
+
+
+def _build_national_rail(paths: dict, settings: ChinaRailSettings, mtr: bool) -> NationalRail:
+    import warnings
+
+    from access.china.station_timetable import read_station_timetable
+    from access.china.tables import read_prefectures, read_station2city, read_station_activity, read_station_table
+    from access.china.timetable import TimetableWarning, city_hubs
+
     notes: list[str] = []
     stations = read_station_table(paths["stations"]).assign(source="station table")
     s2c = (
@@ -631,6 +668,9 @@ def load_national_rail(
         notes += m_notes
     events = pd.concat(parts_ev, ignore_index=True)
     trips = pd.concat(parts_trips, ignore_index=True)
+    trips["pattern"] = trips.get("pattern", pd.Series("", index=trips.index)).fillna("")
+    trips["line_opened"] = pd.to_datetime(trips["line_opened"]).astype("datetime64[ns]")
+    stations = stations.assign(address=stations["address"].fillna(""), kind=stations["kind"].fillna(""))
     notes.append(f"modelled service: {model.summary()}")
     return NationalRail(
         stations=stations.drop_duplicates("name").reset_index(drop=True),
