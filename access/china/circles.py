@@ -246,7 +246,11 @@ def _members(frame, rail, road_min, rail_min, station, centre_col, cutoffs, orig
                 "rural_population": frame["rural_population"].to_numpy(),
                 "jobs": frame["jobs"].to_numpy(),
             }
-            extra = {"province": frame["province"].to_numpy(), "kind": frame["kind"].to_numpy()}
+            extra = {
+                "name_en": frame["name_en"].to_numpy(),
+                "province": frame["province"].to_numpy(),
+                "kind": frame["kind"].to_numpy(),
+            }
         else:
             ident = {
                 "adcode": frame["town_code"].to_numpy(),
