@@ -119,6 +119,7 @@ class Settings(BaseModel):
     workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)  # thread pool
     isochrone_cache_size: int = Field(256, ge=0)  # LRU entries of repeated isochrone queries
     compare_sync_max_origins: int = Field(20, ge=0)  # larger comparisons become background jobs
+    china_data: Path | None = None  # the shared data folder: enables /china/* (api/routes/china.py)
     log_level: str = "info"
 
     @classmethod

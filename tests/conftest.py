@@ -45,3 +45,60 @@ def poa_network(poa_pbf):
     import access
 
     return access.build_network(poa_pbf, modes=("walk", "bike", "car"), progress=False)
+
+
+# --- China (access.china): counties and the national rail layer, loaded once per session.
+# The layer (~10 s to build) is built by one xdist worker into a cache folder of this
+# session that all workers share; a file lock orders them.
+@pytest.fixture(scope="session")
+def china_cache(tmp_path_factory):
+    """The cache folder of this session that holds the built national rail layer."""
+    folder = tmp_path_factory.getbasetemp().parent / "china-rail-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def china(china_cache):
+    """:class:`access.china.data.ChinaData` of the shared data folder."""
+    from access.china.data import CHINA_FILES, load_china
+    from access.china.national import load_national_rail
+
+    for relative in (
+        "china_admin/china_counties_2020.csv",
+        "china_rail/railwayvis_station_schedules_gbk.zip",
+        "china_rail/railwayvis_network.json",
+        "china_gtfs/mtr_xrl_gtfs.zip",
+    ):
+        require_data(relative)
+    shared = china_cache
+    import fcntl
+    import warnings
+
+    with open(shared / ".lock", "w") as lock, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            files = {k: DATA / v for k, v in CHINA_FILES.items() if k != "townships"}
+            load_national_rail(files=files, cache_dir=shared)  # build once, or load what another worker built
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        import os
+
+        old = os.environ.get("ACCESS_CACHE_DIR")
+        os.environ["ACCESS_CACHE_DIR"] = str(shared)
+        try:
+            return load_china(DATA)
+        finally:
+            if old is None:
+                os.environ.pop("ACCESS_CACHE_DIR", None)
+            else:
+                os.environ["ACCESS_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def core_circles(china):
+    """Circles of Beijing, Shanghai and Guangzhou, 60 / 120 min, default settings."""
+    from access.china.circles import county_circles
+
+    return county_circles(china, ["北京", "上海", "广州"], cutoffs_min=(60, 120))

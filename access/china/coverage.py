@@ -83,8 +83,13 @@ def coverage_report(origins: pd.DataFrame, rail: NationalRail, km: float) -> Cov
             "modelled_lines": relied,
         }
     )
-    pop = pd.to_numeric(origins.get("population"), errors="coerce").fillna(0).to_numpy()
-    rural = pd.to_numeric(origins.get("rural_population"), errors="coerce").fillna(0).to_numpy()
+
+    def people(column: str) -> np.ndarray:
+        if column not in origins:  # townships: no population
+            return np.zeros(len(origins))
+        return pd.to_numeric(origins[column], errors="coerce").fillna(0).to_numpy(float)
+
+    pop, rural = people("population"), people("rural_population")
     rows = []
     for label, mask in (
         (f"no station with service within {km:g} km", no_station),

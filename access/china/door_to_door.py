@@ -91,17 +91,16 @@ def door_to_door(
     copy = regional_copy(transit, settings)
     stops_xy = np.c_[copy.stop_lon, copy.stop_lat]
     limit = settings.max_access_min * 60.0
-    access = roads.seconds(origins_xy, stops_xy)
-    access[access > limit] = np.inf
+    extra = penalty - copy.stop_board_penalty_s  # >= 0: the penalty beyond a transfer
+    o_idx, s_idx, a_s = _access_pairs(roads, np.asarray(origins_xy, float), stops_xy, limit)
+    a_s = np.rint(a_s + extra[s_idx]).astype(np.int64)
     egress = roads.seconds(stops_xy, centres_xy) if not roads.approximate else roads.seconds(centres_xy, stops_xy).T
     egress[egress > limit] = np.inf
-    extra = penalty - copy.stop_board_penalty_s  # >= 0: the penalty beyond a transfer
-    access = np.rint(access + extra[None, :])
     egress = np.rint(egress)
     road = roads.seconds(origins_xy, centres_xy)
 
     # each station's profile: the moments that still catch each of its trips
-    used = np.flatnonzero(np.isfinite(access).any(axis=0))
+    used = np.unique(s_idx)
     stop_of, dep_of = _stop_departures(copy)
     ready = dep_of - copy.stop_board_penalty_s[stop_of]
     horizon = departures_s[-1] + limit + extra.max(initial=0)
@@ -138,7 +137,6 @@ def door_to_door(
             profile(s)
 
     # CSR of each origin's access stations
-    o_idx, s_idx = np.nonzero(np.isfinite(access))
     access_ptr = np.r_[0, np.cumsum(np.bincount(o_idx, minlength=len(origins_xy)))].astype(np.int64)
     n_o, n_d = len(origins_xy), len(departures_s)
     out_s = np.empty((n_o, n_c, n_d), dtype=np.float64)
@@ -146,7 +144,7 @@ def door_to_door(
     merge_profiles(
         access_ptr,
         s_idx.astype(np.int64),
-        access[o_idx, s_idx].astype(np.int64),
+        a_s,
         ptr,
         ready_k,
         arrive,
@@ -172,6 +170,36 @@ def door_to_door(
         departures_s=departures_s,
         max_time_s=float(max_time_s),
     )
+
+
+def _access_pairs(roads, origins_xy: np.ndarray, stops_xy: np.ndarray, limit_s: float):
+    """(origin, stop, road seconds) of every pair within ``limit_s``, sorted by origin.
+
+    With the approximate model only pairs within its reach are timed (a KD-tree on the
+    sphere): 35,000 townships x 1,600 stations need not be a dense matrix."""
+    from access.regional.roads import ApproxRoads
+
+    if type(roads) is ApproxRoads:
+        from scipy.spatial import cKDTree
+
+        def xyz(xy):
+            lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
+            return np.c_[np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
+
+        radius = 2 * np.sin(roads.reach_km(limit_s) * 1.001 / 6371.0088 / 2)  # chord of the reach
+        hits = cKDTree(xyz(stops_xy)).query_ball_point(xyz(origins_xy), radius)
+        counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
+        o = np.repeat(np.arange(len(origins_xy)), counts)
+        s = np.fromiter((k for h in hits for k in sorted(h)), dtype=np.int64, count=int(counts.sum()))
+        from access.regional.roads import approx_road_seconds
+
+        secs = approx_road_seconds(origins_xy[o, 0], origins_xy[o, 1], stops_xy[s, 0], stops_xy[s, 1], roads.settings)
+    else:
+        dense = roads.seconds(origins_xy, stops_xy)
+        o, s = np.nonzero(dense <= limit_s)
+        secs = dense[o, s]
+    keep = secs <= limit_s
+    return o[keep], s[keep], secs[keep]
 
 
 def _inverted_cdf_rank(n: int, percentile: float) -> int:

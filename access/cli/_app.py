@@ -445,4 +445,4 @@ def register_commands() -> None:
         importlib.import_module(f"access.cli.{module}")
 
 
-_COMMAND_MODULES = ("accessibility", "china_rail", "circles", "cluster", "engines", "scenarios", "serve")
+_COMMAND_MODULES = ("accessibility", "china", "china_rail", "circles", "cluster", "engines", "scenarios", "serve")

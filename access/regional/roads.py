@@ -11,7 +11,7 @@ import pandas as pd
 from access._geo import haversine_m
 from access.config import RegionalSettings
 
-__all__ = ["ApproxRoads", "StreetRoads", "approx_road_seconds", "approx_road_km"]
+__all__ = ["ApproxRoads", "StreetRoads", "HybridRoads", "approx_road_seconds", "approx_road_km"]
 
 
 def approx_road_km(lon1, lat1, lon2, lat2, settings: RegionalSettings | None = None) -> np.ndarray:
@@ -57,6 +57,20 @@ class ApproxRoads:
         src, dst = np.asarray(src, float), np.asarray(dst, float)
         return approx_road_seconds(src[:, :1], src[:, 1:2], dst[None, :, 0], dst[None, :, 1], self.settings)
 
+    def reach_km(self, seconds: float) -> float:
+        """The great-circle km the model covers in ``seconds`` (time grows with distance,
+        band by band), to prune pairs before timing them."""
+        left, km = float(seconds), 0.0
+        lows = (0.0, *self.settings.band_limits_km)
+        highs = (*self.settings.band_limits_km, np.inf)
+        for lo, hi, kmh in zip(lows, highs, self.settings.band_speeds_kmh, strict=True):
+            need = (hi - lo) / kmh * 3600.0
+            if left <= need:
+                km += left / 3600.0 * kmh
+                break
+            km, left = hi, left - need
+        return km / self.settings.detour_factor
+
 
 class StreetRoads:
     """Road times on an OSM car network (``access.build_network(osm, ("car",))``); points
@@ -86,3 +100,35 @@ class StreetRoads:
             )
         minutes = table["travel_time_min"].to_numpy(np.float64).reshape(len(src), len(dst))
         return np.where(np.isnan(minutes), np.inf, minutes * 60.0)
+
+
+class HybridRoads:
+    """OSM car times where an extract covers both ends of a leg (both points within the
+    network's bounds), the approximate model elsewhere: what a planner gets when an OSM
+    extract covers part of a region. Still labelled approximate overall."""
+
+    approximate = True
+
+    def __init__(self, network, settings: RegionalSettings | None = None) -> None:
+        self.street = StreetRoads(network)
+        self.approx = ApproxRoads(settings)
+        self.bounds = network.streets["car"].bounds()
+        self.label = f"OSM car network inside {tuple(round(b, 3) for b in self.bounds)}, approximate elsewhere"
+        self.legs_on_osm = 0
+
+    def _inside(self, xy: np.ndarray) -> np.ndarray:
+        minx, miny, maxx, maxy = self.bounds
+        return (xy[:, 0] >= minx) & (xy[:, 0] <= maxx) & (xy[:, 1] >= miny) & (xy[:, 1] <= maxy)
+
+    def seconds(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """``(len(src), len(dst))`` float seconds: OSM for pairs inside the extract."""
+        src, dst = np.asarray(src, float), np.asarray(dst, float)
+        out = self.approx.seconds(src, dst)
+        a, b = np.flatnonzero(self._inside(src)), np.flatnonzero(self._inside(dst))
+        if len(a) and len(b):
+            osm = self.street.seconds(src[a], dst[b])
+            block = out[np.ix_(a, b)]
+            # a point the extract does not reach (inf) keeps the approximate time
+            out[np.ix_(a, b)] = np.where(np.isfinite(osm), osm, block)
+            self.legs_on_osm += int(np.isfinite(osm).sum())
+        return out

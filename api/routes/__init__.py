@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.routes import accessibility, circles, health, isochrones, jobs, networks, page, scenarios, travel_times
+from api.routes import accessibility, china, circles, health, isochrones, jobs, networks, page, scenarios, travel_times
 
 __all__ = ["ROUTERS"]
 
@@ -14,6 +14,7 @@ ROUTERS = [
     accessibility.router,
     circles.router,
     scenarios.router,
+    china.router,
     jobs.router,
     page.router,
 ]

@@ -1,0 +1,230 @@
+"""China: county circles, fastest trains, before/after and the rail layer, one endpoint per
+view, over the China data folders (``ACCESS_API_CHINA_DATA``: the shared data folder)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from access.config import CHINA_CORE_CITIES, CHINA_DEPARTURE, CHINA_WINDOW_MIN, DEFAULT_CUTOFFS_MIN
+from api.convert import dumps, geojson_dict, records
+from api.deps import check_cutoffs, check_limit, check_window, get_service
+from api.schemas import ErrorDetail
+from api.state import ServiceState
+
+__all__ = ["router", "ChinaCirclesRequest", "ChinaOdRequest", "ChinaBeforeAfterRequest"]
+
+router = APIRouter(
+    prefix="/china",
+    tags=["china"],
+    responses={401: {"model": ErrorDetail}, 404: {"model": ErrorDetail}, 422: {"model": ErrorDetail}},
+)
+_lock = threading.Lock()
+_loaded: dict = {}  # data folder -> ChinaData, loaded on first use and kept
+
+
+def china_data(service: ServiceState = Depends(get_service)):
+    """The China data of this service (404 when ``china_data`` is not configured)."""
+    folder = getattr(service.settings, "china_data", None)
+    if folder is None:
+        raise HTTPException(
+            404, "this service has no China data; start it with ACCESS_API_CHINA_DATA=<the shared data folder>."
+        )
+    with _lock:
+        if str(folder) not in _loaded:
+            from access.china.data import load_china
+
+            _loaded[str(folder)] = load_china(folder)
+        return _loaded[str(folder)]
+
+
+class _Run(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    centres: list[str] = Field(
+        default_factory=lambda: list(CHINA_CORE_CITIES),
+        min_length=1,
+        description="Prefectures or counties in Chinese or English (北京, Beijing, 北京市, 涿州市) or 'lon,lat'.",
+    )
+    cutoffs_min: list[float] = Field(default_factory=lambda: list(DEFAULT_CUTOFFS_MIN), min_length=1)
+    departure: str = Field(CHINA_DEPARTURE, pattern=r"^\d{1,2}:\d{2}$")
+    window_min: float = Field(CHINA_WINDOW_MIN, ge=1)
+    percentile: float = Field(50.0, ge=0, le=100)
+    station_penalty_min: float | None = Field(None, ge=0, description="Default 15 min (security check).")
+    min_transfer_min: float | None = Field(None, ge=0)
+    detour_factor: float | None = Field(None, ge=1.0, le=3.0)
+
+
+class ChinaCirclesRequest(_Run):
+    polycentric: bool = False
+    counties: Literal["all", "inside"] = Field(
+        "all", description="all: every county (outside ones too); inside: only those inside the largest circle."
+    )
+
+
+class ChinaOdRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str = Field(description="北京 / Beijing / a county")
+    destinations: list[str] = Field(min_length=1)
+
+
+class ChinaBeforeAfterRequest(_Run):
+    scenario: Literal["without-hsr", "without-line", "new-line", "without-lines-since", "with-later-lines"] = (
+        "without-hsr"
+    )
+    line: str | None = None
+    since: str | None = None
+    new_line: list[str] | None = Field(None, description="Stations of a new line in order (station table names).")
+    new_line_name: str = "new line"
+    design_speed_kmh: float = Field(350.0, ge=30, le=450)
+    line_class: Literal["high-speed", "rapid", "conventional"] = "high-speed"
+
+
+def _settings(body: _Run):
+    from access.config import RegionalSettings
+
+    values = {}
+    for key in ("station_penalty_min", "min_transfer_min", "detour_factor"):
+        if getattr(body, key) is not None:
+            values[key] = getattr(body, key)
+    return RegionalSettings(**values)
+
+
+def _check(body: _Run, service: ServiceState) -> None:
+    check_limit(len(body.centres), service.settings.max_origins, "centres", "max_origins")
+    check_cutoffs(body.cutoffs_min, service)
+    check_window(body.window_min, service)
+
+
+def _run_args(body: _Run) -> dict:
+    return {
+        "cutoffs_min": body.cutoffs_min,
+        "departure": body.departure,
+        "window_min": body.window_min,
+        "percentile": body.percentile,
+        "settings": _settings(body),
+    }
+
+
+def _circles(data, body: ChinaCirclesRequest) -> dict:
+    from access.china.circles import county_circles
+
+    result = county_circles(data, body.centres, polycentric=body.polycentric, **_run_args(body))
+    members = result.members
+    if body.counties == "inside":
+        members = members[members["circle"] != "outside"]
+    return {
+        "parameters": result.parameters,
+        "notes": list(result.notes),
+        "totals": records(result.totals),
+        "coverage": {"km": result.coverage.km, "summary": records(result.coverage.summary)},
+        "counties": geojson_dict(members),
+    }
+
+
+@router.post("/circles")
+async def post_china_circles(
+    body: ChinaCirclesRequest, service: ServiceState = Depends(get_service), data=Depends(china_data)
+) -> Response:
+    """Every county's door-to-door minutes into each centre by road and by road + rail,
+    the smallest circle it lies in and the station it uses (counties as GeoJSON), totals
+    per centre x cutoff x mode, the coverage report and every parameter."""
+    _check(body, service)
+    out = await service.run(_circles, data, body)
+    return Response(await service.run(dumps, out), media_type="application/json")
+
+
+def _totals(data, body: ChinaCirclesRequest) -> dict:
+    from access.china.circles import county_circles
+
+    result = county_circles(data, body.centres, polycentric=body.polycentric, **_run_args(body))
+    return {"parameters": result.parameters, "notes": list(result.notes), "totals": records(result.totals)}
+
+
+@router.post("/circles/totals")
+async def post_china_totals(
+    body: ChinaCirclesRequest, service: ServiceState = Depends(get_service), data=Depends(china_data)
+) -> Response:
+    """Only the totals per centre x cutoff x mode (counties, population, rural population, jobs)."""
+    _check(body, service)
+    out = await service.run(_totals, data, body)
+    return Response(await service.run(dumps, out), media_type="application/json")
+
+
+def _od(data, body: ChinaOdRequest) -> dict:
+    from access.china.od import fastest_trains
+
+    table = fastest_trains(
+        data.rail, data.place(body.origin), [data.place(n) for n in body.destinations], data.rail.station_city
+    )
+    return {"fastest_trains": records(table), "modelled_service": data.rail.model.summary()}
+
+
+@router.post("/od")
+async def post_china_od(
+    body: ChinaOdRequest, service: ServiceState = Depends(get_service), data=Depends(china_data)
+) -> Response:
+    """Fastest single train between the places' stations: from, to, fastest_min, train,
+    from_station, to_station, modelled."""
+    check_limit(len(body.destinations), service.settings.max_destinations, "destinations", "max_destinations")
+    out = await service.run(_od, data, body)
+    return Response(await service.run(dumps, out), media_type="application/json")
+
+
+def _before_after(data, body: ChinaBeforeAfterRequest) -> dict:
+    from access.china.before_after import county_before_after, scenario_layers
+
+    added = None
+    if body.scenario == "new-line":
+        from access.errors import InputError
+
+        if not body.new_line or len(body.new_line) < 2:
+            raise InputError("scenario new-line needs new_line with two or more stations.")
+        added = data.rail.with_new_line(
+            body.new_line_name, body.new_line, design_speed_kmh=body.design_speed_kmh, line_class=body.line_class
+        )
+    before, after, what = scenario_layers(data.rail, body.scenario, line=body.line, since=body.since, new_line=added)
+    result = county_before_after(data, body.centres, before, after, change=what, **_run_args(body))
+    changed = result.counties[(result.counties["entered"] != "") | (result.counties["left"] != "")]
+    return {
+        "change": what,
+        "notes": list(result.after.notes),
+        "summary": records(result.summary),
+        "counties": geojson_dict(changed),
+    }
+
+
+@router.post("/before-after")
+async def post_china_before_after(
+    body: ChinaBeforeAfterRequest, service: ServiceState = Depends(get_service), data=Depends(china_data)
+) -> Response:
+    """Counties and rural people entering (or leaving) each centre's circles with a change:
+    without HSR, without a named line, with a modelled new line, without the lines opened
+    since a date; the counties that change as GeoJSON."""
+    _check(body, service)
+    out = await service.run(_before_after, data, body)
+    return Response(await service.run(dumps, out), media_type="application/json")
+
+
+def _lines(data) -> dict:
+    rail = data.rail
+    geo = rail.lines.geometry().assign(modelled_service=lambda f: f["line"].isin(set(rail.served_lines)))
+    geo["opened"] = geo["opened"].dt.strftime("%Y-%m-%d")
+    return {
+        "layer": repr(rail),
+        "modelled_service": rail.model.summary(),
+        "calibration": records(rail.model.table),
+        "lines": geojson_dict(geo),
+    }
+
+
+@router.get("/lines")
+async def get_china_lines(service: ServiceState = Depends(get_service), data=Depends(china_data)) -> Response:
+    """The national rail layer: every line through its stations (GeoJSON) and the
+    modelled service's calibration."""
+    out = await service.run(_lines, data)
+    return Response(await service.run(dumps, out), media_type="application/json")
