@@ -161,6 +161,7 @@ def door_to_door(
     value = np.minimum(value, road)
     station = np.where(value < road, station, -1)
     value = np.where(value <= max_time_s, value, np.inf)
+    station = np.where(np.isfinite(value), station, -1)  # beyond the budget: no journey reported
     return DoorToDoor(
         road_s=road,
         road_rail_s=value,

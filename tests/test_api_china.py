@@ -1,0 +1,93 @@
+"""REST /china/*: the same circles, totals, OD table, before/after and lines as the library,
+counties as GeoJSON; 404 without China data; bad names are 422, never 500."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import _api_support
+from tests.conftest import DATA
+
+api_data_dir = _api_support.api_data_dir  # shared fixture
+client = _api_support.client  # shared fixture
+
+
+@pytest.fixture(scope="module")
+def china_client(tmp_path_factory, china, china_cache):
+    """A service with ACCESS_API_CHINA_DATA set (the layer comes from the session cache)."""
+    import os
+
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+    from api.regions import sample_region_config
+    from tests._api_support import make_settings
+
+    folder = tmp_path_factory.mktemp("api-china")
+    sample_region_config(folder)
+    old = os.environ.get("ACCESS_CACHE_DIR")
+    os.environ["ACCESS_CACHE_DIR"] = str(china_cache)
+    try:
+        app = create_app(make_settings(folder, china_data=DATA, max_origins=10, max_destinations=60))
+        with TestClient(app) as client:
+            yield client
+    finally:
+        if old is None:
+            os.environ.pop("ACCESS_CACHE_DIR", None)
+        else:
+            os.environ["ACCESS_CACHE_DIR"] = old
+
+
+def test_circles_endpoint_returns_every_county_as_geojson_and_the_librarys_totals(china_client, core_circles):
+    r = china_client.post("/china/circles", json={"centres": ["北京"], "cutoffs_min": [60, 120]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    features = body["counties"]["features"]
+    assert len(features) == 2948 and features[0]["geometry"]["type"] == "Point"
+    props = features[0]["properties"]
+    for key in ("adcode", "name", "prefecture", "population", "rural_population", "jobs", "road_min", "circle"):
+        assert key in props
+    library = core_circles.totals[core_circles.totals["centre"] == "北京市"]
+    assert [t["population"] for t in body["totals"]] == pytest.approx(list(library["population"]))
+    assert body["coverage"]["summary"][0]["condition"].startswith("no station")
+    assert any("APPROXIMATE" in n for n in body["notes"])
+    assert body["parameters"]["departure"] == "07:00"
+
+
+def test_totals_od_before_after_and_lines_endpoints(china_client):
+    r = china_client.post("/china/circles/totals", json={"centres": ["Shanghai"], "cutoffs_min": [60, 120]})
+    assert r.status_code == 200 and len(r.json()["totals"]) == 4
+    r = china_client.post("/china/od", json={"origin": "北京", "destinations": ["保定", "天津"]})
+    assert r.status_code == 200, r.text
+    rows = r.json()["fastest_trains"]
+    assert [list(row) for row in rows][0] == [
+        "from",
+        "to",
+        "fastest_min",
+        "train",
+        "from_station",
+        "to_station",
+        "modelled",
+    ]
+    assert rows[0]["modelled"] is True and rows[1]["modelled"] is False
+    r = china_client.post("/china/before-after", json={"centres": ["北京"], "scenario": "without-hsr"})
+    assert r.status_code == 200, r.text
+    summary = r.json()["summary"]
+    assert {s["cutoff_min"] for s in summary} == {60, 120}
+    assert all(f["properties"]["entered"] or f["properties"]["left"] for f in r.json()["counties"]["features"])
+    r = china_client.get("/china/lines")
+    assert r.status_code == 200 and len(r.json()["lines"]["features"]) > 200
+
+
+def test_bad_china_requests_are_4xx_with_a_message(china_client):
+    r = china_client.post("/china/od", json={"origin": "Gotham", "destinations": ["天津"]})
+    assert r.status_code == 422 and "no prefecture or county named" in r.json()["detail"]
+    r = china_client.post("/china/circles", json={"centres": ["北京"], "cutoffs_min": [1000]})
+    assert r.status_code == 422 and "max_cutoff_min" in r.json()["detail"]
+    r = china_client.post("/china/before-after", json={"centres": ["北京"], "scenario": "without-line", "line": "x"})
+    assert r.status_code == 422 and "no line named" in r.json()["detail"]
+
+
+def test_china_endpoints_are_404_without_china_data(client):
+    r = client.post("/china/od", json={"origin": "北京", "destinations": ["天津"]})
+    assert r.status_code == 404 and "ACCESS_API_CHINA_DATA" in r.json()["detail"]
