@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -33,7 +34,6 @@ class ChinaData:
     rail: NationalRail
     polygons: gpd.GeoDataFrame | None = None
     files: dict = field(default_factory=dict)
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return f"ChinaData({len(self.counties):,} counties, {len(self.prefectures)} prefectures; {self.rail!r})"
@@ -45,14 +45,16 @@ class ChinaData:
 
     def townships(self) -> gpd.GeoDataFrame:
         """The township points (:func:`access.china.counties.read_townships`), read once."""
+        return self._townships
+
+    @cached_property
+    def _townships(self) -> gpd.GeoDataFrame:
         from access.china.counties import read_townships
 
-        if "townships" not in self._cache:
-            path = self.files.get("townships")
-            if path is None or not Path(path).is_file():
-                raise InputError(f"township table not found ({path}); give china_towns/china_towns_2016.csv.")
-            self._cache["townships"] = read_townships(path)
-        return self._cache["townships"]
+        path = self.files.get("townships")
+        if path is None or not Path(path).is_file():
+            raise InputError(f"township table not found ({path}); give china_towns/china_towns_2016.csv.")
+        return read_townships(path)
 
     def with_rail(self, rail: NationalRail) -> ChinaData:
         """The same data on another rail layer (a scenario)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +69,8 @@ class NationalRail:
     station_city: pd.DataFrame
     notes: tuple[str, ...] = ()
     label: str = "all trains"
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    # TransitNetworks built from this layer, by their parameters (not copied by replace)
+    _networks: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __repr__(self) -> str:
         counts = self.trips["source"].value_counts()
@@ -85,9 +87,11 @@ class NationalRail:
 
     def station_service(self) -> pd.DataFrame:
         """Per station with any train: ``station, lon, lat, real_trips, modelled_trips,
-        service`` (real / modelled / real+modelled) and ``modelled_lines`` (dash-joined)."""
-        if "service" in self._cache:
-            return self._cache["service"]
+        service`` (real / modelled / real+modelled) and ``modelled_lines`` (、-joined)."""
+        return self._station_service
+
+    @cached_property
+    def _station_service(self) -> pd.DataFrame:
         ev = self.events[["train", "stop"]].drop_duplicates()
         modelled = ev["train"].map(self.trips.set_index("train")["modelled"]).fillna(False).to_numpy(bool)
         counts = pd.DataFrame(
@@ -111,15 +115,15 @@ class NationalRail:
         )
         xy = self.stations.drop_duplicates("name").set_index("name")[["lon", "lat"]]
         out = counts.join(xy, how="left").rename_axis("station").reset_index()
-        out = out[["station", "lon", "lat", "real_trips", "modelled_trips", "service", "modelled_lines"]]
-        self._cache["service"] = out
-        return out
+        return out[["station", "lon", "lat", "real_trips", "modelled_trips", "service", "modelled_lines"]]
 
     def fastest_rides(self) -> pd.DataFrame:
         """Fastest single-train ride between every ordered station pair some train serves:
         ``from_station, to_station, fastest_min, train, modelled`` (ties: a real train)."""
-        if "rides" in self._cache:
-            return self._cache["rides"]
+        return self._fastest_rides
+
+    @cached_property
+    def _fastest_rides(self) -> pd.DataFrame:
         from access.china.modelled import _rides
 
         tt = RailTimetable(
@@ -136,9 +140,7 @@ class NationalRail:
         best = rides.drop_duplicates(["a", "b"]).rename(
             columns={"a": "from_station", "b": "to_station", "ride_min": "fastest_min"}
         )
-        best = best[["from_station", "to_station", "fastest_min", "train", "modelled"]].reset_index(drop=True)
-        self._cache["rides"] = best
-        return best
+        return best[["from_station", "to_station", "fastest_min", "train", "modelled"]].reset_index(drop=True)
 
     # ---- routing -------------------------------------------------------------------------
     def feed(self, *, previous_days: bool = True, between: tuple[int, int] | None = None):
@@ -242,11 +244,11 @@ class NationalRail:
         settings = settings or TransitSettings()
         regional = regional or RegionalSettings()
         key = ("transit", settings.model_dump_json(), regional.transfer_radius_m, between)
-        if key not in self._cache:
-            self._cache[key] = TransitNetwork.from_feed(
+        if key not in self._networks:
+            self._networks[key] = TransitNetwork.from_feed(
                 self.feed(between=between), None, settings, transfer_radius_m=regional.transfer_radius_m
             )
-        return self._cache[key]
+        return self._networks[key]
 
     def _express(self, lines: RailLines) -> dict[str, set[str]]:
         return express_stops(lines, self.station_city, self.model.settings.express_seat_km)
@@ -261,7 +263,6 @@ class NationalRail:
             trips=self.trips[~self.trips["train"].isin(trains)].reset_index(drop=True),
             notes=(*self.notes, note),
             label=label,
-            _cache={},
         )
 
     def without_high_speed(self) -> NationalRail:
@@ -399,7 +400,6 @@ class NationalRail:
                 f"{line_class}), modelled service",
             ),
             label=f"with {name}",
-            _cache={},
         )
 
     def without_lines_opened_since(self, date: str) -> NationalRail:
@@ -434,7 +434,6 @@ class NationalRail:
             served_lines=(*self.served_lines, *later["line"]),
             notes=(*self.notes, f"scenario: {len(later)} lines opened after the timetable added (modelled)"),
             label="with the lines opened after the timetable",
-            _cache={},
         )
 
 
