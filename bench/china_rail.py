@@ -139,10 +139,6 @@ def main() -> None:
     counties_benchmark(args.data, args.brute_counties, args.peer_counties)
 
 
-if __name__ == "__main__":
-    main()
-
-
 # --- counties: every county x the core cities, road + rail ----------------------------------
 
 
@@ -293,3 +289,7 @@ def counties_benchmark(data_dir: Path, brute_counties: int, peer_counties: int) 
     )
     inside = result.totals.query("mode == 'road+rail' and cutoff_min == 120")
     print("2-h road + rail circles: " + ", ".join(f"{r.centre} {r.counties}" for r in inside.itertuples()))
+
+
+if __name__ == "__main__":
+    main()

@@ -66,12 +66,11 @@ def save_national(path: Path, rail) -> None:
     save_arrays(path, arrays)
 
 
-def load_national(path: Path):
-    """The layer written by :func:`save_national`, or None when the file is of another
-    version (rebuilt then)."""
+def load_national(path: Path) -> dict | None:
+    """The fields of the :class:`~access.china.national.NationalRail` written by
+    :func:`save_national`, or None when the file is of another version (rebuilt then)."""
     from access.china.lines import RailLines
     from access.china.modelled import ServiceModel
-    from access.china.national import NationalRail
     from access.config import ChinaRailSettings
 
     arrays = load_arrays(path)
@@ -84,7 +83,7 @@ def load_national(path: Path):
         settings=ChinaRailSettings(**meta["settings"]),
         line_share={k: float(v) for k, v in meta["line_share"].items()},
     )
-    return NationalRail(
+    return dict(
         stations=_get(arrays, "stations"),
         events=_get(arrays, "events"),
         trips=_get(arrays, "trips"),

@@ -549,7 +549,7 @@ def load_national_rail(
             except CacheError:
                 loaded = None
             if loaded is not None:
-                return loaded
+                return NationalRail(**loaded)
     rail = _build_national_rail(paths, settings, mtr)
     if target is not None:
         try:
