@@ -83,7 +83,8 @@ def county_before_after(
     b = county_circles(data, centres, rail=after, **run)
     cutoffs = a.parameters["cutoffs_min"]
     m_a, m_b = a.members, b.members
-    out = m_a[["centre", "adcode", "name", "prefecture", "population", "rural_population"]].copy()
+    columns = ["centre", "adcode", "name", "name_en", "prefecture", "population", "rural_population"]
+    out = m_a[[c for c in columns if c in m_a]].copy()
     out["before_min"] = m_a["road_rail_min"].to_numpy()
     out["after_min"] = m_b["road_rail_min"].to_numpy()
     out["change_min"] = out["after_min"] - out["before_min"]
