@@ -4,32 +4,41 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
 
 import access
-from access.errors import AccessError, CacheError
+from api import docs
+from api.compute import Pool
 from api.deps import require_api_key
-from api.middleware import BodyLimitMiddleware, TimingMiddleware
+from api.errors import error_responses, install_handlers
+from api.middleware import BodyMiddleware, RateLimitMiddleware, TimingMiddleware, TrustedHostMiddleware
 from api.regions import load_region, region_configs
-from api.routes import ROUTERS, health
+from api.routes import PUBLIC_ROUTERS, ROUTERS
 from api.settings import Settings
-from api.state import LruCache, ServiceState
+from api.state import ResponseCache, ServiceState
 from api.store import Store
 
 __all__ = ["create_app", "app_from_env"]
 
 log = logging.getLogger("api")
 
-DESCRIPTION = """Isochrones, travel-time matrices (and, where the library has them, accessibility,
-commuting circles and scenario comparisons) on networks loaded once at start-up.
-Coordinates are EPSG:4326 `[lon, lat]`; times are minutes; areas km². Errors are JSON
-`{"detail": ...}`: 422 bad input or a request over a limit, 413 body too large, 404 unknown
-network/scenario/job, 401 missing `X-API-Key` when the service has one."""
+DESCRIPTION = """Isochrones, travel-time matrices, accessibility, commuting circles and scenario
+comparisons on networks loaded once at start-up. Coordinates are EPSG:4326 `[lon, lat]`;
+times are minutes; areas km².
+
+**Errors** are JSON. 422: `{"detail": [{"loc", "msg", "type"}]}` (schema violations, limits of
+this service, library input errors); every other error: `{"detail": "what to fix"}` — 400
+malformed request or untrusted Host, 401 missing key, 404 unknown network/scenario/job, 409
+conflict, 413 body too large, 429 rate limit (`Retry-After`), 503 busy or stopping
+(`Retry-After`), 504 past the compute deadline, 507 registry full.
+
+**Responses** of compute endpoints carry `X-Cache`: `hit` (from the response cache), `shared`
+(joined an identical request in progress) or `miss`. POSTs that create something accept an
+`Idempotency-Key` header."""
 
 
 def _safe_workers(workers: int) -> int:
@@ -61,27 +70,63 @@ def _load_state(settings: Settings) -> ServiceState:
     for k, config in enumerate(configs, 1):
         log.info("loading region %d/%d: %s", k, len(configs), config.name)
         regions[config.name] = load_region(config, settings)
-    store = Store(settings.database)
-    interrupted = store.interrupt_unfinished("the service restarted while this job was queued or running.")
+    store = Store(settings.database, max_scenarios=settings.max_scenarios, max_jobs_kept=settings.max_jobs_kept)
+    interrupted = store.interrupt_unfinished("the service restarted while this job was queued or running")
     if interrupted:
         log.warning("%d jobs left unfinished by the previous run were marked failed", interrupted)
     log.info(
         "%d network(s) ready in %.1f s; registry %s", len(regions), time.perf_counter() - started, settings.database
     )
+    one = _safe_workers(2) == 1  # numba cannot run kernels in two threads at once here
     return ServiceState(
         settings=settings,
         regions=regions,
         store=store,
-        executor=ThreadPoolExecutor(max_workers=_safe_workers(settings.workers), thread_name_prefix="access-worker"),
-        isochrone_cache=LruCache(settings.isochrone_cache_size),
+        light=Pool("light", 1 if one else settings.light_workers, settings.max_queued_light),
+        heavy=Pool("heavy", 1 if one else settings.workers, settings.max_queued_heavy, low_priority=True),
+        jobs=Pool("jobs", 1, settings.max_queued_jobs, low_priority=True),
+        cache=ResponseCache(settings.cache_max_bytes, settings.cache_max_entry_bytes),
     )
+
+
+def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    """The OpenAPI document as this service behaves: 400 (Host, body) on every operation,
+    401 and the X-API-Key scheme only when a key is set, 429 only when rate limited."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {})
+    schemes = components.get("securitySchemes", {})
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            extra = [400]
+            if path != "/health":
+                if settings.api_key:
+                    extra.append(401)
+                else:
+                    operation.pop("security", None)
+                if settings.rate_limit_per_min > 0:
+                    extra.append(429)
+            for status, response in error_responses(*extra).items():
+                responses.setdefault(str(status), response)
+            if not settings.api_key:
+                responses.pop("401", None)
+    if not settings.api_key:
+        components.pop("securitySchemes", None)
+    elif schemes:
+        schemes["APIKeyHeader"]["description"] = "the service's API key (ACCESS_API_API_KEY)"
+    app.openapi_schema = schema
+    return schema
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The service for ``settings`` (default: :meth:`Settings.from_env`).
 
     Networks are built or loaded from the cache when the app starts (its lifespan), kept in
-    memory and shared by every request; heavy work runs in a thread pool.
+    memory and shared by every request; library work runs in worker pools.
     """
     settings = settings or Settings.from_env()
 
@@ -100,31 +145,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=access.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by api.docs from packaged assets (offline), behind the key
+        redoc_url=None,
+        openapi_url=None,
     )
-    app.include_router(health.router)
-    for router in ROUTERS:
-        if router is not health.router:
+    for router in PUBLIC_ROUTERS:
+        app.include_router(router)
+    for router in [*ROUTERS, docs.router]:
+        if router not in PUBLIC_ROUTERS:
             app.include_router(router, dependencies=[Depends(require_api_key)])
+    docs.mount_assets(app)
+    app.openapi = lambda: _openapi(app, settings)
+    install_handlers(app)
 
-    @app.exception_handler(AccessError)
-    async def _library_error(request: Request, exc: AccessError) -> JSONResponse:
-        # bad files, modes, cutoffs, departures, points off the network: the caller can fix them
-        status = 500 if isinstance(exc, CacheError) else 422
-        return JSONResponse({"detail": str(exc)}, status_code=status)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": f"internal error ({type(exc).__name__}); see the service log."}, 500)
-
+    # outermost first: timing, Host check, CORS (so 429s carry CORS headers), rate limit, body
+    app.add_middleware(BodyMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RateLimitMiddleware, per_min=settings.rate_limit_per_min, burst=settings.rate_limit_burst)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "Accept", "X-API-Key"],
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Content-Type", "Accept", "X-API-Key", "Idempotency-Key"],
+            expose_headers=["X-Cache", "Retry-After", "Location", "Idempotent-Replayed"],
         )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(TrustedHostMiddleware, hosts=settings.trusted_hosts)
     app.add_middleware(TimingMiddleware)
     return app
 

@@ -1,4 +1,18 @@
-"""Request and response schemas: the service's contract (GeoJSON in and out, minutes, EPSG:4326)."""
+"""Request and response schemas: the service's contract (GeoJSON in and out, minutes, EPSG:4326).
+
+Conventions for adding a field or an endpoint (they keep the OpenAPI document true):
+
+- every request model derives from ``_Strict`` (unknown fields are 422);
+- every number has bounds (``Field(ge=..., le=...)``) and every list a ``max_length``
+  (``MAX_LIST`` for parameter lists, ``MAX_POINTS`` for points): a small body must not ask
+  for an unbounded answer; per-service limits (``max_origins`` ...) are checked in the route
+  with :func:`api.deps.check_limit`;
+- defaults come from :mod:`access.config`, never restated here;
+- units in names or descriptions (``_min``, ``_m``, ``_kmh``); coordinates ``[lon, lat]``;
+- the route declares its error statuses with :func:`api.errors.error_responses` and raises
+  :func:`api.errors.unprocessable` for 422s; a heavy route passes a ``cost`` to
+  :meth:`api.state.ServiceState.compute` (see docs/api.md, "Adding an endpoint").
+"""
 
 from __future__ import annotations
 
@@ -30,6 +44,10 @@ __all__ = [
     "JobAccepted",
     "ErrorDetail",
 ]
+
+MAX_LIST = 12  # items in a parameter list (cutoffs, percentiles, decay parameters, N, columns)
+MAX_POINTS = 10_000  # points in one request body (the service's max_origins / max_destinations are lower)
+MAX_CENTRES = 100
 
 Lon = Annotated[float, Field(ge=-180, le=180, description="longitude, degrees EPSG:4326")]
 Lat = Annotated[float, Field(ge=-90, le=90, description="latitude, degrees EPSG:4326")]
@@ -63,11 +81,11 @@ class PointFeature(BaseModel):
 
 class PointCollection(BaseModel):
     type: Literal["FeatureCollection"]
-    features: list[PointFeature] = Field(min_length=1)
+    features: list[PointFeature] = Field(min_length=1, max_length=MAX_POINTS)
 
 
 Points = Annotated[
-    list[LonLat] | PointCollection,
+    Annotated[list[LonLat], Field(min_length=1, max_length=MAX_POINTS)] | PointCollection,
     Field(description="[[lon, lat], ...] (ids 0..n-1) or a GeoJSON FeatureCollection of points"),
 ]
 
@@ -99,7 +117,7 @@ class IsochroneRequest(_Transit):
     origins: Points
     mode: RouteMode = "car"
     arrive_by: ArriveBy = None
-    cutoffs_min: list[Minutes] = Field(list(DEFAULT_CUTOFFS_MIN), min_length=1, max_length=12)
+    cutoffs_min: list[Minutes] = Field(list(DEFAULT_CUTOFFS_MIN), min_length=1, max_length=MAX_LIST)
     percentile: float = Field(50, gt=0, le=100, description="transit: percentile of the window's travel times")
     output: Literal["polygons", "lines"] = Field("polygons", description="polygons, or the reached street edges")
     denoise: float = Field(0.0, ge=0, le=1, description="drop parts smaller than this share of the largest")
@@ -123,7 +141,7 @@ class TravelTimesRequest(_Transit):
     max_time_min: Minutes = DEFAULT_MAX_TIME_MIN
     percentiles: list[Annotated[float, Field(gt=0, le=100)]] = Field(
         list(DEFAULT_PERCENTILES), min_length=1, max_length=9
-    )
+    )  # 9 columns: one matrix each
 
     model_config = ConfigDict(
         extra="forbid",
@@ -176,7 +194,9 @@ class Health(BaseModel):
     version: str
     uptime_s: float
     networks: dict[str, dict[str, Any]]
-    isochrone_cache: dict[str, int]
+    cache: dict[str, int] = Field(description="response cache: entries, bytes, max_bytes, hits, misses")
+    pools: dict[str, dict[str, int]] = Field(description="light, heavy, jobs: workers, queued, running, ...")
+    requests: dict[str, int] = Field(description="coalesced, timed_out, abandoned, rate_limited")
 
 
 class Job(BaseModel):
@@ -188,6 +208,9 @@ class Job(BaseModel):
     error: str | None = None
     created: float
     updated: float
+    request: dict[str, Any] | None = Field(
+        None, description="the full request (POST /jobs/{id}/resubmit runs it again)"
+    )
 
 
 class JobAccepted(BaseModel):
@@ -196,7 +219,9 @@ class JobAccepted(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    detail: Any
+    """Every error but 422: a sentence saying what to fix."""
+
+    detail: str
 
 
 # -- accessibility, circles (library modules access.measures.accessibility / circles) --------
@@ -206,7 +231,12 @@ from access.measures.decay import DECAY_FUNCTIONS  # noqa: E402
 
 LayerName = Annotated[str, Field(max_length=64, description="a layer of the network's region (GET /networks)")]
 ColumnName = Annotated[str, Field(min_length=1, max_length=64)]
-Param = float | list[float] | list[list[float]]
+Param = (
+    float
+    | Annotated[list[float], Field(max_length=MAX_LIST)]
+    | Annotated[list[Annotated[list[float], Field(max_length=MAX_LIST)]], Field(max_length=MAX_LIST)]
+)
+ColumnNames = Annotated[list[ColumnName], Field(min_length=1, max_length=MAX_LIST)]
 
 
 class AccessibilityRequest(_Transit):
@@ -217,17 +247,21 @@ class AccessibilityRequest(_Transit):
     origins_layer: LayerName | None = Field(None, description="default: the opportunity layer itself")
     opportunities: LayerName | None = Field(None, description="opportunity layer; default: the region's first")
     measure: Literal[MEASURES] = "cumulative"  # type: ignore[valid-type]
-    opportunity: ColumnName | list[ColumnName] = Field("jobs", description="count column(s) of the layer")
+    opportunity: ColumnName | ColumnNames = Field("jobs", description="count column(s) of the layer")
     mode: RouteMode = "car"
-    cutoffs_min: list[Minutes] = Field(list(DEFAULT_CUTOFFS_MIN), min_length=1, max_length=12)
+    cutoffs_min: list[Minutes] = Field(list(DEFAULT_CUTOFFS_MIN), min_length=1, max_length=MAX_LIST)
     percentile: float = Field(50, gt=0, le=100)
     max_time_min: Minutes | None = Field(None, description="search budget; default: what the measure needs")
     decay: Literal[tuple(DECAY_FUNCTIONS)] | None = None  # type: ignore[valid-type]
     decay_param: Param | None = None
-    n: float | list[float] | None = Field(None, description="nearest-N: N (one or several)")
+    n: (
+        Annotated[float, Field(ge=1, le=10_000)]
+        | Annotated[list[Annotated[float, Field(ge=1, le=10_000)]], Field(min_length=1, max_length=MAX_LIST)]
+        | None
+    ) = Field(None, description="nearest-N: N (one or several)")
     demand: ColumnName | None = Field(None, description="FCA measures: people column at the origins")
     centre_weight: ColumnName | None = None
-    summary_by: ColumnName | list[ColumnName] | None = Field("class", description="group columns of the summary")
+    summary_by: ColumnName | ColumnNames | None = Field("class", description="group columns of the summary")
     weight: ColumnName | None = Field("population", description="residents column weighting the summary")
 
 
@@ -248,11 +282,11 @@ class CirclesRequest(_Transit):
     network: NetworkName = None
     centres: (
         Centre
-        | Annotated[list[Centre], Field(min_length=1)]
-        | Annotated[dict[Annotated[str, Field(max_length=200)], Centre], Field(min_length=1)]
+        | Annotated[list[Centre], Field(min_length=1, max_length=MAX_CENTRES)]
+        | Annotated[dict[Annotated[str, Field(max_length=200)], Centre], Field(min_length=1, max_length=MAX_CENTRES)]
     ) = Field(description="[lon, lat], a zone name/id, a non-empty list of them, or {name: centre}")
     zones: LayerName | None = Field(None, description="zones layer; default: the region's first")
-    cutoffs_min: list[Minutes] | None = Field(None, min_length=1, max_length=12, description="default 60, 120")
+    cutoffs_min: list[Minutes] | None = Field(None, min_length=1, max_length=MAX_LIST, description="default 60, 120")
     mode: RouteMode | None = Field(None, description="default: car (or the definition's)")
     arrive_by: ArriveBy = None
     window_min: Minutes | None = None  # type: ignore[assignment]
@@ -317,7 +351,7 @@ class CompareRequest(_Strict):
     )
     centres: list[ScenarioCentre] | None = Field(None, max_length=50)
     mode: RouteMode | None = None
-    cutoffs_min: list[Minutes] | None = Field(None, min_length=1, max_length=12)
+    cutoffs_min: list[Minutes] | None = Field(None, min_length=1, max_length=MAX_LIST)
     opportunity: ColumnName | None = None
     population: ColumnName | None = None
     by: ColumnName | None = None

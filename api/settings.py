@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict, SettingsError
+from pydantic_settings.sources.utils import parse_env_vars
 
 from access.config import MAX_TIME_LIMIT_MIN
 from access.errors import InputError
@@ -15,6 +19,9 @@ from access.errors import InputError
 __all__ = ["Settings", "RegionConfig", "LayerConfig", "ENV_PREFIX", "default_data_dir", "read_region_config"]
 
 ENV_PREFIX = "ACCESS_API_"
+# Host headers accepted by default: a key-less local service must not answer pages of other
+# sites that rebind their DNS name to 127.0.0.1 (DNS rebinding)
+DEFAULT_TRUSTED_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def default_data_dir() -> Path:
@@ -98,53 +105,105 @@ def read_region_config(path: str | Path) -> RegionConfig:
     return config.resolved(path.parent.resolve())
 
 
-class Settings(BaseModel):
-    """Everything the service needs; :meth:`from_env` reads ``ACCESS_API_<FIELD>`` variables.
+_LIST_FIELDS = ("regions", "cors_origins", "trusted_hosts")  # comma-separated in the environment
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("access_api_environ", default=None)
 
-    Limits are checked per request and answered with 422 (413 for the body) naming the limit.
+
+class _EnvSource(EnvSettingsSource):
+    """``ACCESS_API_*`` variables of :func:`Settings.from_env`'s mapping (default ``os.environ``)."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _ENVIRON.get()
+        if environ is None:
+            return super()._load_env_vars()
+        return parse_env_vars(environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Everything the service needs, read from ``ACCESS_API_<FIELD>`` variables (pydantic-settings;
+    lists comma-separated), then from keyword arguments.
+
+    Limits are checked per request: 422 naming the limit (413 for the body, 429 over the
+    rate limit, 503 when a queue is full, 504 past the compute deadline).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", env_ignore_empty=True)
 
-    regions: list[Path] = Field(default_factory=list)  # region YAMLs; empty: the built-in sample region
+    regions: Annotated[list[Path], NoDecode] = Field(default_factory=list)  # region YAMLs; empty: the sample
     data_dir: Path = Field(default_factory=default_data_dir)  # SQLite registry, sample region files
     cache_dir: Path | None = None  # network cache; None: $ACCESS_CACHE_DIR or the library default
-    api_key: str | None = None  # when set, every endpoint but /health needs header X-API-Key
-    cors_origins: list[str] = Field(default_factory=list)  # e.g. ["http://localhost:5173"], ["*"]
+    api_key: str | None = None  # when set, every endpoint but /health needs X-API-Key (or the page's cookie)
+    cors_origins: CommaList = Field(default_factory=list)  # e.g. ["http://localhost:5173"], ["*"]
+    trusted_hosts: CommaList = Field(default_factory=lambda: list(DEFAULT_TRUSTED_HOSTS))  # Host header; "*": any
     max_origins: int = Field(100, ge=1)  # per request (isochrones, travel times, accessibility)
     max_destinations: int = Field(5000, ge=1)  # travel-time matrix columns
     max_cutoff_min: float = Field(300.0, gt=0, le=MAX_TIME_LIMIT_MIN)  # no 120-min ceiling
     max_window_min: float = Field(180.0, ge=1, le=24 * 60)  # transit departure window
     max_body_bytes: int = Field(1_000_000, ge=1024)  # larger request bodies get 413
-    workers: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1), ge=1)  # thread pool
-    isochrone_cache_size: int = Field(256, ge=0)  # LRU entries of repeated isochrone queries
+    workers: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 1) // 2), ge=1)  # heavy pool threads
+    light_workers: int = Field(2, ge=1)  # threads for light requests, never taken by heavy ones
+    light_max_cost: float = Field(60.0, ge=0)  # cost units (origin-minutes of routing) of a light request
+    max_queued_light: int = Field(256, ge=1)  # light requests waiting for a thread; more: 503
+    max_queued_heavy: int = Field(8, ge=0)  # heavy requests waiting for a thread; more: 503
+    max_queued_jobs: int = Field(32, ge=1)  # background jobs queued or running; more: 503
+    compute_timeout_s: float = Field(120.0, gt=0, le=86_400)  # per request; past it 504 and the work is cancelled
+    job_timeout_s: float = Field(3600.0, gt=0, le=7 * 86_400)  # per background job
+    rate_limit_per_min: float = Field(600.0, ge=0)  # requests per key (or client address); 0: no limit
+    rate_limit_burst: int = Field(120, ge=1)  # requests a key may send at once
+    cache_max_bytes: int = Field(256 * 2**20, ge=0)  # response cache budget; 0: no cache
+    cache_max_entry_bytes: int = Field(16 * 2**20, ge=0)  # larger responses are not cached
     compare_sync_max_origins: int = Field(20, ge=0)  # larger comparisons become background jobs
+    max_scenario_trips: int = Field(20_000, ge=1)  # trips a scenario's new lines / headways may add
+    max_scenarios: int = Field(500, ge=1)  # registry quota; more: 507 until some are deleted
+    max_jobs_kept: int = Field(1000, ge=1)  # finished jobs kept (oldest pruned)
+    idempotency_ttl_s: float = Field(86_400.0, gt=0)  # how long an Idempotency-Key is remembered
+    session_ttl_s: float = Field(12 * 3600.0, gt=0)  # lifetime of the map page's session cookie
     china_data: Path | None = None  # the shared data folder: enables /china/* (api/routes/china.py)
     log_level: str = "info"
 
+    @field_validator(*_LIST_FIELDS, mode="before")
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from ``ACCESS_API_*`` variables (lists comma-separated), then ``overrides``.
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
+        # keyword arguments first, then the environment; no .env files or secret dirs
+        return init_settings, _EnvSource(settings_cls)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``ACCESS_API_*`` variables (of ``environ``, default ``os.environ``),
+        then ``overrides`` (``None`` values ignored). :class:`InputError` names the variable
+        that is wrong, or unknown (a typo would otherwise be ignored).
 
         ``ACCESS_API_REGIONS=a.yaml,b.yaml``, ``ACCESS_API_MAX_ORIGINS=50``,
-        ``ACCESS_API_API_KEY=secret``, ``ACCESS_API_CORS_ORIGINS=*`` ...
+        ``ACCESS_API_API_KEY=secret``, ``ACCESS_API_TRUSTED_HOSTS=localhost,maps.example.org`` ...
         """
         env = os.environ if environ is None else environ
-        values: dict[str, Any] = {}
-        for name, field in cls.model_fields.items():
-            raw = env.get(ENV_PREFIX + name.upper())
-            if raw is None or raw == "":
-                continue
-            is_list = "list" in str(field.annotation)
-            values[name] = [v.strip() for v in raw.split(",") if v.strip()] if is_list else raw
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {ENV_PREFIX + name.upper() for name in cls.model_fields}
+        unknown = sorted(k for k in env if k.upper().startswith(ENV_PREFIX) and k.upper() not in known)
+        if unknown:
+            raise InputError(f"API settings: unknown variable(s) {', '.join(unknown)}; see docs/api.md for the list.")
+        token = _ENVIRON.set(env)
         try:
-            return cls.model_validate(values)
+            return cls(**{k: v for k, v in overrides.items() if v is not None})
         except ValidationError as exc:
             problems = "; ".join(
                 f"{ENV_PREFIX}{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()
             )
             raise InputError(f"API settings: {problems}") from None
+        except SettingsError as exc:
+            raise InputError(f"API settings: {exc}") from None
+        finally:
+            _ENVIRON.reset(token)
 
     @property
     def database(self) -> Path:

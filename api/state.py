@@ -1,27 +1,28 @@
-"""Shared state of a running service: loaded regions, the worker pool, caches, the registry."""
+"""Shared state of a running service: loaded regions, the worker pools, the response
+cache, in-flight computations, background jobs and the registry."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import threading
 import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Response
+from starlette.requests import Request
 
 from access.errors import AccessError
+from api.compute import ComputeCancelled, Flight, Flights, Pool, Ticket, wait_for
 from api.regions import LoadedRegion
 from api.settings import Settings
-from api.store import Store
+from api.store import RegistryError, Store
 
-__all__ = ["LruCache", "ServiceState", "scenario_base_region", "SCENARIO_NETWORKS_KEPT"]
+__all__ = ["ResponseCache", "ServiceState", "scenario_base_region", "SCENARIO_NETWORKS_KEPT", "Computed"]
 
 log = logging.getLogger("api.jobs")
 
@@ -45,17 +46,23 @@ def scenario_base_region(region: LoadedRegion):
     )
 
 
-class LruCache:
-    """A thread-safe least-recently-used cache of serialized responses."""
+class ResponseCache:
+    """A thread-safe least-recently-used cache of serialized responses, bounded in bytes.
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+    A response larger than ``max_entry_bytes`` is not kept (one huge matrix must not
+    flush every isochrone); the oldest entries go until the total fits ``max_bytes``.
+    """
+
+    def __init__(self, max_bytes: int, max_entry_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.max_entry_bytes = min(max_entry_bytes, max_bytes)
+        self._items: OrderedDict[str, tuple[bytes, str]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> tuple[bytes, str] | None:
         with self._lock:
             value = self._items.get(key)
             if value is None:
@@ -65,18 +72,55 @@ class LruCache:
             self.hits += 1
             return value
 
-    def put(self, key: str, value: bytes) -> None:
-        if self.size <= 0:
-            return
+    def put(self, key: str, payload: bytes, media_type: str) -> bool:
+        """Keep ``payload``; False when it is too large to cache."""
+        size = len(payload) + len(key)
+        if size > self.max_entry_bytes:
+            return False
         with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old[0]) + len(key)
+            self._items[key] = (payload, media_type)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                k, (p, _) = self._items.popitem(last=False)
+                self._bytes -= len(p) + len(k)
+        return True
+
+    def drop(self, predicate: Callable[[str], bool]) -> int:
+        """Remove the entries whose key satisfies ``predicate``; how many."""
+        with self._lock:
+            keys = [k for k in self._items if predicate(k)]
+            for k in keys:
+                payload, _ = self._items.pop(k)
+                self._bytes -= len(payload) + len(k)
+            return len(keys)
 
     def stats(self) -> dict[str, int]:
         with self._lock:
-            return {"entries": len(self._items), "size": self.size, "hits": self.hits, "misses": self.misses}
+            return {
+                "entries": len(self._items),
+                "bytes": self._bytes,
+                "max_bytes": self.max_bytes,
+                "max_entry_bytes": self.max_entry_bytes,
+                "hits": self.hits,
+                "misses": self.misses,
+            }
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A serialized response and how it was obtained (``X-Cache``: hit, shared or miss)."""
+
+    payload: bytes
+    media_type: str
+    cache: str
+
+    def response(self, status_code: int = 200) -> Response:
+        return Response(
+            self.payload, status_code=status_code, media_type=self.media_type, headers={"X-Cache": self.cache}
+        )
 
 
 @dataclass(eq=False)
@@ -86,13 +130,16 @@ class ServiceState:
     settings: Settings
     regions: dict[str, LoadedRegion]
     store: Store
-    executor: ThreadPoolExecutor
-    isochrone_cache: LruCache
+    light: Pool
+    heavy: Pool
+    jobs: Pool
+    cache: ResponseCache
     started: float = field(default_factory=time.time)
-    _jobs: set = field(default_factory=set)
+    flights: Flights = field(default_factory=Flights)
     _bases: dict = field(default_factory=dict)  # region name -> access.scenarios.apply.Region
     _scenario_networks: OrderedDict = field(default_factory=OrderedDict)  # scenario id -> Network
-    _scenario_lock: threading.Lock = field(default_factory=threading.Lock)
+    _scenario_lock: threading.RLock = field(default_factory=threading.RLock)
+    idempotency_running: set = field(default_factory=set)  # (scope, key) of requests in progress
 
     def region(self, name: str | None) -> LoadedRegion:
         """The named loaded region (default: the first); 404 when unknown."""
@@ -102,6 +149,7 @@ class ServiceState:
             raise HTTPException(404, f"unknown network {name!r}; loaded: {', '.join(self.regions)} (GET /networks).")
         return self.regions[name]
 
+    # -- scenarios -----------------------------------------------------------------------
     def scenario_base(self, region: LoadedRegion):
         """The region as :class:`access.scenarios.apply.Region` (feeds read on demand),
         sharing the loaded network."""
@@ -114,6 +162,10 @@ class ServiceState:
                 loaded = load_region(scenario_base_region(region), progress=False)
                 self._bases[region.name] = replace(loaded, network=region.network)
             return self._bases[region.name]
+
+    def has_scenario_network(self, scenario_id: str) -> bool:
+        with self._scenario_lock:
+            return scenario_id in self._scenario_networks
 
     def scenario_network(self, scenario_id: str, region: LoadedRegion, scenario) -> Any:
         """The network of a registered scenario, applied once and kept (LRU of
@@ -131,38 +183,129 @@ class ServiceState:
                 self._scenario_networks.popitem(last=False)
             return network
 
-    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run blocking library work in the worker pool, off the event loop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, functools.partial(fn, *args, **kwargs))
+    def keep_scenario_network(self, scenario_id: str, network) -> None:
+        """Keep a network applied at registration for the scenario's first use."""
+        with self._scenario_lock:
+            self._scenario_networks[scenario_id] = network
+            while len(self._scenario_networks) > SCENARIO_NETWORKS_KEPT:
+                self._scenario_networks.popitem(last=False)
 
-    def submit_job(self, kind: str, request: dict[str, Any], fn: Callable[[], Any]) -> str:
-        """Queue ``fn`` as a background job persisted in the registry; returns the job id.
+    def forget_scenario(self, scenario_id: str) -> None:
+        """Drop a deleted scenario's network and cached responses."""
+        with self._scenario_lock:
+            self._scenario_networks.pop(scenario_id, None)
+        self.cache.drop(lambda key: f"|scenario={scenario_id}|" in key)
 
-        ``fn`` returns a JSON-able result; library errors become the job's ``error``."""
-        job_id = self.store.add_job(kind, request)
+    # -- requests ------------------------------------------------------------------------
+    def pool_for(self, cost: float) -> Pool:
+        """The light pool for requests up to ``light_max_cost`` units, else the heavy one."""
+        return self.light if cost <= self.settings.light_max_cost else self.heavy
+
+    async def compute(
+        self,
+        request: Request | None,
+        key: str | None,
+        fn: Callable[[], bytes],
+        *,
+        cost: float,
+        media_type: str = "application/json",
+        cache: bool = True,
+    ) -> Computed:
+        """The serialized response of ``fn`` (run in a worker thread) for this request.
+
+        ``key`` identifies identical requests: a cached response is returned at once,
+        a computation already in progress is joined (single flight), else ``fn`` runs in
+        the light or heavy pool by ``cost``. Past ``compute_timeout_s`` the work is
+        cancelled (504); when every client waiting for it disconnects, too.
+        """
+        if key is not None and cache:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return Computed(hit[0], hit[1], "hit")
+        flight = self.flights.get(key) if key is not None else None
+        how = "shared"
+        if flight is None:
+            how = "miss"
+            pool = self.pool_for(cost)
+            ticket = Ticket(fn, key or "request")
+            future = pool.submit(ticket)  # ServiceBusy when the queue is full
+            flight = Flight(key or "", ticket, future, time.monotonic() + self.settings.compute_timeout_s)
+            if key is not None:
+                self.flights.add(flight)
+                loop = asyncio.get_running_loop()
+                future.add_done_callback(lambda _f: loop.call_soon_threadsafe(self.flights.discard, flight))
+        else:
+            flight.waiters += 1
+            flight.shared += 1
+            self.flights.coalesced += 1
+        payload = await wait_for(flight, self.flights, request, self.settings.compute_timeout_s)
+        if key is not None and cache and how == "miss":
+            self.cache.put(key, payload, media_type)
+        return Computed(payload, media_type, how)
+
+    async def run(self, fn: Callable[..., Any], *args: Any, cost: float = 0.0, **kwargs: Any) -> Any:
+        """Blocking library work for this request in a pool, under the deadline (no cache)."""
+        ticket = Ticket(lambda: fn(*args, **kwargs), getattr(fn, "__name__", "work"))
+        future = self.pool_for(cost).submit(ticket)
+        flight = Flight("", ticket, future, time.monotonic() + self.settings.compute_timeout_s)
+        return await wait_for(flight, self.flights, None, self.settings.compute_timeout_s)
+
+    # -- background jobs -----------------------------------------------------------------
+    def submit_job(self, kind: str, request: dict[str, Any], fn: Callable[[], Any], *, idempotency=None) -> str:
+        """Queue ``fn`` as a background job persisted with its full ``request``; the job id.
+
+        ``fn`` returns a JSON-able result; library errors become the job's ``error``. Jobs
+        run in their own pool (``job_workers`` threads, at most ``max_queued_jobs`` waiting,
+        else 503), each stopped after ``job_timeout_s``.
+        """
+        timeout_s = self.settings.job_timeout_s
+        timed_out = threading.Event()
+        job_id = ""
 
         def work() -> None:
-            self.store.update_job(job_id, status="running", progress=0.0)
+            timer = threading.Timer(timeout_s, lambda: (timed_out.set(), ticket.cancel()))
+            timer.daemon = True
+            timer.start()
             try:
+                self.store.update_job(job_id, status="running", progress=0.0)
                 result = fn()
             except AccessError as exc:
                 self.store.update_job(job_id, status="failed", error=str(exc))
+            except ComputeCancelled:
+                reason = f"stopped after job_timeout_s={timeout_s:g}" if timed_out.is_set() else "cancelled"
+                self.store.update_job(
+                    job_id, status="failed", error=f"{reason}; resubmit it with POST /jobs/{job_id}/resubmit."
+                )
             except Exception as exc:  # a job must end in a state, whatever happened
                 log.error("job %s failed:\n%s", job_id, traceback.format_exc())
                 self.store.update_job(job_id, status="failed", error=f"internal error: {type(exc).__name__}")
             else:
-                self.store.update_job(job_id, status="done", progress=1.0, result=result)
+                try:
+                    self.store.update_job(job_id, status="done", progress=1.0, result=result)
+                except RegistryError as exc:  # e.g. disk full: say so rather than stay 'running'
+                    self.store.update_job(job_id, status="failed", error=f"the result could not be stored: {exc}")
+            finally:
+                timer.cancel()
 
-        future = self.executor.submit(work)
-        self._jobs.add(future)
-        future.add_done_callback(self._jobs.discard)
+        ticket = Ticket(work, "job")
+        self.jobs.reserve()  # ServiceBusy before anything is stored
+        try:
+            job_id = self.store.add_job(kind, request, idempotency=idempotency)
+        except BaseException:
+            self.jobs.release()
+            raise
+        ticket.label = f"job {job_id}"
+        self.jobs.submit(ticket, reserved=True)
         return job_id
 
     def close(self) -> None:
-        """Graceful shutdown: let running work finish, drop queued work, close the registry."""
-        self.executor.shutdown(wait=True, cancel_futures=True)
-        cancelled = self.store.interrupt_unfinished("the service stopped before this job ran; submit it again.")
+        """Graceful shutdown: stop queued and running work, mark unfinished jobs failed
+        (resubmittable), close the registry."""
+        for pool in (self.jobs, self.light, self.heavy):
+            pool.cancel_all()
+        for pool in (self.jobs, self.light, self.heavy):
+            pool.shutdown()
+        cancelled = self.store.interrupt_unfinished("the service stopped before this job finished")
         if cancelled:
             log.info("%d queued jobs were cancelled by the shutdown", cancelled)
         self.store.close()

@@ -46,7 +46,9 @@ def make_settings(data_dir, **overrides):
         max_cutoff_min=300,
         max_window_min=60,
         max_body_bytes=20_000,
-        isochrone_cache_size=16,
+        cache_max_bytes=8_000_000,
+        rate_limit_per_min=0,
+        trusted_hosts=["testserver", "localhost", "127.0.0.1"],
     )
     values.update(overrides)
     return Settings(**values)
@@ -61,3 +63,11 @@ def client(api_data_dir):
 
     with TestClient(create_app(make_settings(api_data_dir)), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+def detail_text(response) -> str:
+    """The error message of a response: a 422's detail list joined, else the detail string."""
+    detail = response.json()["detail"]
+    if isinstance(detail, list):
+        return " | ".join(str(item["msg"]) for item in detail)
+    return detail

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from access.errors import AccessError
 from access.measures.accessibility import accessibility, search_budget_min
 from access.measures.equity import OFF_NETWORK, summarise
+from api.compute import routing_cost
 from api.convert import count_points, dumps, geojson_dict, points_frame, records
-from api.deps import check_cutoffs, check_limit, check_window, get_service
+from api.deps import check_cutoffs, check_limit, check_window, get_service, request_key
 from api.deps import region_layer as layer
-from api.schemas import AccessibilityRequest, AccessibilityResult, ErrorDetail
+from api.errors import error_responses, unprocessable
+from api.schemas import AccessibilityRequest, AccessibilityResult
 from api.state import ServiceState
 
 __all__ = ["router"]
 
-router = APIRouter(
-    tags=["accessibility"],
-    responses={401: {"model": ErrorDetail}, 404: {"model": ErrorDetail}, 413: {"model": ErrorDetail}},
-)
+router = APIRouter(tags=["accessibility"])
 
 
 def _run(network, origins, opportunities, body: AccessibilityRequest) -> dict:
@@ -55,8 +54,15 @@ def _run(network, origins, opportunities, body: AccessibilityRequest) -> dict:
     }
 
 
-@router.post("/accessibility", response_model=AccessibilityResult)
-async def post_accessibility(body: AccessibilityRequest, service: ServiceState = Depends(get_service)) -> Response:
+@router.post(
+    "/accessibility",
+    response_model=AccessibilityResult,
+    operation_id="accessibility",
+    responses=error_responses(404, 413, 503, 504),
+)
+async def post_accessibility(
+    body: AccessibilityRequest, request: Request, service: ServiceState = Depends(get_service)
+) -> Response:
     """Accessibility of each origin (cumulative, gravity, nearest-N, 2SFCA, E2SFCA, BFCA,
     centres) to a named opportunity layer, with the population-weighted group summary
     (:func:`access.measures.equity.summarise`, by ``summary_by``)."""
@@ -75,10 +81,15 @@ async def post_accessibility(body: AccessibilityRequest, service: ServiceState =
         try:
             budget = search_budget_min(body.measure, body.cutoffs_min, body.decay, body.decay_param)
         except AccessError as exc:
-            raise HTTPException(422, str(exc)) from None
+            raise unprocessable(str(exc), kind="input_error") from None
     check_cutoffs([*body.cutoffs_min, budget], service, what="search budget")
     if body.mode == "transit":
         check_window(body.window_min, service)
-    out = await service.run(_run, region.network, origins, opportunities, body)
-    payload = await service.run(dumps, {"network": region.name, "measure": body.measure, **out})
-    return Response(payload, media_type="application/json")
+
+    def work() -> bytes:
+        out = _run(region.network, origins, opportunities, body)
+        return dumps({"network": region.name, "measure": body.measure, **out})
+
+    key = request_key("accessibility", region.name, body.model_dump(mode="json", exclude={"network"}))
+    cost = routing_cost(len(origins), body.mode, body.window_min, len(opportunities))
+    return (await service.compute(request, key, work, cost=cost)).response()

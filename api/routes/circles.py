@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from access.circles.circles import commuting_circles
 from access.circles.definition import resolve_definition
+from api.compute import routing_cost
 from api.convert import dumps, geojson_dict, records
-from api.deps import check_cutoffs, check_limit, check_window, get_service
+from api.deps import check_cutoffs, check_limit, check_window, get_service, request_key
 from api.deps import region_layer as layer
-from api.schemas import CirclesRequest, CirclesResult, ErrorDetail
+from api.errors import error_responses
+from api.schemas import CirclesRequest, CirclesResult
 from api.state import ServiceState
 
 __all__ = ["router"]
 
-router = APIRouter(
-    tags=["circles"],
-    responses={401: {"model": ErrorDetail}, 404: {"model": ErrorDetail}, 413: {"model": ErrorDetail}},
-)
+router = APIRouter(tags=["circles"])
 
 
 def _centres(value):
@@ -57,8 +56,12 @@ def _run(network, zones, body: CirclesRequest) -> dict:
     }
 
 
-@router.post("/circles", response_model=CirclesResult)
-async def post_circles(body: CirclesRequest, service: ServiceState = Depends(get_service)) -> Response:
+@router.post(
+    "/circles", response_model=CirclesResult, operation_id="circles", responses=error_responses(404, 413, 503, 504)
+)
+async def post_circles(
+    body: CirclesRequest, request: Request, service: ServiceState = Depends(get_service)
+) -> Response:
     """Which zones (and how many people and jobs) lie inside each centre's 1-h / 2-h
     circle; the circle polygons as GeoJSON."""
     region = service.region(body.network)
@@ -75,5 +78,10 @@ async def post_circles(body: CirclesRequest, service: ServiceState = Depends(get
     check_cutoffs(spec.cutoffs_min, service)
     if spec.mode == "transit":
         check_window(spec.window_min, service)
-    out = await service.run(_run, region.network, zones, body)
-    return Response(await service.run(dumps, {"network": region.name, **out}), media_type="application/json")
+
+    def work() -> bytes:
+        return dumps({"network": region.name, **_run(region.network, zones, body)})
+
+    key = request_key("circles", region.name, body.model_dump(mode="json", exclude={"network"}))
+    cost = routing_cost(n_centres, spec.mode, spec.window_min, len(zones))
+    return (await service.compute(request, key, work, cost=cost)).response()

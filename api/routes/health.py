@@ -1,10 +1,10 @@
-"""GET /health: liveness, loaded networks and their sizes (no API key needed)."""
+"""GET /health: liveness, loaded networks, cache, pools and request counters (no API key needed)."""
 
 from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 import access
 from api.deps import get_service
@@ -16,9 +16,21 @@ __all__ = ["router"]
 router = APIRouter(tags=["service"])
 
 
-@router.get("/health", response_model=Health)
-def health(service: ServiceState = Depends(get_service)) -> Health:
-    """Service status, the networks in memory (nodes and edges per mode, transit sizes)."""
+def _rate_limited(request: Request) -> int:
+    """Requests refused by the rate limit so far (the middleware's counter)."""
+    app = request.app.middleware_stack
+    while app is not None:
+        buckets = getattr(app, "buckets", None)
+        if buckets is not None:
+            return buckets.refused
+        app = getattr(app, "app", None)
+    return 0
+
+
+@router.get("/health", response_model=Health, operation_id="health")
+def health(request: Request, service: ServiceState = Depends(get_service)) -> Health:
+    """Service status, the networks in memory (nodes and edges per mode, transit sizes),
+    the response cache, the worker pools (queued, running) and request counters."""
     networks = {}
     for name, region in service.regions.items():
         net = region.network
@@ -26,10 +38,19 @@ def health(service: ServiceState = Depends(get_service)) -> Health:
         if net.transit is not None:
             sizes["transit"] = {"stops": net.transit.n_stops, "trips": net.transit.n_trips}
         networks[name] = sizes
+    flights = service.flights
     return Health(
         status="ok",
         version=access.__version__,
         uptime_s=round(time.time() - service.started, 3),
         networks=networks,
-        isochrone_cache=service.isochrone_cache.stats(),
+        cache=service.cache.stats(),
+        pools={pool.name: pool.stats() for pool in (service.light, service.heavy, service.jobs)},
+        requests={
+            "in_progress": len(flights),
+            "coalesced": flights.coalesced,
+            "timed_out": flights.timed_out,
+            "abandoned": flights.abandoned,
+            "rate_limited": _rate_limited(request),
+        },
     )

@@ -2,35 +2,51 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+import math
+
+from fastapi import APIRouter, Depends, Request, Response
 
 import access
+from api.compute import routing_cost
 from api.convert import count_points, geojson_bytes, points_frame
-from api.deps import check_cutoffs, check_limit, check_window, get_service
-from api.schemas import ErrorDetail, FeatureCollection, IsochroneRequest
+from api.deps import check_cutoffs, check_limit, check_window, get_service, request_key
+from api.errors import error_responses
+from api.schemas import FeatureCollection, IsochroneRequest
 from api.state import ServiceState
 
-__all__ = ["router"]
+__all__ = ["router", "GeoJSONResponse"]
 
-router = APIRouter(
-    tags=["isochrones"],
-    responses={401: {"model": ErrorDetail}, 404: {"model": ErrorDetail}, 413: {"model": ErrorDetail}},
+router = APIRouter(tags=["isochrones"])
+
+
+class GeoJSONResponse(Response):
+    media_type = "application/geo+json"
+
+
+@router.post(
+    "/isochrones",
+    response_model=FeatureCollection,
+    response_class=GeoJSONResponse,
+    operation_id="isochrones",
+    responses=error_responses(404, 413, 503, 504),
 )
-
-
-@router.post("/isochrones", response_model=FeatureCollection)
-async def isochrones(body: IsochroneRequest, service: ServiceState = Depends(get_service)) -> Response:
+async def isochrones(
+    body: IsochroneRequest, request: Request, service: ServiceState = Depends(get_service)
+) -> Response:
     """One (multi)polygon per origin and cutoff: ``origin_id``, ``cutoff_min``, ``area_km2``.
 
-    Repeated queries are answered from an LRU cache (header ``X-Cache: hit``). An origin
-    off the network gives 422 naming it.
+    Repeated queries are answered from the response cache (``X-Cache: hit``); identical
+    queries in progress are computed once (``shared``). An origin off the network gives 422
+    naming it.
     """
     region = service.region(body.network)
-    check_limit(count_points(body.origins), service.settings.max_origins, "origins", "max_origins")
+    n_origins = count_points(body.origins)
+    check_limit(n_origins, service.settings.max_origins, "origins", "max_origins")
     check_cutoffs(body.cutoffs_min, service)
     if body.mode == "transit":
         check_window(body.window_min, service)
     scenario = None
+    cost = routing_cost(n_origins, body.mode, body.window_min)
     if body.scenario is not None:  # the scenario's network: the map page's base/scenario switch
         from access.scenarios.model import Scenario
         from api.routes.scenarios import _stored
@@ -38,29 +54,33 @@ async def isochrones(body: IsochroneRequest, service: ServiceState = Depends(get
         record = _stored(service, body.scenario)
         region = service.region(record["network"])
         scenario = Scenario.model_validate(record["scenario"])
-    key = f"{region.name}|{body.model_dump_json(exclude={'network'})}"
-    cached = service.isochrone_cache.get(key)
-    if cached is not None:  # answered before any (scenario) network is built
-        return Response(cached, media_type="application/geo+json", headers={"X-Cache": "hit"})
-    network = region.network
-    if scenario is not None:
-        network = await service.run(service.scenario_network, body.scenario, region, scenario)
-    result = await service.run(
-        access.isochrones,
-        network,
-        points_frame(body.origins),
-        mode=body.mode,
-        cutoffs_min=body.cutoffs_min,
-        departure=body.departure,
-        arrive_by=body.arrive_by,
-        window_min=body.window_min,
-        percentile=body.percentile,
-        access_mode=body.access_mode,
-        output=body.output,
-        denoise=body.denoise,
-        generalize=body.generalize,
-        resolution_m=body.resolution_m,
+        if not service.has_scenario_network(body.scenario):
+            cost = math.inf  # building the scenario's network is heavy work
+    key = request_key(
+        "isochrones", region.name, body.model_dump(mode="json", exclude={"network"}), scenario=body.scenario
     )
-    payload = await service.run(geojson_bytes, result)
-    service.isochrone_cache.put(key, payload)
-    return Response(payload, media_type="application/geo+json", headers={"X-Cache": "miss"})
+    origins = points_frame(body.origins)
+
+    def work() -> bytes:
+        network = region.network
+        if scenario is not None:
+            network = service.scenario_network(body.scenario, region, scenario)
+        result = access.isochrones(
+            network,
+            origins,
+            mode=body.mode,
+            cutoffs_min=body.cutoffs_min,
+            departure=body.departure,
+            arrive_by=body.arrive_by,
+            window_min=body.window_min,
+            percentile=body.percentile,
+            access_mode=body.access_mode,
+            output=body.output,
+            denoise=body.denoise,
+            generalize=body.generalize,
+            resolution_m=body.resolution_m,
+        )
+        return geojson_bytes(result)
+
+    out = await service.compute(request, key, work, cost=cost, media_type=GeoJSONResponse.media_type)
+    return out.response()

@@ -6,17 +6,16 @@ from fastapi import APIRouter, Depends, Request, Response
 
 import access
 from access.routing.street import collect_notes
+from api.compute import routing_cost
 from api.convert import count_points, dumps, matrix_body, points_frame
-from api.deps import check_cutoffs, check_limit, check_window, get_service
-from api.schemas import ErrorDetail, TravelTimeMatrix, TravelTimesRequest
+from api.deps import check_cutoffs, check_limit, check_window, get_service, request_key
+from api.errors import error_responses
+from api.schemas import TravelTimeMatrix, TravelTimesRequest
 from api.state import ServiceState
 
 __all__ = ["router"]
 
-router = APIRouter(
-    tags=["travel times"],
-    responses={401: {"model": ErrorDetail}, 404: {"model": ErrorDetail}, 413: {"model": ErrorDetail}},
-)
+router = APIRouter(tags=["travel times"])
 
 
 def _travel_times(network, origins, destinations, **kwargs):
@@ -30,7 +29,11 @@ def _travel_times(network, origins, destinations, **kwargs):
 @router.post(
     "/travel-times",
     response_model=TravelTimeMatrix,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    operation_id="travel_times",
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **error_responses(404, 413, 503, 504),
+    },
 )
 async def travel_times(
     body: TravelTimesRequest, request: Request, service: ServiceState = Depends(get_service)
@@ -48,24 +51,30 @@ async def travel_times(
     check_cutoffs([body.max_time_min], service, "max_time_min")
     if body.mode == "transit":
         check_window(body.window_min, service)
+    csv = "text/csv" in request.headers.get("accept", "")
+    origins = points_frame(body.origins)
     destinations = None if body.destinations is None else points_frame(body.destinations)
-    table, notes = await service.run(
-        _travel_times,
-        region.network,
-        points_frame(body.origins),
-        destinations,
-        mode=body.mode,
-        max_time_min=body.max_time_min,
-        departure=body.departure,
-        arrive_by=body.arrive_by,
-        window_min=body.window_min,
-        percentiles=body.percentiles,
-        access_mode=body.access_mode,
+
+    def work() -> bytes:
+        table, notes = _travel_times(
+            region.network,
+            origins,
+            destinations,
+            mode=body.mode,
+            max_time_min=body.max_time_min,
+            departure=body.departure,
+            arrive_by=body.arrive_by,
+            window_min=body.window_min,
+            percentiles=body.percentiles,
+            access_mode=body.access_mode,
+        )
+        if csv:
+            return table.to_csv(index=False).encode()
+        return dumps(matrix_body(table, n_origins, n_destinations, region.name, body.mode, notes))
+
+    key = request_key(
+        "travel-times", region.name, body.model_dump(mode="json", exclude={"network"}), variant="csv" if csv else "json"
     )
-    # formatting a big matrix takes seconds: in the worker pool, not on the event loop
-    if "text/csv" in request.headers.get("accept", ""):
-        return Response(await service.run(table.to_csv, index=False), media_type="text/csv")
-    payload = await service.run(
-        lambda: dumps(matrix_body(table, n_origins, n_destinations, region.name, body.mode, notes))
-    )
-    return Response(payload, media_type="application/json")
+    cost = routing_cost(n_origins, body.mode, body.window_min, n_destinations)
+    out = await service.compute(request, key, work, cost=cost, media_type="text/csv" if csv else "application/json")
+    return out.response()
