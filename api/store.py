@@ -126,19 +126,17 @@ class Store:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
+                yield self._db
                 self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self._db.in_transaction:
+            except BaseException as exc:
+                if self._db.in_transaction:  # SQLite may have rolled back already (SQLITE_FULL does)
                     try:
                         self._db.execute("ROLLBACK")
                     except sqlite3.Error:
                         pass
-                raise _typed(exc) from None
+                if isinstance(exc, sqlite3.Error):
+                    raise _typed(exc) from None
+                raise
 
     def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._lock:

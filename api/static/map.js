@@ -46,7 +46,8 @@ async function json(url, body) {
   const r = await fetch(url, body ? {method: "POST", headers: {"Content-Type": "application/json"},
                                      body: JSON.stringify(body)} : {});
   const data = await r.json();
-  if (!r.ok) throw new Error(typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail));
+  // 422: a list of {loc, msg, type}; every other error: a string
+  if (!r.ok) throw new Error(Array.isArray(data.detail) ? data.detail.map((d) => d.msg).join("; ") : String(data.detail));
   return data;
 }
 async function drawNetwork(name) {
