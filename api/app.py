@@ -102,6 +102,11 @@ def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            for response in responses.values():
+                for content in response.get("content", {}).values():
+                    schema_ = content.get("schema", {})
+                    if "$ref" in schema_:  # FastAPI adds "type": "string" beside the model of a custom media type
+                        content["schema"] = {"$ref": schema_["$ref"]}
             extra = [400]
             if path != "/health":
                 if settings.api_key:

@@ -175,13 +175,13 @@ class FeatureCollection(BaseModel):
 
 class NetworkInfo(BaseModel):
     name: str
-    bbox: tuple[float, float, float, float]
+    bbox: list[float] = Field(min_length=4, max_length=4, description="min_lon, min_lat, max_lon, max_lat")
     modes: list[str]
     streets: dict[str, dict[str, int]]
     transit: dict[str, int] | None
     feeds: list[str]
     service_date: str | None = Field(description="the one timetable day routed (YYYY-MM-DD)")
-    feed_date_ranges: dict[str, tuple[str, str]] = Field(
+    feed_date_ranges: dict[str, Annotated[list[str], Field(min_length=2, max_length=2)]] = Field(
         default_factory=dict, description="GTFS feed -> first and last day with service (YYYY-MM-DD)"
     )
     opportunity_layers: dict[str, int]

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     status INTEGER NOT NULL,
     body BLOB NOT NULL,
     location TEXT,
+    resource TEXT,
     created REAL NOT NULL,
     PRIMARY KEY (scope, key)
 );
@@ -112,6 +113,9 @@ class Store:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(idempotency)")}
+            if "resource" not in columns:  # a registry written before idempotency records named their resource
+                self._db.execute("ALTER TABLE idempotency ADD COLUMN resource TEXT")
         except sqlite3.Error as exc:
             raise _typed(exc) from None
 
@@ -181,7 +185,10 @@ class Store:
         return scenario_id
 
     def delete_scenario(self, scenario_id: str) -> bool:
+        """Remove a scenario and the idempotency records that created it (a retry after the
+        delete registers it anew rather than answering with a gone id)."""
         with self._transaction() as db:
+            db.execute("DELETE FROM idempotency WHERE resource = ?", (scenario_id,))
             return db.execute("DELETE FROM scenarios WHERE id = ?", (scenario_id,)).rowcount > 0
 
     def scenario(self, scenario_id: str) -> dict[str, Any] | None:
@@ -318,7 +325,7 @@ def _remember(db: sqlite3.Connection, idempotency: tuple, resource_id: str) -> N
     fingerprint, status, body-builder(resource_id) -> bytes, location-builder)."""
     scope, key, fingerprint, status, body_of, location_of = idempotency
     db.execute(
-        "INSERT OR REPLACE INTO idempotency (scope, key, fingerprint, status, body, location, created) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (scope, key, fingerprint, status, body_of(resource_id), location_of(resource_id), time.time()),
+        "INSERT OR REPLACE INTO idempotency (scope, key, fingerprint, status, body, location, resource, created) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (scope, key, fingerprint, status, body_of(resource_id), location_of(resource_id), resource_id, time.time()),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 SAMPLE_CORE = (116.6365, 36.7974)  # Core City district 1 (places.csv P000)
@@ -71,3 +73,48 @@ def detail_text(response) -> str:
     if isinstance(detail, list):
         return " | ".join(str(item["msg"]) for item in detail)
     return detail
+
+
+@contextlib.contextmanager
+def serve(data_dir, log_path, env: dict[str, str] | None = None, timeout_s: float = 120):
+    """`access serve` on a free port of 127.0.0.1 with ``env`` (ACCESS_API_*); yields its base
+    URL; stopped with SIGTERM at the end (bounded waits)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    environ = {**os.environ, "ACCESS_API_DATA_DIR": str(data_dir), **(env or {})}
+    command = [sys.executable, "-m", "access.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environ)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"access serve exited with {process.returncode}:\n{open(log_path).read()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"access serve did not answer within {timeout_s} s")
+            time.sleep(0.25)
+        yield base
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)

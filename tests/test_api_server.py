@@ -82,7 +82,24 @@ def test_a_real_uvicorn_process_answers_with_the_library_results(server, sample_
         assert http.get("/networks/nowhere").status_code == 404
 
 
+def test_a_client_that_hangs_up_cancels_its_computation(server):
+    heavy = {"measure": "cumulative", "mode": "transit", "window_min": 60, "cutoffs_min": [60, 90]}
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(f"{server['base']}/accessibility", json=heavy, timeout=0.5)
+    deadline = time.monotonic() + 60
+    while True:
+        health = httpx.get(f"{server['base']}/health", timeout=10).json()
+        if health["pools"]["heavy"]["running"] == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert health["requests"]["abandoned"] >= 1
+    assert health["pools"]["heavy"] == {**health["pools"]["heavy"], "running": 0, "cancelled": 1}
+    assert health["pools"]["heavy"]["completed"] == 0  # stopped, not run to the end
+
+
 def test_sigterm_stops_the_server_gracefully(server):
+    body = {"origins": [SAMPLE_CORE], "mode": "walk", "cutoffs_min": [5]}
+    assert httpx.post(f"{server['base']}/isochrones", json=body, timeout=60).status_code == 200
     process = server["process"]
     process.send_signal(signal.SIGTERM)
     # uvicorn finishes the lifespan, then re-raises the signal to itself: -SIGTERM or 0

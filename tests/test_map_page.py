@@ -100,3 +100,33 @@ def test_screenshot_shows_the_isochrone_colours(chromium, server, tmp_path):  # 
     warm = (red > 0.85) & (green > 0.35) & (green < 0.85) & (blue < 0.7) & (red - blue > 0.3)
     assert warm.mean() > 0.02, f"only {warm.mean():.3%} of the page is isochrone-coloured"
     assert np.any(np.all(image < 0.8, axis=-1)), "the network lines are drawn"
+
+
+@pytest.fixture(scope="module")
+def secured_server(api_data_dir, tmp_path_factory):
+    """A second `access serve` with an API key (the page then opens a session from ?key=)."""
+    with _api_support.serve(
+        api_data_dir, tmp_path_factory.mktemp("secured") / "serve.log", {"ACCESS_API_API_KEY": "page-s3cret"}
+    ) as base:
+        yield base
+
+
+def test_page_works_with_an_api_key_through_its_session_cookie(chromium, secured_server, tmp_path):
+    lon, lat = SAMPLE_CORE
+    assert httpx.get(f"{secured_server}/networks").status_code == 401
+    url = f"{secured_server}/?key=page-s3cret&lon={lon}&lat={lat}&mode=car&cutoffs=30,60"
+    dom = _run(chromium, tmp_path, url, "--dump-dom")
+    assert 'data-done="1"' in dom, dom[-2000:]
+    assert sorted(set(re.findall(r'class="isochrone" data-cutoff="(\d+)"', dom))) == ["30", "60"]
+    assert "Error" not in re.sub(r"<script.*?</script>", "", dom, flags=re.S)
+
+
+def test_docs_and_redoc_render_offline_from_packaged_assets(chromium, server, tmp_path):  # noqa: F811
+    page = httpx.get(f"{server['base']}/docs").text
+    assert "cdn" not in page.lower() and "/static/docs/swagger-ui-bundle.js" in page
+    swagger = _run(chromium, tmp_path, f"{server['base']}/docs", "--dump-dom")
+    # Swagger UI built its operation list from /openapi.json: it loaded and ran
+    assert "opblock" in swagger and "/isochrones" in swagger, swagger[-1500:]
+    redoc = _run(chromium, tmp_path / "redoc", f"{server['base']}/redoc", "--dump-dom")
+    assert "/isochrones" in redoc and "commuting-circles API" in redoc, redoc[-1500:]
+    assert "fonts.googleapis" not in httpx.get(f"{server['base']}/redoc").text

@@ -28,7 +28,10 @@ class GeoJSONResponse(Response):
     response_model=FeatureCollection,
     response_class=GeoJSONResponse,
     operation_id="isochrones",
-    responses=error_responses(404, 413, 503, 504),
+    responses={
+        200: {"content": {"application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}},
+        **error_responses(404, 413, 503, 504),
+    },
 )
 async def isochrones(
     body: IsochroneRequest, request: Request, service: ServiceState = Depends(get_service)
