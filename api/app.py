@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from contextlib import asynccontextmanager
 from typing import Any
@@ -139,10 +140,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         service = _load_state(settings)
         app.state.service = service
+        # a worker holding the GIL makes the event loop wait up to one switch interval each
+        # time it needs it back (every socket call): a shorter interval keeps light answers quick
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(settings.gil_switch_interval_ms / 1000)
         try:
             yield
         finally:
             log.info("shutting down: waiting for running work")
+            sys.setswitchinterval(interval)
             service.close()
 
     app = FastAPI(

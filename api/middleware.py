@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import threading
 import time
 from typing import Any
@@ -68,6 +69,15 @@ def _check_strings(value: Any, text: str) -> None:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+
+
+_LENIENT = re.compile(rb"NaN|Infinity|\\u|[eE]\+?\d{3}")  # what Python's json accepts beyond RFC 8259
+
+
+def needs_strict_check(body: bytes) -> bool:
+    """False for the usual body (ASCII, no NaN / Infinity / \\u escapes / 3-digit exponents),
+    which plain parsing reads exactly as RFC 8259 would: no second parse."""
+    return not body.isascii() or _LENIENT.search(body) is not None
 
 
 def strict_json(body: bytes) -> Any:
@@ -133,7 +143,7 @@ class BodyMiddleware:
                 break
         body = b"".join(chunks)
         content_type = (_header(scope, b"content-type") or b"").split(b";")[0].strip().lower()
-        if body and (content_type in _JSON_TYPES or content_type.endswith(b"+json")):
+        if body and (content_type in _JSON_TYPES or content_type.endswith(b"+json")) and needs_strict_check(body):
             try:
                 strict_json(body)
             except StrictJSONError as exc:

@@ -149,6 +149,7 @@ class Settings(BaseSettings):
     max_queued_light: int = Field(256, ge=1)  # light requests waiting for a thread; more: 503
     max_queued_heavy: int = Field(8, ge=0)  # heavy requests waiting for a thread; more: 503
     max_queued_jobs: int = Field(32, ge=1)  # background jobs queued or running; more: 503
+    gil_switch_interval_ms: float = Field(1.0, gt=0, le=100)  # Python's default is 5 ms
     compute_timeout_s: float = Field(120.0, gt=0, le=86_400)  # per request; past it 504 and the work is cancelled
     job_timeout_s: float = Field(3600.0, gt=0, le=7 * 86_400)  # per background job
     rate_limit_per_min: float = Field(600.0, ge=0)  # requests per key (or client address); 0: no limit

@@ -156,11 +156,12 @@ def test_past_the_compute_deadline_the_answer_is_504_and_the_work_stops(api_data
         response = app_client.post("/accessibility", json=HEAVY)
         assert response.status_code == 504, response.text
         assert "compute_timeout_s=0.3" in response.json()["detail"]
-        assert time.perf_counter() - started < 5
-        deadline = time.monotonic() + 30
+        assert time.perf_counter() - started < 30  # the answer does not wait for the work to end
+        deadline = time.monotonic() + 60
         while (pools := app_client.get("/health").json()["pools"])["heavy"]["running"] and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert pools["heavy"]["running"] == 0 and pools["heavy"]["cancelled"] == 1  # cancelled, not finished
+        assert pools["heavy"]["running"] == 0, pools
+        assert (pools["heavy"]["cancelled"], pools["heavy"]["completed"]) == (1, 0), pools  # stopped, not finished
         assert app_client.get("/health").json()["requests"]["timed_out"] == 1
         ok = app_client.post("/isochrones", json={"origins": [SAMPLE_CORE], "mode": "walk", "cutoffs_min": [5]})
         assert ok.status_code == 200  # the pool is free again

@@ -62,9 +62,9 @@ async def isochrones(
     key = request_key(
         "isochrones", region.name, body.model_dump(mode="json", exclude={"network"}), scenario=body.scenario
     )
-    origins = points_frame(body.origins)
 
     def work() -> bytes:
+        origins = points_frame(body.origins)  # here, not before: a cache hit needs no frame
         network = region.network
         if scenario is not None:
             network = service.scenario_network(body.scenario, region, scenario)

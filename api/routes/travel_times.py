@@ -52,13 +52,12 @@ async def travel_times(
     if body.mode == "transit":
         check_window(body.window_min, service)
     csv = "text/csv" in request.headers.get("accept", "")
-    origins = points_frame(body.origins)
-    destinations = None if body.destinations is None else points_frame(body.destinations)
 
     def work() -> bytes:
+        destinations = None if body.destinations is None else points_frame(body.destinations)
         table, notes = _travel_times(
             region.network,
-            origins,
+            points_frame(body.origins),
             destinations,
             mode=body.mode,
             max_time_min=body.max_time_min,
