@@ -51,7 +51,7 @@ FUZZ_ENV = {  # tight limits keep every generated request cheap
     "ACCESS_API_RATE_LIMIT_PER_MIN": "0",
     "ACCESS_API_WORKERS": "1",
 }
-ST_TIMEOUT_S = 600
+ST_TIMEOUT_S = 1500  # bounded; the run takes ~2 min on 2 idle cores
 
 
 def test_schemathesis_all_phases_with_stateful_links_find_no_server_error_or_schema_violation(
@@ -73,7 +73,7 @@ def test_schemathesis_all_phases_with_stateful_links_find_no_server_error_or_sch
             f"--checks={','.join(CHECKS)}",
             f"--max-examples={MAX_EXAMPLES}",
             "--workers=1",
-            "--request-timeout=60",
+            "--request-timeout=300",
             "--seed=20190513",
             "--no-color",
         ]
@@ -158,7 +158,7 @@ def test_no_generated_request_gives_a_server_error(api_schema, in_region):
             database=None,
         )
         def no_server_error(case):
-            response = case.call()
+            response = case.call(timeout=120)  # a loaded machine: no read timeout of 10 s
             statuses.setdefault(f"{case.method} {case.path}", []).append(response.status_code)
             assert response.status_code < 500, (case.method, case.path, case.body, response.text[:500])
             if response.status_code >= 400:
