@@ -164,8 +164,9 @@ class ServiceState:
             return self._bases[region.name]
 
     def has_scenario_network(self, scenario_id: str) -> bool:
-        with self._scenario_lock:
-            return scenario_id in self._scenario_networks
+        # no lock: the event loop asks, and a worker may hold the lock for seconds applying
+        # a scenario (a dict lookup is atomic under the GIL)
+        return scenario_id in self._scenario_networks
 
     def scenario_network(self, scenario_id: str, region: LoadedRegion, scenario) -> Any:
         """The network of a registered scenario, applied once and kept (LRU of
