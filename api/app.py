@@ -19,6 +19,7 @@ from api.errors import error_responses, install_handlers
 from api.middleware import BodyMiddleware, RateLimitMiddleware, TimingMiddleware, TrustedHostMiddleware
 from api.regions import load_region, region_configs
 from api.routes import PUBLIC_ROUTERS, ROUTERS
+from api.schemas import ErrorDetail
 from api.settings import Settings
 from api.state import ResponseCache, ServiceState
 from api.store import Store
@@ -118,8 +119,20 @@ def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
                     extra.append(429)
             for status, response in error_responses(*extra).items():
                 responses.setdefault(str(status), response)
+            for status, response in responses.items():
+                # the handlers give every error one of two shapes, whatever a route declares
+                if status[:1] in ("4", "5") and status != "default":
+                    ref = "HTTPValidationError" if status == "422" else "ErrorDetail"
+                    response["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
             if not settings.api_key:
                 responses.pop("401", None)
+    schemas = components.setdefault("schemas", {})
+    schemas.setdefault("ErrorDetail", ErrorDetail.model_json_schema())
+    if "HTTPValidationError" not in schemas:
+        from fastapi.openapi.utils import validation_error_definition, validation_error_response_definition
+
+        schemas["HTTPValidationError"] = validation_error_response_definition
+        schemas["ValidationError"] = validation_error_definition
     if not settings.api_key:
         components.pop("securitySchemes", None)
     elif schemes:
