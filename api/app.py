@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import time
@@ -10,6 +11,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi, validation_error_definition, validation_error_response_definition
 
 import access
 from api import docs
@@ -47,8 +49,6 @@ def _safe_workers(workers: int) -> int:
     """Worker threads for library calls. Numba's fallback threading layer (workqueue, used
     when neither TBB nor OpenMP loads) aborts the process when two threads enter parallel
     kernels at once, so the service then runs one library call at a time."""
-    import importlib
-
     safe = []
     for layer in ("tbbpool", "omppool"):  # the thread-safe layers numba would pick first
         try:
@@ -96,8 +96,6 @@ def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
     401 and the X-API-Key scheme only when a key is set, 429 only when rate limited."""
     if app.openapi_schema is not None:
         return app.openapi_schema
-    from fastapi.openapi.utils import get_openapi
-
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     components = schema.setdefault("components", {})
     schemes = components.get("securitySchemes", {})
@@ -129,8 +127,6 @@ def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     schemas.setdefault("ErrorDetail", ErrorDetail.model_json_schema())
     if "HTTPValidationError" not in schemas:
-        from fastapi.openapi.utils import validation_error_definition, validation_error_response_definition
-
         schemas["HTTPValidationError"] = validation_error_response_definition
         schemas["ValidationError"] = validation_error_definition
     if not settings.api_key:

@@ -10,13 +10,15 @@ import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import HTTPException, Response
 from starlette.requests import Request
 
 from access.errors import AccessError
+from access.scenarios.apply import apply, load_region
+from access.scenarios.model import BaseRegion
 from api.compute import ComputeCancelled, Flight, Flights, Pool, Ticket, wait_for
 from api.regions import LoadedRegion
 from api.settings import Settings
@@ -31,8 +33,6 @@ SCENARIO_NETWORKS_KEPT = 4  # applied scenario networks kept in memory (each can
 
 def scenario_base_region(region: LoadedRegion):
     """The library's :class:`BaseRegion` of a loaded region (its files and modes)."""
-    from access.scenarios.model import BaseRegion
-
     config = region.config
     first = next(iter(config.opportunities.values()), None)
     return BaseRegion(
@@ -153,10 +153,6 @@ class ServiceState:
     def scenario_base(self, region: LoadedRegion):
         """The region as :class:`access.scenarios.apply.Region` (feeds read on demand),
         sharing the loaded network."""
-        from dataclasses import replace
-
-        from access.scenarios.apply import load_region
-
         with self._scenario_lock:
             if region.name not in self._bases:
                 loaded = load_region(scenario_base_region(region), progress=False)
@@ -171,8 +167,6 @@ class ServiceState:
     def scenario_network(self, scenario_id: str, region: LoadedRegion, scenario) -> Any:
         """The network of a registered scenario, applied once and kept (LRU of
         ``SCENARIO_NETWORKS_KEPT``)."""
-        from access.scenarios.apply import apply
-
         base = self.scenario_base(region)
         with self._scenario_lock:
             if scenario_id in self._scenario_networks:

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from api.convert import json_safe
+
 __all__ = ["Store", "RegistryError", "RegistryFull", "RegistryUnavailable", "QuotaExceeded", "Replay"]
 
 log = logging.getLogger("api.store")
@@ -85,8 +87,6 @@ class Replay:
 
 def _json(value: Any) -> str:
     """Strict JSON (NaN and inf as null), so stored results always read back."""
-    from api.convert import json_safe
-
     return json.dumps(json_safe(value), allow_nan=False)
 
 

@@ -7,10 +7,12 @@ import math
 from fastapi import APIRouter, Depends, Request, Response
 
 import access
+from access.scenarios.model import Scenario
 from api.compute import routing_cost
 from api.convert import count_points, geojson_bytes, points_frame
 from api.deps import check_cutoffs, check_limit, check_window, get_service, request_key
 from api.errors import error_responses
+from api.routes.scenarios import _stored
 from api.schemas import FeatureCollection, IsochroneRequest
 from api.state import ServiceState
 
@@ -51,9 +53,6 @@ async def isochrones(
     scenario = None
     cost = routing_cost(n_origins, body.mode, body.window_min)
     if body.scenario is not None:  # the scenario's network: the map page's base/scenario switch
-        from access.scenarios.model import Scenario
-        from api.routes.scenarios import _stored
-
         record = _stored(service, body.scenario)
         region = service.region(record["network"])
         scenario = Scenario.model_validate(record["scenario"])

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 
 from api.deps import IdempotencyKey, get_service
 from api.errors import error_responses, unprocessable
+from api.routes.scenarios import submit_compare_job, with_idempotency
 from api.schemas import CompareRequest, Job, JobAccepted
 from api.state import ServiceState
 
@@ -49,8 +50,6 @@ async def resubmit_job(
 ) -> Response:
     """Queue the job's stored request again as a new job (e.g. after it failed, or was
     stopped by a restart); 202 with the new job's id. 409 while it is still queued or running."""
-    from api.routes.scenarios import submit_compare_job, with_idempotency
-
     job = _job(service, job_id, with_request=True)
     if job["status"] in ("queued", "running"):
         raise HTTPException(409, f"job {job_id} is still {job['status']}; resubmit it once it has finished.")
