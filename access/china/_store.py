@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from access.china.lines import RailLines
+from access.china.modelled import ServiceModel
+from access.config import ChinaRailSettings
 from access.network.cache import load_arrays, save_arrays
 
 __all__ = ["save_national", "load_national", "STORE_VERSION"]
@@ -69,9 +72,6 @@ def save_national(path: Path, rail) -> None:
 def load_national(path: Path) -> dict | None:
     """The fields of the :class:`~access.china.national.NationalRail` written by
     :func:`save_national`, or None when the file is of another version (rebuilt then)."""
-    from access.china.lines import RailLines
-    from access.china.modelled import ServiceModel
-    from access.config import ChinaRailSettings
 
     arrays = load_arrays(path)
     meta = json.loads(str(arrays["__meta__"]))

@@ -11,8 +11,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access._geo import haversine_m
 from access.china.coverage import Coverage, coverage_report
 from access.china.data import ChinaData
+from access.china.door_to_door import door_to_door
 from access.china.national import NationalRail
 from access.china.places import Place
 from access.config import (
@@ -23,6 +25,8 @@ from access.config import (
     TransitSettings,
 )
 from access.errors import InputError
+from access.regional.roads import ApproxRoads
+from access.routing.transit import parse_departures
 
 __all__ = ["CountyCircles", "county_circles", "MEMBER_COLUMNS", "TOTAL_COLUMNS", "MODES"]
 
@@ -119,9 +123,6 @@ def county_circles(
     ``max_time_min`` (:class:`access.config.ChinaRailSettings`, 300) are NaN for road +
     rail, the road time is kept.
     """
-    from access.china.door_to_door import door_to_door
-    from access.regional.roads import ApproxRoads
-    from access.routing.transit import parse_departures
 
     cutoffs = _cutoffs(cutoffs_min)
     names = [centres] if isinstance(centres, str) else list(centres)
@@ -230,8 +231,6 @@ def _members(frame, rail, road_min, rail_min, station, centre_col, cutoffs, orig
         used = st != ""
         km = np.full(len(frame), np.nan)
         if used.any():
-            from access._geo import haversine_m
-
             at = xy.reindex(st[used])
             km[used] = (
                 haversine_m(frame["lon"].to_numpy()[used], frame["lat"].to_numpy()[used], at["lon"], at["lat"]) / 1000

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from access._geo import haversine_m
 from access.china.national import NationalRail
@@ -50,7 +51,6 @@ class Coverage:
 def coverage_report(origins: pd.DataFrame, rail: NationalRail, km: float) -> Coverage:
     """The coverage of ``origins`` (``adcode`` or ``id``, ``lon, lat``, ``population``,
     ``rural_population``) by the stations of ``rail`` with any train."""
-    from scipy.spatial import cKDTree
 
     service = rail.station_service().dropna(subset=["lon", "lat"]).reset_index(drop=True)
     ids = origins["adcode"] if "adcode" in origins else origins["id"]

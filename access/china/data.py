@@ -9,8 +9,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from access.china.counties import read_counties, read_county_polygons, read_townships
 from access.china.national import NATIONAL_FILES, NationalRail, load_national_rail
 from access.china.places import Place, prefecture_table, resolve_place
+from access.china.tables import read_prefectures
 from access.config import ChinaRailSettings
 from access.errors import InputError
 
@@ -49,7 +51,6 @@ class ChinaData:
 
     @cached_property
     def _townships(self) -> gpd.GeoDataFrame:
-        from access.china.counties import read_townships
 
         path = self.files.get("townships")
         if path is None or not Path(path).is_file():
@@ -74,8 +75,6 @@ def load_china(
     (the shared data folder, e.g. ``../shared/data``: ``china_admin/``, ``china_rail/``,
     ``china_gtfs/``, ``china/``, ``china_towns/``), or from ``files`` by the keys of
     :data:`CHINA_FILES`. The rail layer is cached on disk (``cache=False``: rebuilt)."""
-    from access.china.counties import read_counties, read_county_polygons
-    from access.china.tables import read_prefectures
 
     paths = {k: (Path(data_dir) / v if data_dir is not None else None) for k, v in CHINA_FILES.items()}
     for k, v in (files or {}).items():

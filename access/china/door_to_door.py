@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from os import cpu_count
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from access._kernels.raptor import NEVER, range_raptor
 from access.china._profile import merge_profiles
 from access.config import RegionalSettings, TransitSettings
+from access.regional.roads import ApproxRoads, approx_road_seconds
 from access.regional.stations import regional_copy, station_penalties_s
 
 __all__ = ["DoorToDoor", "door_to_door"]
@@ -186,10 +188,8 @@ def _access_pairs(roads, origins_xy: np.ndarray, stops_xy: np.ndarray, limit_s: 
 
     With the approximate model only pairs within its reach are timed (a KD-tree on the
     sphere): 35,000 townships x 1,600 stations need not be a dense matrix."""
-    from access.regional.roads import ApproxRoads
 
     if type(roads) is ApproxRoads:
-        from scipy.spatial import cKDTree
 
         def xyz(xy):
             lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
@@ -200,7 +200,6 @@ def _access_pairs(roads, origins_xy: np.ndarray, stops_xy: np.ndarray, limit_s: 
         counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
         o = np.repeat(np.arange(len(origins_xy)), counts)
         s = np.fromiter((k for h in hits for k in sorted(h)), dtype=np.int64, count=int(counts.sum()))
-        from access.regional.roads import approx_road_seconds
 
         secs = approx_road_seconds(origins_xy[o, 0], origins_xy[o, 1], stops_xy[s, 0], stops_xy[s, 1], roads.settings)
     else:

@@ -24,8 +24,10 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry import LineString
 
 from access._geo import haversine_m
+from access.china.station_timetable import parse_opening_dates, station_city
 from access.errors import InputError
 
 __all__ = [
@@ -73,7 +75,6 @@ class RailLines:
 
     def geometry(self) -> gpd.GeoDataFrame:
         """One LineString per line through its stations in order (EPSG:4326)."""
-        from shapely.geometry import LineString
 
         rows = []
         for line, group in self.stops.groupby("line", sort=False):
@@ -93,7 +94,6 @@ def read_rail_lines(path: str | Path) -> pd.DataFrame:
     """The line table of RailwayVIS ``network.json`` (see :class:`RailLines` ``lines``,
     without the station columns); design speeds given as ``N/A`` take the class default
     (300 / 200 / 120 km/h) and say so in ``speed_source``."""
-    from access.china.station_timetable import parse_opening_dates
 
     path = Path(path)
     if not path.is_file():
@@ -155,7 +155,6 @@ def line_stations(
     them better: the station most called at, in that city, by the real trains that run the
     whole line (call at both its end stations; 常州北 for 京沪高铁, 常州 for 沪宁城际).
     """
-    from access.china.station_timetable import station_city
 
     st = stations.drop_duplicates("name").reset_index(drop=True)
     name = st["name"].astype(str).to_numpy()

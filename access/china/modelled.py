@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from access._geo import haversine_m
 from access.china.lines import RailLines
 from access.china.timetable import RailTimetable
 from access.config import ChinaRailSettings
@@ -216,7 +217,6 @@ def express_stops(lines: RailLines, station_city: pd.DataFrame, seat_km: float) 
     the line passes that none of its key stations serves, the line's station nearest the
     prefecture's seat, if within ``seat_km``. ``station_city``: ``station, prefecture,
     seat_lon, seat_lat``."""
-    from access._geo import haversine_m
 
     info = station_city.drop_duplicates("station").set_index("station")
     out: dict[str, set[str]] = {}

@@ -10,6 +10,8 @@ without the lines opened after (or since) a date.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
+import zipfile
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -17,11 +19,27 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from access._geo import haversine_m
+from access.china._store import STORE_VERSION, load_national, save_national
+from access.china.counties import read_counties, read_county_polygons
 from access.china.lines import RailLines, line_stations, read_rail_lines
-from access.china.modelled import FAST_TRAIN_CLASSES, ServiceModel, calibrate_service, express_stops, modelled_events
-from access.china.timetable import TRAIN_CLASSES, RailTimetable, train_class
+from access.china.modelled import (
+    FAST_TRAIN_CLASSES,
+    ServiceModel,
+    _rides,
+    calibrate_service,
+    express_stops,
+    modelled_events,
+)
+from access.china.places import prefecture_table, station_counties
+from access.china.station_timetable import read_station_timetable
+from access.china.tables import read_prefectures, read_station2city, read_station_activity, read_station_table
+from access.china.timetable import TRAIN_CLASSES, RailTimetable, TimetableWarning, city_hubs, train_class
 from access.config import ChinaRailSettings, RegionalSettings, TransitSettings
-from access.errors import InputError
+from access.errors import CacheError, InputError
+from access.io.gtfs import GtfsFeed, read_gtfs
+from access.network.cache import cache_key, default_cache_dir, file_digest
+from access.network.transit import TransitNetwork
 
 __all__ = ["NationalRail", "load_national_rail", "NATIONAL_FILES", "SOURCES"]
 
@@ -124,7 +142,6 @@ class NationalRail:
 
     @cached_property
     def _fastest_rides(self) -> pd.DataFrame:
-        from access.china.modelled import _rides
 
         tt = RailTimetable(
             events=self.events,
@@ -153,7 +170,6 @@ class NationalRail:
         trip's calls from the first departing at or after ``start_s`` to the last arriving
         by ``end_s``; trips left with one call go): exact for journeys that start and end
         inside it, and much smaller to search."""
-        from access.io.gtfs import GtfsFeed
 
         ev, trips = self.events, self.trips
         if previous_days:
@@ -239,7 +255,6 @@ class NationalRail:
         """The :class:`~access.network.transit.TransitNetwork` of :meth:`feed` (``between``
         as there), built once per parameter set (stops within
         ``regional.transfer_radius_m`` are one station complex)."""
-        from access.network.transit import TransitNetwork
 
         settings = settings or TransitSettings()
         regional = regional or RegionalSettings()
@@ -324,8 +339,6 @@ class NationalRail:
         table, or ``(name, lon, lat)`` tuples for new stations), served like every modelled
         line of ``line_class`` (calibrated share of ``design_speed_kmh``, dwell, stop
         loss, headway)."""
-        from access._geo import haversine_m
-        from access.china.lines import RailLines
 
         if line_class not in ("high-speed", "rapid", "conventional"):
             raise InputError(f"line_class must be high-speed, rapid or conventional, got {line_class!r}.")
@@ -457,10 +470,6 @@ def _read_mtr(path: Path, stations: pd.DataFrame) -> tuple[pd.DataFrame, pd.Data
     """MTR XRL trips as national events: (events, trips, new stations, notes). Stations take
     the zh-CN name of the feed's translations; one within 1 km of a national station of
     another name joins it (南沙北 = 庆盛)."""
-    import zipfile
-
-    from access._geo import haversine_m
-    from access.io.gtfs import read_gtfs
 
     feed = read_gtfs(path, service_date=_MTR_SERVICE_DATE, name="mtr")
     stops = feed.stops.set_index("stop_id")
@@ -532,9 +541,6 @@ def load_national_rail(
     The layer is cached on disk (``cache_dir``, default :func:`access.network.cache.
     default_cache_dir`) under a key of the input files' bytes and the settings, so the
     ~10 s build runs once."""
-    from access.china._store import STORE_VERSION, load_national, save_national
-    from access.errors import CacheError
-    from access.network.cache import cache_key, default_cache_dir, file_digest
 
     settings = settings or ChinaRailSettings()
     paths = _national_paths(data_dir, files)
@@ -574,11 +580,6 @@ def _national_paths(data_dir, files) -> dict:
 
 
 def _build_national_rail(paths: dict, settings: ChinaRailSettings, mtr: bool) -> NationalRail:
-    import warnings
-
-    from access.china.station_timetable import read_station_timetable
-    from access.china.tables import read_prefectures, read_station2city, read_station_activity, read_station_table
-    from access.china.timetable import TimetableWarning, city_hubs
 
     notes: list[str] = []
     stations = read_station_table(paths["stations"]).assign(source="station table")
@@ -686,9 +687,6 @@ def _build_national_rail(paths: dict, settings: ChinaRailSettings, mtr: bool) ->
 
 def _station_city(stations: pd.DataFrame, paths: dict) -> pd.DataFrame:
     """The county of every station and its prefecture's seat (express stops, OD tables)."""
-    from access.china.counties import read_counties, read_county_polygons
-    from access.china.places import prefecture_table, station_counties
-    from access.china.tables import read_prefectures
 
     counties = read_counties(paths["counties"])
     polygons = (

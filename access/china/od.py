@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from access._geo import haversine_m
 from access.china.national import NationalRail
 from access.china.places import Place
 
@@ -25,7 +26,6 @@ def place_stations(
 ) -> list[str]:
     """Stations with service that stand for a place: those in the place within ``km`` of
     its seat; else those in its urban districts (a prefecture's 区); else any in it."""
-    from access._geo import haversine_m
 
     xy = stations.drop_duplicates("name").set_index("name")[["lon", "lat"]]
     inside = station_county[station_county["adcode"].isin(set(place.adcodes)) & station_county["station"].isin(served)]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from access._geo import haversine_m
 from access.china.tables import city_key
@@ -161,7 +162,6 @@ def station_counties(
         how[joined["k"].to_numpy()[known]] = "polygon"
     todo = np.flatnonzero(adcode == "")
     if len(todo):
-        from scipy.spatial import cKDTree
 
         def xyz(lon, lat):
             lon, lat = np.radians(lon), np.radians(lat)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -159,8 +161,6 @@ def read_station_schedules(path: str | Path) -> pd.DataFrame:
     过 passes, 终 terminates), ``train, origin, terminus, arrival, departure`` (text,
     ``HH:MM`` of the day, ``-`` at the ends), in file order.
     """
-    import io
-    import zipfile
 
     path = Path(path)
     if not path.is_file():

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 
 from access.cli._app import Quiet, _parse_cutoffs, app, friendly
 from access.config import (
@@ -18,7 +19,9 @@ from access.config import (
     REGIONAL_BAND_LIMITS_KM,
     REGIONAL_BAND_SPEEDS_KMH,
     REGIONAL_DETOUR_FACTOR,
+    RegionalSettings,
 )
+from access.errors import InputError
 
 __all__ = ["china_app"]
 
@@ -68,8 +71,6 @@ def _centres(values: list[str] | None) -> list[str]:
 
 
 def _floats(text: str, what: str) -> tuple[float, ...]:
-    from access.errors import InputError
-
     try:
         return tuple(float(t) for t in text.replace(",", " ").split())
     except ValueError:
@@ -77,11 +78,6 @@ def _floats(text: str, what: str) -> tuple[float, ...]:
 
 
 def _settings(penalty, transfer, detour, band_limits, band_speeds, max_access):
-    from pydantic import ValidationError
-
-    from access.config import RegionalSettings
-    from access.errors import InputError
-
     values = {
         "detour_factor": detour,
         "band_limits_km": _floats(band_limits, "--band-limits"),
@@ -103,6 +99,7 @@ def _settings(penalty, transfer, detour, band_limits, band_speeds, max_access):
 
 
 def _load(data: Path, quiet: bool):
+    # start-up: the China stack (pandas, geopandas, numba) loads only when a command runs
     from access.china.data import load_china
 
     if not quiet:
@@ -113,6 +110,7 @@ def _load(data: Path, quiet: bool):
 def _roads(osm: Path | None, settings):
     if osm is None:
         return None
+    # start-up: the China stack (pandas, geopandas, numba) loads only when a command runs
     from access.network.multimodal import build_network
     from access.regional.roads import HybridRoads
 
@@ -160,6 +158,7 @@ def circles_command(
     """Every county (all 2,948, outside ones included) with its door-to-door minutes into
     each centre by road and by road + rail, the smallest circle it lies in, the station it
     uses; totals per centre x cutoff x mode; the coverage report; a map per centre."""
+    # start-up: the China stack (pandas, geopandas, numba) loads only when a command runs
     from access.china.circles import county_circles
     from access.io.output import write_table
     from access.viz.china_map import plot_county_circles
@@ -212,6 +211,7 @@ def od_command(
 ) -> None:
     """Fastest single train between the places' stations: from, to, fastest_min, train,
     from_station, to_station, modelled (one row per destination)."""
+    # start-up: the China stack (pandas, geopandas, numba) loads only when a command runs
     from access.china.od import fastest_trains
     from access.io.output import write_table
 
@@ -263,6 +263,7 @@ def before_after_command(
 ) -> None:
     """Counties and rural people entering each centre's circles with high-speed rail, a
     named line, the lines opened since a date, or a modelled new line."""
+    # start-up: the China stack (pandas, geopandas, numba) loads only when a command runs
     from access.china.before_after import county_before_after, scenario_layers
     from access.io.output import write_table
     from access.viz.china_map import plot_before_after
@@ -273,8 +274,6 @@ def before_after_command(
     china = _load(data, quiet)
     added = None
     if scenario == "new-line":
-        from access.errors import InputError
-
         stations = _centres([new_line] if new_line else None)
         if len(stations) < 2:
             raise InputError("scenario new-line needs --new-line with two or more stations, e.g. 北京西,雄安,天津南.")
@@ -323,6 +322,7 @@ def lines_command(
 ) -> None:
     """The national rail layer: every line through its stations (class, design speed,
     opening date, whether the modelled service runs on it) and every station's service."""
+    # start-up: the China stack (pandas, geopandas, numba) loads only when a command runs
     from access.io.output import write_table
 
     china = _load(data, quiet)

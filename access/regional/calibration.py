@@ -8,9 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from access._geo import haversine_m
 from access.config import RegionalSettings
+from access.network.multimodal import build_network
 from access.regional.roads import approx_road_seconds
 
 __all__ = ["road_model_check", "PUBLISHED_ROAD_FIGURES"]
@@ -57,9 +60,6 @@ def road_model_check(
     ``median_network_kmh`` (great-circle km per hour of free-flow car time on the network,
     the project's speed table), ``median_model_kmh`` (the same for the approximate road
     model) and ``median_time_ratio`` (model minutes / network minutes)."""
-    from scipy.sparse.csgraph import connected_components, dijkstra
-
-    from access.network.multimodal import build_network
 
     settings = settings or RegionalSettings()
     rng = np.random.default_rng(seed)
@@ -100,7 +100,6 @@ def road_model_check(
 
 def _length_matrix(street):
     """Edge lengths (m) as a CSR matrix, parallel edges reduced to the shortest."""
-    from scipy.sparse import csr_matrix
 
     order = np.lexsort((street.length_m, street.indices, street.tails))
     u, v, w = street.tails[order], street.indices[order], street.length_m[order]

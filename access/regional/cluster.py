@@ -14,6 +14,7 @@ import shapely
 from access.config import DEFAULT_CUTOFFS_MIN
 from access.errors import InputError
 from access.io.places import find_place
+from access.measures.accessibility import accessibility_from_matrix
 from access.regional.network import DEFAULT_REGIONAL_WINDOW_MIN, RegionalNetwork
 
 __all__ = ["ClusterResult", "cluster_circles", "compare_cluster", "MODES_CLUSTER"]
@@ -185,7 +186,6 @@ def _weighted_average(times: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def _potential(matrix: pd.DataFrame, column: str, places: pd.DataFrame, decay: str, decay_param) -> np.ndarray:
     """Gravity accessibility over the other places via accessibility_from_matrix."""
-    from access.measures.accessibility import accessibility_from_matrix
 
     pairs = matrix.loc[matrix["from_id"] != matrix["to_id"], ["from_id", "to_id", column]]
     pairs = pairs.rename(columns={column: "travel_time_min"})

@@ -8,12 +8,13 @@ from pathlib import Path
 import pandas as pd
 
 from access.errors import InputError
+from access.io.gtfs import GtfsFeed, read_gtfs
+from access.io.rail_spec import RailSpec, parse_rail_spec, rail_spec_to_gtfs, read_rail_spec
 
 __all__ = ["read_rail_feeds"]
 
 
 def _as_spec(item, k: int):
-    from access.io.rail_spec import RailSpec, parse_rail_spec, read_rail_spec
 
     if isinstance(item, RailSpec):
         return item
@@ -43,7 +44,6 @@ def read_rail_feeds(
     mappings. Ids are namespaced ``"name:id"`` (file stem, ``feed<k>``, ``rail_<slug>``).
     Returns ``(feed, rail_feed_names)``.
     """
-    from access.io.gtfs import GtfsFeed, read_gtfs
 
     gtfs, rail_specs = list(gtfs or ()), list(rail_specs or ())
     if not gtfs and not rail_specs:
@@ -61,7 +61,6 @@ def read_rail_feeds(
     if len(gtfs_names) != len(gtfs):
         raise InputError(f"gtfs_names has {len(gtfs_names)} names for {len(gtfs)} feeds.")
     names = _unique([*gtfs_names, *[f"rail_{s.slug}" for s in specs]])
-    from access.io.rail_spec import rail_spec_to_gtfs
 
     sources = [*gtfs, *[rail_spec_to_gtfs(s) for s in specs]]
     feeds = []

@@ -18,13 +18,18 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry import LineString
 
 from access.config import DEFAULT_PERCENTILES, RegionalSettings, TransitSettings
-from access.io.places import as_places
+from access.io.places import as_places, find_place
+from access.network.multimodal import build_network
 from access.network.transit import TransitNetwork
+from access.regional._rail import rail_matrix_seconds
 from access.regional.feeds import read_rail_feeds
 from access.regional.roads import ApproxRoads, StreetRoads, approx_road_km, approx_road_seconds
 from access.regional.stations import far_stations, regional_copy, station_legs, station_penalties_s
+from access.routing.matrix import check_percentiles
+from access.routing.transit import parse_departures
 
 __all__ = [
     "RegionalNetwork",
@@ -91,8 +96,6 @@ class RegionalNetwork:
         settings = settings or RegionalSettings()
         transit_settings = transit_settings or TransitSettings()
         if osm is not None:
-            from access.network.multimodal import build_network
-
             roads: ApproxRoads | StreetRoads = StreetRoads(build_network(osm, ("car",), cache_dir=cache_dir))
         else:
             roads = ApproxRoads(settings)
@@ -175,8 +178,6 @@ class RegionalNetwork:
         """Road seconds ``(n_o, n)`` and door-to-door road+rail seconds ``(n_pct, n_o, n)``
         (min of the direct road and road + rail + road, per departure minute, then the
         window percentile; inf: unreachable) from ``origins`` (row positions; all)."""
-        from access.routing.matrix import check_percentiles
-        from access.routing.transit import parse_departures
 
         pct = check_percentiles(percentiles)
         road = self.road_seconds()
@@ -184,7 +185,6 @@ class RegionalNetwork:
         if self.transit is None:
             return road[rows], np.repeat(road[rows][None], len(pct), axis=0)
         departures = parse_departures(departure, window_min)
-        from access.regional._rail import rail_matrix_seconds
 
         rail = rail_matrix_seconds(
             self.transit,
@@ -212,7 +212,6 @@ class RegionalNetwork:
         approximate``: minutes by road and by road + rail (door to door, waiting at the
         origin included, ``percentile`` over departures every minute of the window);
         NaN beyond ``max_time_min`` (no limit by default) or unreachable."""
-        from access.io.places import find_place
 
         rows = None if origins is None else find_place(self.places, origins)
         road, rail = self.travel_seconds(
@@ -245,7 +244,6 @@ class RegionalNetwork:
     def lines(self) -> gpd.GeoDataFrame:
         """One LineString per rail route through its longest stopping pattern (the
         all-stations run, which follows the alignment best), EPSG:4326."""
-        from shapely.geometry import LineString
 
         t = self.transit
         if t is None:

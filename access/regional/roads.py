@@ -3,13 +3,16 @@ speeds, labelled approximate) or an OSM car network."""
 
 from __future__ import annotations
 
+import warnings as _w
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from access._geo import haversine_m
-from access.config import RegionalSettings
+from access.config import MAX_TIME_LIMIT_MIN, RegionalSettings
+from access.errors import OffNetworkWarning
+from access.routing.street import street_travel_times
 
 __all__ = ["ApproxRoads", "StreetRoads", "HybridRoads", "approx_road_seconds", "approx_road_km"]
 
@@ -83,11 +86,6 @@ class StreetRoads:
         self.network = network
 
     def seconds(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-        import warnings as _w
-
-        from access.config import MAX_TIME_LIMIT_MIN
-        from access.errors import OffNetworkWarning
-        from access.routing.street import street_travel_times
 
         def frame(xy):
             xy = np.asarray(xy, float)

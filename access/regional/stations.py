@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from access._geo import haversine_m
 from access.config import RegionalSettings
@@ -46,7 +47,6 @@ def far_stations(places: pd.DataFrame, transit: TransitNetwork, settings: Region
     """Stations further than ``station_warn_km`` from every place, named with distances."""
     if transit.n_stops == 0:
         return []
-    from scipy.spatial import cKDTree
 
     def xyz(lon, lat):
         lon, lat = np.radians(lon), np.radians(lat)

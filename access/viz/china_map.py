@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findSystemFonts
@@ -136,8 +138,6 @@ def plot_county_circles(
     (:meth:`access.china.national.NationalRail.station_service`); a legend in words with
     counties, people and rural people per circle; the coverage in a footnote. Writes a
     PNG at ``path`` (atomically) and returns the Figure."""
-    import geopandas as gpd
-    import pandas as pd
 
     members = result.members
     centre = centre or str(members["centre"].iloc[0])
@@ -221,8 +221,6 @@ def plot_before_after(
 ):
     """What a change did to one centre's circles: counties entering each circle, those
     inside before and after, those leaving, the rest in grey."""
-    import geopandas as gpd
-    import pandas as pd
 
     counties = before_after.counties
     centre = centre or str(counties["centre"].iloc[0])

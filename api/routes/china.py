@@ -9,7 +9,12 @@ from typing import Literal
 from fastapi import APIRouter, Depends, HTTPException, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from access.config import CHINA_CORE_CITIES, CHINA_DEPARTURE, CHINA_WINDOW_MIN, DEFAULT_CUTOFFS_MIN
+from access.china.before_after import county_before_after, scenario_layers
+from access.china.circles import county_circles
+from access.china.data import load_china
+from access.china.od import fastest_trains
+from access.config import CHINA_CORE_CITIES, CHINA_DEPARTURE, CHINA_WINDOW_MIN, DEFAULT_CUTOFFS_MIN, RegionalSettings
+from access.errors import InputError
 from api.convert import dumps, geojson_dict, records
 from api.deps import check_cutoffs, check_limit, check_window, get_service
 from api.schemas import ErrorDetail
@@ -35,8 +40,6 @@ def china_data(service: ServiceState = Depends(get_service)):
         )
     with _lock:
         if str(folder) not in _loaded:
-            from access.china.data import load_china
-
             _loaded[str(folder)] = load_china(folder)
         return _loaded[str(folder)]
 
@@ -85,7 +88,6 @@ class ChinaBeforeAfterRequest(_Run):
 
 
 def _settings(body: _Run):
-    from access.config import RegionalSettings
 
     values = {}
     for key in ("station_penalty_min", "min_transfer_min", "detour_factor"):
@@ -111,7 +113,6 @@ def _run_args(body: _Run) -> dict:
 
 
 def _circles(data, body: ChinaCirclesRequest) -> dict:
-    from access.china.circles import county_circles
 
     result = county_circles(data, body.centres, polycentric=body.polycentric, **_run_args(body))
     members = result.members
@@ -139,7 +140,6 @@ async def post_china_circles(
 
 
 def _totals(data, body: ChinaCirclesRequest) -> dict:
-    from access.china.circles import county_circles
 
     result = county_circles(data, body.centres, polycentric=body.polycentric, **_run_args(body))
     return {"parameters": result.parameters, "notes": list(result.notes), "totals": records(result.totals)}
@@ -156,7 +156,6 @@ async def post_china_totals(
 
 
 def _od(data, body: ChinaOdRequest) -> dict:
-    from access.china.od import fastest_trains
 
     table = fastest_trains(
         data.rail, data.place(body.origin), [data.place(n) for n in body.destinations], data.rail.station_city
@@ -176,12 +175,9 @@ async def post_china_od(
 
 
 def _before_after(data, body: ChinaBeforeAfterRequest) -> dict:
-    from access.china.before_after import county_before_after, scenario_layers
 
     added = None
     if body.scenario == "new-line":
-        from access.errors import InputError
-
         if not body.new_line or len(body.new_line) < 2:
             raise InputError("scenario new-line needs new_line with two or more stations.")
         added = data.rail.with_new_line(
