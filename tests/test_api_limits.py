@@ -150,7 +150,17 @@ def test_a_registered_line_is_usable_and_changes_the_network(client):
 # -- 5. time, cancellation, queues, rate, coalescing, cache --------------------------------
 
 
-def test_past_the_compute_deadline_the_answer_is_504_and_the_work_stops(api_data_dir):
+def _work_for_a_minute(*args, **kwargs):
+    """Stands in for a computation far past any deadline (the sample region's real ones take
+    a fraction of a second now); pure Python, so only the service's cancellation stops it."""
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        time.sleep(0.005)
+    raise AssertionError("the deadline did not stop the work")
+
+
+def test_past_the_compute_deadline_the_answer_is_504_and_the_work_stops(api_data_dir, monkeypatch):
+    monkeypatch.setattr("api.routes.accessibility.accessibility", _work_for_a_minute)
     with _app_client(api_data_dir, compute_timeout_s=0.3, workers=1, max_origins=500) as app_client:
         started = time.perf_counter()
         response = app_client.post("/accessibility", json=HEAVY)
@@ -189,7 +199,20 @@ def test_identical_concurrent_requests_are_computed_once(api_data_dir):
         assert health["requests"]["coalesced"] == how.count("shared")
 
 
-def test_a_full_heavy_queue_answers_503_with_retry_after(api_data_dir):
+def _slowed(real):
+    """The real computation one second late: a heavy request still running when the next arrives."""
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)
+        return real(*args, **kwargs)
+
+    return slow
+
+
+def test_a_full_heavy_queue_answers_503_with_retry_after(api_data_dir, monkeypatch):
+    from api.routes import accessibility as route
+
+    monkeypatch.setattr(route, "accessibility", _slowed(route.accessibility))
     with _app_client(api_data_dir, workers=1, max_queued_heavy=0, max_origins=500) as app_client:
         other = {**HEAVY, "window_min": 59}  # not identical: no coalescing
         responses = _concurrently(app_client.app, [("/accessibility", HEAVY), ("/accessibility", other)])
@@ -199,7 +222,10 @@ def test_a_full_heavy_queue_answers_503_with_retry_after(api_data_dir):
         assert int(busy.headers["retry-after"]) >= 1 and "max_queued_heavy=0" in busy.json()["detail"]
 
 
-def test_light_requests_run_while_the_heavy_pool_is_busy(api_data_dir):
+def test_light_requests_run_while_the_heavy_pool_is_busy(api_data_dir, monkeypatch):
+    from api.routes import accessibility as route
+
+    monkeypatch.setattr(route, "accessibility", _slowed(route.accessibility))
     with _app_client(api_data_dir, workers=1, max_origins=500) as app_client:
         light = {"origins": [[116.642, 36.792]], "mode": "walk", "cutoffs_min": [7]}
         responses = _concurrently(app_client.app, [("/accessibility", HEAVY), ("/isochrones", light)])

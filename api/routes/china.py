@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from access.china.before_after import county_before_after, scenario_layers
@@ -15,18 +15,17 @@ from access.china.data import load_china
 from access.china.od import fastest_trains
 from access.config import CHINA_CORE_CITIES, CHINA_DEPARTURE, CHINA_WINDOW_MIN, DEFAULT_CUTOFFS_MIN, RegionalSettings
 from access.errors import InputError
+from api.compute import routing_cost
 from api.convert import dumps, geojson_dict, records
-from api.deps import check_cutoffs, check_limit, check_window, get_service
-from api.schemas import ErrorDetail
+from api.deps import check_cutoffs, check_limit, check_window, get_service, request_key
+from api.errors import error_responses
 from api.state import ServiceState
 
 __all__ = ["router", "ChinaCirclesRequest", "ChinaOdRequest", "ChinaBeforeAfterRequest"]
 
-router = APIRouter(
-    prefix="/china",
-    tags=["china"],
-    responses={401: {"model": ErrorDetail}, 404: {"model": ErrorDetail}, 422: {"model": ErrorDetail}},
-)
+router = APIRouter(prefix="/china", tags=["china"])
+_POST_ERRORS = error_responses(404, 413, 503, 504)
+_COUNTIES = 2_948  # county-level units a circle run routes from (the census table)
 _lock = threading.Lock()
 _loaded: dict = {}  # data folder -> ChinaData, loaded on first use and kept
 
@@ -127,16 +126,30 @@ def _circles(data, body: ChinaCirclesRequest) -> dict:
     }
 
 
-@router.post("/circles")
+def _cost(body: _Run) -> float:
+    """Every county routed into every centre over the window: always the heavy pool."""
+    return routing_cost(len(body.centres) * _COUNTIES, "transit", body.window_min)
+
+
+async def _answer(request: Request, service: ServiceState, route: str, fn, data, body, cost: float) -> Response:
+    """``fn(data, body)`` serialised, through the service's pools, deadline, coalescing and cache."""
+    key = request_key(f"china/{route}", "china", body.model_dump(mode="json"))
+    computed = await service.compute(request, key, lambda: dumps(fn(data, body)), cost=cost)
+    return computed.response()
+
+
+@router.post("/circles", operation_id="china_circles", responses=_POST_ERRORS)
 async def post_china_circles(
-    body: ChinaCirclesRequest, service: ServiceState = Depends(get_service), data=Depends(china_data)
+    body: ChinaCirclesRequest,
+    request: Request,
+    service: ServiceState = Depends(get_service),
+    data=Depends(china_data),
 ) -> Response:
     """Every county's door-to-door minutes into each centre by road and by road + rail,
     the smallest circle it lies in and the station it uses (counties as GeoJSON), totals
     per centre x cutoff x mode, the coverage report and every parameter."""
     _check(body, service)
-    out = await service.run(_circles, data, body)
-    return Response(await service.run(dumps, out), media_type="application/json")
+    return await _answer(request, service, "circles", _circles, data, body, _cost(body))
 
 
 def _totals(data, body: ChinaCirclesRequest) -> dict:
@@ -145,14 +158,16 @@ def _totals(data, body: ChinaCirclesRequest) -> dict:
     return {"parameters": result.parameters, "notes": list(result.notes), "totals": records(result.totals)}
 
 
-@router.post("/circles/totals")
+@router.post("/circles/totals", operation_id="china_circle_totals", responses=_POST_ERRORS)
 async def post_china_totals(
-    body: ChinaCirclesRequest, service: ServiceState = Depends(get_service), data=Depends(china_data)
+    body: ChinaCirclesRequest,
+    request: Request,
+    service: ServiceState = Depends(get_service),
+    data=Depends(china_data),
 ) -> Response:
     """Only the totals per centre x cutoff x mode (counties, population, rural population, jobs)."""
     _check(body, service)
-    out = await service.run(_totals, data, body)
-    return Response(await service.run(dumps, out), media_type="application/json")
+    return await _answer(request, service, "totals", _totals, data, body, _cost(body))
 
 
 def _od(data, body: ChinaOdRequest) -> dict:
@@ -163,15 +178,18 @@ def _od(data, body: ChinaOdRequest) -> dict:
     return {"fastest_trains": records(table), "modelled_service": data.rail.model.summary()}
 
 
-@router.post("/od")
+@router.post("/od", operation_id="china_od", responses=_POST_ERRORS)
 async def post_china_od(
-    body: ChinaOdRequest, service: ServiceState = Depends(get_service), data=Depends(china_data)
+    body: ChinaOdRequest,
+    request: Request,
+    service: ServiceState = Depends(get_service),
+    data=Depends(china_data),
 ) -> Response:
     """Fastest single train between the places' stations: from, to, fastest_min, train,
     from_station, to_station, modelled."""
     check_limit(len(body.destinations), service.settings.max_destinations, "destinations", "max_destinations")
-    out = await service.run(_od, data, body)
-    return Response(await service.run(dumps, out), media_type="application/json")
+    cost = routing_cost(1 + len(body.destinations), "rail")  # timetable look-ups, no street search
+    return await _answer(request, service, "od", _od, data, body, cost)
 
 
 def _before_after(data, body: ChinaBeforeAfterRequest) -> dict:
@@ -194,16 +212,18 @@ def _before_after(data, body: ChinaBeforeAfterRequest) -> dict:
     }
 
 
-@router.post("/before-after")
+@router.post("/before-after", operation_id="china_before_after", responses=_POST_ERRORS)
 async def post_china_before_after(
-    body: ChinaBeforeAfterRequest, service: ServiceState = Depends(get_service), data=Depends(china_data)
+    body: ChinaBeforeAfterRequest,
+    request: Request,
+    service: ServiceState = Depends(get_service),
+    data=Depends(china_data),
 ) -> Response:
     """Counties and rural people entering (or leaving) each centre's circles with a change:
     without HSR, without a named line, with a modelled new line, without the lines opened
     since a date; the counties that change as GeoJSON."""
     _check(body, service)
-    out = await service.run(_before_after, data, body)
-    return Response(await service.run(dumps, out), media_type="application/json")
+    return await _answer(request, service, "before-after", _before_after, data, body, 2 * _cost(body))
 
 
 def _lines(data) -> dict:
@@ -218,9 +238,11 @@ def _lines(data) -> dict:
     }
 
 
-@router.get("/lines")
-async def get_china_lines(service: ServiceState = Depends(get_service), data=Depends(china_data)) -> Response:
+@router.get("/lines", operation_id="china_lines", responses=error_responses(404, 503, 504))
+async def get_china_lines(
+    request: Request, service: ServiceState = Depends(get_service), data=Depends(china_data)
+) -> Response:
     """The national rail layer: every line through its stations (GeoJSON) and the
     modelled service's calibration."""
-    out = await service.run(_lines, data)
-    return Response(await service.run(dumps, out), media_type="application/json")
+    computed = await service.compute(request, "china/lines|china", lambda: dumps(_lines(data)), cost=1.0)
+    return computed.response()
