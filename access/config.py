@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_DEPARTURE_TIME",
     "DEFAULT_WINDOW_MIN",
     "DEFAULT_PERCENTILES",
+    "R5_MIN_BOARD_WAIT_S",
     "CIRCLE_PRESETS",
     "DEFAULT_BATCH_CELLS",
     "DASK_CONNECT_TIMEOUT_S",
@@ -153,6 +154,28 @@ BOARD_PENALTY_MIN_BY_ROUTE_TYPE: MappingProxyType[int, float] = MappingProxyType
 DEFAULT_DEPARTURE_TIME = "07:00"  # morning peak start, local time of the feed
 DEFAULT_WINDOW_MIN = 120  # minutes: departures every minute from 07:00 to 08:59
 DEFAULT_PERCENTILES = (50,)
+# Conveyal R5's constants (com.conveyal.r5, v7.x) for TransitSettings.r5():
+R5_MIN_BOARD_WAIT_S = 60  # FastRaptorWorker.MINIMUM_BOARD_WAIT_SEC, boards departures > arrival + 60
+R5_OFF_STREET_SPEED_KMH = 1.3 * 3.6  # LinkedPointSet.OFF_STREET_SPEED_MILLIMETERS_PER_SECOND (1.3 m/s)
+R5_EGRESS_LIMIT_M = 2000.0  # TransitLayer.WALK_DISTANCE_LIMIT_METERS: stop-to-destination walks
+R5_TRANSFER_LIMIT_M = 1000.0  # TransitLayer.TRANSFER_DISTANCE_LIMIT_METERS: stop-to-stop walks
+R5_PARK_RIDE_LIMIT_M = 500.0  # TransitLayer.PARKRIDE_DISTANCE_LIMIT_METERS: car park to stop
+R5_WALK_SPEED_KMH = 3.6  # r5py / r5r default walking speed (km/h)
+R5_MAX_WALK_MIN = 120.0  # r5py: max_time_walking defaults to max_time (2 h)
+R5_MAX_CAR_MIN = 120.0  # r5py: max_time_driving defaults to max_time (2 h)
+R5_MAX_RIDES = 8  # r5py / R5 ProfileRequest.maxRides
+
+
+_TRANSIT_BUILD_FIELDS = {
+    "board_penalty_by_route_type_min",
+    "board_penalty_min",
+    "board_penalty_stop_min",
+    "alight_penalty_min",
+    "rail_spec_board_penalty_min",
+    "max_transfer_walk_min",
+    "interpolation",
+    "park_ride_walk_m",
+}
 
 
 class TransitSettings(BaseModel):
@@ -175,9 +198,75 @@ class TransitSettings(BaseModel):
     max_egress_walk_min: float = Field(20.0, ge=0)
     max_access_car_min: float = Field(60.0, ge=0)  # park-and-ride: drive to a station
     park_ride_penalty_min: float = Field(5.0, ge=0)  # park the car, walk to the platform
-    # Stops (ids or names) with parking for car access; None: any station can be driven to.
-    park_ride_stops: list[str] | None = None
+    # Where car access may park (a trip with car access must then board a vehicle): None,
+    # the car parks flagged in the data (OSM amenity=parking with park_ride, linked to stops
+    # within park_ride_walk_m; GTFS stops.txt with a parking / park_and_ride column);
+    # a list of stop ids or names; "any": every stop (an explicit opt-in).
+    park_ride_stops: list[str] | Literal["any"] | None = None
     max_transfers: int = Field(4, ge=0, le=10)
+    # --- transit semantics (README "Transit semantics") ------------------------------------
+    # Walk-only trips count up to this long (r5r's max_walk_time for walk-only trips; r5r's
+    # default is unlimited, ferrobus's 20 min): one hour, the commuting circle's unit.
+    max_walk_min: float = Field(60.0, gt=0)
+    # Boarding needs this many seconds at the stop after arriving there (R5: 60, strict).
+    min_board_wait_s: int = Field(0, ge=0, le=3600)
+    # True: board only a departure strictly later than arrival + min_board_wait_s (R5's >).
+    board_wait_strict: bool = False
+    # A ride, then a walking transfer, then the walk to the destination counts (False: as
+    # R5, the walk to the destination starts where a vehicle was left).
+    transfer_before_egress: bool = True
+    # Off-street connector speed of origins and destinations (km/h); None: the street
+    # network's connector speed. R5 <= 7.4 walks it at 1.3 m/s.
+    point_connector_speed_kmh: float | None = Field(None, gt=0)
+    interpolation: Literal["nearest", "r5"] = "nearest"  # stop times between timepoints
+    park_ride_walk_m: float = Field(500.0, ge=0)  # car park to stop (R5's PARKRIDE_DISTANCE_LIMIT)
+    preset: Literal["default", "r5"] = "default"  # which rule set (TransitSettings.r5())
+
+    def build_fields(self) -> dict:
+        """The fields that shape the built TransitNetwork (penalties, transfers, stop times,
+        car-park links); the others act at query time and need no rebuild."""
+        return self.model_dump(include=_TRANSIT_BUILD_FIELDS)
+
+    @classmethod
+    def r5(
+        cls,
+        walk_speed_kmh: float = R5_WALK_SPEED_KMH,
+        *,
+        max_walk_min: float = R5_MAX_WALK_MIN,
+        max_rides: int = R5_MAX_RIDES,
+        max_car_min: float = R5_MAX_CAR_MIN,
+        **overrides,
+    ) -> TransitSettings:
+        """R5's transit rules (Conveyal R5 as used by r5py / r5r), for networks whose walk
+        speed is ``walk_speed_kmh``: no boarding penalties; board only a departure more
+        than 60 s after arriving (FastRaptorWorker.MINIMUM_BOARD_WAIT_SEC, strict ``>``);
+        truncating straight-line interpolation (gtfs-lib); 1.3 m/s point connectors
+        (LinkedPointSet.OFF_STREET_SPEED); egress from where a vehicle was left (R5
+        propagates bestNonTransferTimes); R5's distance tables converted at the walk speed:
+        egress at most 2,000 m and transfers 1,000 m (TransitLayer.WALK_DISTANCE_LIMIT_METERS,
+        TRANSFER_DISTANCE_LIMIT_METERS); access, egress and walk-only trips at most
+        ``max_walk_min`` (r5py's max_time_walking; r5r's max_walk_time); ``max_rides``
+        rides; car parks 500 m from stops. ``overrides`` replace any field."""
+        speed_m_min = walk_speed_kmh * 1000 / 60
+        values = {
+            "board_penalty_by_route_type_min": {},
+            "rail_spec_board_penalty_min": 0.0,
+            "max_transfer_walk_min": R5_TRANSFER_LIMIT_M / speed_m_min,
+            "max_access_walk_min": max_walk_min,
+            "max_egress_walk_min": min(max_walk_min, R5_EGRESS_LIMIT_M / speed_m_min),
+            "max_access_car_min": max_car_min,
+            "park_ride_penalty_min": 0.0,
+            "max_transfers": max(min(max_rides - 1, 10), 0),
+            "max_walk_min": max_walk_min,
+            "min_board_wait_s": R5_MIN_BOARD_WAIT_S,
+            "board_wait_strict": True,
+            "transfer_before_egress": False,
+            "point_connector_speed_kmh": R5_OFF_STREET_SPEED_KMH,
+            "interpolation": "r5",
+            "park_ride_walk_m": R5_PARK_RIDE_LIMIT_M,
+            "preset": "r5",
+        }
+        return cls(**{**values, **overrides})
 
 
 # Commuting-circle definitions. The 2019 metropolitan-area guideline (国家发展改革委《关于培育

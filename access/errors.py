@@ -9,6 +9,8 @@ __all__ = [
     "OffNetworkError",
     "CacheError",
     "OffNetworkWarning",
+    "WalkOnlyWarning",
+    "NoCarParkWarning",
 ]
 
 
@@ -34,3 +36,11 @@ class CacheError(AccessError):
 
 class OffNetworkWarning(UserWarning):
     """Some points of a batch lie off the network; their results are NaN."""
+
+
+class WalkOnlyWarning(UserWarning):
+    """A transit result uses no vehicle at all (the area or trips are walking only)."""
+
+
+class NoCarParkWarning(UserWarning):
+    """Park-and-ride was asked for on a network without car parks: car access adds nothing."""

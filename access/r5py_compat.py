@@ -320,7 +320,7 @@ def _matrix(network, origins, destinations, query: _Query) -> pd.DataFrame:
                 percentiles=query.percentiles,
                 access_mode=query.access_mode,
             )
-            values = [table[c].to_numpy() for c in table.columns[2:]]
+            values = [table[c].to_numpy() for c in table.columns if c.startswith("travel_time")]
         else:
             tables = [
                 travel_times(network, origins, destinations, mode=m, max_time_min=_budget_min(query.max_time_min))

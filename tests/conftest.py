@@ -47,6 +47,28 @@ def poa_network(poa_pbf):
     return access.build_network(poa_pbf, modes=("walk", "bike", "car"), progress=False)
 
 
+@pytest.fixture(scope="session")
+def poa_transit(poa_pbf):
+    """Porto Alegre walk + both real feeds for Monday 2019-05-13 (r5r's customary date),
+    Trensurb without the HSR boarding penalty (a turnstile commuter line)."""
+    import warnings
+
+    import access
+    from access.config import TransitSettings
+
+    feeds = [require_data("poa/poa_eptc.zip"), require_data("poa/poa_trensurb.zip")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return access.build_network(
+            poa_pbf,
+            modes=("walk", "car"),
+            gtfs=feeds,
+            service_date="2019-05-13",
+            progress=False,
+            transit_settings=TransitSettings(board_penalty_min={"poa_trensurb": 0}),
+        )
+
+
 # --- China (access.china): counties and the national rail layer, loaded once per session.
 # The layer (~10 s to build) is built by one xdist worker into a cache folder of this
 # session that all workers share; a file lock orders them.

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access._kernels.raptor import NEVER, range_raptor
+from access._kernels.raptor import ALIGHTED, ALL, NEVER, RIDDEN, range_raptor
 from access.config import TransitSettings
 from access.network.transit import TransitNetwork
 
@@ -178,3 +178,115 @@ def test_max_transfers_limits_rides(poa_network):
     }
     reached = set(np.flatnonzero((none < NEVER).any(axis=0)).tolist())
     assert reached <= on_first | walked | {0}
+
+
+def layered_graph(feed, transit: TransitNetwork, max_rides: int, slack_s: int) -> tuple[nx.DiGraph, dict]:
+    """The time-expanded graph in layers k = 0 … max_rides (vehicles ridden so far):
+    ("ready", k, s, t) free at stop s at time t; ("alight", k, s, t) just stepped off the
+    k-th vehicle at s; boarding at a departure d needs to be ready by d - penalty -
+    ``slack_s``; walking transfers leave from alightings only. Distances are clock times."""
+    graph = nx.DiGraph()
+    index = {s: i for i, s in enumerate(transit.stop_id)}
+    board, alight = {}, {}
+    for p in range(transit.n_patterns):
+        route = transit.route_id[transit.pattern_route[p]]
+        board[route] = int(transit.board_penalty_s[p])
+        alight[route] = int(transit.alight_penalty_s[p])
+    ready_times = {(k, s): set() for k in range(max_rides + 1) for s in range(transit.n_stops)}
+    route_of = dict(zip(feed.trips["trip_id"], feed.trips["route_id"], strict=True))
+    transfers = {
+        s: [
+            (int(transit.transfer_to[e]), int(transit.transfer_s[e]))
+            for e in range(transit.transfer_ptr[s], transit.transfer_ptr[s + 1])
+        ]
+        for s in range(transit.n_stops)
+    }
+    for trip, rows in feed.stop_times.sort_values(["trip_id", "stop_sequence"]).groupby("trip_id"):
+        route = route_of[trip]
+        seq = [
+            (index[s], int(a), int(d))
+            for s, a, d in zip(rows["stop_id"], rows["arrival_s"], rows["departure_s"], strict=True)
+        ]
+        for k in range(1, max_rides + 1):
+            for i, (s, a, d) in enumerate(seq):
+                graph.add_edge(("arr", k, trip, i), ("dep", k, trip, i), weight=d - a)
+                own = int(transit.stop_board_penalty_s[s])
+                penalty = (own if own >= 0 else board[route]) + slack_s
+                ready_times[(k - 1, s)].add(d - penalty)
+                graph.add_edge(("ready", k - 1, s, d - penalty), ("dep", k, trip, i), weight=penalty)
+                if i > 0:
+                    graph.add_edge(("dep", k, trip, i - 1), ("arr", k, trip, i), weight=a - seq[i - 1][2])
+                    off = a + alight[route]
+                    graph.add_edge(("arr", k, trip, i), ("alight", k, s, off), weight=alight[route])
+                    graph.add_edge(("alight", k, s, off), ("ready", k, s, off), weight=0)
+                    ready_times[(k, s)].add(off)
+                    for q, w in transfers[s]:
+                        graph.add_edge(("alight", k, s, off), ("ready", k, q, off + w), weight=w)
+                        ready_times[(k, q)].add(off + w)
+    return graph, ready_times
+
+
+def layered_brute_force(graph, ready_times, access: dict, t0: int, labels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Earliest clock time at every stop leaving at t0 or later (waiting anywhere), by
+    label kind (raptor.ALL / RIDDEN / ALIGHTED), and the fewest rides reaching it."""
+    g = graph.copy()
+    times = {key: set(v) for key, v in ready_times.items()}
+    for s, w in access.items():
+        times[(0, s)].add(t0 + w)
+        g.add_edge("origin", ("ready", 0, s, t0 + w), weight=t0 + w)
+    for (k, s), ts in times.items():
+        ordered = sorted(ts)
+        for a, b in zip(ordered[:-1], ordered[1:], strict=True):
+            g.add_edge(("ready", k, s, a), ("ready", k, s, b), weight=b - a)
+    dist = nx.single_source_dijkstra_path_length(g, "origin", weight="weight")
+    n = 1 + max(s for _, s in ready_times)
+    best = np.full(n, NEVER, dtype=np.int64)
+    rides = np.zeros(n, dtype=np.int64)
+    kind = "alight" if labels == ALIGHTED else "ready"
+    for node, d in dist.items():
+        if not (isinstance(node, tuple) and node[0] == kind):
+            continue
+        k, s = node[1], node[2]
+        if labels != ALL and k == 0:
+            continue
+        if d < best[s] or (d == best[s] and k < rides[s]):
+            best[s], rides[s] = d, k
+    return best, rides
+
+
+@pytest.mark.parametrize(
+    ("seed", "slack", "labels"),
+    [(4, 0, RIDDEN), (5, 61, RIDDEN), (6, 61, ALIGHTED), (8, 0, ALL), (9, 61, ALL), (10, 0, ALIGHTED)],
+)
+def test_arrivals_and_rides_equal_a_layered_time_expanded_dijkstra(poa_network, seed, slack, labels):
+    """Every label kind, the minimum board wait (R5's 60 s, strict: 61) and the ride counts
+    against a brute-force Dijkstra over a graph with one layer per vehicle ridden."""
+    walk = poa_network.street("walk")
+    feed = random_feed(walk, seed, n_stops=16, n_routes=5)
+    transit = TransitNetwork.from_feed(feed, walk, TransitSettings(alight_penalty_min={"r1": 1.0}))
+    max_rides = 3
+    graph, ready_times = layered_graph(feed, transit, max_rides, slack)
+    rng = np.random.default_rng(seed)
+    departures = T0 + 60 * np.arange(40)
+    checked = 0
+    for _ in range(3):
+        access_stops = rng.choice(transit.n_stops, 2, replace=False)
+        access_s = rng.integers(0, 600, 2)
+        arrivals, rides = range_raptor(
+            transit,
+            access_stops,
+            access_s,
+            departures,
+            max_transfers=max_rides - 1,
+            board_slack_s=slack,
+            labels=labels,
+            with_rides=True,
+        )
+        for d in rng.choice(len(departures), 6, replace=False):
+            access = dict(zip(access_stops.tolist(), access_s.tolist(), strict=True))
+            expected, expected_rides = layered_brute_force(graph, ready_times, access, int(departures[d]), labels)
+            np.testing.assert_array_equal(arrivals[d], expected)
+            reached = expected < NEVER
+            np.testing.assert_array_equal(rides[d][reached], expected_rides[reached])
+            checked += int(reached.sum())
+    assert checked > 20, "the random feed must reach some stops"

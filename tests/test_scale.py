@@ -83,7 +83,15 @@ def test_process_pool_equals_plain_for_transit_percentiles(transit_case):
     network, origins, places, expected = transit_case
     got = travel_time_matrix(network, origins, places, scheduler="processes", n_workers=2, batch_size=6, **TRANSIT)
     pdt.assert_frame_equal(got, expected)
-    assert list(got.columns) == ["from_id", "to_id", "travel_time_p25_min", "travel_time_p50_min"]
+    assert list(got.columns) == [
+        "from_id",
+        "to_id",
+        "travel_time_p25_min",
+        "travel_time_p50_min",
+        "rides_p25",
+        "rides_p50",
+    ]
+    assert got.attrs["transit_share"] == expected.attrs["transit_share"]  # recomputed over all batches
     assert got["travel_time_p50_min"].notna().sum() > 2 * len(origins)  # more than each place to itself
 
 

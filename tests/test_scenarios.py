@@ -408,7 +408,7 @@ def test_a_line_added_to_a_region_without_transit_is_ridden_from_its_stations(co
     result = _compare(base, after, corridor, mode="transit")
     assert result.origins["time_to_b_before"].iloc[0] == pytest.approx(75.0, abs=0.5)  # the walk: 6 km
     assert result.origins["time_to_b_after"].iloc[0] == pytest.approx(12.0)
-    assert after.transit_settings.park_ride_stops == []
+    assert after.transit_settings.park_ride_stops is None and after.transit.n_parks == 0, "park_and_ride: false"
 
 
 def test_removed_stops_are_skipped_with_the_other_times_kept(corridor):

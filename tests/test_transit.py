@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,22 +11,6 @@ from access.config import TransitSettings
 from tests.conftest import require_data
 
 DATE = "2019-05-13"  # a Monday with weekday service in both feeds (r5r's customary date)
-
-
-@pytest.fixture(scope="module")
-def poa_transit(poa_pbf):
-    feeds = [require_data("poa/poa_eptc.zip"), require_data("poa/poa_trensurb.zip")]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # Trensurb is a turnstile commuter line: no HSR security-check penalty
-        return access.build_network(
-            poa_pbf,
-            modes=("walk",),
-            gtfs=feeds,
-            service_date=DATE,
-            progress=False,
-            transit_settings=TransitSettings(board_penalty_min={"poa_trensurb": 0}),
-        )
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +31,8 @@ def test_both_real_feeds_are_loaded_for_the_service_date(poa_transit):
 
 def test_transit_is_never_slower_than_walking(poa_transit, grid):
     walk = access.travel_times(poa_transit, grid, mode="walk", max_time_min=90)
-    ride = access.travel_times(poa_transit, grid, mode="transit", departure="14:00", window_min=30, max_time_min=90)
+    walks_far = poa_transit.with_transit_settings(max_walk_min=90)  # walk-only trips count up to 90 min
+    ride = access.travel_times(walks_far, grid, mode="transit", departure="14:00", window_min=30, max_time_min=90)
     both = walk["travel_time_min"].notna()
     assert ride.loc[both, "travel_time_min"].notna().all()
     assert (ride.loc[both, "travel_time_min"] <= walk.loc[both, "travel_time_min"] + 1e-9).all()
@@ -110,9 +93,18 @@ def test_cached_transit_network_loads_identically(poa_pbf, poa_transit):
         assert np.array_equal(getattr(again.transit, name), getattr(poa_transit.transit, name))
 
 
-def test_departure_on_another_date_is_refused_with_a_clear_message(poa_transit, grid):
-    with pytest.raises(access.InputError, match="service date 2019-05-13"):
-        access.travel_times(poa_transit, grid.iloc[:2], mode="transit", departure="2019-05-14T08:00")
+def test_a_dated_departure_routes_the_timetable_of_its_own_date(poa_transit, grid):
+    table = access.travel_times(poa_transit, grid.iloc[:3], grid, mode="transit", departure="2019-05-14T08:00")
+    assert table.attrs["service_date"] == "2019-05-14" and table.attrs["service_date_rule"] == "the departure's date"
+    assert poa_transit.transit_on("2019-05-14").service_date == "2019-05-14"
+    assert poa_transit.transit_on("2019-05-14") is poa_transit.transit_on("2019-05-14"), "built once per date"
+    undated = access.travel_times(poa_transit, grid.iloc[:3], grid, mode="transit", departure="08:00")
+    assert undated.attrs["service_date"] == DATE and undated.attrs["service_date_rule"] == "the network's service_date"
+
+
+def test_a_departure_outside_every_feed_calendar_names_the_feeds_ranges(poa_transit, grid):
+    with pytest.raises(access.InputError, match=r"outside every feed's calendar.*poa_eptc 2019-04-15 to 2019-07-15"):
+        access.travel_times(poa_transit, grid.iloc[:2], mode="transit", departure="2021-05-14T08:00")
 
 
 def test_walking_network_without_transit_refuses_transit(poa_network, grid):

@@ -3,6 +3,12 @@
 Times are int64 seconds since midnight of the service date; ``NEVER`` is unreached.
 Departures are processed latest first and labels are kept between them (rRAPTOR,
 Delling, Pajor & Werneck 2012), so each departure minute costs only what improves.
+
+What a search returns per stop is chosen by ``labels``: ``ALL`` (the earliest arrival by
+any means, access legs included), ``RIDDEN`` (the earliest arrival having ridden at
+least one vehicle, walking transfers after a ride included) or ``ALIGHTED`` (the earliest
+arrival stepping off a vehicle there, R5's ``bestNonTransferTimes``). With the arrivals
+comes the number of rides of that journey (the fewest that reach it as early).
 """
 
 from __future__ import annotations
@@ -10,9 +16,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["NEVER", "range_raptor", "reverse_range_raptor", "reverse_transfers"]
+__all__ = ["NEVER", "ALL", "RIDDEN", "ALIGHTED", "range_raptor", "reverse_range_raptor", "reverse_transfers"]
 
 NEVER = np.int64(2**62)
+ALL, RIDDEN, ALIGHTED = 0, 1, 2  # which labels a search returns (module docstring)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -63,7 +70,10 @@ def _range_raptor(
     access_s,
     departures,
     max_rounds,
+    board_slack_s,
+    labels,
     out,
+    out_rides,
 ):
     n_patterns = len(pattern_stop_ptr) - 1
     # tau[r, s]: earliest arrival at s with at most r rides, over this and every later
@@ -75,6 +85,10 @@ def _range_raptor(
     # ride[r, s]: the same, counting only arrivals by riding (walking transfers start
     # there; as R5's bestNonTransferTimes).
     ride = np.full((max_rounds + 1, n_stops), NEVER, dtype=np.int64)
+    # ridden[r, s]: earliest arrival having ridden 1..r vehicles (by riding or a walking
+    # transfer after a ride), kept apart from tau so an access leg never hides it.
+    ridden = np.full((max_rounds + 1, n_stops), NEVER, dtype=np.int64)
+    result = tau if labels == ALL else (ridden if labels == RIDDEN else ride)
     marked = np.zeros(n_stops, dtype=np.bool_)
     by_transit = np.zeros(n_stops, dtype=np.bool_)
     queue = np.full(n_patterns, -1, dtype=np.int64)
@@ -122,11 +136,13 @@ def _range_raptor(
                         a = arrival_s[base + trip * n_p + i] + alight
                         if _improve(ride, r, s, a):
                             by_transit[s] = True
+                            _improve(ridden, r, s, a)
                             if _improve(tau, r, s, a):
                                 marked[s] = True
                     prev = tau[r - 1, s]
                     if prev < NEVER:
-                        ready = prev + (board if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s])
+                        ready = prev + board_slack_s
+                        ready += board if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s]
                         if trip < 0 or ready <= departure_s[base + trip * n_p + i]:
                             earlier = _earliest_trip(departure_s, base, n_trips, n_p, i, ready)
                             if earlier >= 0 and (trip < 0 or earlier < trip):
@@ -138,15 +154,37 @@ def _range_raptor(
                 a0 = ride[r, s]
                 for e in range(transfer_ptr[s], transfer_ptr[s + 1]):
                     v = transfer_to[e]
+                    _improve(ridden, r, v, a0 + transfer_s[e])
                     if _improve(tau, r, v, a0 + transfer_s[e]):
                         marked[v] = True
-        for s in range(n_stops):
-            out[d, s] = tau[max_rounds, s]
+        _final_labels(result, d, out, out_rides)
+
+
+@nb.njit(cache=True, nogil=True)
+def _final_labels(labels, d, out, out_rides):
+    """Row ``d`` of the results: the best label of every stop and its fewest rides."""
+    last = labels.shape[0] - 1
+    for s in range(labels.shape[1]):
+        a = labels[last, s]
+        out[d, s] = a
+        k = 0
+        if a < NEVER:
+            while labels[k, s] != a:
+                k += 1
+        out_rides[d, s] = k
 
 
 def range_raptor(
-    transit, access_stops: np.ndarray, access_s: np.ndarray, departures_s: np.ndarray, max_transfers: int
-) -> np.ndarray:
+    transit,
+    access_stops: np.ndarray,
+    access_s: np.ndarray,
+    departures_s: np.ndarray,
+    max_transfers: int,
+    *,
+    board_slack_s: int = 0,
+    labels: int = ALL,
+    with_rides: bool = False,
+):
     """Earliest arrival (int64 s, ``NEVER`` if none) at every stop for each departure.
 
     ``access_stops``/``access_s``: stops reached from the origin and the seconds it takes
@@ -154,10 +192,17 @@ def range_raptor(
     from the origin (seconds since midnight), any order. Returns ``(n_departures, n_stops)``
     in the order given. Arrivals allow waiting at the origin: the result for departure t
     is the earliest arrival of any journey leaving at t or later.
+
+    ``board_slack_s``: seconds between arriving at a stop and the earliest departure one
+    may board there (R5's 60-s minimum wait with its strict comparison is 61).
+    ``labels``: :data:`ALL`, :data:`RIDDEN` or :data:`ALIGHTED` (module docstring).
+    ``with_rides``: also return the rides of each arrival (int8, same shape; 0 for an
+    access leg alone).
     """
     departures_s = np.asarray(departures_s, dtype=np.int64)
     order = np.argsort(-departures_s, kind="stable")
     out = np.empty((len(departures_s), transit.n_stops), dtype=np.int64)
+    rides = np.empty((len(departures_s), transit.n_stops), dtype=np.int8)
     _range_raptor(
         transit.n_stops,
         transit.pattern_stop_ptr,
@@ -179,11 +224,18 @@ def range_raptor(
         np.ascontiguousarray(access_s, dtype=np.int64),
         departures_s[order],
         np.int64(max_transfers + 1),
+        np.int64(board_slack_s),
+        np.int64(labels),
         out,
+        rides,
     )
     result = np.empty_like(out)
     result[order] = out
-    return result
+    if not with_rides:
+        return result
+    ride_count = np.empty_like(rides)
+    ride_count[order] = rides
+    return result, ride_count
 
 
 @nb.njit(cache=True, nogil=True)
@@ -233,7 +285,11 @@ def _reverse_range_raptor(
     egress_s,
     deadlines,
     max_rounds,
+    board_slack_s,
+    ridden_only,
+    transfer_before_egress,
     out,
+    out_rides,
 ):
     n_patterns = len(pattern_stop_ptr) - 1
     # board[r, s]: latest time one may stand at s, free, and still reach the target by the
@@ -245,6 +301,10 @@ def _reverse_range_raptor(
     # make it with r rides after: stay (board[r, s]) or walk a transfer to a stop v
     # (board[r, v] - walk). Only a ride may end there, as forward transfers follow rides.
     alight = np.full((max_rounds + 1, n_stops), -NEVER, dtype=np.int64)
+    # rode[r, s]: as board, for journeys boarding a vehicle at s (1..r rides), kept apart
+    # from board so the walk to the target alone (round 0) never hides it.
+    rode = np.full((max_rounds + 1, n_stops), -NEVER, dtype=np.int64)
+    result = rode if ridden_only else board
     marked = np.zeros(n_stops, dtype=np.bool_)
     boarded = np.zeros(n_stops, dtype=np.bool_)
     queue = np.full(n_patterns, -1, dtype=np.int64)
@@ -265,6 +325,8 @@ def _reverse_range_raptor(
                 b = board[r - 1, v]
                 if _improve_late(alight, r - 1, v, b):
                     marked[v] = True
+                if r == 1 and not transfer_before_egress:
+                    continue  # the walk to the target starts where the last vehicle was left
                 for e in range(rtransfer_ptr[v], rtransfer_ptr[v + 1]):
                     s = rtransfer_from[e]
                     if _improve_late(alight, r - 1, s, b - rtransfer_s[e]):
@@ -300,7 +362,9 @@ def _reverse_range_raptor(
                     s = pattern_stops[s0 + i]
                     if trip >= 0:
                         pen = board_penalty_s[p] if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s]
-                        if _improve_late(board, r, s, departure_s[base + trip * n_p + i] - pen):
+                        b = departure_s[base + trip * n_p + i] - pen - board_slack_s
+                        _improve_late(rode, r, s, b)
+                        if _improve_late(board, r, s, b):
                             boarded[s] = True
                     late = alight[r - 1, s]
                     if late > -NEVER:
@@ -308,8 +372,21 @@ def _reverse_range_raptor(
                             later = _latest_trip(arrival_s, base, n_trips, n_p, i, late - off)
                             if later >= 0 and later > trip:
                                 trip = later
-        for s in range(n_stops):
-            out[d, s] = board[max_rounds, s]
+        _final_late_labels(result, d, out, out_rides)
+
+
+@nb.njit(cache=True, nogil=True)
+def _final_late_labels(labels, d, out, out_rides):
+    """Row ``d`` of the arrive-by results: each stop's latest label and its fewest rides."""
+    last = labels.shape[0] - 1
+    for s in range(labels.shape[1]):
+        a = labels[last, s]
+        out[d, s] = a
+        k = 0
+        if a > -NEVER:
+            while labels[k, s] != a:
+                k += 1
+        out_rides[d, s] = k
 
 
 def reverse_transfers(transit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -326,8 +403,17 @@ def reverse_transfers(transit) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def reverse_range_raptor(
-    transit, egress_stops: np.ndarray, egress_s: np.ndarray, deadlines_s: np.ndarray, max_transfers: int
-) -> np.ndarray:
+    transit,
+    egress_stops: np.ndarray,
+    egress_s: np.ndarray,
+    deadlines_s: np.ndarray,
+    max_transfers: int,
+    *,
+    board_slack_s: int = 0,
+    ridden_only: bool = False,
+    transfer_before_egress: bool = True,
+    with_rides: bool = False,
+):
     """Latest departure (int64 s, ``-NEVER`` if none) from every stop for each deadline.
 
     The arrive-by mirror of :func:`range_raptor`: ``egress_stops``/``egress_s`` are the
@@ -337,10 +423,16 @@ def reverse_range_raptor(
     (boarding penalties still to pay, as the forward search's arrival labels), and reach
     the target by deadline ``d``; waiting at the target is allowed. Returns
     ``(n_deadlines, n_stops)`` in the order given.
+
+    ``board_slack_s``: the minimum wait before boarding (as :func:`range_raptor`);
+    ``ridden_only``: only journeys boarding at the stop (not the walk to the target from
+    it); ``transfer_before_egress=False``: no walking transfer just before the walk to
+    the target; ``with_rides``: also return each label's rides (int8).
     """
     deadlines_s = np.asarray(deadlines_s, dtype=np.int64)
     order = np.argsort(deadlines_s, kind="stable")
     out = np.empty((len(deadlines_s), transit.n_stops), dtype=np.int64)
+    rides = np.empty((len(deadlines_s), transit.n_stops), dtype=np.int8)
     ptr, src, secs = transit.reverse_transfers  # derived once per network
     _reverse_range_raptor(
         transit.n_stops,
@@ -363,8 +455,16 @@ def reverse_range_raptor(
         np.ascontiguousarray(egress_s, dtype=np.int64),
         deadlines_s[order],
         np.int64(max_transfers + 1),
+        np.int64(board_slack_s),
+        bool(ridden_only),
+        bool(transfer_before_egress),
         out,
+        rides,
     )
     result = np.empty_like(out)
     result[order] = out
-    return result
+    if not with_rides:
+        return result
+    ride_count = np.empty_like(rides)
+    ride_count[order] = rides
+    return result, ride_count

@@ -36,6 +36,19 @@ ServiceDate = Annotated[str | None, typer.Option(help="Timetable day YYYY-MM-DD 
 Departure = Annotated[str | None, typer.Option(help="Transit: first departure, 07:00 or 2019-05-13T07:00.")]
 Window = Annotated[float, typer.Option("--window", help="Transit: departure window in minutes (one per minute).")]
 AccessMode = Annotated[str, typer.Option(help="Transit: walk, bike or car (park-and-ride) to the first stop.")]
+ParkRide = Annotated[
+    str | None,
+    typer.Option(
+        "--park-ride",
+        help="Transit with --access-mode car: where cars may park, 'any' stop or STOP,STOP (ids or names); "
+        "default: the data's car parks (OSM park_ride, GTFS parking, rail-spec stations).",
+        show_default=False,
+    ),
+]
+MaxWalk = Annotated[
+    float | None,
+    typer.Option("--max-walk", help="Transit: longest walk-only trip in minutes (default 60).", show_default=False),
+]
 ArriveBy = Annotated[
     str | None,
     typer.Option(
@@ -87,10 +100,31 @@ def _modes(value: str) -> tuple[str, ...]:
     return tuple(m.strip() for m in value.replace(",", " ").split() if m.strip())
 
 
-def _network(osm, modes, *, bbox, cache_dir, quiet, gtfs=None, rail_specs=None, service_date=None):
-    """Build or load the network; transit needs --gtfs or --rail-spec."""
+def _transit_options(network, park_ride: str | None, max_walk: float | None):
+    """The network with the query-time transit options of --park-ride / --max-walk."""
+    changes: dict = {}
+    if park_ride is not None:
+        names = [p.strip() for p in park_ride.split(",") if p.strip()]
+        changes["park_ride_stops"] = "any" if names == ["any"] else names
+    if max_walk is not None:
+        changes["max_walk_min"] = max_walk
+    return network.with_transit_settings(**changes) if changes and network.transit is not None else network
+
+
+def _network(osm, modes, *, bbox, cache_dir, quiet, gtfs=None, rail_specs=None, service_date=None, moment=None):
+    """Build or load the network; transit needs --gtfs or --rail-spec. A dated departure
+    (``moment``) is the service date: the network is built for that day only."""
     from access.errors import InputError
     from access.network.multimodal import build_network
+    from access.routing.transit import date_of
+
+    dated = date_of(moment) if "transit" in modes else None
+    if dated is not None and service_date is not None and str(dated) != str(service_date):
+        raise InputError(
+            f"--service-date {service_date} and the departure's date {dated} differ: a dated departure is the "
+            "service date; drop one."
+        )
+    service_date = service_date if dated is None else str(dated)
 
     street_modes = tuple(m for m in modes if m != "transit")
     if "transit" in modes:
@@ -162,6 +196,8 @@ def isochrone(
     window: Window = DEFAULT_WINDOW_MIN,
     percentile: Annotated[float, typer.Option(help="Transit: percentile of the window's times.")] = 50,
     access_mode: AccessMode = "walk",
+    park_ride: ParkRide = None,
+    max_walk: MaxWalk = None,
     arrive_by: ArriveBy = None,
     output: Annotated[str, typer.Option("--output", help="polygons, or lines (reached streets by time).")] = "polygons",
     denoise: Annotated[float, typer.Option(help="Drop parts below this share (0..1) of the largest.")] = 0.0,
@@ -204,7 +240,9 @@ def isochrone(
         gtfs=gtfs,
         rail_specs=rail_spec,
         service_date=service_date,
+        moment=departure or arrive_by,
     )
+    network = _transit_options(network, park_ride, max_walk)
     times = {
         "mode": mode,
         "departure": departure,
@@ -234,8 +272,13 @@ def isochrone(
     if suffix != ".png":
         write_table(result, out)
     if not quiet:
+        if mode == "transit" and "service_date" in result.attrs:
+            from access.routing.transit import describe_service_day
+
+            typer.echo(f"transit: {describe_service_day(result.attrs)}", err=True)
         for row in result.itertuples() if output == "polygons" else ():
-            typer.echo(f"origin {row.origin_id}: {row.cutoff_min} min -> {row.area_km2:,.1f} km2", err=True)
+            walked = " (walking only: no vehicle boarded)" if getattr(row, "transit_used", True) is False else ""
+            typer.echo(f"origin {row.origin_id}: {row.cutoff_min} min -> {row.area_km2:,.1f} km2{walked}", err=True)
         typer.echo(f"wrote {out}", err=True)
 
 
@@ -288,6 +331,8 @@ def travel_times_command(
     window: Window = DEFAULT_WINDOW_MIN,
     percentiles: Annotated[str, typer.Option(help="Transit: comma-separated percentiles, e.g. 25,50,75.")] = "50",
     access_mode: AccessMode = "walk",
+    park_ride: ParkRide = None,
+    max_walk: MaxWalk = None,
     arrive_by: ArriveBy = None,
     bbox: Bbox = None,
     cache_dir: CacheDir = None,
@@ -328,7 +373,9 @@ def travel_times_command(
         gtfs=gtfs,
         rail_specs=rail_spec,
         service_date=service_date,
+        moment=departure or arrive_by,
     )
+    network = _transit_options(network, park_ride, max_walk)
     query = {
         "mode": mode,
         "max_time_min": max_time,
@@ -361,15 +408,21 @@ def travel_times_command(
         if stream and not quiet:
             import pyarrow.parquet as pq
 
-            result = pq.read_table(out, columns=[pq.read_schema(out).names[-1]]).to_pandas()
+            result = pq.read_table(out, columns=[pq.read_schema(out).names[2]]).to_pandas()
         elif not stream:
             write_table(result, out)
     else:
         result = travel_times(network, origin_points, dest_points, **query)
         write_table(result, out)
     if not quiet:
-        reached = result.iloc[:, -1].notna().mean()
+        reached = result[[c for c in result.columns if c.startswith("travel_time")][0]].notna().mean()
         typer.echo(f"wrote {out}: {len(result):,} pairs, {reached:.1%} reached within {max_time:g} min", err=True)
+        if mode == "transit" and "service_date" in result.attrs:
+            from access.routing.transit import describe_service_day, describe_transit_share
+
+            typer.echo(f"transit: {describe_service_day(result.attrs)}", err=True)
+            if "transit_share" in result.attrs:
+                typer.echo(f"transit: {describe_transit_share(result.attrs['transit_share'])}", err=True)
 
 
 @app.command()

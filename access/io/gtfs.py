@@ -8,6 +8,7 @@ import os
 import tempfile
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,11 +22,16 @@ from access.errors import InputError
 __all__ = [
     "GtfsFeed",
     "GtfsWarning",
+    "FeedCalendar",
+    "INTERPOLATIONS",
     "read_gtfs",
     "read_gtfs_feeds",
+    "read_calendar",
     "gtfs_date_range",
+    "typical_service_date",
     "write_gtfs_zip",
     "parse_gtfs_times",
+    "PARK_RIDE_COLUMNS",
 ]
 
 REQUIRED = {
@@ -35,6 +41,12 @@ REQUIRED = {
     "stop_times": ("trip_id", "stop_id", "stop_sequence"),
 }
 _OPTIONAL = ("calendar", "calendar_dates", "frequencies", "transfers", "agency")
+_CALENDAR_TABLES = ("trips", "calendar", "calendar_dates")  # enough to know which days run what
+# Stop-time interpolation between timepoints: "nearest" (by shape_dist_traveled when the
+# whole trip has it, else great-circle distance; rounded to the nearest second) or "r5"
+# (R5 / gtfs-lib's GTFSFeed.getInterpolatedStopTimesForTrip: straight stop-to-stop
+# distances on the WGS-84 ellipsoid, shapes ignored, seconds truncated).
+INTERPOLATIONS = ("nearest", "r5")
 _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ID_COLUMNS = {
     "stops": ("stop_id", "parent_station"),
@@ -61,16 +73,18 @@ class GtfsFeed:
 
     name: str
     service_date: dt.date
-    stops: pd.DataFrame  # stop_id, stop_name, lon, lat, parent_station, location_type
+    stops: pd.DataFrame  # stop_id, stop_name, lon, lat, parent_station, location_type, park_ride
     routes: pd.DataFrame  # route_id, route_type, route_short_name, route_long_name, agency_id
     trips: pd.DataFrame  # trip_id, route_id, service_id, direction_id
     stop_times: pd.DataFrame  # trip_id, stop_sequence, stop_id, arrival_s, departure_s
     transfers: pd.DataFrame  # from_stop_id, to_stop_id, min_transfer_time_s
     warnings: tuple[str, ...]
     date_range: tuple[dt.date, dt.date]
+    # How the service date was chosen (the departure's date, given, or the typical weekday).
+    date_note: str = ""
 
 
-def _read_tables(source, label: str) -> dict[str, pd.DataFrame]:
+def _read_tables(source, label: str, wanted: Sequence[str] = (*REQUIRED, *_OPTIONAL)) -> dict[str, pd.DataFrame]:
     """Raw string tables of a zip, a folder or a mapping of DataFrames."""
 
     def parse(data: bytes, name: str) -> pd.DataFrame:
@@ -81,7 +95,6 @@ def _read_tables(source, label: str) -> dict[str, pd.DataFrame]:
         frame.columns = [str(c).strip() for c in frame.columns]
         return frame.apply(lambda col: col.str.strip())
 
-    wanted = (*REQUIRED, *_OPTIONAL)
     if isinstance(source, Mapping):
         return {k: v.astype(str).replace({"nan": "", "None": "", "<NA>": ""}) for k, v in source.items() if k in wanted}
     path = Path(source)
@@ -129,6 +142,21 @@ def parse_gtfs_times(values: pd.Series) -> np.ndarray:
     return seconds.to_numpy(dtype=float)
 
 
+# stops.txt columns that flag a stop with a car park for park-and-ride. GTFS has no
+# standard field for it; feeds that publish one use a column like these (case-insensitive).
+PARK_RIDE_COLUMNS = ("park_ride", "park_and_ride", "parking")
+_TRUTHY = {"1", "yes", "true", "y"}
+
+
+def _park_ride_flags(stops: pd.DataFrame) -> np.ndarray:
+    """Whether each stop is flagged as a park-and-ride car park in stops.txt."""
+    flags = np.zeros(len(stops), dtype=bool)
+    for column in stops.columns:
+        if str(column).lower() in PARK_RIDE_COLUMNS:
+            flags |= stops[column].astype(str).str.strip().str.lower().isin(_TRUTHY).to_numpy()
+    return flags
+
+
 def _active_services(tables, date: dt.date) -> set[str]:
     active: set[str] = set()
     calendar = tables.get("calendar")
@@ -165,22 +193,139 @@ def gtfs_date_range(source) -> tuple[dt.date, dt.date]:
     return _date_range(_read_tables(source, label))
 
 
-def _choose_date(tables, label: str, notes: list[str]) -> dt.date:
-    """The weekday (Mon-Fri) in the feed's range with the most trips; ties: earliest."""
+@dataclass(frozen=True)
+class FeedCalendar:
+    """Which services of one feed run on which days: ``days`` are the dates from
+    ``first`` to ``last``; ``active[i, k]`` whether service ``service_ids[i]`` runs on day k;
+    ``trips[i]`` its trips."""
+
+    name: str
+    first: dt.date
+    last: dt.date
+    service_ids: tuple[str, ...]
+    active: np.ndarray  # bool (n_services, n_days)
+    trips: np.ndarray  # int64 per service
+
+    def covers(self, date: dt.date) -> bool:
+        """Whether ``date`` lies inside the feed's calendar range."""
+        return self.first <= date <= self.last
+
+    def trips_on(self, date: dt.date) -> int:
+        """Trips of the services running on ``date`` (0 outside the range)."""
+        if not self.covers(date):
+            return 0
+        return int(self.trips[self.active[:, (date - self.first).days]].sum())
+
+    def range_text(self) -> str:
+        return f"{self.name or 'feed'} {self.first} to {self.last}"
+
+
+def _calendar(tables, label: str, name: str) -> FeedCalendar:
     first, last = _date_range(tables)
-    trips_per_service = tables["trips"]["service_id"].value_counts()
-    best, best_count = None, -1
-    day = first
-    for _ in range(min((last - first).days + 1, 400)):
-        if day.weekday() < 5:
-            count = int(trips_per_service.reindex(list(_active_services(tables, day))).fillna(0).sum())
-            if count > best_count:
-                best, best_count = day, count
-        day += dt.timedelta(days=1)
-    if best is None or best_count <= 0:
-        raise InputError(f"GTFS feed {label}: no weekday between {first} and {last} has service.")
-    notes.append(f"service date not given; using {best} ({best:%A}), the weekday with the most trips ({best_count})")
-    return best
+    n_days = (last - first).days + 1
+    trips = tables["trips"]["service_id"].value_counts()
+    services: list[str] = sorted(set(trips.index))
+    calendar = tables.get("calendar")
+    dates = tables.get("calendar_dates")
+    if calendar is not None and len(calendar):
+        services += sorted(set(calendar["service_id"]) - set(services))
+    if dates is not None and len(dates):
+        services += sorted(set(dates["service_id"]) - set(services))
+    row = {sid: i for i, sid in enumerate(services)}
+    active = np.zeros((len(services), n_days), dtype=bool)
+    day_index = np.arange(n_days)
+    weekday = (first.weekday() + day_index) % 7
+    if calendar is not None and len(calendar):
+        for record in calendar.to_dict("records"):
+            try:
+                start = dt.datetime.strptime(record["start_date"], "%Y%m%d").date()
+                end = dt.datetime.strptime(record["end_date"], "%Y%m%d").date()
+            except (ValueError, TypeError):
+                continue
+            runs = np.array([record.get(d, "0") == "1" for d in _DAYS])
+            inside = (day_index >= (start - first).days) & (day_index <= (end - first).days)
+            active[row[record["service_id"]]] |= inside & runs[weekday]
+    if dates is not None and len(dates):
+        for record in dates.to_dict("records"):
+            try:
+                k = (dt.datetime.strptime(record["date"], "%Y%m%d").date() - first).days
+            except (ValueError, TypeError):
+                continue
+            if 0 <= k < n_days and record.get("exception_type") in ("1", "2"):
+                active[row[record["service_id"]], k] = record["exception_type"] == "1"
+    counts = trips.reindex(services).fillna(0).to_numpy(np.int64)
+    return FeedCalendar(name, first, last, tuple(services), active, counts)
+
+
+def read_calendar(source, *, name: str | None = None) -> FeedCalendar:
+    """The service calendar of a feed (zip, folder or tables), read without stop_times."""
+    label = name or (Path(source).name if not isinstance(source, Mapping) else "(tables)")
+    tables = _read_tables(source, label, _CALENDAR_TABLES)
+    if "trips" not in tables or "service_id" not in tables["trips"].columns:
+        raise InputError(f"GTFS feed {label} has no trips.txt with a service_id column.")
+    if "calendar" not in tables and "calendar_dates" not in tables:
+        raise InputError(f"GTFS feed {label} has neither calendar.txt nor calendar_dates.txt.")
+    return _calendar(tables, label, name or "")
+
+
+def typical_service_date(calendars: Sequence[FeedCalendar]) -> tuple[dt.date, str]:
+    """The typical weekday of the feeds, and a sentence saying why it was chosen.
+
+    Among Mondays to Fridays inside every feed's calendar (inside any feed's when the
+    ranges do not overlap), the combination of running services that occurs on the most
+    days is the usual weekday timetable (ties: the one with more trips). Of its days, a
+    Tuesday to Thursday in a regular week (each weekday runs the timetable most common
+    for that weekday: no holiday the feed marks that week) nearest the middle of the
+    range is taken (ties: the earlier), so neither a holiday with reduced service nor a
+    feed's first day (often 1 January, unmarked) is picked.
+    """
+    if not calendars:
+        raise InputError("no GTFS feeds given.")
+    first, last = max(c.first for c in calendars), min(c.last for c in calendars)
+    scope = "every feed's calendar"
+    if first > last:
+        first, last = min(c.first for c in calendars), max(c.last for c in calendars)
+        scope = "the feeds' calendars (which do not overlap)"
+    days = [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+    days = [d for d in days if d.weekday() < 5]
+    patterns: dict[tuple, list[dt.date]] = {}
+    trips: dict[tuple, int] = {}
+    for day in days:
+        key = tuple(
+            tuple(np.flatnonzero(c.active[:, (day - c.first).days])) if c.covers(day) else () for c in calendars
+        )
+        patterns.setdefault(key, []).append(day)
+        trips[key] = sum(c.trips_on(day) for c in calendars)
+    running = [k for k in patterns if trips[k] > 0]
+    ranges = "; ".join(c.range_text() for c in calendars)
+    if not running:
+        raise InputError(f"GTFS feeds have no weekday with service ({ranges}).")
+    best = max(running, key=lambda k: (len(patterns[k]), trips[k], -patterns[k][0].toordinal()))
+    usual = set(patterns[best])
+    # a regular week: each of its weekdays runs the timetable most common for that weekday
+    # (a Friday-only extra service is normal; a holiday the feed marks is not)
+    key_of = {day: key for key, members in patterns.items() for day in members}
+    by_weekday: dict[int, Counter] = {}
+    for day, key in key_of.items():
+        by_weekday.setdefault(day.weekday(), Counter())[key] += 1
+    normal = {w: counts.most_common(1)[0][0] for w, counts in by_weekday.items()}
+
+    def regular_week(day: dt.date) -> bool:
+        monday = day - dt.timedelta(days=day.weekday())
+        week = [monday + dt.timedelta(days=k) for k in range(5)]
+        return all(key_of.get(d, normal[d.weekday()]) == normal[d.weekday()] for d in week)
+
+    midweek = [d for d in usual if d.weekday() in (1, 2, 3)]
+    candidates = [d for d in midweek if regular_week(d)] or midweek or sorted(usual)
+    middle = first + (last - first) / 2
+    date = min(candidates, key=lambda d: (abs((d - middle).days), d))
+    weekdays = len(days)
+    note = (
+        f"service date not given; using {date} ({date:%A}), the typical weekday of {scope} "
+        f"({first} to {last}): its timetable ({trips[best]:,} trips) runs on {len(patterns[best])} of "
+        f"{weekdays} weekdays"
+    )
+    return date, note
 
 
 def _as_date(value) -> dt.date:
@@ -194,25 +339,38 @@ def _as_date(value) -> dt.date:
         raise InputError(f"service date {value!r} is not YYYY-MM-DD.") from None
 
 
-def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed:
+def read_gtfs(
+    source, *, service_date=None, name: str | None = None, interpolation: str = "nearest", allow_empty: bool = False
+) -> GtfsFeed:
     """Read and validate one GTFS feed (zip, folder or mapping of DataFrames) for one date.
 
     Bad rows (invalid times, stops without coordinates, undefined stops, trips too short
     or with times going backwards) are dropped and counted in ``warnings`` (also emitted
     as one :class:`GtfsWarning`); structural problems raise :class:`InputError`.
-    ``service_date=None`` picks the weekday with the most trips and says so.
+    ``service_date=None`` picks the feed's typical weekday (:func:`typical_service_date`)
+    and says so in ``date_note`` and ``warnings``. ``interpolation``: one of
+    :data:`INTERPOLATIONS`. ``allow_empty``: a date without service gives a feed without
+    trips (one feed of several) instead of an :class:`InputError`.
     """
+    if interpolation not in INTERPOLATIONS:
+        raise InputError(f"interpolation must be one of {', '.join(INTERPOLATIONS)}, got {interpolation!r}.")
     label = name or (Path(source).name if not isinstance(source, Mapping) else "(tables)")
     tables = _read_tables(source, label)
     _check(tables, label)
     notes: list[str] = []
-    date = _as_date(service_date) if service_date is not None else _choose_date(tables, label, notes)
+    if service_date is not None:
+        date, date_note = _as_date(service_date), "given"
+    else:
+        date, date_note = typical_service_date([_calendar(tables, label, name or label)])
+        notes.append(date_note)
     first, last = _date_range(tables)
     active = _active_services(tables, date)
     trips = tables["trips"]
     trips = trips[trips["service_id"].isin(active)]
-    if trips.empty:
-        raise InputError(f"GTFS feed {label}: no service runs on {date}; the feed covers {first} to {last}.")
+    if trips.empty and not allow_empty:
+        raise InputError(
+            f"GTFS feed {label}: no service runs on {date} ({date:%A}); the feed covers {first} to {last}."
+        )
 
     stops = tables["stops"].copy()
     stops["lon"] = pd.to_numeric(stops["stop_lon"], errors="coerce")
@@ -233,7 +391,10 @@ def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed
     for column in ("stop_name", "parent_station"):
         if column not in stops:
             stops[column] = ""
-    stops = stops[["stop_id", "stop_name", "lon", "lat", "parent_station", "location_type"]].reset_index(drop=True)
+    stops["park_ride"] = _park_ride_flags(stops)
+    stops = stops[["stop_id", "stop_name", "lon", "lat", "parent_station", "location_type", "park_ride"]].reset_index(
+        drop=True
+    )
 
     routes = tables["routes"].copy()
     for column in ("route_short_name", "route_long_name", "agency_id"):
@@ -254,7 +415,7 @@ def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed
     direction = pd.to_numeric(trips.get("direction_id", pd.Series("", index=trips.index)), errors="coerce").fillna(-1)
     trips = trips.assign(direction_id=direction.astype(int))[["trip_id", "route_id", "service_id", "direction_id"]]
 
-    stop_times = _stop_times(tables["stop_times"], trips, stops, label, notes)
+    stop_times = _stop_times(tables["stop_times"], trips, stops, label, notes, interpolation, allow_empty)
     stop_times, trips = _expand_frequencies(tables.get("frequencies"), stop_times, trips, notes)
     used_trips = set(stop_times["trip_id"])
     unused = ~trips["trip_id"].isin(used_trips)
@@ -274,6 +435,7 @@ def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed
         transfers=transfers,
         warnings=tuple(notes),
         date_range=(first, last),
+        date_note=date_note,
     )
     dropped = [n for n in notes if "dropped" in n]
     if dropped:
@@ -282,7 +444,13 @@ def read_gtfs(source, *, service_date=None, name: str | None = None) -> GtfsFeed
 
 
 def _stop_times(
-    raw: pd.DataFrame, trips: pd.DataFrame, stops: pd.DataFrame, label: str, notes: list[str]
+    raw: pd.DataFrame,
+    trips: pd.DataFrame,
+    stops: pd.DataFrame,
+    label: str,
+    notes: list[str],
+    interpolation: str = "nearest",
+    allow_empty: bool = False,
 ) -> pd.DataFrame:
     st = raw[raw["trip_id"].isin(set(trips["trip_id"]))].copy()
     st["stop_sequence"] = pd.to_numeric(st["stop_sequence"], errors="coerce")
@@ -307,12 +475,12 @@ def _stop_times(
             f"(e.g. {st.loc[unknown, 'stop_id'].iloc[0]!r})"
         )
         st = st[~unknown]
-    if st.empty:
+    if st.empty and not (allow_empty and trips.empty):
         raise InputError(f"GTFS feed {label}: no usable stop_times on the service date.")
     st = st.sort_values(["trip_id", "stop_sequence"], kind="stable").reset_index(drop=True)
     st["arr"] = st["arr"].fillna(st["dep"])
     st["dep"] = st["dep"].fillna(st["arr"])
-    st = _interpolate(st, stops, notes)
+    st = _interpolate(st, stops, notes, interpolation)
     # trips with < 2 stops or times going backwards cannot be ridden
     size = st.groupby("trip_id")["trip_id"].transform("size")
     prev_dep = st.groupby("trip_id")["dep"].shift()
@@ -332,9 +500,13 @@ def _stop_times(
     )
 
 
-def _interpolate(st: pd.DataFrame, stops: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    """Fill times of non-timepoint stops linearly by distance along the trip (shape distance
-    when given on every row of the trip, else straight lines between stops)."""
+def _interpolate(st: pd.DataFrame, stops: pd.DataFrame, notes: list[str], how: str = "nearest") -> pd.DataFrame:
+    """Fill times of non-timepoint stops linearly by distance along the trip.
+
+    ``how="nearest"``: shape distance when given on every row of the trip, else
+    great-circle lines between stops; times rounded to the nearest second. ``"r5"``: as
+    R5 (gtfs-lib ``getInterpolatedStopTimesForTrip``): geodesic stop-to-stop distances on
+    the WGS-84 ellipsoid, shapes ignored, ``(int)`` truncation of the seconds."""
     missing = st["arr"].isna()
     if not missing.any():
         return st
@@ -350,10 +522,15 @@ def _interpolate(st: pd.DataFrame, stops: pd.DataFrame, notes: list[str]) -> pd.
     lon = coords["lon"].reindex(st["stop_id"]).to_numpy()
     lat = coords["lat"].reindex(st["stop_id"]).to_numpy()
     step = np.zeros(len(st))
-    step[1:] = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    if how == "r5":
+        from pyproj import Geod
+
+        step[1:] = Geod(ellps="WGS84").inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2]
+    else:
+        step[1:] = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:])
     step[trip_first.to_numpy()] = 0.0
     distance = pd.Series(step).groupby(st["trip_id"].to_numpy()).cumsum().to_numpy()
-    if "shape_dist_traveled" in st:
+    if "shape_dist_traveled" in st and how != "r5":
         shape = pd.to_numeric(st["shape_dist_traveled"], errors="coerce")
         complete = shape.notna().groupby(st["trip_id"]).transform("all").to_numpy()
         distance = np.where(complete, shape.to_numpy(), distance)
@@ -371,7 +548,9 @@ def _interpolate(st: pd.DataFrame, stops: pd.DataFrame, notes: list[str]) -> pd.
     f = np.where(d1 > d0, (distance[gaps] - d0) / span, (idx[gaps] - p) / (n - p))
     t0 = st["dep"].to_numpy()[p]
     t1 = st["arr"].to_numpy()[n]
-    times = np.round(t0 + np.clip(f, 0, 1) * (t1 - t0))
+    exact = t0 + np.clip(f, 0, 1) * (t1 - t0)
+    # R5 casts to int (times are positive: truncation is the floor); we round
+    times = np.floor(exact) if how == "r5" else np.round(exact)
     arr = st["arr"].to_numpy(copy=True)
     dep = st["dep"].to_numpy(copy=True)
     arr[gaps] = times
@@ -463,11 +642,15 @@ def _namespaced(feed: GtfsFeed, name: str) -> GtfsFeed:
     )
 
 
-def read_gtfs_feeds(sources: Sequence, *, service_date=None, names: Sequence[str] | None = None) -> GtfsFeed:
+def read_gtfs_feeds(
+    sources: Sequence, *, service_date=None, names: Sequence[str] | None = None, interpolation: str = "nearest"
+) -> GtfsFeed:
     """Several feeds merged for one service date, ids namespaced ``"name:id"``.
 
-    Names default to the file stems (made unique). Without ``service_date`` the first
-    feed's busiest weekday is used for all.
+    Names default to the file stems (made unique). Without ``service_date`` the typical
+    weekday of all the feeds is used (:func:`typical_service_date`). A date outside every
+    feed's calendar, or on which none runs, is an :class:`InputError` naming the feeds'
+    ranges; a feed without service that day is left out with a note in ``warnings``.
     """
     if not sources:
         raise InputError("no GTFS feeds given.")
@@ -477,22 +660,35 @@ def read_gtfs_feeds(sources: Sequence, *, service_date=None, names: Sequence[str
         ]
     if len(set(names)) != len(names):
         raise InputError(f"feed names must be unique, got {list(names)}.")
-    feeds = []
-    for k, (source, name) in enumerate(zip(sources, names, strict=True)):
-        feed = read_gtfs(source, service_date=service_date, name=name)
-        if k == 0:
-            service_date = feed.service_date
-        feeds.append(feed)
+    calendars = [read_calendar(source, name=name) for source, name in zip(sources, names, strict=True)]
+    ranges = "; ".join(c.range_text() for c in calendars)
+    if service_date is None:
+        date, date_note = typical_service_date(calendars)
+    else:
+        date, date_note = _as_date(service_date), "given"
+        if not any(c.covers(date) for c in calendars):
+            raise InputError(f"{date} lies outside every feed's calendar ({ranges}); choose a date inside one.")
+    if not any(c.trips_on(date) for c in calendars):
+        raise InputError(f"no transit runs on {date} ({date:%A}) in any feed ({ranges}); choose another date.")
+    feeds, idle = [], []
+    for source, name, calendar in zip(sources, names, calendars, strict=True):
+        if calendar.trips_on(date) == 0:
+            where = "outside its calendar" if not calendar.covers(date) else "no service that day"
+            idle.append(f"{name}: no trips on {date} ({where}: {calendar.first} to {calendar.last}); left out")
+            continue
+        feeds.append(read_gtfs(source, service_date=date, name=name, interpolation=interpolation))
+    notes = ([date_note] if service_date is None else []) + idle
     return GtfsFeed(
         name="+".join(names),
-        service_date=feeds[0].service_date,
+        service_date=date,
         stops=pd.concat([f.stops for f in feeds], ignore_index=True),
         routes=pd.concat([f.routes for f in feeds], ignore_index=True),
         trips=pd.concat([f.trips for f in feeds], ignore_index=True),
         stop_times=pd.concat([f.stop_times for f in feeds], ignore_index=True),
         transfers=pd.concat([f.transfers for f in feeds], ignore_index=True),
-        warnings=tuple(f"{f.name}: {w}" for f in feeds for w in f.warnings),
-        date_range=(min(f.date_range[0] for f in feeds), max(f.date_range[1] for f in feeds)),
+        warnings=tuple(notes) + tuple(f"{f.name}: {w}" for f in feeds for w in f.warnings),
+        date_range=(min(c.first for c in calendars), max(c.last for c in calendars)),
+        date_note=date_note,
     )
 
 

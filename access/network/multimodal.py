@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -19,7 +21,9 @@ from access.network.cache import cache_key, default_cache_dir, file_digest, load
 from access.network.street import StreetNetwork, check_mode
 from access.network.transit import TransitNetwork
 
-__all__ = ["Network", "build_network"]
+__all__ = ["Network", "TransitSource", "build_network", "MAX_DATES_IN_MEMORY"]
+
+MAX_DATES_IN_MEMORY = 8  # transit networks of other service dates kept per Network (LRU)
 
 
 @dataclass(frozen=True, eq=False)
@@ -30,6 +34,9 @@ class Network:
     source: Mapping[str, object] = field(default_factory=dict)
     transit: TransitNetwork | None = None
     transit_settings: TransitSettings = field(default_factory=TransitSettings)
+    # The feeds ``transit`` was built from, to build the timetable of another day on demand
+    # (None for scenario, regional and unpickled networks: they route their own day only).
+    timetables: TransitSource | None = field(default=None, repr=False, compare=False)
 
     @property
     def modes(self) -> tuple[str, ...]:
@@ -41,6 +48,47 @@ class Network:
         if self.transit is None:
             raise InputError("this network has no transit; pass gtfs=[...] or rail_specs=[...] to build_network.")
         return self.transit
+
+    def transit_on(self, date: dt.date | str | None) -> TransitNetwork:
+        """The transit network of service date ``date`` (``None``: the network's own day).
+
+        Another day is built from the same feeds on first use and cached (in memory and on
+        disk); a day outside every feed's calendar is an :class:`InputError` naming them."""
+        transit = self.require_transit()
+        if date is None or str(date) == transit.service_date:
+            return transit
+        if self.timetables is None:
+            raise InputError(
+                f"departure date {date} differs from this network's service date {transit.service_date}, and "
+                "it cannot re-read its feeds (a scenario or regional network); give only a time of day, or "
+                f"build it with service_date='{date}'."
+            )
+        return self.timetables.on(date)
+
+    def on_date(self, date: dt.date | str | None) -> Network:
+        """This network with the transit of service date ``date`` (see :meth:`transit_on`)."""
+        transit = self.transit_on(date)
+        return self if transit is self.transit else replace(self, transit=transit)
+
+    def with_transit_settings(self, **changes) -> Network:
+        """This network with query-time transit settings changed, e.g.
+        ``net.with_transit_settings(max_walk_min=90, park_ride_stops="any")``. Fields that
+        shape the built timetable (penalties, transfers, interpolation) need a rebuild:
+        asking for them here is an :class:`InputError`."""
+        from pydantic import ValidationError
+
+        try:
+            settings = TransitSettings(**{**self.transit_settings.model_dump(), **changes})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise InputError(f"transit settings: {problems}.") from None
+        built = {k for k, v in settings.build_fields().items() if v != self.transit_settings.build_fields()[k]}
+        if built:
+            raise InputError(
+                f"{', '.join(sorted(built))} shape the built transit network: pass them to "
+                "build_network(transit_settings=TransitSettings(...)) instead."
+            )
+        return replace(self, transit_settings=settings)
 
     def street(self, mode: str) -> StreetNetwork:
         """The street network of ``mode``; :class:`InputError` if it was not built."""
@@ -92,8 +140,10 @@ def build_network(
         lines) to route on; ids are namespaced by file stem. The walk network is always
         built with them (stops, transfers and egress are walked).
     service_date
-        The day whose timetable is used (``"2019-05-13"``); default: the weekday with the
-        most trips in the first GTFS feed (any day for rail specs alone).
+        The day whose timetable is used (``"2019-05-13"``); default: the feeds' typical
+        weekday (:func:`access.io.gtfs.typical_service_date`, said in
+        ``transit.date_note``). A query with a dated departure routes that day instead
+        (:meth:`Network.transit_on`, built from the same feeds on first use).
     transit_settings
         Station penalties, walking limits, max transfers (:class:`TransitSettings`).
     cache, cache_dir
@@ -142,76 +192,124 @@ def build_network(
         bar.close()
     source = {"osm": str(path), "sha256": digest, "bbox": bbox}
     transit_settings = transit_settings or TransitSettings()
-    transit = None
+    transit = timetables = None
     if want_transit:
         walk_key = cache_key(digest, clip, settings.model_dump(), "walk")
-        transit = _transit(
+        timetables = TransitSource(
             [Path(p) for p in gtfs],
             [Path(p) for p in rail_specs],
-            service_date,
             streets["walk"],
             walk_key,
             transit_settings,
             folder,
             cache,
-            progress,
+            osm=path,
         )
+        transit = timetables.on(service_date, progress=progress)
         source |= {"gtfs": [str(p) for p in gtfs], "rail_specs": [str(p) for p in rail_specs]}
     return Network(
         streets=MappingProxyType({m: streets[m] for m in modes}),
         source=source,
         transit=transit,
         transit_settings=transit_settings,
+        timetables=timetables if want_transit else None,
     )
 
 
-def _transit(
-    gtfs: list[Path],
-    rail_specs: list[Path],
-    service_date,
-    walk: StreetNetwork,
-    walk_key: str,
-    settings: TransitSettings,
-    folder: Path,
-    cache: bool,
-    progress: bool,
-) -> TransitNetwork:
-    """Read feeds and rail specs for one service date into a cached TransitNetwork."""
-    from access.io.gtfs import read_gtfs_feeds
+class TransitSource:
+    """The GTFS feeds and rail specs of a network, built into a :class:`TransitNetwork`
+    per service date on demand: each day once, cached on disk like the first and kept in
+    memory for the :data:`MAX_DATES_IN_MEMORY` most recent days (thread-safe)."""
 
-    for p in [*gtfs, *rail_specs]:
-        if not p.exists():
-            raise InputError(f"transit input {p} does not exist; check the path.")
-    digests = [file_digest(p) if p.is_file() else str(sorted(f.stat().st_mtime for f in p.iterdir())) for p in gtfs]
-    digests += [file_digest(p) for p in rail_specs]
-    key = cache_key("transit", digests, str(service_date), settings.model_dump(), walk_key)
-    file = folder / f"transit-{key}.npz"
-    if cache and file.exists():
-        try:
-            return TransitNetwork.from_arrays(load_arrays(file))
-        except (CacheError, KeyError, ValueError):
-            pass
-    bar = tqdm(total=3, desc="building transit", disable=not progress, unit="step")
-    if rail_specs:
-        from access.io.rail_spec import rail_spec_to_gtfs, read_rail_spec
+    def __init__(
+        self,
+        gtfs: Sequence[Path],
+        rail_specs: Sequence[Path],
+        walk: StreetNetwork,
+        walk_key: str,
+        settings: TransitSettings,
+        folder: Path,
+        cache: bool,
+        osm: Path | None = None,
+    ) -> None:
+        for p in [*gtfs, *rail_specs]:
+            if not p.exists():
+                raise InputError(f"transit input {p} does not exist; check the path.")
+        self.gtfs, self.rail_specs = tuple(gtfs), tuple(rail_specs)
+        self.walk, self.walk_key, self.settings = walk, walk_key, settings
+        self.folder, self.cache, self.osm = folder, cache, osm
+        digests = [file_digest(p) if p.is_file() else str(sorted(f.stat().st_mtime for f in p.iterdir())) for p in gtfs]
+        self._digests = digests + [file_digest(p) for p in rail_specs]
+        self._dates: OrderedDict[str, TransitNetwork] = OrderedDict()
+        self._lock = threading.Lock()
 
-        specs = [read_rail_spec(p) for p in rail_specs]
-    else:
-        specs = []
-    names = _unique_names([p.name.split(".")[0] for p in gtfs] + [f"rail_{p.stem}" for p in rail_specs])
-    sources = [*gtfs, *[rail_spec_to_gtfs(spec) for spec in specs]]
-    bar.set_postfix_str("reading feeds")
-    feed = read_gtfs_feeds(sources, service_date=service_date, names=names)
-    bar.update()
-    bar.set_postfix_str("patterns and transfers")
-    rail_feeds = frozenset(names[len(gtfs) :])
-    transit = TransitNetwork.from_feed(feed, walk, settings, rail_feeds=rail_feeds)
-    bar.update()
-    if cache:
-        save_arrays(file, transit.to_arrays())
-    bar.update()
-    bar.close()
-    return transit
+    def __repr__(self) -> str:
+        return f"TransitSource({len(self.gtfs)} GTFS feeds, {len(self.rail_specs)} rail specs)"
+
+    def on(self, service_date, *, progress: bool = False) -> TransitNetwork:
+        """The transit network of ``service_date`` (``None``: the feeds' typical weekday)."""
+        key = "typical" if service_date is None else str(_iso_date(service_date))
+        with self._lock:
+            if key in self._dates:
+                self._dates.move_to_end(key)
+                return self._dates[key]
+            transit = self._build(None if service_date is None else _iso_date(service_date), progress)
+            self._dates[key] = transit
+            while len(self._dates) > MAX_DATES_IN_MEMORY:
+                self._dates.popitem(last=False)
+            return transit
+
+    def _build(self, service_date: dt.date | None, progress: bool) -> TransitNetwork:
+        from access.io.gtfs import read_gtfs_feeds
+
+        key = cache_key(
+            "transit", self._digests, str(service_date or "typical"), self.settings.build_fields(), self.walk_key
+        )
+        file = self.folder / f"transit-{key}.npz"
+        if self.cache and file.exists():
+            try:
+                return TransitNetwork.from_arrays(load_arrays(file))
+            except (CacheError, KeyError, ValueError):
+                pass
+        bar = tqdm(total=3, desc="building transit", disable=not progress, unit="step")
+        if self.rail_specs:
+            from access.io.rail_spec import rail_spec_to_gtfs, read_rail_spec
+
+            specs = [read_rail_spec(p) for p in self.rail_specs]
+        else:
+            specs = []
+        names = _unique_names([p.name.split(".")[0] for p in self.gtfs] + [f"rail_{p.stem}" for p in self.rail_specs])
+        sources = [*self.gtfs, *[rail_spec_to_gtfs(spec) for spec in specs]]
+        bar.set_postfix_str("reading feeds")
+        feed = read_gtfs_feeds(
+            sources, service_date=service_date, names=names, interpolation=self.settings.interpolation
+        )
+        bar.update()
+        bar.set_postfix_str("patterns and transfers")
+        rail_feeds = frozenset(names[len(self.gtfs) :])
+        parks = None
+        if self.osm is not None:
+            from access.io.park_ride import read_car_parks
+
+            parks = read_car_parks(self.osm)
+        transit = TransitNetwork.from_feed(feed, self.walk, self.settings, rail_feeds=rail_feeds, car_parks=parks)
+        bar.update()
+        if self.cache:
+            save_arrays(file, transit.to_arrays())
+        bar.update()
+        bar.close()
+        return transit
+
+
+def _iso_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(f"service date {value!r} is not YYYY-MM-DD.") from None
 
 
 def _unique_names(names: list[str]) -> list[str]:

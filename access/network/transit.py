@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 import numpy as np
@@ -45,6 +45,12 @@ _ARRAYS = (
     "transfer_to",
     "transfer_s",
     "stop_board_penalty_s",
+    "park_lon",
+    "park_lat",
+    "park_name",
+    "park_ptr",
+    "park_stop",
+    "park_walk_s",
 )
 _TRANSFER_BATCH = 256  # stops per parallel batch while computing walking transfers
 # Without a street network (regional / national rail models) stops this close are treated
@@ -99,7 +105,16 @@ class TransitNetwork:
     transfer_to: np.ndarray
     transfer_s: np.ndarray
     stop_board_penalty_s: np.ndarray  # int32 per stop; -1: the route's penalty applies
+    # Car parks for park-and-ride (OSM park_ride, GTFS stops flagged parking): where each
+    # lies, and the stops walked to from it (CSR park_ptr / park_stop / park_walk_s seconds).
+    park_lon: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    park_lat: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    park_name: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=str))
+    park_ptr: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    park_stop: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    park_walk_s: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     warnings: tuple[str, ...] = ()
+    date_note: str = ""  # how service_date was chosen ("given", or the typical-weekday sentence)
 
     def __getstate__(self) -> dict:
         # the fields only: derived indexes (cached properties) are rebuilt where used
@@ -138,10 +153,20 @@ class TransitNetwork:
     def n_trips(self) -> int:
         return len(self.trip_id)
 
+    @property
+    def n_parks(self) -> int:
+        """Car parks linked for park-and-ride."""
+        return len(self.park_lon)
+
+    def car_parks(self) -> pd.DataFrame:
+        """The car parks (``name``, ``lon``, ``lat``), e.g. to carry them into a rebuild."""
+        return pd.DataFrame({"name": self.park_name, "lon": self.park_lon, "lat": self.park_lat})
+
     def __repr__(self) -> str:
         return (
             f"TransitNetwork({self.service_date}: {self.n_stops:,} stops, {len(self.route_id):,} routes, "
-            f"{self.n_patterns:,} patterns, {self.n_trips:,} trips, {len(self.transfer_to):,} transfers)"
+            f"{self.n_patterns:,} patterns, {self.n_trips:,} trips, {len(self.transfer_to):,} transfers, "
+            f"{self.n_parks:,} car parks)"
         )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -150,6 +175,7 @@ class TransitNetwork:
             **{n: getattr(self, n) for n in _ARRAYS},
             "service_date": np.array(self.service_date),
             "warnings_text": np.array(list(self.warnings), dtype=str),
+            "date_note": np.array(self.date_note),
         }
 
     @classmethod
@@ -158,6 +184,7 @@ class TransitNetwork:
             service_date=str(arrays["service_date"]),
             **{n: np.array(arrays[n]) for n in _ARRAYS},
             warnings=tuple(str(w) for w in arrays["warnings_text"]),
+            date_note=str(arrays["date_note"]) if "date_note" in arrays else "",
         )
 
     @classmethod
@@ -169,10 +196,17 @@ class TransitNetwork:
         *,
         rail_feeds: frozenset[str] = frozenset(),
         transfer_radius_m: float = STRAIGHT_TRANSFER_RADIUS_M,
+        car_parks: pd.DataFrame | None = None,
+        park_ride_feeds: frozenset[str] | None = None,
     ) -> TransitNetwork:
         """Build from a :class:`access.io.gtfs.GtfsFeed` (one service date) and the walk
         network that links stops and carries transfers. Feeds named in ``rail_feeds``
         (converted rail specs) get ``settings.rail_spec_board_penalty_min``.
+
+        ``car_parks`` (``name``, ``lon``, ``lat``; e.g. :func:`access.io.park_ride.read_car_parks`),
+        the feed's stops flagged ``park_ride`` and the stations of ``park_ride_feeds``
+        (default: ``rail_feeds``: planned HSR / intercity stations come with parking) are
+        car parks, linked to the stops within ``settings.park_ride_walk_m`` on foot.
 
         ``walk=None`` builds without streets (regional and national rail models): walking
         transfers then join distinct stops at most ``transfer_radius_m`` metres apart in a
@@ -253,6 +287,11 @@ class TransitNetwork:
             transfer_ptr, transfer_to, transfer_s, notes = _walking_transfers(
                 walk, lon, lat, stop_index, feed.transfers, settings.max_transfer_walk_min
             )
+        station_feeds = rail_feeds if park_ride_feeds is None else park_ride_feeds
+        of_feed = pd.Series(stops.index.astype(str), index=stops.index).str.split(":", n=1).str[0]
+        stations = stops[of_feed.isin(station_feeds) & stops.index.astype(str).str.contains(":")]
+        parks = _car_parks(stops, car_parks, stations)
+        park_ptr, park_stop, park_walk_s = _park_links(walk, parks, lon, lat, settings.park_ride_walk_m)
         return cls(
             service_date=str(feed.service_date),
             stop_id=np.array(used, dtype=str),
@@ -281,8 +320,88 @@ class TransitNetwork:
             transfer_to=transfer_to,
             transfer_s=transfer_s,
             stop_board_penalty_s=_stop_penalties_s(used, settings),
+            park_lon=parks["lon"].to_numpy(np.float64),
+            park_lat=parks["lat"].to_numpy(np.float64),
+            park_name=parks["name"].astype(str).to_numpy(dtype=str),
+            park_ptr=park_ptr,
+            park_stop=park_stop,
+            park_walk_s=park_walk_s,
             warnings=tuple(getattr(feed, "warnings", ())) + tuple(notes),
+            date_note=str(getattr(feed, "date_note", "")),
         )
+
+
+_TRUE = {"1", "yes", "true", "y"}
+
+
+def _car_parks(stops: pd.DataFrame, car_parks: pd.DataFrame | None, stations: pd.DataFrame) -> pd.DataFrame:
+    """Car parks: those given, plus (at the stop) the stops the feed flags as park-and-ride
+    and the ``stations`` (rail-spec lines)."""
+    frames = []
+    if car_parks is not None and len(car_parks):
+        frames.append(car_parks[["name", "lon", "lat"]])
+    flagged = stops[stops["park_ride"].eq(True)] if "park_ride" in stops else stops.iloc[:0]
+    flagged = pd.concat([flagged, stations[~stations.index.isin(flagged.index)]])
+    if len(flagged):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "name": flagged.get("stop_name", pd.Series(flagged.index, index=flagged.index)).astype(str),
+                    "lon": flagged["lon"],
+                    "lat": flagged["lat"],
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(
+            {"name": pd.Series(dtype=str), "lon": pd.Series(dtype=float), "lat": pd.Series(dtype=float)}
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _park_links(
+    walk: StreetNetwork | None, parks: pd.DataFrame, stop_lon, stop_lat, limit_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR from each car park to the stops within ``limit_m`` on foot and the seconds of
+    the walk. Through the walk network, timed by its edges and bounded at ``limit_m`` at
+    its connector speed (its walking speed); without streets a straight line x
+    ``STRAIGHT_TRANSFER_DETOUR``."""
+    n = len(parks)
+    if n == 0:
+        return np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+    lon, lat = parks["lon"].to_numpy(np.float64), parks["lat"].to_numpy(np.float64)
+    if walk is None:
+        metres = (
+            haversine_m(lon[:, None], lat[:, None], stop_lon[None, :], stop_lat[None, :]) * STRAIGHT_TRANSFER_DETOUR
+        )
+        seconds = np.where(metres <= limit_m, metres / (STRAIGHT_TRANSFER_WALK_KMH / 3.6), np.inf)
+    else:
+        px, py = to_projected(lon, lat, walk.crs_epsg)
+        sx, sy = to_projected(stop_lon, stop_lat, walk.crs_epsg)
+        at_park, at_stop = snap_points(walk, px, py), snap_points(walk, sx, sy)
+        limit_s = int(round(limit_m / (walk.connector_speed_kmh / 3.6)))
+        seconds = np.full((n, len(stop_lon)), np.inf)
+        rows = np.flatnonzero(at_park.ok)
+        if len(rows):
+            ptr, nodes, costs = source_groups(at_park, rows)
+            seconds[rows] = many_to_all_points(
+                walk.indptr,
+                walk.indices,
+                walk.travel_s,
+                ptr,
+                nodes,
+                costs,
+                limit_s,
+                at_stop.a,
+                at_stop.b,
+                at_stop.from_a,
+                at_stop.from_b,
+            )
+        seconds[:, ~at_stop.ok] = np.inf
+        seconds[seconds > limit_s] = np.inf
+    i, j = np.nonzero(np.isfinite(seconds))
+    ptr = np.r_[0, np.cumsum(np.bincount(i, minlength=n))].astype(np.int64)
+    return ptr, j.astype(np.int32), np.rint(seconds[i, j]).astype(np.int32)
 
 
 def _fifo_chains(arr: np.ndarray, dep: np.ndarray) -> list[np.ndarray]:

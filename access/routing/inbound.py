@@ -15,12 +15,21 @@ from access.network.snap import Snapped
 from access.network.street import StreetNetwork
 from access.routing.street import check_budget_min, long_table, off_node_s, snap
 from access.routing.transit import (
-    check_departure_date,
+    dated_network,
     parse_deadlines,
+    retimed,
+    service_day,
     stop_targets,
     transit_times_from_sources,
+    window_rides,
 )
-from access.routing.transit_matrix import check_percentiles, percentile_columns, window_percentiles
+from access.routing.transit_matrix import (
+    _rides_array,
+    check_percentiles,
+    percentile_columns,
+    rides_columns,
+    transit_summary,
+)
 
 __all__ = ["reverse_csr", "inbound_node_times", "inbound_street_travel_times", "inbound_transit_travel_times"]
 
@@ -106,7 +115,7 @@ def inbound_transit_travel_times(
     counts); percentiles are over the deadlines. Walking access (``max_access_walk_min``)
     and egress (``max_egress_walk_min``); a direct walk counts.
     """
-    transit = network.require_transit()
+    network.require_transit()
     if access_mode != "walk":
         raise InputError(
             f"arrive_by with transit supports access_mode='walk' (got {access_mode!r}); "
@@ -115,7 +124,8 @@ def inbound_transit_travel_times(
     limit_s = int(round(check_budget_min(max_time_min) * 60))
     pct = check_percentiles(percentiles)
     deadlines = parse_deadlines(arrive_by, window_min)
-    check_departure_date(deadlines, transit)
+    network = dated_network(network, deadlines)
+    transit = network.transit
     walk = network.street("walk")
     origin_frame = as_points(origins, what="origins")
     dest_frame = origin_frame if destinations is None else as_points(destinations, what="destinations")
@@ -124,16 +134,29 @@ def inbound_transit_travel_times(
     settings = network.transit_settings
     sources = stop_targets(walk, transit, o_walk, settings, walk_min=settings.max_access_walk_min)
     result = np.full((len(pct), len(origin_frame), len(dest_frame)), np.inf)
-    walk_only = off_node_s(walk, o_walk, d_walk)
-    walk_only[walk_only > limit_s] = np.inf  # the budget holds for walks along one edge too
+    rides = np.full((len(pct), len(origin_frame), len(dest_frame)), -1, dtype=np.int8)
+    speed = settings.point_connector_speed_kmh
+    walk_only = off_node_s(walk, retimed(o_walk, speed), retimed(d_walk, speed))
+    # the budget and the walking limit hold for walks along one edge too
+    walk_only[walk_only > min(limit_s, settings.max_walk_min * 60)] = np.inf
     for k in tqdm(range(len(dest_frame)), desc="transit arrive-by", unit="destination", disable=not progress):
         if not d_walk.ok[k]:
             continue
-        seconds = transit_times_from_sources(
-            network, d_walk, k, sources, deadlines, max_time_s=limit_s, settings=settings
+        seconds, counts = transit_times_from_sources(
+            network, d_walk, k, sources, deadlines, max_time_s=limit_s, settings=settings, with_rides=True
         )
-        seconds = np.minimum(seconds, walk_only[:, k][None, :])
+        along = walk_only[:, k][None, :] <= seconds
+        seconds = np.where(along, walk_only[:, k][None, :], seconds)
+        counts = np.where(along & np.isfinite(seconds), 0, counts).astype(np.int8)
         seconds[:, ~o_walk.ok] = np.inf
-        result[:, :, k] = window_percentiles(seconds, pct)
+        counts[:, ~o_walk.ok] = -1
+        result[:, :, k], rides[:, :, k] = window_rides(seconds, counts, pct)
     names = percentile_columns(pct)
-    return long_table(origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)})
+    table = long_table(
+        origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)}
+    )
+    for i, name in enumerate(rides_columns(pct)):
+        table[name] = _rides_array(rides[i])
+    table.attrs.update(service_day(transit, deadlines))
+    table.attrs["transit_share"] = transit_summary(table)
+    return table

@@ -28,8 +28,8 @@ from access.io.output import atomic_path
 from access.io.points import Points, as_points
 from access.network.multimodal import Network
 from access.routing.street import check_budget_min, snap, street_travel_times
-from access.routing.transit import check_departure_date, parse_departures
-from access.routing.transit_matrix import check_percentiles, transit_travel_times
+from access.routing.transit import parse_departures, service_day
+from access.routing.transit_matrix import check_percentiles, transit_summary, transit_travel_times
 
 __all__ = ["travel_time_matrix", "SCHEDULERS"]
 
@@ -126,6 +126,8 @@ def travel_time_matrix(
         **options,
     }
     _check_query(network, query)
+    if mode == "transit":  # a dated departure routes that day: resolve it before shipping the network
+        network = network.on_date(parse_departures(departure, window_min).date)
     out_path = _check_out(out)
     same = destinations is None
     origins = as_points(origins, what="origins")
@@ -139,19 +141,23 @@ def travel_time_matrix(
         with _backend(scheduler, workers, network, destinations, connect_timeout_s) as submit:
             ahead = _IN_FLIGHT_PER_WORKER * workers if scheduler else 1
             results = _ordered(submit, [(batch, query) for batch in batches], ahead)
-            return _collect(_counted(results, bar, len(destinations)), out_path)
+            result = _collect(_counted(results, bar, len(destinations)), out_path)
     finally:
         bar.close()
+    if mode == "transit" and isinstance(result, pd.DataFrame):  # batches' attrs do not survive concat
+        result.attrs.update(service_day(network.transit, parse_departures(departure, window_min)))
+        result.attrs["transit_share"] = transit_summary(result)
+    return result
 
 
 def _check_query(network: Network, query: dict) -> None:
     """Fail before any worker starts: unknown modes, budgets, percentiles, departures."""
     check_budget_min(query["max_time_min"])
     if query["mode"] == "transit":
-        transit = network.require_transit()
+        network.require_transit()
         network.street("walk")
         check_percentiles(query["percentiles"])
-        check_departure_date(parse_departures(query["departure"], query["window_min"]), transit)
+        parse_departures(query["departure"], query["window_min"])  # a readable departure and window
     else:
         network.street(query["mode"])
 

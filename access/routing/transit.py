@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numba as nb
 import numpy as np
 
 from access._kernels.dijkstra import UNREACHED, one_to_all
-from access._kernels.raptor import NEVER, range_raptor, reverse_range_raptor
+from access._kernels.raptor import ALIGHTED, NEVER, RIDDEN, range_raptor, reverse_range_raptor
 from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_WINDOW_MIN, TransitSettings
 from access.errors import InputError
-from access.network.snap import Snapped, source_groups
+from access.network.snap import Snapped, snap_points, source_groups
 from access.network.stop_links import Targets, egress_table
 from access.network.street import StreetNetwork
 
 __all__ = [
     "Departures",
     "Targets",
-    "check_departure_date",
+    "dated_network",
+    "service_day",
+    "describe_service_day",
+    "describe_transit_share",
+    "date_of",
+    "board_slack_s",
+    "retimed",
+    "window_rides",
     "parse_departures",
     "transit_times_to_targets",
     "stop_targets",
@@ -114,13 +121,17 @@ def stop_targets(
     walk: StreetNetwork, transit, points: Snapped, settings: TransitSettings, walk_min: float | None = None
 ) -> Targets:
     """Snapped points (on the walk network) as targets (walks capped by ``walk_min``,
-    default ``settings.max_egress_walk_min``; see :func:`node_targets`)."""
+    default ``settings.max_egress_walk_min``; see :func:`node_targets`). The direct walk
+    reaches them over ``settings.point_connector_speed_kmh`` connectors (R5's 1.3 m/s),
+    the egress walks over the walk network's own (R5 converts its egress distance tables
+    at the walking speed)."""
     stops = _stops_on(walk, transit)
     walk_min = settings.max_egress_walk_min if walk_min is None else walk_min
     ptr, tgt, secs = egress_table(
         walk, stops, points.a, points.b, points.from_a, points.from_b, int(round(walk_min * 60))
     )
-    return Targets(ptr, tgt, secs, len(points), points.a, points.b, points.from_a, points.from_b)
+    direct = retimed(points, settings.point_connector_speed_kmh)
+    return Targets(ptr, tgt, secs, len(points), points.a, points.b, direct.from_a, direct.from_b)
 
 
 def _propagate_body(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out):
@@ -142,12 +153,37 @@ def _propagate_body(arrivals, departures, egress_ptr, egress_target, egress_s, d
                     out[d, tgt] = v
 
 
+def _propagate_rides_body(arrivals, rides, departures, egress_ptr, egress_target, egress_s, direct, out, out_rides):
+    """As :func:`_propagate_body`, also keeping the rides of the winning journey (0 for the
+    direct walk, which wins ties; among stops, fewer rides win ties)."""
+    n_dep, n_stops = arrivals.shape
+    for d in nb.prange(n_dep):
+        t0 = departures[d]
+        for t in range(out.shape[1]):
+            out[d, t] = direct[t]
+            out_rides[d, t] = 0
+        for s in range(n_stops):
+            a = arrivals[d, s]
+            if a >= NEVER:
+                continue
+            base = a - t0
+            r = rides[d, s]
+            for e in range(egress_ptr[s], egress_ptr[s + 1]):
+                v = base + egress_s[e]
+                tgt = egress_target[e]
+                if v < out[d, tgt] or (v == out[d, tgt] and r < out_rides[d, tgt]):
+                    out[d, tgt] = v
+                    out_rides[d, tgt] = r
+
+
 # Threads pay off only for big propagations (many departures x a long egress table, e.g.
 # isochrones to every node); starting them costs milliseconds per call on a busy machine,
 # which dominated many-origin matrices with one departure.
 _PARALLEL_MIN_WORK = 2_000_000  # departures x egress entries
 _propagate_threads = nb.njit(cache=True, parallel=True)(_propagate_body)
 _propagate_serial = nb.njit(cache=True, nogil=True)(_propagate_body)
+_propagate_rides_threads = nb.njit(cache=True, parallel=True)(_propagate_rides_body)
+_propagate_rides_serial = nb.njit(cache=True, nogil=True)(_propagate_rides_body)
 
 
 def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out, *, threads: bool = True) -> None:
@@ -157,6 +193,107 @@ def _propagate(arrivals, departures, egress_ptr, egress_target, egress_s, direct
     big = arrivals.shape[0] > 1 and work >= _PARALLEL_MIN_WORK
     kernel = _propagate_threads if threads and big else _propagate_serial
     kernel(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out)
+
+
+def _propagate_rides(
+    arrivals, rides, departures, egress_ptr, egress_target, egress_s, direct, out, out_rides, *, threads: bool = True
+) -> None:
+    """:func:`_propagate` with the rides of each arrival carried to the targets."""
+    work = arrivals.shape[0] * len(egress_target)
+    big = arrivals.shape[0] > 1 and work >= _PARALLEL_MIN_WORK
+    kernel = _propagate_rides_threads if threads and big else _propagate_rides_serial
+    kernel(arrivals, rides, departures, egress_ptr, egress_target, egress_s, direct, out, out_rides)
+
+
+@dataclass(frozen=True)
+class ParkAccess:
+    """Where car access may park, for one query: car parks snapped on the car network and
+    the walks from each to its stops (CSR), or the stops themselves (walk 0)."""
+
+    at: Snapped  # the car parks on the car network
+    ptr: np.ndarray  # int64, n_parks + 1
+    stop: np.ndarray  # int32 stop reached from the park
+    walk_s: np.ndarray  # int64 seconds from the park to the stop
+
+    def stops_reached(self, node_s: np.ndarray, limit_s: float) -> tuple[np.ndarray, np.ndarray]:
+        """Stops reached by driving (node seconds ``node_s``) to a car park within
+        ``limit_s`` and walking on; the best seconds per stop."""
+        parks, park_s = _reach_stops(node_s, self.at, limit_s)
+        if len(parks) == 0:
+            return parks, park_s
+        starts = self.ptr[parks]
+        counts = self.ptr[parks + 1] - starts
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        entries = np.repeat(starts, counts) + offsets
+        seconds = np.repeat(park_s, counts) + self.walk_s[entries]
+        stops = self.stop[entries].astype(np.int64)
+        order = np.lexsort((seconds, stops))
+        first = np.r_[True, stops[order][1:] != stops[order][:-1]]
+        return stops[order][first], seconds[order][first]
+
+
+def park_access(network, transit, settings: TransitSettings) -> ParkAccess:
+    """The car parks of this query (``settings.park_ride_stops``): ``None`` the network's
+    (OSM park_ride, GTFS-flagged stops, rail-spec stations); a list of stop ids or names
+    (empty: none); ``"any"`` every stop. A network without car parks warns
+    (:class:`access.errors.NoCarParkWarning`): car access then adds nothing to walking."""
+    car = network.street("car")
+    choice = settings.park_ride_stops
+    if choice is None:
+        if transit.n_parks == 0:
+            import warnings
+
+            from access.errors import NoCarParkWarning
+
+            warnings.warn(
+                "park-and-ride (access_mode='car'): this network has no car parks (OSM park_ride=*, a GTFS "
+                "stops.txt parking column, rail-spec stations), so car access adds nothing to walking; name "
+                "them with park_ride_stops=[stop ids or names] or allow any stop with park_ride_stops='any'.",
+                NoCarParkWarning,
+                stacklevel=3,
+            )
+        from access._geo import to_projected
+
+        x, y = to_projected(transit.park_lon, transit.park_lat, car.crs_epsg)
+        walk_s = transit.park_walk_s.astype(np.int64)
+        return ParkAccess(snap_points(car, x, y), transit.park_ptr, transit.park_stop, walk_s)
+    if choice == "any":
+        stops = np.arange(transit.n_stops)
+    else:
+        stops = np.flatnonzero(np.isin(transit.stop_id, choice) | np.isin(transit.stop_name, choice))
+        if len(stops) == 0 and len(choice):
+            raise InputError(
+                f"park_ride_stops names no stop of this network (first: {list(choice)[:3]}); give stop ids "
+                "such as 'feed:stop_id' or stop names."
+            )
+    at = _stops_on(car, transit)
+    at = Snapped(**{f.name: getattr(at, f.name)[stops] for f in fields(Snapped)})
+    ptr = np.arange(len(stops) + 1, dtype=np.int64)
+    return ParkAccess(at, ptr, stops.astype(np.int32), np.zeros(len(stops), dtype=np.int64))
+
+
+def _access_legs(
+    network, transit, walk_s, origin_access, index, access_mode, settings: TransitSettings, parks
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stops reached from the origin and their seconds: on foot, plus by bike (to any
+    stop) or by car (to a car park, then on foot; + ``park_ride_penalty_min``)."""
+    walk = network.street("walk")
+    access_stops, access_s = _reach_stops(walk_s, _stops_on(walk, transit), settings.max_access_walk_min * 60)
+    if access_mode == "bike":
+        bike = network.street("bike")
+        limit = settings.max_access_walk_min * 60
+        node_s = _node_seconds(bike, origin_access, index, int(limit))
+        s2, t2 = _reach_stops(node_s, _stops_on(bike, transit), limit)
+    elif access_mode == "car":
+        limit = settings.max_access_car_min * 60
+        node_s = _node_seconds(network.street("car"), origin_access, index, int(limit))
+        s2, t2 = parks.stops_reached(node_s, limit)
+        t2 = t2 + int(round(settings.park_ride_penalty_min * 60))
+    elif access_mode == "walk":
+        return access_stops, access_s
+    else:
+        raise InputError(f"unknown access mode {access_mode!r}; use one of {', '.join(ACCESS_MODES)}.")
+    return np.r_[access_stops, s2], np.r_[access_s, t2]
 
 
 def transit_times_to_targets(
@@ -171,56 +308,142 @@ def transit_times_to_targets(
     settings: TransitSettings,
     origin_access: Snapped | None = None,
     threads: bool = True,
-) -> np.ndarray:
+    parks: ParkAccess | None = None,
+    with_rides: bool = False,
+):
     """float64 seconds ``(n_departures, n_targets)`` from one origin by transit (with walk,
-    bike or car access, walking egress, and a direct walk), inf beyond ``max_time_s``.
-    ``threads=False``: no numba thread pool inside (the caller runs origins in threads)."""
+    bike or car access, walking egress, and a direct walk of at most
+    ``settings.max_walk_min``), inf beyond ``max_time_s``; with ``with_rides`` also the
+    rides of each (int8: 0 walked, -1 unreached).
+
+    A journey with transit rides at least one vehicle (a car or bike leg alone never
+    counts: R5's rule); walk-only trips are the direct walk. ``parks``: the query's
+    :func:`park_access` (computed here when ``None`` and the access mode is car).
+    ``threads=False``: no numba thread pool inside (the caller runs origins in threads).
+    """
     transit = network.transit
     walk = network.street("walk")
-    walk_s = _node_seconds(walk, origin_walk, origin_index, max_time_s)
-    stops_walk = _stops_on(walk, transit)
-    access_stops, access_s = _reach_stops(walk_s, stops_walk, settings.max_access_walk_min * 60)
-    if access_mode in ("bike", "car"):
-        street = network.street(access_mode)
-        limit = settings.max_access_car_min * 60 if access_mode == "car" else settings.max_access_walk_min * 60
-        node_s = _node_seconds(street, origin_access, origin_index, int(limit))
-        s2, t2 = _reach_stops(node_s, _stops_on(street, transit), limit)
-        if access_mode == "car" and settings.park_ride_stops is not None:
-            parking = np.isin(transit.stop_id[s2], settings.park_ride_stops) | np.isin(
-                transit.stop_name[s2], settings.park_ride_stops
-            )
-            s2, t2 = s2[parking], t2[parking]
-        t2 = t2 + int(round(settings.park_ride_penalty_min * 60))
-        access_stops = np.r_[access_stops, s2]
-        access_s = np.r_[access_s, t2]
-    elif access_mode != "walk":
-        raise InputError(f"unknown access mode {access_mode!r}; use one of {', '.join(ACCESS_MODES)}.")
-    arrivals = range_raptor(transit, access_stops, access_s, departures.seconds, settings.max_transfers)
+    walk_limit_s = min(int(max_time_s), int(round(settings.max_walk_min * 60)))
+    search_s = max(walk_limit_s, int(round(settings.max_access_walk_min * 60)))
+    walk_s = _node_seconds(walk, origin_walk, origin_index, search_s)
+    if access_mode == "car" and parks is None:
+        parks = park_access(network, transit, settings)
+    access_stops, access_s = _access_legs(
+        network, transit, walk_s, origin_access, origin_index, access_mode, settings, parks
+    )
+    arrivals, rides = range_raptor(
+        transit,
+        access_stops,
+        access_s,
+        departures.seconds,
+        settings.max_transfers,
+        board_slack_s=board_slack_s(settings),
+        labels=RIDDEN if settings.transfer_before_egress else ALIGHTED,
+        with_rides=True,
+    )
     ta = np.where(walk_s[targets.direct_a] == UNREACHED, np.inf, walk_s[targets.direct_a]) + targets.direct_from_a
     tb = np.where(walk_s[targets.direct_b] == UNREACHED, np.inf, walk_s[targets.direct_b]) + targets.direct_from_b
     direct = np.minimum(ta, tb)
+    direct[direct > walk_limit_s] = np.inf
     out = np.empty((len(departures.seconds), targets.n_targets), dtype=np.float64)
-    _propagate(
+    out_rides = np.empty(out.shape, dtype=np.int8)
+    _propagate_rides(
         arrivals,
+        rides,
         departures.seconds,
         targets.egress_ptr,
         targets.egress_target,
         targets.egress_s.astype(np.int64),
         direct,
         out,
+        out_rides,
         threads=threads,
     )
-    out[out > max_time_s] = np.inf
-    return out
+    late = out > max_time_s
+    out[late] = np.inf
+    if not with_rides:
+        return out
+    out_rides[late] = -1
+    return out, out_rides
 
 
-def check_departure_date(departures: Departures, transit) -> None:
-    """A departure date, when given, must be the service date the network was built for."""
-    if departures.date is not None and str(departures.date) != transit.service_date:
-        raise InputError(
-            f"departure date {departures.date} differs from the transit network's service date "
-            f"{transit.service_date}; rebuild with service_date='{departures.date}' or give only a time."
-        )
+def window_rides(seconds: np.ndarray, rides: np.ndarray, percentiles) -> tuple[np.ndarray, np.ndarray]:
+    """Percentiles over the departures (axis 0) as :func:`access.routing.transit_matrix.
+    window_percentiles` (inverted CDF: an observed trip), with the rides of that trip
+    (ties in time: the earliest departure's). ``(n_pct, n_targets)`` each; rides -1 where
+    the percentile is unreached."""
+    n = seconds.shape[0]
+    if n == 1:
+        return np.repeat(seconds, len(percentiles), axis=0), np.repeat(rides, len(percentiles), axis=0)
+    order = np.argsort(seconds, axis=0, kind="stable")
+    columns = np.arange(seconds.shape[1])
+    values = np.empty((len(percentiles), seconds.shape[1]))
+    counts = np.empty((len(percentiles), seconds.shape[1]), dtype=np.int8)
+    for i, p in enumerate(percentiles):
+        k = min(max(int(np.ceil(n * float(p) / 100)) - 1, 0), n - 1)
+        row = order[k]
+        values[i] = seconds[row, columns]
+        counts[i] = rides[row, columns]
+    return values, counts
+
+
+def dated_network(network, departures: Departures):
+    """``network`` with the transit of the departures' date: a dated departure *is* the
+    service date (built from the same feeds on first use); an undated one keeps the
+    network's own day. A date outside every feed's calendar raises :class:`InputError`."""
+    return network.on_date(departures.date)
+
+
+def service_day(transit, departures: Departures) -> dict[str, str]:
+    """Which timetable day was routed and why, for result attrs and CLI lines."""
+    day = dt.date.fromisoformat(transit.service_date)
+    if departures.date is not None:
+        rule = "the departure's date"
+    elif transit.date_note.startswith("service date not given"):
+        rule = "the feeds' typical weekday (" + transit.date_note.split("; using ", 1)[-1] + ")"
+    else:
+        rule = "the network's service_date"
+    return {"service_date": transit.service_date, "service_weekday": f"{day:%A}", "service_date_rule": rule}
+
+
+def describe_service_day(attrs: dict) -> str:
+    """One line for people: ``timetable of 2019-05-13 (Monday; the departure's date)``."""
+    return f"timetable of {attrs['service_date']} ({attrs['service_weekday']}; {attrs['service_date_rule']})"
+
+
+def describe_transit_share(shares: dict[str, float]) -> str:
+    """One line for people from a result's ``transit_share`` attr."""
+    parts = [f"{share:.1%}" + ("" if len(shares) == 1 else f" ({name})") for name, share in shares.items()]
+    return f"{', '.join(parts)} of the reached pairs used transit (the rest walked)"
+
+
+def date_of(moment) -> dt.date | None:
+    """The date of a departure / arrive-by value (None when it is a time of day only)."""
+    if moment is None:
+        return None
+    return parse_departures(moment, 1).date
+
+
+def board_slack_s(settings: TransitSettings) -> int:
+    """Seconds from arriving at a stop to the earliest departure one may board (R5: a
+    departure strictly more than 60 s later, i.e. at least 61 s)."""
+    return int(settings.min_board_wait_s) + int(settings.board_wait_strict)
+
+
+def retimed(snapped: Snapped, speed_kmh: float | None) -> Snapped:
+    """``snapped`` with its off-street connectors walked at ``speed_kmh`` (None: as is)."""
+    if speed_kmh is None:
+        return snapped
+    new = np.where(snapped.ok, snapped.distance_m / (speed_kmh / 3.6), np.inf)
+    shift = np.where(snapped.ok, new - snapped.connector_s, 0.0)
+    return replace(
+        snapped,
+        to_a=snapped.to_a + shift,
+        to_b=snapped.to_b + shift,
+        from_a=snapped.from_a + shift,
+        from_b=snapped.from_b + shift,
+        connector_s=new,
+    )
 
 
 def parse_deadlines(arrive_by, window_min: float = DEFAULT_WINDOW_MIN) -> Departures:
@@ -259,35 +482,57 @@ def transit_times_from_sources(
     *,
     max_time_s: int,
     settings: TransitSettings,
-) -> np.ndarray:
+    with_rides: bool = False,
+):
     """float64 seconds ``(n_deadlines, n_sources)`` to reach one target by each deadline
-    (arrive-by), inf beyond ``max_time_s``.
+    (arrive-by), inf beyond ``max_time_s``; with ``with_rides`` also the rides (int8).
 
     ``sources`` is a walk table from stops to the sources (:func:`stop_targets` /
     :func:`node_targets` with ``max_access_walk_min``): walking is symmetric on the walk
     network, so it is also the walk from each source to the stop. The time reported is
     deadline minus the latest departure from the source, so waiting at the target before
-    the deadline counts (r5 / Conveyal's convention). A direct walk counts.
+    the deadline counts (r5 / Conveyal's convention). A journey with transit boards at
+    least one vehicle; a direct walk of at most ``settings.max_walk_min`` counts.
     """
     transit = network.transit
     walk = network.street("walk")
-    walk_s = _node_seconds(walk, target_walk, target_index, max_time_s)
+    walk_limit_s = min(int(max_time_s), int(round(settings.max_walk_min * 60)))
+    search_s = max(walk_limit_s, int(round(settings.max_egress_walk_min * 60)))
+    walk_s = _node_seconds(walk, target_walk, target_index, search_s)
     egress_stops, egress_s = _reach_stops(walk_s, _stops_on(walk, transit), settings.max_egress_walk_min * 60)
-    latest = reverse_range_raptor(transit, egress_stops, egress_s, deadlines.seconds, settings.max_transfers)
+    latest, rides = reverse_range_raptor(
+        transit,
+        egress_stops,
+        egress_s,
+        deadlines.seconds,
+        settings.max_transfers,
+        board_slack_s=board_slack_s(settings),
+        ridden_only=True,
+        transfer_before_egress=settings.transfer_before_egress,
+        with_rides=True,
+    )
     ta = np.where(walk_s[sources.direct_a] == UNREACHED, np.inf, walk_s[sources.direct_a]) + sources.direct_from_a
     tb = np.where(walk_s[sources.direct_b] == UNREACHED, np.inf, walk_s[sources.direct_b]) + sources.direct_from_b
     direct = np.minimum(ta, tb)
+    direct[direct > walk_limit_s] = np.inf
     out = np.empty((len(deadlines.seconds), sources.n_targets), dtype=np.float64)
+    out_rides = np.empty(out.shape, dtype=np.int8)
     # deadline - latest departure + access walk == (-latest) - (-deadline) + walk: the
     # forward propagation kernel with negated times (-NEVER negates to NEVER: unreached).
-    _propagate(
+    _propagate_rides(
         -latest,
+        rides,
         -deadlines.seconds,
         sources.egress_ptr,
         sources.egress_target,
         sources.egress_s.astype(np.int64),
         direct,
         out,
+        out_rides,
     )
-    out[out > max_time_s] = np.inf
-    return out
+    late = out > max_time_s
+    out[late] = np.inf
+    if not with_rides:
+        return out
+    out_rides[late] = -1
+    return out, out_rides

@@ -17,13 +17,24 @@ from access.network.multimodal import Network
 from access.routing.street import check_budget_min, long_table, off_node_s, snap
 from access.routing.transit import (
     ACCESS_MODES,
-    check_departure_date,
+    dated_network,
+    park_access,
     parse_departures,
+    retimed,
+    service_day,
     stop_targets,
     transit_times_to_targets,
+    window_rides,
 )
 
-__all__ = ["transit_travel_times", "check_percentiles", "percentile_columns", "window_percentiles"]
+__all__ = [
+    "transit_travel_times",
+    "check_percentiles",
+    "percentile_columns",
+    "rides_columns",
+    "window_percentiles",
+    "transit_summary",
+]
 
 
 def _transit_threads() -> int:
@@ -44,6 +55,28 @@ def percentile_columns(percentiles: Sequence[float]) -> list[str]:
     if len(percentiles) == 1:
         return ["travel_time_min"]
     return [f"travel_time_p{p:02.0f}_min" for p in percentiles]
+
+
+def rides_columns(percentiles: Sequence[float]) -> list[str]:
+    """``rides`` for one percentile, else ``rides_p{NN}`` each (the travel time columns' pair)."""
+    if len(percentiles) == 1:
+        return ["rides"]
+    return [f"rides_p{p:02.0f}" for p in percentiles]
+
+
+def transit_summary(table: pd.DataFrame) -> dict[str, float]:
+    """Per travel-time column, the share of reached pairs whose trip rides transit (rides
+    >= 1; the rest walked), from a transit table with ``rides`` columns."""
+    shares = {}
+    for time_col, rides_col in zip(
+        [c for c in table.columns if c.startswith("travel_time")],
+        [c for c in table.columns if c.startswith("rides")],
+        strict=True,
+    ):
+        reached = table[time_col].notna()
+        n = int(reached.sum())
+        shares[time_col] = float((table.loc[reached, rides_col] >= 1).sum() / n) if n else float("nan")
+    return shares
 
 
 def window_percentiles(seconds: np.ndarray, percentiles: Sequence[float]) -> np.ndarray:
@@ -71,29 +104,35 @@ def transit_travel_times(
     The transit branch of :func:`access.routing.matrix.travel_times` (see there for the
     parameters); origins run in threads, each numba kernel single-threaded.
     """
-    transit = network.require_transit()
+    network.require_transit()
     if access_mode not in ACCESS_MODES:
         raise InputError(f"unknown access mode {access_mode!r}; use one of {', '.join(ACCESS_MODES)}.")
     limit_s = int(round(check_budget_min(max_time_min) * 60))
     pct = check_percentiles(percentiles)
     departures = parse_departures(departure, window_min)
-    check_departure_date(departures, transit)
+    network = dated_network(network, departures)
+    transit = network.transit
+    settings = network.transit_settings
     walk = network.street("walk")
     origin_frame = as_points(origins, what="origins")
     dest_frame = origin_frame if destinations is None else as_points(destinations, what="destinations")
     o_walk = snap(walk, origin_frame, what="origins")
     o_access = snap(network.street(access_mode), origin_frame, what="origins") if access_mode != "walk" else None
     d_walk = snap(walk, dest_frame, what="destinations")
-    settings = network.transit_settings
+    parks = park_access(network, transit, settings) if access_mode == "car" else None
     targets = stop_targets(walk, transit, d_walk, settings)
+    # origins leave over R5-style connectors when the settings ask (access legs and direct walks)
+    o_direct = retimed(o_walk, settings.point_connector_speed_kmh)
     result = np.full((len(pct), len(origin_frame), len(dest_frame)), np.inf)
-    walk_only = off_node_s(walk, o_walk, d_walk)  # trips along one edge, coincident points
-    walk_only[walk_only > limit_s] = np.inf  # the budget holds for them too
+    rides = np.full((len(pct), len(origin_frame), len(dest_frame)), -1, dtype=np.int8)
+    walk_only = off_node_s(walk, o_direct, retimed(d_walk, settings.point_connector_speed_kmh))
+    # trips along one edge and coincident points: the budget and the walking limit hold too
+    walk_only[walk_only > min(limit_s, settings.max_walk_min * 60)] = np.inf
 
     def one_origin(k: int, threads: bool) -> None:
-        seconds = transit_times_to_targets(
+        seconds, counts = transit_times_to_targets(
             network,
-            o_walk,
+            o_direct,
             k,
             targets,
             departures,
@@ -102,10 +141,15 @@ def transit_travel_times(
             settings=settings,
             origin_access=o_access,
             threads=threads,
+            parks=parks,
+            with_rides=True,
         )
-        seconds = np.minimum(seconds, walk_only[k][None, :])
+        along = walk_only[k][None, :] <= seconds
+        seconds = np.where(along, walk_only[k][None, :], seconds)
+        counts = np.where(along & np.isfinite(seconds), 0, counts).astype(np.int8)
         seconds[:, ~d_walk.ok] = np.inf
-        result[:, k, :] = window_percentiles(seconds, pct)
+        counts[:, ~d_walk.ok] = -1
+        result[:, k, :], rides[:, k, :] = window_rides(seconds, counts, pct)
 
     rows = np.flatnonzero(o_walk.ok)
     workers = min(_transit_threads(), len(rows))
@@ -125,4 +169,19 @@ def transit_travel_times(
             finally:  # an error or Ctrl-C drops the queued origins instead of running them all
                 pool.shutdown(wait=True, cancel_futures=True)
     names = percentile_columns(pct)
-    return long_table(origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)})
+    table = long_table(
+        origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)}
+    )
+    for i, name in enumerate(rides_columns(pct)):
+        table[name] = _rides_array(rides[i])
+    table.attrs.update(service_day(transit, departures))
+    table.attrs["transit_share"] = transit_summary(table)
+    return table
+
+
+def _rides_array(counts: np.ndarray) -> np.ndarray:
+    """Rides as float64 (NaN where unreached, like the travel times beside them, so every
+    column converts to numbers alike) from an int8 matrix with -1 for unreached."""
+    flat = counts.ravel().astype(np.float64)
+    flat[flat < 0] = np.nan
+    return flat

@@ -233,6 +233,7 @@ def apply(region: Region, modifications: Sequence, *, progress: bool = False) ->
     settings: TransitSettings = base.transit_settings
     feed = region.feed if any(isinstance(m, _TIMETABLE) for m in modifications) else None
     rail_feeds = set(region.rail_feeds)
+    no_parking: set[str] = set()  # added lines whose stations have no car park
     added_roads: dict[str, list[int]] = {}
     # added roads get way ids -1, -2, ... below any road a previous scenario already added
     next_way = min([0, *(int(s.way_id.min()) for s in streets.values() if len(s.way_id))]) - 1
@@ -249,9 +250,12 @@ def apply(region: Region, modifications: Sequence, *, progress: bool = False) ->
                 settings = settings.model_copy(
                     update={"board_penalty_min": {**settings.board_penalty_min, name: mod.board_penalty_min}}
                 )
-            if settings.park_ride_stops is not None and mod.park_and_ride:
+            # a new line's stations are car parks (as every rail-spec line's) unless park_and_ride: false
+            if not mod.park_and_ride:
+                no_parking.add(name)
+            if isinstance(settings.park_ride_stops, list) and mod.park_and_ride:
                 settings = settings.model_copy(update={"park_ride_stops": [*settings.park_ride_stops, *new_stops]})
-            elif settings.park_ride_stops is None and not mod.park_and_ride:
+            elif settings.park_ride_stops == "any" and not mod.park_and_ride:
                 settings = settings.model_copy(update={"park_ride_stops": sorted(existing)})
         elif isinstance(mod, AddStops):
             route = fe.resolve_routes(feed, [mod.route], what)[0]
@@ -320,13 +324,24 @@ def apply(region: Region, modifications: Sequence, *, progress: bool = False) ->
         streets[m] = re_.keep_snapping_off(
             streets[m], ways + [int(w) for w in np.unique(base.streets[m].way_id) if w < 0]
         )
-    transit = _transit(region, base, streets, feed, settings, frozenset(rail_feeds), progress)
+    transit = _transit(region, base, streets, feed, settings, frozenset(rail_feeds), progress, frozenset(no_parking))
     return Network(
         streets=MappingProxyType(streets),
         source={**base.source, "scenario": True},
         transit=transit,
         transit_settings=settings,
     )
+
+
+def _osm_car_parks(old: TransitNetwork | None) -> pd.DataFrame | None:
+    """The base's car parks that are not at one of its stops (those come back from the
+    feed's flags and rail-spec stations when the network is rebuilt)."""
+    if old is None or old.n_parks == 0:
+        return None
+    parks = old.car_parks()
+    at_stop = pd.MultiIndex.from_arrays([old.stop_lon, old.stop_lat])
+    keep = ~pd.MultiIndex.from_arrays([parks["lon"], parks["lat"]]).isin(at_stop)
+    return parks[keep].reset_index(drop=True)
 
 
 def _class_speed(highway: str, mode: str) -> float:
@@ -344,7 +359,9 @@ def _class_speed(highway: str, mode: str) -> float:
     return s.car_speeds_kmh[highway]
 
 
-def _transit(region: Region, base: Network, streets, feed, settings, rail_feeds, progress) -> TransitNetwork | None:
+def _transit(
+    region: Region, base: Network, streets, feed, settings, rail_feeds, progress, no_parking=frozenset()
+) -> TransitNetwork | None:
     """The scenario's transit network, rebuilding only what changed."""
     old = base.transit
     walk_changed = streets.get("walk") is not base.streets.get("walk")
@@ -354,7 +371,12 @@ def _transit(region: Region, base: Network, streets, feed, settings, rail_feeds,
         return None  # every route removed (or none to begin with)
     if feed is not None or (walk_changed and old is not None):
         return TransitNetwork.from_feed(
-            feed if feed is not None else region.feed, streets["walk"], settings, rail_feeds=rail_feeds
+            feed if feed is not None else region.feed,
+            streets["walk"],
+            settings,
+            rail_feeds=rail_feeds,
+            car_parks=_osm_car_parks(old),
+            park_ride_feeds=frozenset(rail_feeds) - no_parking,
         )
     if old is None:
         return None

@@ -124,9 +124,13 @@ def isochrones(
     )
     street = times.street
     rows = []
+    rode = []  # transit: per origin x cutoff, whether any node inside is reached riding
     for k in tqdm(range(len(frame)), desc=f"{mode} isochrones", disable=not progress, unit="origin"):
         node_s = times.node_seconds(k)
         origin_id = frame.ids[k]
+        if times.node_rides is not None:
+            rides = times.node_rides(k)
+            rode.extend(bool(np.any((rides >= 1) & (node_s <= c * 60.0))) for c in cutoffs)
         if output == "lines":
             rows.extend(_reached_lines(street, node_s, times.reverse, cutoffs, origin_id))
             continue
@@ -144,7 +148,32 @@ def isochrones(
         columns = ["origin_id", "cutoff_min", "area_km2", "geometry"]
     result = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=street.crs_epsg)
     result["cutoff_min"] = result["cutoff_min"].map(lambda c: int(c) if float(c).is_integer() else c)
-    return result.to_crs(4326)
+    if times.node_rides is not None and output == "polygons":
+        _say_walk_only(result, rode)
+    result = result.to_crs(4326)
+    if times.attrs is not None:
+        result.attrs.update(times.attrs)
+    return result
+
+
+def _say_walk_only(result: gpd.GeoDataFrame, rode: list[bool]) -> None:
+    """Transit isochrones: a ``transit_used`` column (some place inside is reached by
+    riding a vehicle) and one warning for the areas that are walking only."""
+    import warnings
+
+    from access.errors import WalkOnlyWarning
+
+    result["transit_used"] = rode
+    walked = result.loc[~result["transit_used"]]
+    if len(walked):
+        first = walked.iloc[0]
+        warnings.warn(
+            f"{len(walked)} of {len(result)} transit isochrones are walking only (no vehicle is boarded within "
+            f"the cutoff; first: origin {first['origin_id']}, {first['cutoff_min']} min): no stop is reached in "
+            "time, or no service runs then.",
+            WalkOnlyWarning,
+            stacklevel=3,
+        )
 
 
 @dataclass(frozen=True)
@@ -156,6 +185,9 @@ class OriginTimes:
     node_seconds: Callable[[int], np.ndarray]  # origin index -> float64 seconds per node
     reverse: bool  # times run *to* the point (arrive-by): edges are searched backwards
     mode: str
+    # transit: origin index -> int8 rides per node at the percentile (0 walked, -1 unreached)
+    node_rides: Callable[[int], np.ndarray] | None = None
+    attrs: dict | None = None  # transit: the service day routed (access.routing.transit.service_day)
 
 
 def origin_times(
@@ -178,12 +210,14 @@ def origin_times(
         street = network.street("walk")
         snapped = snap(street, frame, what="origins", strict=True)
         if arrive_by is not None:
-            seconds = _transit_inbound_node_seconds(
+            seconds, rides, attrs = _transit_inbound_node_seconds(
                 network, frame, tmax_s, arrive_by, window_min, percentile, access_mode
             )
         else:
-            seconds = _transit_node_seconds(network, frame, tmax_s, departure, window_min, percentile, access_mode)
-        return OriginTimes(street, snapped, seconds, False, mode)  # walking is symmetric
+            seconds, rides, attrs = _transit_node_seconds(
+                network, frame, tmax_s, departure, window_min, percentile, access_mode
+            )
+        return OriginTimes(street, snapped, seconds, False, mode, rides, attrs)  # walking is symmetric
     street = network.street(mode)
     snapped = snap(street, frame, what="origins", strict=True)
     limit = int(np.ceil(tmax_s))
@@ -227,27 +261,57 @@ def origin_surface(
     )
 
 
-def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min, percentile, access_mode):
-    """A function giving, for origin k, the percentile transit seconds to every walk node."""
-    from access.routing.matrix import check_percentiles, window_percentiles
-    from access.routing.transit import check_departure_date, node_targets, parse_departures, transit_times_to_targets
+class _PerOrigin:
+    """Seconds and rides per node of one origin at a time, computed once for both."""
 
-    transit = network.require_transit()
+    def __init__(self, compute: Callable[[int], tuple[np.ndarray, np.ndarray]]) -> None:
+        self.compute, self.k, self.value = compute, None, None
+
+    def _get(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if self.k != k:
+            self.k, self.value = k, self.compute(k)
+        return self.value
+
+    def seconds(self, k: int) -> np.ndarray:
+        return self._get(k)[0]
+
+    def rides(self, k: int) -> np.ndarray:
+        return self._get(k)[1]
+
+
+def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min, percentile, access_mode):
+    """Functions giving, for origin k, the percentile transit seconds and rides to every
+    walk node; and the service day routed."""
+    from access.routing.matrix import check_percentiles
+    from access.routing.transit import (
+        dated_network,
+        node_targets,
+        park_access,
+        parse_departures,
+        retimed,
+        service_day,
+        transit_times_to_targets,
+        window_rides,
+    )
+
+    network.require_transit()
     pct = check_percentiles([percentile])
     departures = parse_departures(departure, window_min)
-    check_departure_date(departures, transit)
+    network = dated_network(network, departures)
+    transit = network.transit
     walk = network.street("walk")
     settings = network.transit_settings
-    o_walk = snap(walk, frame, what="origins", strict=True)
+    o_walk = retimed(snap(walk, frame, what="origins", strict=True), settings.point_connector_speed_kmh)
     o_access = (
         snap(network.street(access_mode), frame, what="origins", strict=True)
         if access_mode in ("bike", "car")
         else None
     )
+    parks = park_access(network, transit, settings) if access_mode == "car" else None
     targets = node_targets(walk, transit, settings)
 
-    def seconds(k: int) -> np.ndarray:
-        per_minute = transit_times_to_targets(
+    def compute(k: int) -> tuple[np.ndarray, np.ndarray]:
+        per_minute, rides = transit_times_to_targets(
             network,
             o_walk,
             k,
@@ -257,41 +321,57 @@ def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min
             max_time_s=int(np.ceil(tmax_s)),
             settings=settings,
             origin_access=o_access,
+            parks=parks,
+            with_rides=True,
         )
-        return window_percentiles(per_minute, pct)[0]
+        values, counts = window_rides(per_minute, rides, pct)
+        return values[0], counts[0]
 
-    return seconds
+    per_origin = _PerOrigin(compute)
+    return per_origin.seconds, per_origin.rides, service_day(transit, departures)
 
 
 def _transit_inbound_node_seconds(network: Network, frame, tmax_s, arrive_by, window_min, percentile, access_mode):
-    """A function giving, for point k, the percentile arrive-by transit seconds from every
-    walk node (deadlines every minute of the window ending at ``arrive_by``)."""
-    from access.routing.matrix import check_percentiles, window_percentiles
+    """Functions giving, for point k, the percentile arrive-by transit seconds and rides
+    from every walk node (deadlines every minute of the window ending at ``arrive_by``)."""
+    from access.routing.matrix import check_percentiles
     from access.routing.transit import (
-        check_departure_date,
+        dated_network,
         node_targets,
         parse_deadlines,
+        service_day,
         transit_times_from_sources,
+        window_rides,
     )
 
-    transit = network.require_transit()
+    network.require_transit()
     if access_mode != "walk":
         raise InputError(f"arrive_by with transit supports access_mode='walk' (got {access_mode!r}).")
     pct = check_percentiles([percentile])
     deadlines = parse_deadlines(arrive_by, window_min)
-    check_departure_date(deadlines, transit)
+    network = dated_network(network, deadlines)
+    transit = network.transit
     walk = network.street("walk")
     settings = network.transit_settings
     d_walk = snap(walk, frame, what="origins", strict=True)
     sources = node_targets(walk, transit, settings, walk_min=settings.max_access_walk_min)
 
-    def seconds(k: int) -> np.ndarray:
-        per_minute = transit_times_from_sources(
-            network, d_walk, k, sources, deadlines, max_time_s=int(np.ceil(tmax_s)), settings=settings
+    def compute(k: int) -> tuple[np.ndarray, np.ndarray]:
+        per_minute, rides = transit_times_from_sources(
+            network,
+            d_walk,
+            k,
+            sources,
+            deadlines,
+            max_time_s=int(np.ceil(tmax_s)),
+            settings=settings,
+            with_rides=True,
         )
-        return window_percentiles(per_minute, pct)[0]
+        values, counts = window_rides(per_minute, rides, pct)
+        return values[0], counts[0]
 
-    return seconds
+    per_origin = _PerOrigin(compute)
+    return per_origin.seconds, per_origin.rides, service_day(transit, deadlines)
 
 
 def _reached_lines(street: StreetNetwork, node_s: np.ndarray, reverse: bool, cutoffs: list[float], origin_id):
