@@ -205,21 +205,26 @@ class TransitSettings(BaseModel):
     park_ride_stops: list[str] | Literal["any"] | None = None
     max_transfers: int = Field(4, ge=0, le=10)
     # --- transit semantics (README "Transit semantics") ------------------------------------
-    # Walk-only trips count up to this long (r5r's max_walk_time for walk-only trips; r5r's
-    # default is unlimited, ferrobus's 20 min): one hour, the commuting circle's unit.
+    # Walk-only trips count up to this long (r5r's max_walk_time, unlimited there; R5's own
+    # ProfileRequest default 30 min; ferrobus 20 min): one hour, the commuting circle's unit,
+    # so a place an hour's walk away stays inside the 1-h transit circle. Longer: NaN.
     max_walk_min: float = Field(60.0, gt=0)
     # Boarding needs this many seconds at the stop after arriving there (R5: 60, strict).
     min_board_wait_s: int = Field(0, ge=0, le=3600)
     # True: board only a departure strictly later than arrival + min_board_wait_s (R5's >).
     board_wait_strict: bool = False
-    # A ride, then a walking transfer, then the walk to the destination counts (False: as
-    # R5, the walk to the destination starts where a vehicle was left).
-    transfer_before_egress: bool = True
+    # False (R5's rule): the walk to the destination starts where the last vehicle was left,
+    # so it never exceeds max_egress_walk_min. True: a walking transfer may come first.
+    transfer_before_egress: bool = False
     # Off-street connector speed of origins and destinations (km/h); None: the street
     # network's connector speed. R5 <= 7.4 walks it at 1.3 m/s.
     point_connector_speed_kmh: float | None = Field(None, gt=0)
     interpolation: Literal["nearest", "r5"] = "nearest"  # stop times between timepoints
     park_ride_walk_m: float = Field(500.0, ge=0)  # car park to stop (R5's PARKRIDE_DISTANCE_LIMIT)
+    # Board only at the N nearest stops on foot / reach each destination only from its N
+    # nearest stops (ferrobus boards at 1 and alights at 10); None: every stop in walking range.
+    max_access_stops: int | None = Field(None, ge=1)
+    max_egress_stops: int | None = Field(None, ge=1)
     preset: Literal["default", "r5"] = "default"  # which rule set (TransitSettings.r5())
 
     def build_fields(self) -> dict:
@@ -260,7 +265,6 @@ class TransitSettings(BaseModel):
             "max_walk_min": max_walk_min,
             "min_board_wait_s": R5_MIN_BOARD_WAIT_S,
             "board_wait_strict": True,
-            "transfer_before_egress": False,
             "point_connector_speed_kmh": R5_OFF_STREET_SPEED_KMH,
             "interpolation": "r5",
             "park_ride_walk_m": R5_PARK_RIDE_LIMIT_M,

@@ -37,14 +37,15 @@ def _earliest_trip(dep, base, n_trips, n_stops, pos, ready):
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _improve(labels, r, s, a):
+def _improve(labels, s, r, a):
     """Set label (a, ≤ r rides) at stop s if it beats every label with at most r rides;
-    the label also bounds every round after r. Returns whether it improved."""
-    if a >= labels[r, s]:
+    the label also bounds every round after r. Returns whether it improved. Labels are
+    stored stop-major (``labels[s, r]``): the rounds of one stop share a cache line."""
+    if a >= labels[s, r]:
         return False
-    for k in range(r, labels.shape[0]):
-        if a < labels[k, s]:
-            labels[k, s] = a
+    for k in range(r, labels.shape[1]):
+        if a < labels[s, k]:
+            labels[s, k] = a
     return True
 
 
@@ -76,19 +77,19 @@ def _range_raptor(
     out_rides,
 ):
     n_patterns = len(pattern_stop_ptr) - 1
-    # tau[r, s]: earliest arrival at s with at most r rides, over this and every later
-    # departure (rRAPTOR keeps labels: a later departure's journey is also a journey
-    # for an earlier one, after waiting at the origin). Labels are compared within the
-    # same ride count only, so a later departure's many-ride arrival never prunes an
-    # earlier departure's few-ride one (which could still ride further).
-    tau = np.full((max_rounds + 1, n_stops), NEVER, dtype=np.int64)
-    # ride[r, s]: the same, counting only arrivals by riding (walking transfers start
-    # there; as R5's bestNonTransferTimes).
-    ride = np.full((max_rounds + 1, n_stops), NEVER, dtype=np.int64)
-    # ridden[r, s]: earliest arrival having ridden 1..r vehicles (by riding or a walking
-    # transfer after a ride), kept apart from tau so an access leg never hides it.
-    ridden = np.full((max_rounds + 1, n_stops), NEVER, dtype=np.int64)
-    result = tau if labels == ALL else (ridden if labels == RIDDEN else ride)
+    # Labels are kept over this and every later departure (rRAPTOR keeps labels: a later
+    # departure's journey is also a journey for an earlier one, after waiting at the
+    # origin), and compared within the same ride count only, so a later departure's
+    # many-ride arrival never prunes an earlier departure's few-ride one (which could
+    # still ride further). The earliest arrival with at most r rides, tau[s, r], is
+    # min(tau0[s], ridden[s, r]): a journey rides no vehicle (the access leg alone:
+    # walking transfers only follow rides) or 1..r vehicles, so two label sets suffice.
+    # tau0[s]: the access leg; ridden[s, r]: earliest arrival having ridden 1..r vehicles
+    # (by riding or a walking transfer after a ride); ride[s, r]: the same by riding only
+    # (walking transfers start there; R5's bestNonTransferTimes).
+    tau0 = np.full(n_stops, NEVER, dtype=np.int64)
+    ridden = np.full((n_stops, max_rounds + 1), NEVER, dtype=np.int64)  # stop-major
+    ride = np.full((n_stops, max_rounds + 1), NEVER, dtype=np.int64)
     marked = np.zeros(n_stops, dtype=np.bool_)
     by_transit = np.zeros(n_stops, dtype=np.bool_)
     queue = np.full(n_patterns, -1, dtype=np.int64)
@@ -98,8 +99,27 @@ def _range_raptor(
         marked[:] = False
         for k in range(len(access_stops)):
             s = access_stops[k]
-            if _improve(tau, 0, s, t0 + access_s[k]):
-                marked[s] = True
+            a = t0 + access_s[k]
+            if a < tau0[s]:
+                # After the first departure, a stop with no trip leaving it between this
+                # and the previous (later) readiness offers no new boarding: every journey
+                # from it is the later departure's, already labelled; do not scan from it.
+                if d == 0 or _new_boarding(
+                    s,
+                    a + board_slack_s,
+                    tau0[s] + board_slack_s,
+                    stop_pattern_ptr,
+                    stop_pattern,
+                    stop_pattern_pos,
+                    pattern_stop_ptr,
+                    pattern_trip_ptr,
+                    pattern_time_ptr,
+                    departure_s,
+                    board_penalty_s,
+                    stop_board_penalty_s,
+                ):
+                    marked[s] = True
+                tau0[s] = a
         for r in range(1, max_rounds + 1):
             # patterns through stops marked in the previous round, from their first such stop
             n_queued = 0
@@ -134,42 +154,96 @@ def _range_raptor(
                     s = pattern_stops[s0 + i]
                     if trip >= 0:
                         a = arrival_s[base + trip * n_p + i] + alight
-                        if _improve(ride, r, s, a):
+                        if _improve(ride, s, r, a):
                             by_transit[s] = True
-                            _improve(ridden, r, s, a)
-                            if _improve(tau, r, s, a):
+                            if a < tau0[s] and _improve(ridden, s, r, a):
                                 marked[s] = True
-                    prev = tau[r - 1, s]
+                            else:
+                                _improve(ridden, s, r, a)
+                    prev = min(tau0[s], ridden[s, r - 1])
                     if prev < NEVER:
                         ready = prev + board_slack_s
                         ready += board if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s]
-                        if trip < 0 or ready <= departure_s[base + trip * n_p + i]:
-                            earlier = _earliest_trip(departure_s, base, n_trips, n_p, i, ready)
-                            if earlier >= 0 and (trip < 0 or earlier < trip):
-                                trip = earlier
-            # walking transfers from stops reached by riding in this round
+                        if trip < 0:
+                            trip = _earliest_trip(departure_s, base, n_trips, n_p, i, ready)
+                        elif trip > 0 and departure_s[base + (trip - 1) * n_p + i] >= ready:
+                            # an earlier trip is catchable here (trips do not overtake)
+                            trip = _earliest_trip(departure_s, base, trip, n_p, i, ready)
+            # walking transfers from stops reached by riding in this round (after the last
+            # round they only serve RIDDEN / ALL results: ALIGHTED ends where a vehicle stops)
+            if r == max_rounds and labels == ALIGHTED:
+                continue
             for s in range(n_stops):
                 if not by_transit[s]:
                     continue
-                a0 = ride[r, s]
+                a0 = ride[s, r]
                 for e in range(transfer_ptr[s], transfer_ptr[s + 1]):
                     v = transfer_to[e]
-                    _improve(ridden, r, v, a0 + transfer_s[e])
-                    if _improve(tau, r, v, a0 + transfer_s[e]):
+                    a = a0 + transfer_s[e]
+                    if _improve(ridden, v, r, a) and a < tau0[v]:
                         marked[v] = True
-        _final_labels(result, d, out, out_rides)
+        if labels == ALL:
+            _final_all(tau0, ridden, d, out, out_rides)
+        else:
+            _final_labels(ridden if labels == RIDDEN else ride, d, out, out_rides)
+
+
+@nb.njit(cache=True, nogil=True)
+def _new_boarding(
+    s,
+    ready,
+    before,
+    stop_pattern_ptr,
+    stop_pattern,
+    stop_pattern_pos,
+    pattern_stop_ptr,
+    pattern_trip_ptr,
+    pattern_time_ptr,
+    departure_s,
+    board_penalty_s,
+    stop_board_penalty_s,
+):
+    """Whether a trip leaves stop ``s`` at or after ``ready`` but before ``before`` (both
+    before the boarding penalty), on any pattern through it."""
+    for e in range(stop_pattern_ptr[s], stop_pattern_ptr[s + 1]):
+        p = stop_pattern[e]
+        pos = stop_pattern_pos[e]
+        pen = board_penalty_s[p] if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s]
+        n_p = pattern_stop_ptr[p + 1] - pattern_stop_ptr[p]
+        n_trips = pattern_trip_ptr[p + 1] - pattern_trip_ptr[p]
+        base = pattern_time_ptr[p]
+        trip = _earliest_trip(departure_s, base, n_trips, n_p, pos, ready + pen)
+        if trip >= 0 and departure_s[base + trip * n_p + pos] < before + pen:
+            return True
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def _final_all(tau0, ridden, d, out, out_rides):
+    """Row ``d`` of :data:`ALL` results: min(access leg, ridden arrivals), fewest rides."""
+    last = ridden.shape[1] - 1
+    for s in range(ridden.shape[0]):
+        a = min(tau0[s], ridden[s, last])
+        out[d, s] = a
+        k = 0
+        if a < NEVER and tau0[s] != a:
+            k = 1
+            while ridden[s, k] != a:
+                k += 1
+        out_rides[d, s] = k
 
 
 @nb.njit(cache=True, nogil=True)
 def _final_labels(labels, d, out, out_rides):
-    """Row ``d`` of the results: the best label of every stop and its fewest rides."""
-    last = labels.shape[0] - 1
-    for s in range(labels.shape[1]):
-        a = labels[last, s]
+    """Row ``d`` of the results: the best label of every stop (stop-major labels) and its
+    fewest rides."""
+    last = labels.shape[1] - 1
+    for s in range(labels.shape[0]):
+        a = labels[s, last]
         out[d, s] = a
         k = 0
         if a < NEVER:
-            while labels[k, s] != a:
+            while labels[s, k] != a:
                 k += 1
         out_rides[d, s] = k
 

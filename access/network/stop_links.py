@@ -4,6 +4,7 @@ tables from the stops, derived once per (transit network, street network)."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
@@ -14,9 +15,10 @@ from access._kernels.dijkstra import many_to_all_points
 from access.network.snap import Snapped, snap_points, source_groups
 from access.network.street import StreetNetwork
 
-__all__ = ["StopLinks", "Targets", "egress_table"]
+__all__ = ["StopLinks", "Targets", "egress_table", "POINT_TABLES_KEPT"]
 
 _EGRESS_BATCH = 64  # stops per batch while tabulating egress walks (dense batch x targets)
+POINT_TABLES_KEPT = 4  # egress tables to point sets kept per (transit, walk) network (~10 B per entry)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class StopLinks:
         self._lock = threading.Lock()
         self._snapped: WeakKeyDictionary[StreetNetwork, Snapped] = WeakKeyDictionary()
         self._node_targets: WeakKeyDictionary[StreetNetwork, dict[float, Targets]] = WeakKeyDictionary()
+        self._point_targets: WeakKeyDictionary[StreetNetwork, OrderedDict[bytes, Targets]] = WeakKeyDictionary()
 
     def on(self, street: StreetNetwork) -> Snapped:
         """The stops snapped to ``street`` (see :func:`access.network.snap.snap_points`)."""
@@ -85,6 +88,24 @@ class StopLinks:
                 x, y = to_projected(self._lon, self._lat, street.crs_epsg)
                 snapped = self._snapped[street] = snap_points(street, x, y)
             return snapped
+
+    def point_targets(self, walk: StreetNetwork, key: bytes, build) -> Targets:
+        """The egress table to a set of points on ``walk`` (``key``: a digest of the points
+        and the limits), built once with ``build()`` and kept for the
+        :data:`POINT_TABLES_KEPT` most recent point sets: batches of one matrix, and repeated
+        queries to the same places, reuse it."""
+        with self._lock:
+            tables = self._point_targets.setdefault(walk, OrderedDict())
+            if key in tables:
+                tables.move_to_end(key)
+                return tables[key]
+        targets = build()  # outside the lock: other threads route meanwhile (a race builds twice)
+        with self._lock:
+            tables = self._point_targets.setdefault(walk, OrderedDict())
+            tables[key] = targets
+            while len(tables) > POINT_TABLES_KEPT:
+                tables.popitem(last=False)
+        return targets
 
     def node_targets(self, walk: StreetNetwork, walk_min: float) -> Targets:
         """Every node of ``walk`` as a target: the walks of at most ``walk_min`` minutes

@@ -152,9 +152,7 @@ def inbound_transit_travel_times(
         counts[:, ~o_walk.ok] = -1
         result[:, :, k], rides[:, :, k] = window_rides(seconds, counts, pct)
     names = percentile_columns(pct)
-    table = long_table(
-        origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)}
-    )
+    table = long_table(origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)})
     for i, name in enumerate(rides_columns(pct)):
         table[name] = _rides_array(rides[i])
     table.attrs.update(service_day(transit, deadlines))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, fields, replace
 
@@ -121,17 +122,50 @@ def stop_targets(
     walk: StreetNetwork, transit, points: Snapped, settings: TransitSettings, walk_min: float | None = None
 ) -> Targets:
     """Snapped points (on the walk network) as targets (walks capped by ``walk_min``,
-    default ``settings.max_egress_walk_min``; see :func:`node_targets`). The direct walk
+    default ``settings.max_egress_walk_min``; see :func:`node_targets`), tabulated once per
+    point set and kept with the transit network (batches and repeated queries reuse it;
+    ``StopLinks.point_targets``). The direct walk
     reaches them over ``settings.point_connector_speed_kmh`` connectors (R5's 1.3 m/s),
     the egress walks over the walk network's own (R5 converts its egress distance tables
     at the walking speed)."""
-    stops = _stops_on(walk, transit)
     walk_min = settings.max_egress_walk_min if walk_min is None else walk_min
-    ptr, tgt, secs = egress_table(
-        walk, stops, points.a, points.b, points.from_a, points.from_b, int(round(walk_min * 60))
-    )
-    direct = retimed(points, settings.point_connector_speed_kmh)
-    return Targets(ptr, tgt, secs, len(points), points.a, points.b, direct.from_a, direct.from_b)
+    digest = hashlib.blake2b(digest_size=16)
+    for array in (points.a, points.b, points.from_a, points.from_b, points.distance_m):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(repr((walk_min, settings.max_egress_stops, settings.point_connector_speed_kmh)).encode())
+
+    def build() -> Targets:
+        stops = _stops_on(walk, transit)
+        ptr, tgt, secs = egress_table(
+            walk, stops, points.a, points.b, points.from_a, points.from_b, int(round(walk_min * 60))
+        )
+        if settings.max_egress_stops is not None:
+            ptr, tgt, secs = _nearest_per_target(ptr, tgt, secs, settings.max_egress_stops)
+        direct = retimed(points, settings.point_connector_speed_kmh)
+        return Targets(ptr, tgt, secs, len(points), points.a, points.b, direct.from_a, direct.from_b)
+
+    return transit.links.point_targets(walk, digest.digest(), build)
+
+
+def _nearest_per_target(ptr, target, seconds, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The egress CSR (by stop) keeping, for each target, its ``k`` nearest stops (ties:
+    the lower stop index)."""
+    stop = np.repeat(np.arange(len(ptr) - 1), np.diff(ptr))
+    order = np.lexsort((stop, seconds, target))
+    t_sorted = target[order]
+    first = np.r_[0, np.flatnonzero(np.diff(t_sorted)) + 1]
+    rank = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+    keep = np.sort(order[rank < k])  # back in stop-major order
+    new_ptr = np.r_[0, np.cumsum(np.bincount(stop[keep], minlength=len(ptr) - 1))].astype(np.int64)
+    return new_ptr, target[keep], seconds[keep]
+
+
+def _nearest_stops(stops: np.ndarray, seconds: np.ndarray, k: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest of the reached stops (ties: the lower stop index); None: all."""
+    if k is None or len(stops) <= k:
+        return stops, seconds
+    keep = np.sort(np.lexsort((stops, seconds))[:k])
+    return stops[keep], seconds[keep]
 
 
 def _propagate_body(arrivals, departures, egress_ptr, egress_target, egress_s, direct, out):
@@ -279,6 +313,7 @@ def _access_legs(
     stop) or by car (to a car park, then on foot; + ``park_ride_penalty_min``)."""
     walk = network.street("walk")
     access_stops, access_s = _reach_stops(walk_s, _stops_on(walk, transit), settings.max_access_walk_min * 60)
+    access_stops, access_s = _nearest_stops(access_stops, access_s, settings.max_access_stops)
     if access_mode == "bike":
         bike = network.street("bike")
         limit = settings.max_access_walk_min * 60

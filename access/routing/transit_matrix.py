@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 
 import numba as nb
 import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from access._kernels.raptor import ALIGHTED, RIDDEN
 from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_PERCENTILES, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.points import as_points
 from access.network.multimodal import Network
+from access.network.snap import source_groups
 from access.routing.street import check_budget_min, long_table, off_node_s, snap
 from access.routing.transit import (
     ACCESS_MODES,
+    board_slack_s,
     dated_network,
     park_access,
     parse_departures,
@@ -152,9 +156,78 @@ def transit_travel_times(
         result[:, k, :], rides[:, k, :] = window_rides(seconds, counts, pct)
 
     rows = np.flatnonzero(o_walk.ok)
+    if access_mode == "walk" and not _PER_ORIGIN.get():
+        _fused_walk_matrix(
+            network, o_direct, rows, targets, departures, pct, walk_only, d_walk.ok, limit_s, result, rides, progress
+        )
+    else:
+        _per_origin(one_origin, rows, network, access_mode, progress)
+    names = percentile_columns(pct)
+    table = long_table(origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)})
+    for i, name in enumerate(rides_columns(pct)):
+        table[name] = _rides_array(rides[i])
+    table.attrs.update(service_day(transit, departures))
+    table.attrs["transit_share"] = transit_summary(table)
+    return table
+
+
+# Origins per call of the fused kernel: a progress update (and a chance for Ctrl-C) between
+# calls; big enough that numba's threads stay busy.
+_FUSED_CHUNK = 128
+# True: every access mode through the per-origin Python path (the fused kernel's reference).
+_PER_ORIGIN: ContextVar[bool] = ContextVar("access_transit_per_origin", default=False)
+
+
+def _fused_walk_matrix(
+    network, o_direct, rows, targets, departures, pct, walk_only, dest_ok, limit_s, result, rides, progress
+) -> None:
+    """Walk-access matrix through :func:`access._kernels.transit_matrix.walk_transit_matrix`
+    (numba threads over origins), filling ``result`` / ``rides`` rows."""
+    from access._kernels.transit_matrix import walk_transit_matrix
+
+    transit, settings = network.transit, network.transit_settings
+    walk = network.street("walk")
+    walk_limit_s = min(int(limit_s), int(round(settings.max_walk_min * 60)))
+    search_s = max(walk_limit_s, int(round(settings.max_access_walk_min * 60)))
+    src_ptr, src_nodes, src_cost = source_groups(o_direct, np.arange(len(o_direct)))
+    n_dep = len(departures.seconds)
+    pct_index = np.array([min(max(int(np.ceil(n_dep * float(p) / 100)) - 1, 0), n_dep - 1) for p in pct])
+    stops = transit.links.on(walk)
+    with tqdm(total=len(rows), desc="transit travel times", unit="origin", disable=not progress) as bar:
+        for start in range(0, len(rows), _FUSED_CHUNK):
+            chunk = rows[start : start + _FUSED_CHUNK]
+            times, counts = walk_transit_matrix(
+                walk,
+                transit,
+                src_ptr,
+                src_nodes,
+                src_cost,
+                chunk,
+                stops,
+                targets,
+                departures.seconds,
+                walk_only,
+                dest_ok,
+                pct_index,
+                search_s=search_s,
+                access_limit_s=settings.max_access_walk_min * 60,
+                max_access_stops=settings.max_access_stops or 0,
+                walk_limit_s=walk_limit_s,
+                max_time_s=limit_s,
+                max_transfers=settings.max_transfers,
+                board_slack_s=board_slack_s(settings),
+                labels=RIDDEN if settings.transfer_before_egress else ALIGHTED,
+            )
+            result[:, chunk, :] = times
+            rides[:, chunk, :] = counts
+            bar.update(len(chunk))
+
+
+def _per_origin(one_origin, rows, network, access_mode, progress) -> None:
+    """Origins one by one in Python (numba kernels in threads): bike and car access."""
     workers = min(_transit_threads(), len(rows))
     if access_mode != "walk":
-        transit.links.on(network.street(access_mode))  # built once here, not raced for by threads
+        network.transit.links.on(network.street(access_mode))  # built once here, not raced for by threads
     with tqdm(total=len(rows), desc="transit travel times", unit="origin", disable=not progress) as bar:
         if workers <= 1:
             for k in rows:
@@ -168,15 +241,6 @@ def transit_travel_times(
                     bar.update()
             finally:  # an error or Ctrl-C drops the queued origins instead of running them all
                 pool.shutdown(wait=True, cancel_futures=True)
-    names = percentile_columns(pct)
-    table = long_table(
-        origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)}
-    )
-    for i, name in enumerate(rides_columns(pct)):
-        table[name] = _rides_array(rides[i])
-    table.attrs.update(service_day(transit, departures))
-    table.attrs["transit_share"] = transit_summary(table)
-    return table
 
 
 def _rides_array(counts: np.ndarray) -> np.ndarray:

@@ -1,0 +1,356 @@
+"""Numba kernel of a walk-access transit matrix: every origin's walk search, range-RAPTOR,
+egress propagation and window percentiles in one parallel loop over origins.
+
+One call does for each origin what :func:`access.routing.transit.transit_times_to_targets`
+and :func:`access.routing.transit.window_rides` do from Python, with the same arithmetic
+(so the same seconds and rides), on numba's threads over shared read-only arrays: no
+Python between the stages, no thread pool. Over a departure window the egress walks are
+propagated incrementally: departures run latest first, and a stop whose arrival (and
+rides) did not change since the next-later departure contributes exactly its previous
+time plus the minutes between the two departures, so only the changed stops are walked
+on from (the window costs a fraction of one propagation per minute).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from access._kernels.dijkstra import UNREACHED, _dijkstra
+from access._kernels.raptor import NEVER, _range_raptor
+
+__all__ = ["walk_transit_matrix"]
+
+
+@nb.njit(cache=True, nogil=True)
+def _access_legs(dist, st_ok, st_a, st_b, st_from_a, st_from_b, limit_s, max_stops):
+    """Stops within ``limit_s`` of the node seconds ``dist`` via their snapped edge, and
+    their rounded seconds (as routing.transit._reach_stops); only the ``max_stops``
+    nearest (ties: the lower stop) when ``max_stops`` > 0."""
+    n = len(st_ok)
+    stops = np.empty(n, dtype=np.int64)
+    seconds = np.empty(n, dtype=np.int64)
+    k = 0
+    for s in range(n):
+        if not st_ok[s]:
+            continue
+        da = dist[st_a[s]]
+        db = dist[st_b[s]]
+        ta = np.inf if da == UNREACHED else np.float64(da) + st_from_a[s]
+        tb = np.inf if db == UNREACHED else np.float64(db) + st_from_b[s]
+        t = min(ta, tb)
+        if t <= limit_s:
+            stops[k] = s
+            seconds[k] = np.int64(np.rint(t))
+            k += 1
+    stops, seconds = stops[:k], seconds[:k]
+    if 0 < max_stops < k:
+        keep = np.sort(np.argsort(seconds, kind="mergesort")[:max_stops])  # stable: lower stop first
+        stops, seconds = stops[keep], seconds[keep]
+    return stops, seconds
+
+
+@nb.njit(cache=True, nogil=True)
+def _stable_rank(values, k):
+    """Index of the element a stable sort of ``values`` puts at rank ``k`` (ties in index
+    order), in linear time: the k-th smallest value, then its right occurrence."""
+    v = np.partition(values, k)[k]
+    below = 0
+    for x in values:
+        if x < v:
+            below += 1
+    seen = 0
+    for j in range(len(values)):
+        if values[j] == v:
+            if seen == k - below:
+                return j
+            seen += 1
+    return -1  # unreachable: v occurs in values
+
+
+@nb.njit(cache=True, nogil=True)
+def _relax(arrivals_row, rides_row, prev_arr, prev_rides, t0, egress_ptr, egress_target, egress_s, best, best_rides):
+    """Lower ``best`` (int64 transit seconds per target, NEVER: none) by the stops whose
+    arrival or rides differ from ``prev_*`` (all stops when ``prev_arr`` is empty)."""
+    full = len(prev_arr) == 0
+    for s in range(len(arrivals_row)):
+        a = arrivals_row[s]
+        if a >= NEVER:
+            continue
+        r = rides_row[s]
+        if not full and a == prev_arr[s] and r == prev_rides[s]:
+            continue
+        base = a - t0
+        for e in range(egress_ptr[s], egress_ptr[s + 1]):
+            v = base + egress_s[e]
+            t = egress_target[e]
+            if v < best[t] or (v == best[t] and r < best_rides[t]):
+                best[t] = v
+                best_rides[t] = r
+
+
+@nb.njit(cache=True, parallel=True)
+def _matrix(
+    indptr,
+    indices,
+    weights,
+    max_weight,
+    src_ptr,
+    src_nodes,
+    src_cost,
+    rows,
+    search_s,
+    access_limit_s,
+    max_access_stops,
+    walk_limit_s,
+    max_time_s,
+    st_ok,
+    st_a,
+    st_b,
+    st_from_a,
+    st_from_b,
+    n_stops,
+    pattern_stop_ptr,
+    pattern_stops,
+    pattern_trip_ptr,
+    pattern_time_ptr,
+    arrival_s,
+    departure_s,
+    board_penalty_s,
+    alight_penalty_s,
+    stop_pattern_ptr,
+    stop_pattern,
+    stop_pattern_pos,
+    transfer_ptr,
+    transfer_to,
+    transfer_s,
+    stop_board_penalty_s,
+    departures,
+    given_index,
+    max_rounds,
+    board_slack_s,
+    labels,
+    egress_ptr,
+    egress_target,
+    egress_s,
+    direct_a,
+    direct_b,
+    direct_from_a,
+    direct_from_b,
+    walk_only,
+    dest_ok,
+    pct_index,
+    out_times,
+    out_rides,
+):
+    n_nodes = len(indptr) - 1
+    n_dep = len(departures)
+    n_targets = len(direct_a)
+    for q in nb.prange(len(rows)):
+        o = rows[q]
+        dist = np.full(n_nodes, UNREACHED, dtype=np.int64)
+        lo, hi = src_ptr[o], src_ptr[o + 1]
+        _dijkstra(indptr, indices, weights, src_nodes[lo:hi], src_cost[lo:hi], search_s, dist, max_weight)
+        acc_stops, acc_s = _access_legs(dist, st_ok, st_a, st_b, st_from_a, st_from_b, access_limit_s, max_access_stops)
+        arrivals = np.empty((n_dep, n_stops), dtype=np.int64)
+        rides = np.empty((n_dep, n_stops), dtype=np.int8)
+        _range_raptor(
+            n_stops,
+            pattern_stop_ptr,
+            pattern_stops,
+            pattern_trip_ptr,
+            pattern_time_ptr,
+            arrival_s,
+            departure_s,
+            board_penalty_s,
+            alight_penalty_s,
+            stop_pattern_ptr,
+            stop_pattern,
+            stop_pattern_pos,
+            transfer_ptr,
+            transfer_to,
+            transfer_s,
+            stop_board_penalty_s,
+            acc_stops,
+            acc_s,
+            departures,
+            max_rounds,
+            board_slack_s,
+            labels,
+            arrivals,
+            rides,
+        )
+        direct = np.empty(n_targets, dtype=np.float64)
+        for t in range(n_targets):
+            da = dist[direct_a[t]]
+            db = dist[direct_b[t]]
+            ta = (np.inf if da == UNREACHED else np.float64(da)) + direct_from_a[t]
+            tb = (np.inf if db == UNREACHED else np.float64(db)) + direct_from_b[t]
+            v = min(ta, tb)
+            direct[t] = np.inf if v > walk_limit_s else v
+        best = np.full(n_targets, NEVER, dtype=np.int64)
+        best_rides = np.zeros(n_targets, dtype=np.int8)
+        times = np.empty((n_dep, n_targets), dtype=np.float64)  # by given departure order
+        counts = np.empty((n_dep, n_targets), dtype=np.int8)
+        no_prev = np.empty(0, dtype=np.int64)
+        no_prev_rides = np.empty(0, dtype=np.int8)
+        for i in range(n_dep):  # latest departure first
+            t0 = departures[i]
+            if i == 0:
+                _relax(
+                    arrivals[0],
+                    rides[0],
+                    no_prev,
+                    no_prev_rides,
+                    t0,
+                    egress_ptr,
+                    egress_target,
+                    egress_s,
+                    best,
+                    best_rides,
+                )
+            else:
+                shift = departures[i - 1] - t0  # waiting at the origin for the later departure's trips
+                for t in range(n_targets):
+                    if best[t] < NEVER:
+                        best[t] += shift
+                _relax(
+                    arrivals[i],
+                    rides[i],
+                    arrivals[i - 1],
+                    rides[i - 1],
+                    t0,
+                    egress_ptr,
+                    egress_target,
+                    egress_s,
+                    best,
+                    best_rides,
+                )
+            row = given_index[i]
+            for t in range(n_targets):
+                v = direct[t]
+                r = 0
+                if best[t] < NEVER and best[t] < v:
+                    v = np.float64(best[t])
+                    r = best_rides[t]
+                if v > max_time_s:
+                    v = np.inf
+                    r = -1
+                w = walk_only[o, t]
+                if w <= v:  # a walk along one edge (or to a coincident point) wins ties
+                    v = w
+                    if np.isfinite(v):
+                        r = 0
+                if not dest_ok[t]:
+                    v = np.inf
+                    r = -1
+                times[row, t] = v
+                counts[row, t] = r
+        if n_dep == 1:
+            for p in range(len(pct_index)):
+                for t in range(n_targets):
+                    out_times[p, q, t] = times[0, t]
+                    out_rides[p, q, t] = counts[0, t]
+        else:
+            column = np.empty(n_dep, dtype=np.float64)
+            for t in range(n_targets):
+                for j in range(n_dep):
+                    column[j] = times[j, t]
+                for p in range(len(pct_index)):
+                    pick = _stable_rank(column, pct_index[p])
+                    out_times[p, q, t] = times[pick, t]
+                    out_rides[p, q, t] = counts[pick, t]
+
+
+def walk_transit_matrix(
+    walk,
+    transit,
+    src_ptr,
+    src_nodes,
+    src_cost,
+    rows,
+    stops,
+    targets,
+    departures_s,
+    walk_only,
+    dest_ok,
+    pct_index,
+    *,
+    search_s: int,
+    access_limit_s: float,
+    max_access_stops: int = 0,
+    walk_limit_s: int,
+    max_time_s: int,
+    max_transfers: int,
+    board_slack_s: int,
+    labels: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(n_pct, len(rows), n_targets)`` seconds (inf: not reached) and int8 rides (-1: not
+    reached) from the origins ``rows`` (their walk-network source groups ``src_*``) to
+    ``targets`` (a :class:`access.network.stop_links.Targets`), over the departures
+    ``departures_s`` (seconds, any order; ties at a percentile keep the earliest given).
+    ``stops``: the transit network's stops snapped to ``walk``; ``walk_only``:
+    ``(n_origins, n_targets)`` seconds of walks along one edge; ``pct_index``: the
+    inverted-CDF row of each percentile among the sorted departures."""
+    departures_s = np.asarray(departures_s, dtype=np.int64)
+    order = np.argsort(-departures_s, kind="stable")  # latest first, as range-RAPTOR runs
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    out_times = np.full((len(pct_index), len(rows), targets.n_targets), np.inf)
+    out_rides = np.full((len(pct_index), len(rows), targets.n_targets), -1, dtype=np.int8)
+    if len(rows) == 0:
+        return out_times, out_rides
+    max_weight = np.int64(min(int(walk.travel_s.max()) if len(walk.travel_s) else 0, int(search_s)))
+    _matrix(
+        walk.indptr,
+        walk.indices,
+        walk.travel_s,
+        max_weight,
+        np.ascontiguousarray(src_ptr, dtype=np.int64),
+        np.ascontiguousarray(src_nodes, dtype=np.int32),
+        np.ascontiguousarray(src_cost, dtype=np.int64),
+        rows,
+        np.int64(search_s),
+        np.float64(access_limit_s),
+        np.int64(max_access_stops),
+        np.int64(walk_limit_s),
+        np.int64(max_time_s),
+        stops.ok,
+        stops.a,
+        stops.b,
+        np.ascontiguousarray(stops.from_a, dtype=np.float64),
+        np.ascontiguousarray(stops.from_b, dtype=np.float64),
+        transit.n_stops,
+        transit.pattern_stop_ptr,
+        transit.pattern_stops,
+        transit.pattern_trip_ptr,
+        transit.pattern_time_ptr,
+        transit.arrival_s,
+        transit.departure_s,
+        transit.board_penalty_s,
+        transit.alight_penalty_s,
+        transit.stop_pattern_ptr,
+        transit.stop_pattern,
+        transit.stop_pattern_pos,
+        transit.transfer_ptr,
+        transit.transfer_to,
+        transit.transfer_s,
+        transit.stop_board_penalty_s,
+        departures_s[order],
+        order.astype(np.int64),
+        np.int64(max_transfers + 1),
+        np.int64(board_slack_s),
+        np.int64(labels),
+        targets.egress_ptr,
+        targets.egress_target,
+        targets.egress_s.astype(np.int64),
+        np.ascontiguousarray(targets.direct_a, dtype=np.int32),
+        np.ascontiguousarray(targets.direct_b, dtype=np.int32),
+        np.ascontiguousarray(targets.direct_from_a, dtype=np.float64),
+        np.ascontiguousarray(targets.direct_from_b, dtype=np.float64),
+        np.ascontiguousarray(walk_only, dtype=np.float64),
+        np.ascontiguousarray(dest_ok, dtype=np.bool_),
+        np.ascontiguousarray(pct_index, dtype=np.int64),
+        out_times,
+        out_rides,
+    )
+    return out_times, out_rides
