@@ -410,13 +410,17 @@ def window_rides(seconds: np.ndarray, rides: np.ndarray, percentiles) -> tuple[n
     n = seconds.shape[0]
     if n == 1:
         return np.repeat(seconds, len(percentiles), axis=0), np.repeat(rides, len(percentiles), axis=0)
-    order = np.argsort(seconds, axis=0, kind="stable")
     columns = np.arange(seconds.shape[1])
     values = np.empty((len(percentiles), seconds.shape[1]))
     counts = np.empty((len(percentiles), seconds.shape[1]), dtype=np.int8)
     for i, p in enumerate(percentiles):
         k = min(max(int(np.ceil(n * float(p) / 100)) - 1, 0), n - 1)
-        row = order[k]
+        # the row a stable sort puts at rank k, in linear time: the k-th smallest value,
+        # then its (k - #smaller)-th occurrence in departure order
+        value = np.partition(seconds, k, axis=0)[k]
+        equal = seconds == value[None, :]
+        nth = k - (seconds < value[None, :]).sum(axis=0)
+        row = np.argmax(equal & (np.cumsum(equal, axis=0) == nth[None, :] + 1), axis=0)
         values[i] = seconds[row, columns]
         counts[i] = rides[row, columns]
     return values, counts
