@@ -53,7 +53,7 @@ class RegionConfig(BaseModel):
     bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
     gtfs: list[Path] = Field(default_factory=list)
     rail_specs: list[Path] = Field(default_factory=list)
-    service_date: str | None = None  # YYYY-MM-DD; default: the busiest weekday of the first feed
+    service_date: str | None = None  # YYYY-MM-DD; default: the feeds' typical weekday
     opportunities: dict[str, LayerConfig] = Field(default_factory=dict)  # name -> layer
     zones: dict[str, LayerConfig] = Field(default_factory=dict)  # name -> layer (circles)
 

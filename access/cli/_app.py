@@ -32,7 +32,10 @@ Bbox = Annotated[
 CacheDir = Annotated[Path | None, typer.Option(help="Network cache folder.", show_default=False)]
 Gtfs = Annotated[list[Path] | None, typer.Option("--gtfs", help="GTFS feed (.zip or folder); repeat for several.")]
 RailSpecs = Annotated[list[Path] | None, typer.Option("--rail-spec", help="Rail line spec YAML; repeatable.")]
-ServiceDate = Annotated[str | None, typer.Option(help="Timetable day YYYY-MM-DD (default: busiest weekday).")]
+ServiceDate = Annotated[
+    str | None,
+    typer.Option(help="Timetable day YYYY-MM-DD of undated departures (default: the feeds' typical weekday)."),
+]
 Departure = Annotated[str | None, typer.Option(help="Transit: first departure, 07:00 or 2019-05-13T07:00.")]
 Window = Annotated[float, typer.Option("--window", help="Transit: departure window in minutes (one per minute).")]
 AccessMode = Annotated[str, typer.Option(help="Transit: walk, bike or car (park-and-ride) to the first stop.")]

@@ -67,7 +67,7 @@ class BaseRegion(_Model):
     rail_specs: list[str] = Field(default_factory=list)
     opportunities: str | None = None  # points with opportunity columns (CSV id,lon,lat,jobs,...)
     origins: str | None = None  # default: the opportunities file
-    service_date: str | None = None  # YYYY-MM-DD; default: the busiest weekday of the first feed
+    service_date: str | None = None  # YYYY-MM-DD; default: the feeds' typical weekday
     modes: list[Literal["walk", "bike", "car"]] = Field(default_factory=lambda: ["walk", "car"])
     transit_settings: TransitSettings = Field(default_factory=TransitSettings)
 
