@@ -466,3 +466,44 @@ __all__ += [
     "CHINA_CORE_CITIES",
     "ChinaRailSettings",
 ]
+
+# Elevation (access.network.elevation): slope-adjusted walking and cycling times from a DEM.
+# R5 samples every 10 m along each edge (ELEVATION_SAMPLE_SPACING_METERS in
+# com.conveyal.r5.rastercost.ElevationLoader); the same spacing here.
+ELEVATION_SAMPLE_SPACING_M = 10.0  # metres between elevation samples along an edge
+ELEVATION_MODES: tuple[str, ...] = ("walk", "bike")  # cars keep posted / class speeds (as R5)
+
+
+class ElevationSettings(BaseModel):
+    """How a digital elevation model changes walking and cycling times (metres).
+
+    ``cost_function`` per mode: ``"tobler"`` (Tobler's hiking function) or ``"minetti"``
+    (Minetti et al.'s energy cost of gradient walking). ``interpolation`` reads the DEM
+    ``"bilinear"`` (smooth slopes between cell centres) or ``"nearest"`` (the cell's value,
+    as R5). ``averaging`` turns the slope profile of an edge into its time factor:
+    ``"time"`` sums each piece's time (distance-weighted mean of time factors, exact for a
+    piecewise-constant speed) and keeps flat ground exactly at the flat time; ``"r5"``
+    follows R5 (distance-weighted mean of speed factors, inverted; Tobler scaled by 1.2 so
+    flat ground is 0.75 % faster; elevations in whole decimetres; the extra seconds rounded
+    and added to the edge's base time).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cost_function: dict[str, Literal["tobler", "minetti"]] = Field(
+        default_factory=lambda: {"walk": "tobler", "bike": "minetti"}
+    )
+    sample_spacing_m: float = Field(ELEVATION_SAMPLE_SPACING_M, gt=0, le=1000)
+    interpolation: Literal["bilinear", "nearest"] = "bilinear"
+    averaging: Literal["time", "r5"] = "time"
+
+    @classmethod
+    def r5(cls, cost_function: Literal["tobler", "minetti"] = "tobler") -> ElevationSettings:
+        """R5's rules (r5r / r5py ``elevation="TOBLER"``): one cost function for walking and
+        cycling, nearest-cell sampling, R5's averaging."""
+        return cls(
+            cost_function={"walk": cost_function, "bike": cost_function}, interpolation="nearest", averaging="r5"
+        )
+
+
+__all__ += ["ELEVATION_SAMPLE_SPACING_M", "ELEVATION_MODES", "ElevationSettings"]

@@ -23,10 +23,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from access.config import StreetSettings, TransitSettings
+from access.config import ElevationSettings, StreetSettings, TransitSettings
 from access.errors import InputError
 
-__all__ = ["TransportMode", "TransportNetwork", "TravelTimeMatrix", "Isochrones", "R5PY_DEFAULTS"]
+__all__ = [
+    "ElevationCostFunction",
+    "TransportMode",
+    "TransportNetwork",
+    "TravelTimeMatrix",
+    "Isochrones",
+    "R5PY_DEFAULTS",
+]
 
 # r5py.RegionalTask defaults (r5py/r5/regional_task.py), in their own units.
 R5PY_DEFAULTS = {
@@ -94,14 +101,36 @@ def _modes(values: Iterable, what: str) -> list[TransportMode]:
         ) from None
 
 
+class ElevationCostFunction(enum.Enum):
+    """r5py's elevation cost functions: Tobler's hiking function, Minetti et al.'s effort
+    (R5 applies the chosen one to walking and cycling; cars ignore slopes)."""
+
+    TOBLER = "TOBLER"
+    MINETTI = "MINETTI"
+
+    @classmethod
+    def _missing_(cls, value):
+        return cls.__members__.get(str(value).upper())
+
+
 class TransportNetwork:
     """A street (+ transit) network from an OSM extract and GTFS feeds, as r5py's.
 
+    ``elevation_model`` (a GeoTIFF of metres) makes walking and cycling follow slopes with
+    ``elevation_cost_function`` under R5's rules (:meth:`access.config.ElevationSettings.r5`).
     Built (and cached on disk) per walking/cycling speed on first use: r5py sets speeds per
     query, our networks bake them into edge times.
     """
 
-    def __init__(self, osm_pbf: str | Path, gtfs: Sequence[str | Path] | str | Path = (), build_config=None):
+    def __init__(
+        self,
+        osm_pbf: str | Path,
+        gtfs: Sequence[str | Path] | str | Path = (),
+        elevation_model: str | Path | None = None,
+        elevation_cost_function: ElevationCostFunction | str = ElevationCostFunction.TOBLER,
+        allow_errors: bool = False,
+        build_config=None,
+    ):
         self.osm_pbf = Path(osm_pbf)
         self.gtfs = [Path(gtfs)] if isinstance(gtfs, str | Path) else [Path(p) for p in gtfs]
         if not self.osm_pbf.is_file():
@@ -109,6 +138,21 @@ class TransportNetwork:
         for feed in self.gtfs:
             if not feed.exists():
                 raise InputError(f"GTFS feed {feed} does not exist; check the path.")
+        if isinstance(elevation_model, list | tuple):
+            if len(elevation_model) > 1:
+                raise InputError("several elevation models: merge them into one GeoTIFF first (rasterio.merge).")
+            elevation_model = elevation_model[0] if elevation_model else None
+        self.elevation_model = Path(elevation_model) if elevation_model is not None else None
+        if self.elevation_model is not None and not self.elevation_model.is_file():
+            raise InputError(f"elevation model {self.elevation_model} does not exist; check the path.")
+        try:
+            cost = ElevationCostFunction(elevation_cost_function)
+        except ValueError:
+            raise InputError(
+                f"unknown elevation_cost_function {elevation_cost_function!r}; use TOBLER or MINETTI."
+            ) from None
+        self.elevation_cost_function = cost
+        self.allow_errors = bool(allow_errors)
         self._networks: dict = {}
 
     def network(
@@ -140,6 +184,8 @@ class TransportNetwork:
                 service_date=service_date if gtfs else None,
                 transit_settings=rules,
                 progress=False,
+                elevation=self.elevation_model,
+                elevation_settings=ElevationSettings.r5(self.elevation_cost_function.name.lower()),
             )
         return self._networks[key]
 

@@ -112,6 +112,7 @@ def load_region(config: RegionConfig, settings: Settings) -> LoadedRegion:
         service_date=config.service_date,
         cache_dir=settings.cache_dir,
         progress=False,
+        elevation=config.elevation,
     )
     opportunities = {name: _read_layer(layer, "opportunities") for name, layer in config.opportunities.items()}
     zones = {name: _read_layer(layer, "zones") for name, layer in config.zones.items()}

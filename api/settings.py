@@ -56,6 +56,7 @@ class RegionConfig(BaseModel):
     service_date: str | None = None  # YYYY-MM-DD; default: the feeds' typical weekday
     opportunities: dict[str, LayerConfig] = Field(default_factory=dict)  # name -> layer
     zones: dict[str, LayerConfig] = Field(default_factory=dict)  # name -> layer (circles)
+    elevation: Path | None = None  # GeoTIFF DEM (metres): walk/bike times follow slopes; None: flat
 
     @field_validator("opportunities", "zones", mode="before")
     @classmethod
@@ -79,6 +80,7 @@ class RegionConfig(BaseModel):
                 "osm": fix(self.osm),
                 "gtfs": [fix(p) for p in self.gtfs],
                 "rail_specs": [fix(p) for p in self.rail_specs],
+                "elevation": fix(self.elevation) if self.elevation is not None else None,
                 "opportunities": layers(self.opportunities),
                 "zones": layers(self.zones),
             }

@@ -30,6 +30,10 @@ Bbox = Annotated[
     typer.Option(help="Clip to MIN_LON MIN_LAT MAX_LON MAX_LAT (EPSG:4326).", show_default=False),
 ]
 CacheDir = Annotated[Path | None, typer.Option(help="Network cache folder.", show_default=False)]
+Elevation = Annotated[
+    Path | None,
+    typer.Option(help="GeoTIFF elevation model (metres): walk and bike times follow slopes.", show_default=False),
+]
 Gtfs = Annotated[list[Path] | None, typer.Option("--gtfs", help="GTFS feed (.zip or folder); repeat for several.")]
 RailSpecs = Annotated[list[Path] | None, typer.Option("--rail-spec", help="Rail line spec YAML; repeatable.")]
 ServiceDate = Annotated[
@@ -114,7 +118,9 @@ def _transit_options(network, park_ride: str | None, max_walk: float | None):
     return network.with_transit_settings(**changes) if changes and network.transit is not None else network
 
 
-def _network(osm, modes, *, bbox, cache_dir, quiet, gtfs=None, rail_specs=None, service_date=None, moment=None):
+def _network(
+    osm, modes, *, bbox, cache_dir, quiet, gtfs=None, rail_specs=None, service_date=None, moment=None, elevation=None
+):
     """Build or load the network; transit needs --gtfs or --rail-spec. A dated departure
     (``moment``) is the service date: the network is built for that day only."""
     from access.errors import InputError
@@ -143,6 +149,7 @@ def _network(osm, modes, *, bbox, cache_dir, quiet, gtfs=None, rail_specs=None, 
         gtfs=gtfs or (),
         rail_specs=rail_specs or (),
         service_date=service_date,
+        elevation=elevation,
     )
 
 
@@ -156,6 +163,7 @@ def build(
     rail_spec: RailSpecs = None,
     service_date: ServiceDate = None,
     cache_dir: CacheDir = None,
+    elevation: Elevation = None,
     quiet: Quiet = False,
 ) -> None:
     """Build (or load from cache) street and transit networks and print their sizes."""
@@ -170,8 +178,11 @@ def build(
         gtfs=gtfs or (),
         rail_specs=rail_spec or (),
         service_date=service_date,
+        elevation=elevation,
     )
     if not quiet:
+        if "elevation" in network.source:
+            typer.echo(f"elevation: {elevation} (walk: Tobler, bike: Minetti; car unchanged)")
         for mode, street in network.streets.items():
             typer.echo(f"{mode}: {street.n_nodes:,} nodes, {street.n_edges:,} edges, EPSG:{street.crs_epsg}")
         if network.transit is not None:
@@ -210,6 +221,7 @@ def isochrone(
     h3: Annotated[int | None, typer.Option(help="Write H3 cells (this resolution) with times to --out.")] = None,
     bbox: Bbox = None,
     cache_dir: CacheDir = None,
+    elevation: Elevation = None,
     quiet: Quiet = False,
 ) -> None:
     """Isochrones (areas reachable within each cutoff) from one point or many; with
@@ -244,6 +256,7 @@ def isochrone(
         rail_specs=rail_spec,
         service_date=service_date,
         moment=departure or arrive_by,
+        elevation=elevation,
     )
     network = _transit_options(network, park_ride, max_walk)
     times = {
@@ -349,6 +362,7 @@ def travel_times_command(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes for processes / local (default: CPU count).")
     ] = None,
+    elevation: Elevation = None,
     quiet: Quiet = False,
 ) -> None:
     """Travel-time matrix (from_id, to_id, travel_time_min) between points; with
@@ -377,6 +391,7 @@ def travel_times_command(
         rail_specs=rail_spec,
         service_date=service_date,
         moment=departure or arrive_by,
+        elevation=elevation,
     )
     network = _transit_options(network, park_ride, max_walk)
     query = {

@@ -11,13 +11,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 from shapely.geometry.base import BaseGeometry
 from tqdm.auto import tqdm
 
-from access.config import MODES, StreetSettings, TransitSettings
+from access.config import ELEVATION_MODES, MODES, ElevationSettings, StreetSettings, TransitSettings
 from access.errors import CacheError, InputError
 from access.io.osm import read_osm_ways
 from access.network.cache import cache_key, default_cache_dir, file_digest, load_arrays, save_arrays
+from access.network.elevation import adjusted_seconds, edge_time_factors, read_dem
 from access.network.street import StreetNetwork, check_mode
 from access.network.transit import TransitNetwork
 
@@ -121,6 +123,8 @@ def build_network(
     cache: bool = True,
     cache_dir: str | Path | None = None,
     progress: bool = True,
+    elevation: str | Path | None = None,
+    elevation_settings: ElevationSettings | None = None,
 ) -> Network:
     """Street networks for ``modes`` (and transit) from local files, built once and cached.
 
@@ -149,6 +153,10 @@ def build_network(
     cache, cache_dir
         Reuse networks cached under a key hashed from the file's bytes and every
         parameter (default folder: :func:`access.network.cache.default_cache_dir`).
+    elevation, elevation_settings
+        A GeoTIFF digital elevation model (metres): walking and cycling times follow the
+        slopes, per direction (Tobler / Minetti, :mod:`access.network.elevation`); car
+        times do not change. Default: none (flat). The cache key includes the DEM's bytes.
     """
     modes = tuple(m for m in dict.fromkeys(modes) if m != "transit")
     want_transit = bool(gtfs) or bool(rail_specs)
@@ -165,10 +173,15 @@ def build_network(
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     digest = file_digest(path)
     clip = [list(bbox) if bbox is not None else None, polygon.wkt if polygon is not None else None]
+    slopes = _Slopes.of(elevation, elevation_settings)
+
+    def street_key(mode: str) -> str:
+        return cache_key(digest, clip, settings.model_dump(), mode, *slopes.key_parts(mode))
+
     streets: dict[str, StreetNetwork] = {}
     missing = []
     for mode in modes:
-        file = folder / f"street-{mode}-{cache_key(digest, clip, settings.model_dump(), mode)}.npz"
+        file = folder / f"street-{mode}-{street_key(mode)}.npz"
         if cache and file.exists():
             try:
                 streets[mode] = StreetNetwork.from_arrays(load_arrays(file))
@@ -184,17 +197,19 @@ def build_network(
         bar.update()
         for mode, file in missing:
             bar.set_postfix_str(mode)
-            streets[mode] = StreetNetwork.from_osm(ways, mode, settings)
+            streets[mode] = slopes.apply(StreetNetwork.from_osm(ways, mode, settings))
             if cache:
                 save_arrays(file, streets[mode].to_arrays())
             bar.update()
         bar.set_postfix_str(f"done in {time.perf_counter() - started:.1f} s")
         bar.close()
     source = {"osm": str(path), "sha256": digest, "bbox": bbox}
+    if slopes.path is not None:
+        source["elevation"] = {"dem": str(slopes.path), "sha256": slopes.digest, **slopes.settings.model_dump()}
     transit_settings = transit_settings or TransitSettings()
     transit = timetables = None
     if want_transit:
-        walk_key = cache_key(digest, clip, settings.model_dump(), "walk")
+        walk_key = street_key("walk")
         timetables = TransitSource(
             [Path(p) for p in gtfs],
             [Path(p) for p in rail_specs],
@@ -214,6 +229,67 @@ def build_network(
         transit_settings=transit_settings,
         timetables=timetables if want_transit else None,
     )
+
+
+@dataclass(frozen=True)
+class _Slopes:
+    """The elevation model of one build (or none): its cache key parts and how it changes
+    a street network's edge times."""
+
+    path: Path | None
+    digest: str | None
+    settings: ElevationSettings
+
+    @classmethod
+    def of(cls, elevation, settings: ElevationSettings | None) -> _Slopes:
+        settings = settings or ElevationSettings()
+        if elevation is None:
+            return cls(None, None, settings)
+        path = Path(elevation)
+        if not path.is_file():
+            raise InputError(f"elevation model {path} does not exist; check the path.")
+        return cls(path, file_digest(path), settings)
+
+    def key_parts(self, mode: str) -> list:
+        if self.path is None or mode not in ELEVATION_MODES:
+            return []  # flat networks keep their cache keys
+        return [["elevation", self.digest, self.settings.model_dump()]]
+
+    def apply(self, street: StreetNetwork) -> StreetNetwork:
+        """``street`` with slope-adjusted edge times (walk and bike; others unchanged)."""
+        if self.path is None or street.mode not in ELEVATION_MODES:
+            return street
+        import warnings
+        from dataclasses import replace
+
+        dem = read_dem(self.path, street.bounds())
+        u, v = street.tails, street.indices
+        a, b = np.minimum(u, v), np.maximum(u, v)  # one profile per street, both directions
+        factor, outside = edge_time_factors(
+            dem,
+            street.lon[a],
+            street.lat[a],
+            street.lon[b],
+            street.lat[b],
+            street.length_m,
+            self.settings.cost_function.get(street.mode, "tobler"),
+            self.settings,
+            reverse=u > v,
+        )
+        if outside == street.n_edges:
+            raise InputError(
+                f"elevation model {self.path} has no data under the {street.mode} network; "
+                "check that it covers the area (and its CRS)."
+            )
+        if outside:
+            warnings.warn(
+                f"{outside:,} of {street.n_edges:,} {street.mode} edges lie outside the elevation model "
+                f"{self.path.name} (or on no-data cells): treated as flat.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        travel = adjusted_seconds(street.travel_s, factor, self.settings.averaging)
+        return replace(street, travel_s=travel)  # the flat network is discarded, never shared
 
 
 class TransitSource:
