@@ -235,3 +235,23 @@ def test_r5py_elevation_model_slows_the_climb(poa_dem):
     assert h[("foot", "top")] > h[("top", "foot")] and h[("foot", "top")] > f[("foot", "top")]
     with pytest.raises(access.InputError, match="TOBLER or MINETTI"):
         r5py.TransportNetwork(osm, elevation_model=poa_dem, elevation_cost_function="STEEP")
+
+
+def test_cli_travel_times_with_elevation_are_asymmetric(tmp_path, poa_dem):
+    from typer.testing import CliRunner
+
+    from access.cli import app
+
+    osm = require_data("poa/poa_osm.pbf")
+    pts = tmp_path / "pts.csv"
+    pd.DataFrame({"id": ["top", "foot"], "lon": [HILLTOP[0], FOOT[0]], "lat": [HILLTOP[1], FOOT[1]]}).to_csv(
+        pts, index=False
+    )
+    out = tmp_path / "walk.csv"
+    args = ["travel-times", "--osm", osm, "--origins", pts, "--out", out, "--mode", "walk", "--elevation", poa_dem]
+    result = CliRunner().invoke(app, [str(a) for a in args + ["-q"]])
+    assert result.exit_code == 0, result.output
+    t = pd.read_csv(out).set_index(["from_id", "to_id"])["travel_time_min"]
+    assert t[("foot", "top")] > 1.2 * t[("top", "foot")]
+    built = CliRunner().invoke(app, ["build", "--osm", str(osm), "--modes", "walk", "--elevation", str(poa_dem)])
+    assert built.exit_code == 0 and "elevation:" in built.output
