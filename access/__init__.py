@@ -22,7 +22,11 @@ from access.io.places import read_places
 from access.io.points import as_points, read_points
 from access.measures.accessibility import MEASURES as ACCESSIBILITY_MEASURES
 from access.measures.accessibility import accessibility, accessibility_from_matrix
+from access.measures.competition import balancing_cost, spatial_availability
+from access.measures.cumulative import cumulative_interval, passive_accessibility
 from access.measures.equity import gini, lorenz, palma_ratio, summarise
+from access.measures.inequality import TheilDecomposition, concentration_index, theil_t
+from access.measures.poverty import fgt_poverty
 from access.network import Network, StreetNetwork, build_network
 from access.regional.cluster import ClusterResult, cluster_circles, compare_cluster
 from access.regional.network import RegionalNetwork
@@ -81,6 +85,14 @@ __all__ = [
     "palma_ratio",
     "read_opportunities",
     "summarise",
+    "fgt_poverty",
+    "theil_t",
+    "TheilDecomposition",
+    "concentration_index",
+    "cumulative_interval",
+    "passive_accessibility",
+    "spatial_availability",
+    "balancing_cost",
     "AccessError",
     "CIRCLE_PRESETS",
     "CircleDefinition",
