@@ -119,6 +119,11 @@ class StreetSettings(BaseModel):
     connector_speed_kmh: dict[str, float] = Field(default_factory=lambda: {"walk": 4.8, "bike": 12.0, "car": 20.0})
     max_snap_m: float = Field(1000.0, gt=0)  # points further than this from any edge fail
     largest_component: bool = True  # keep only the largest strongly connected component
+    # Car speeds by country: a car_speeds_kmh other than the China default is used as given;
+    # otherwise build_network takes the table of `country` (ISO 3166 alpha-2; None: the
+    # country of the data's location, see COUNTRY_SPEED_LIMITS_KMH). Overrides win last.
+    country: str | None = Field(None, min_length=2, max_length=2)
+    car_speed_overrides_kmh: dict[str, float] = Field(default_factory=dict)
 
 
 class IsochroneSettings(BaseModel):
@@ -507,3 +512,50 @@ class ElevationSettings(BaseModel):
 
 
 __all__ += ["ELEVATION_SAMPLE_SPACING_M", "ELEVATION_MODES", "ElevationSettings"]
+
+# Default car speeds outside China (access.network._rules.country_car_speeds_kmh). A way
+# without a usable `maxspeed` drives at its country's legal default for its kind of road,
+# the implicit limits of the OSM wiki page "Default speed limits" (cars, km/h; mph
+# countries converted): residential (inside built-up areas), rural (primary ... unclassified
+# outside them), trunk (expressways / motor roads), motorway, living_street. Legal limits
+# are upper bounds: free-flow at the limit, no congestion (China's table above uses
+# operating speeds below its limits). Countries not listed, or extracts whose country
+# cannot be told, keep China's table.
+COUNTRY_SPEED_LIMITS_KMH: MappingProxyType[str, MappingProxyType[str, float]] = MappingProxyType(
+    {
+        code: MappingProxyType(
+            dict(zip(("residential", "rural", "trunk", "motorway", "living_street"), v, strict=True))
+        )
+        for code, v in {
+            "AT": (50.0, 100.0, 100.0, 130.0, 5.0),
+            "AU": (50.0, 100.0, 100.0, 110.0, 10.0),
+            "BE": (50.0, 90.0, 90.0, 120.0, 20.0),
+            "BR": (30.0, 100.0, 110.0, 110.0, 20.0),  # CTB art. 61: local streets 30, highways 100-110
+            "CA": (50.0, 80.0, 100.0, 100.0, 20.0),
+            "CH": (50.0, 80.0, 100.0, 120.0, 20.0),
+            "CZ": (50.0, 90.0, 110.0, 130.0, 20.0),
+            "DE": (50.0, 100.0, 100.0, 130.0, 7.0),  # motorway: the advisory 130 (no general limit)
+            "DK": (50.0, 80.0, 90.0, 130.0, 15.0),
+            "ES": (50.0, 90.0, 100.0, 120.0, 20.0),
+            "FI": (50.0, 80.0, 100.0, 120.0, 20.0),
+            "FR": (50.0, 80.0, 110.0, 130.0, 20.0),
+            "GB": (48.28, 96.56, 112.65, 112.65, 32.19),  # 30 / 60 / 70 / 70 / 20 mph
+            "HU": (50.0, 90.0, 110.0, 130.0, 20.0),
+            "IE": (50.0, 80.0, 100.0, 120.0, 20.0),
+            "IT": (50.0, 90.0, 110.0, 130.0, 20.0),
+            "NL": (50.0, 80.0, 100.0, 100.0, 15.0),
+            "NO": (50.0, 80.0, 90.0, 110.0, 20.0),
+            "PL": (50.0, 90.0, 100.0, 140.0, 20.0),
+            "PT": (50.0, 90.0, 100.0, 120.0, 20.0),
+            "RU": (60.0, 90.0, 90.0, 110.0, 20.0),
+            "SE": (50.0, 70.0, 90.0, 110.0, 7.0),
+            "US": (40.23, 88.51, 88.51, 104.61, 24.14),  # 25 / 55 / 55 / 65 / 15 mph (typical state law)
+        }.items()
+    }
+)
+# Ramps run at half their road's speed, as the ratios of OSRM's car profile (motorway 90 /
+# link 45, primary 65 / link 30 ...); service roads and tracks at China's 15 km/h.
+LINK_SPEED_FACTOR = 0.5
+MINOR_ROAD_SPEED_KMH = 15.0  # service, track
+
+__all__ += ["COUNTRY_SPEED_LIMITS_KMH", "LINK_SPEED_FACTOR", "MINOR_ROAD_SPEED_KMH"]

@@ -55,7 +55,9 @@ def test_lines_on_a_straight_road_are_worked_by_hand(tmp_path):
     path = tmp_path / "road.osm"
     nodes = {k + 1: (LON0, LAT0 + k * 100 * M_LAT) for k in range(21)}
     write_osm(path, nodes, [(1, list(nodes), {"highway": "primary"})])
-    network = access.build_network(path, modes=("car",), progress=False, cache=False)
+    # China's default speeds (primary 60 km/h) as worked by hand; the road lies in Germany
+    settings = access.StreetSettings(country="CN")
+    network = access.build_network(path, modes=("car",), progress=False, cache=False, settings=settings)
     lines = access.isochrones(network, (LON0, LAT0), mode="car", cutoffs_min=(1, 1.5), output="lines")
     assert list(lines.columns) == ["origin_id", "cutoff_min", "from_min", "to_min", "travel_time_min", "geometry"]
     projected = lines.to_crs(network.street("car").crs_epsg)

@@ -199,7 +199,9 @@ def test_car_node_reached_a_minute_before_the_cutoff_is_inside_even_between_grid
     nodes = {k + 1: (LON0, LAT0 + k * STEP_DEG_LAT) for k in range(11)}
     nodes[99] = (LON0, LAT0 + 10.1 * STEP_DEG_LAT)
     write_osm(path, nodes, [(1, [*range(1, 12), 99], {"highway": "primary"})])
-    network = access.build_network(path, modes=("car",), progress=False, cache=False)
+    # China's default speeds (primary 60 km/h) as worked by hand; the road lies in Germany
+    settings = access.StreetSettings(country="CN")
+    network = access.build_network(path, modes=("car",), progress=False, cache=False, settings=settings)
     street = network.street("car")
     end = int(np.flatnonzero(street.node_id == 99)[0])
     snapped = snap(street, (LON0, LAT0), strict=True)

@@ -34,6 +34,30 @@ Elevation = Annotated[
     Path | None,
     typer.Option(help="GeoTIFF elevation model (metres): walk and bike times follow slopes.", show_default=False),
 ]
+Speeds = Annotated[
+    Path | None,
+    typer.Option(
+        help="Car speeds by highway class: CSV highway,kmh or YAML/JSON (default: the data's country).",
+        show_default=False,
+    ),
+]
+CarSpeed = Annotated[
+    list[str] | None,
+    typer.Option("--car-speed", help="Override one class: highway=kmh (repeatable).", show_default=False),
+]
+
+
+def _street_settings(speeds, car_speed):
+    """StreetSettings from --speeds FILE / --car-speed highway=kmh (None: the defaults)."""
+    if speeds is None and not car_speed:
+        return None
+    from access.config import StreetSettings
+    from access.io.speeds import parse_speed_overrides, read_speed_table
+
+    given = {"car_speeds_kmh": read_speed_table(speeds)} if speeds is not None else {}
+    return StreetSettings(**given, car_speed_overrides_kmh=parse_speed_overrides(car_speed))
+
+
 Gtfs = Annotated[list[Path] | None, typer.Option("--gtfs", help="GTFS feed (.zip or folder); repeat for several.")]
 RailSpecs = Annotated[list[Path] | None, typer.Option("--rail-spec", help="Rail line spec YAML; repeatable.")]
 ServiceDate = Annotated[
@@ -119,7 +143,19 @@ def _transit_options(network, park_ride: str | None, max_walk: float | None):
 
 
 def _network(
-    osm, modes, *, bbox, cache_dir, quiet, gtfs=None, rail_specs=None, service_date=None, moment=None, elevation=None
+    osm,
+    modes,
+    *,
+    bbox,
+    cache_dir,
+    quiet,
+    gtfs=None,
+    rail_specs=None,
+    service_date=None,
+    moment=None,
+    elevation=None,
+    speeds=None,
+    car_speed=None,
 ):
     """Build or load the network; transit needs --gtfs or --rail-spec. A dated departure
     (``moment``) is the service date: the network is built for that day only."""
@@ -150,6 +186,7 @@ def _network(
         rail_specs=rail_specs or (),
         service_date=service_date,
         elevation=elevation,
+        settings=_street_settings(speeds, car_speed),
     )
 
 
@@ -164,6 +201,8 @@ def build(
     service_date: ServiceDate = None,
     cache_dir: CacheDir = None,
     elevation: Elevation = None,
+    speeds: Speeds = None,
+    car_speed: CarSpeed = None,
     quiet: Quiet = False,
 ) -> None:
     """Build (or load from cache) street and transit networks and print their sizes."""
@@ -179,10 +218,15 @@ def build(
         rail_specs=rail_spec or (),
         service_date=service_date,
         elevation=elevation,
+        settings=_street_settings(speeds, car_speed),
     )
     if not quiet:
         if "elevation" in network.source:
             typer.echo(f"elevation: {elevation} (walk: Tobler, bike: Minetti; car unchanged)")
+        if "car_speeds" in network.source:
+            from access.network._rules import CarSpeeds
+
+            typer.echo(CarSpeeds.from_dict(network.source["car_speeds"]).describe())
         for mode, street in network.streets.items():
             typer.echo(f"{mode}: {street.n_nodes:,} nodes, {street.n_edges:,} edges, EPSG:{street.crs_epsg}")
         if network.transit is not None:
@@ -222,6 +266,8 @@ def isochrone(
     bbox: Bbox = None,
     cache_dir: CacheDir = None,
     elevation: Elevation = None,
+    speeds: Speeds = None,
+    car_speed: CarSpeed = None,
     quiet: Quiet = False,
 ) -> None:
     """Isochrones (areas reachable within each cutoff) from one point or many; with
@@ -257,6 +303,8 @@ def isochrone(
         service_date=service_date,
         moment=departure or arrive_by,
         elevation=elevation,
+        speeds=speeds,
+        car_speed=car_speed,
     )
     network = _transit_options(network, park_ride, max_walk)
     times = {
@@ -363,6 +411,8 @@ def travel_times_command(
         int | None, typer.Option(help="Worker processes for processes / local (default: CPU count).")
     ] = None,
     elevation: Elevation = None,
+    speeds: Speeds = None,
+    car_speed: CarSpeed = None,
     quiet: Quiet = False,
 ) -> None:
     """Travel-time matrix (from_id, to_id, travel_time_min) between points; with
@@ -392,6 +442,8 @@ def travel_times_command(
         service_date=service_date,
         moment=departure or arrive_by,
         elevation=elevation,
+        speeds=speeds,
+        car_speed=car_speed,
     )
     network = _transit_options(network, park_ride, max_walk)
     query = {

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from access.config import IMPLICIT_MAXSPEEDS_KMH, StreetSettings
+from access.config import (
+    CAR_SPEEDS_KMH,
+    COUNTRY_SPEED_LIMITS_KMH,
+    IMPLICIT_MAXSPEEDS_KMH,
+    LINK_SPEED_FACTOR,
+    MINOR_ROAD_SPEED_KMH,
+    StreetSettings,
+)
+from access.errors import InputError
 
-__all__ = ["mode_permissions", "parse_maxspeed_kmh", "way_speeds_kmh"]
+__all__ = [
+    "mode_permissions",
+    "parse_maxspeed_kmh",
+    "way_speeds_kmh",
+    "CarSpeeds",
+    "country_car_speeds_kmh",
+    "detect_country",
+    "resolve_car_speeds",
+]
 
 _VEHICLE_ROADS = frozenset(
     {
@@ -102,6 +120,10 @@ def parse_maxspeed_kmh(value: object) -> float:
         if part in IMPLICIT_MAXSPEEDS_KMH:
             speeds.append(IMPLICIT_MAXSPEEDS_KMH[part])
             continue
+        zone = _implicit_zone(part)
+        if zone is not None:
+            speeds.append(zone)
+            continue
         match = _NUMBER.match(part.lower())
         if match is None:
             continue
@@ -114,6 +136,23 @@ def parse_maxspeed_kmh(value: object) -> float:
         if 0 < speed <= 300:  # beyond any road speed: a typo or garbage
             speeds.append(speed)
     return float(np.mean(speeds)) if speeds else float("nan")
+
+
+_ZONE_CONTEXT = {
+    "urban": "residential",
+    "rural": "rural",
+    "trunk": "trunk",
+    "motorway": "motorway",
+    "living_street": "living_street",
+}
+
+
+def _implicit_zone(tag: str) -> float | None:
+    """``"AT:rural"``-style implicit limits of the countries in COUNTRY_SPEED_LIMITS_KMH."""
+    code, _, zone = tag.partition(":")
+    limits = COUNTRY_SPEED_LIMITS_KMH.get(code.upper())
+    context = _ZONE_CONTEXT.get(zone.lower())
+    return float(limits[context]) if limits is not None and context is not None else None
 
 
 def way_speeds_kmh(ways: pd.DataFrame, mode: str, settings: StreetSettings) -> tuple[np.ndarray, np.ndarray]:
@@ -143,3 +182,121 @@ def way_speeds_kmh(ways: pd.DataFrame, mode: str, settings: StreetSettings) -> t
         speed = np.where(np.isfinite(directed), directed, both)
         result.append(np.where(np.isfinite(speed), speed, default))
     return result[0], result[1]
+
+
+# Which legal default of COUNTRY_SPEED_LIMITS_KMH each highway class drives at.
+_CLASS_CONTEXT: Mapping[str, str] = {
+    "motorway": "motorway",
+    "trunk": "trunk",
+    "primary": "rural",
+    "secondary": "rural",
+    "tertiary": "rural",
+    "unclassified": "rural",
+    "road": "rural",
+    "residential": "residential",
+    "living_street": "living_street",
+}
+
+
+def country_car_speeds_kmh(country: str | None) -> dict[str, float] | None:
+    """Default car speeds (km/h) by highway class in ``country`` (ISO 3166 alpha-2) from
+    its legal defaults (:data:`access.config.COUNTRY_SPEED_LIMITS_KMH`): China's cited
+    table for ``"CN"``; None for a country not in the table."""
+    if country is None:
+        return None
+    code = country.upper()
+    if code == "CN":
+        return dict(CAR_SPEEDS_KMH)
+    limits = COUNTRY_SPEED_LIMITS_KMH.get(code)
+    if limits is None:
+        return None
+    table = {cls: float(limits[context]) for cls, context in _CLASS_CONTEXT.items()}
+    for road in ("motorway", "trunk", "primary", "secondary", "tertiary"):
+        table[f"{road}_link"] = round(table[road] * LINK_SPEED_FACTOR, 2)
+    table["service"] = table["track"] = MINOR_ROAD_SPEED_KMH
+    return table
+
+
+@lru_cache(maxsize=1)
+def _zone_countries() -> dict[str, str]:
+    """IANA time zone -> ISO 3166 country code, from the tz database's ``zone.tab``."""
+    from importlib.resources import files
+
+    text = files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
+    return {row[2]: row[0] for row in rows if len(row) >= 3}
+
+
+@lru_cache(maxsize=1)
+def _time_zones():
+    from timezonefinder import TimezoneFinder
+
+    return TimezoneFinder()
+
+
+def detect_country(lon, lat) -> str | None:
+    """ISO 3166 alpha-2 code of the country at the median of the points (EPSG:4326), or
+    None at sea. Offline: the time zone polygons of timezone-boundary-builder (drawn from
+    OpenStreetMap's country boundaries; the ``timezonefinder`` package) and the IANA tz
+    database's zone -> country table (``zone.tab``, the ``tzdata`` package)."""
+    lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return None
+    zone = _time_zones().timezone_at(lng=float(np.median(lon[ok])), lat=float(np.median(lat[ok])))
+    return _zone_countries().get(zone) if zone else None
+
+
+@dataclass(frozen=True)
+class CarSpeeds:
+    """The default car speeds of one network: the table (km/h by highway class), the
+    country it is for (None: not known) and where it comes from (one line)."""
+
+    table: dict[str, float]
+    country: str | None
+    source: str
+
+    def describe(self) -> str:
+        """One line for people: where the speeds come from and the table."""
+        order = [c for c in CAR_SPEEDS_KMH if c in self.table] + sorted(set(self.table) - set(CAR_SPEEDS_KMH))
+        speeds = ", ".join(f"{c} {self.table[c]:g}" for c in order)
+        return f"car speeds ({self.source}; OSM maxspeed tags win): {speeds} km/h"
+
+    def to_dict(self) -> dict:
+        return {"country": self.country, "source": self.source, "table": dict(self.table)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CarSpeeds:
+        return cls(
+            table={k: float(v) for k, v in data["table"].items()}, country=data["country"], source=data["source"]
+        )
+
+
+def resolve_car_speeds(settings: StreetSettings, lon=None, lat=None) -> CarSpeeds:
+    """The car speed table a build uses: ``settings.car_speeds_kmh`` when it is not the
+    China default, else the table of ``settings.country`` or of the country detected at
+    the points ``lon``/``lat`` (China's when unknown); ``car_speed_overrides_kmh`` last."""
+    for cls, kmh in settings.car_speed_overrides_kmh.items():
+        if not 0 < float(kmh) <= 300:
+            raise InputError(f"car speed for {cls!r} must be in (0, 300] km/h, got {kmh}.")
+    if settings.car_speeds_kmh != dict(CAR_SPEEDS_KMH):
+        table, country, source = dict(settings.car_speeds_kmh), settings.country, "given table"
+    else:
+        country = settings.country.upper() if settings.country else None
+        how = "given"
+        if country is None and lon is not None and len(np.atleast_1d(lon)):
+            country, how = detect_country(lon, lat), "detected"
+        table = country_car_speeds_kmh(country)
+        if country == "CN":
+            source = f"{country} ({how}): China's defaults"
+        elif table is not None:
+            source = f"{country} ({how}): legal defaults by road type, OSM wiki 'Default speed limits'"
+        else:
+            table = dict(CAR_SPEEDS_KMH)
+            source = (
+                f"country {country} has no table: China's defaults" if country else "country unknown: China's defaults"
+            )
+    if settings.car_speed_overrides_kmh:
+        table.update({k: float(v) for k, v in settings.car_speed_overrides_kmh.items()})
+        source += f"; overridden: {', '.join(sorted(settings.car_speed_overrides_kmh))}"
+    return CarSpeeds(table=table, country=country, source=source)

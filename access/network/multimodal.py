@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -18,12 +19,15 @@ from tqdm.auto import tqdm
 from access.config import ELEVATION_MODES, MODES, ElevationSettings, StreetSettings, TransitSettings
 from access.errors import CacheError, InputError
 from access.io.osm import read_osm_ways
+from access.network._rules import CarSpeeds, resolve_car_speeds
 from access.network.cache import cache_key, default_cache_dir, file_digest, load_arrays, save_arrays
 from access.network.elevation import adjusted_seconds, edge_time_factors, read_dem
 from access.network.street import StreetNetwork, check_mode
 from access.network.transit import TransitNetwork
 
 __all__ = ["Network", "TransitSource", "build_network", "MAX_DATES_IN_MEMORY"]
+
+_CAR_SPEEDS_KEY = "car-speeds-by-country-v1"  # car networks built before country tables are stale
 
 MAX_DATES_IN_MEMORY = 8  # transit networks of other service dates kept per Network (LRU)
 
@@ -176,15 +180,21 @@ def build_network(
     slopes = _Slopes.of(elevation, elevation_settings)
 
     def street_key(mode: str) -> str:
-        return cache_key(digest, clip, settings.model_dump(), mode, *slopes.key_parts(mode))
+        # car speeds follow the data's country (a car network knows its table)
+        by_country = [_CAR_SPEEDS_KEY] if mode == "car" else []
+        return cache_key(digest, clip, settings.model_dump(), mode, *slopes.key_parts(mode), *by_country)
 
     streets: dict[str, StreetNetwork] = {}
+    car_speeds: CarSpeeds | None = None
     missing = []
     for mode in modes:
         file = folder / f"street-{mode}-{street_key(mode)}.npz"
         if cache and file.exists():
             try:
-                streets[mode] = StreetNetwork.from_arrays(load_arrays(file))
+                arrays = load_arrays(file)
+                streets[mode] = StreetNetwork.from_arrays(arrays)
+                if mode == "car":
+                    car_speeds = CarSpeeds.from_dict(json.loads(str(arrays["car_speeds"])))
                 continue
             except (CacheError, KeyError, ValueError):
                 pass  # rebuilt below and overwritten
@@ -197,13 +207,21 @@ def build_network(
         bar.update()
         for mode, file in missing:
             bar.set_postfix_str(mode)
-            streets[mode] = slopes.apply(StreetNetwork.from_osm(ways, mode, settings))
+            extra = {}
+            mode_settings = settings
+            if mode == "car":
+                car_speeds = resolve_car_speeds(settings, ways.lon, ways.lat)
+                mode_settings = settings.model_copy(update={"car_speeds_kmh": car_speeds.table})
+                extra["car_speeds"] = np.array(json.dumps(car_speeds.to_dict()))
+            streets[mode] = slopes.apply(StreetNetwork.from_osm(ways, mode, mode_settings))
             if cache:
-                save_arrays(file, streets[mode].to_arrays())
+                save_arrays(file, {**streets[mode].to_arrays(), **extra})
             bar.update()
         bar.set_postfix_str(f"done in {time.perf_counter() - started:.1f} s")
         bar.close()
     source = {"osm": str(path), "sha256": digest, "bbox": bbox}
+    if car_speeds is not None:
+        source["car_speeds"] = car_speeds.to_dict()
     if slopes.path is not None:
         source["elevation"] = {"dem": str(slopes.path), "sha256": slopes.digest, **slopes.settings.model_dump()}
     transit_settings = transit_settings or TransitSettings()
