@@ -33,6 +33,13 @@ __all__ = [
     "TravelTimeMatrix",
     "Isochrones",
     "R5PY_DEFAULTS",
+    "R5pyError",
+    "GtfsFileError",
+    "MissingColumnError",
+    "NoCrsError",
+    "NonUniqueIDError",
+    "NoIDColumnError",
+    "UnexpectedCrsError",
 ]
 
 # r5py.RegionalTask defaults (r5py/r5/regional_task.py), in their own units.
@@ -47,7 +54,7 @@ R5PY_DEFAULTS = {
     "speed_cycling": 12.0,  # km/h
     "max_public_transport_rides": 8,
 }
-_ISOCHRONES_DEFAULT_MIN = (0, 15, 30, 45)  # r5py: timedelta_range(0, 1 h, 15 min), end exclusive
+_ISOCHRONES_DEFAULT_MIN = (0, 15, 30, 45)  # r5py: timedelta_range(0, 1 h, 15 min); 0 is dropped
 _MAX_TRANSFERS_LIMIT = 10  # our RAPTOR's cap on transfers (access.config.TransitSettings)
 # R5's TransitLayer distance tables: egress walks from stops reach at most 2,000 m and
 # transfers between stops at most 1,000 m (WALK_DISTANCE_LIMIT_METERS,
@@ -56,8 +63,56 @@ R5_EGRESS_LIMIT_M = 2000.0  # metres
 R5_TRANSFER_LIMIT_M = 1000.0  # metres
 
 
+class R5pyError(InputError):
+    """Base of r5py's exception classes (here also an :class:`access.InputError`, hence a
+    ``ValueError``, as r5py's data errors are)."""
+
+
+class GtfsFileError(R5pyError):
+    """A GTFS feed cannot be loaded (raised at construction unless ``allow_errors``)."""
+
+
+class MissingColumnError(R5pyError):
+    """An input table lacks a required column."""
+
+
+class NoIDColumnError(MissingColumnError):
+    """Origins or destinations have no ``id`` column."""
+
+
+class NonUniqueIDError(R5pyError):
+    """Origin or destination ids are not unique."""
+
+
+class NoCrsError(R5pyError):
+    """Origins or destinations have no coordinate reference system."""
+
+
+class UnexpectedCrsError(R5pyError):
+    """A data set is in an unexpected coordinate reference system."""
+
+
 class TransportMode(enum.Enum):
-    """r5py's transport modes (same names and values)."""
+    """r5py's transport modes (same names and values); built from any case of the name
+    (``TransportMode("walk")``), added up into lists (``TRANSIT + WALK``)."""
+
+    @classmethod
+    def _missing_(cls, value):
+        return cls.__members__.get(str(value).upper()) if isinstance(value, str) else None
+
+    def __add__(self, other):
+        if isinstance(other, TransportMode):
+            return [self, other]
+        if isinstance(other, list):
+            return [self, *other]
+        raise TypeError(f"unsupported operand type(s) for '+': '{type(self).__name__}' and '{type(other).__name__}'")
+
+    def __radd__(self, other):
+        if isinstance(other, int) and other == 0:  # the start of sum()
+            return self
+        if isinstance(other, list):
+            return [*other, self]
+        return self.__add__(other)
 
     AIR = "AIR"
     BUS = "BUS"
@@ -153,7 +208,34 @@ class TransportNetwork:
             ) from None
         self.elevation_cost_function = cost
         self.allow_errors = bool(allow_errors)
+        self._feed_dates = self._check_feeds()
         self._networks: dict = {}
+
+    def _check_feeds(self) -> dict[Path, tuple[dt.date, dt.date]]:
+        """Each feed's service date range; an unreadable feed is a :class:`GtfsFileError`
+        (with ``allow_errors``: a RuntimeWarning, and the feed is left out)."""
+        from access.io.gtfs import gtfs_date_range
+
+        dates, usable = {}, []
+        for feed in self.gtfs:
+            try:
+                dates[feed] = gtfs_date_range(feed)
+                usable.append(feed)
+            except (InputError, OSError, ValueError, KeyError) as exc:
+                if not self.allow_errors:
+                    raise GtfsFileError(f"Could not load GTFS file {feed.name}: {exc}") from None
+                warnings.warn(
+                    f"There were issues with GTFS file {feed.name} ({exc}); it is left out.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+        self.gtfs = usable
+        return dates
+
+    def covers(self, date: dt.date) -> bool:
+        """Whether any GTFS feed has service dates around ``date`` (r5py's
+        ``transit_layer.covers``: the feeds' calendar ranges)."""
+        return any(first <= date <= last for first, last in self._feed_dates.values())
 
     def network(
         self, *, speed_walking: float, speed_cycling: float, service_date=None, rides: int = 8, transit: bool = True
@@ -207,16 +289,19 @@ def _minutes(value, what: str) -> float:
 
 
 def _od(frame, what: str) -> gpd.GeoDataFrame:
-    """r5py's origins/destinations check: a GeoDataFrame with an ``id`` column and points."""
+    """r5py's origins/destinations check (``check_od_data_set``): a GeoDataFrame with a
+    unique ``id`` column, a CRS and point geometries; returned in EPSG:4326."""
     if not isinstance(frame, gpd.GeoDataFrame):
         raise InputError(f"{what} must be a geopandas.GeoDataFrame with an 'id' column and point geometries.")
     if "id" not in frame.columns:
-        raise InputError(f"{what} has no 'id' column.")
-    if frame["id"].duplicated().any():
-        raise InputError(f"{what}: ids must be unique.")
+        raise NoIDColumnError(f"{what}: data set must contain an 'id' column.")
+    if not frame["id"].is_unique:
+        raise NonUniqueIDError(f"{what}: id values must be unique.")
+    if frame.crs is None:
+        raise NoCrsError(f"{what}: data set has to have a coordinate reference system defined.")
     if not (frame.geometry.geom_type == "Point").all():
         raise InputError(f"{what} must have point geometries.")
-    return frame.to_crs(4326) if frame.crs is not None else frame.set_crs(4326)
+    return frame.to_crs(4326)
 
 
 class _Query:
@@ -231,9 +316,9 @@ class _Query:
         access_modes=(TransportMode.WALK,),
         egress_modes=None,
         max_time=R5PY_DEFAULTS["max_time"],
-        max_time_walking=R5PY_DEFAULTS["max_time_walking"],
-        max_time_cycling=R5PY_DEFAULTS["max_time_cycling"],
-        max_time_driving=R5PY_DEFAULTS["max_time_driving"],
+        max_time_walking=None,
+        max_time_cycling=None,
+        max_time_driving=None,
         speed_walking=R5PY_DEFAULTS["speed_walking"],
         speed_cycling=R5PY_DEFAULTS["speed_cycling"],
         max_public_transport_rides=R5PY_DEFAULTS["max_public_transport_rides"],
@@ -241,20 +326,34 @@ class _Query:
         breakdown=False,
     ):
         if breakdown:
-            raise InputError("breakdown=True (per-leg details) is not supported by access.r5py_compat.")
-        self.departure = departure if departure is not None else dt.datetime.now().replace(second=0, microsecond=0)
+            raise InputError(
+                "breakdown=True (per-leg details) is not supported by access.r5py_compat; use DetailedItineraries."
+            )
+        if departure is None:
+            departure = dt.datetime.now().replace(second=0, microsecond=0)
+            warnings.warn(
+                "No routing departure time specified, using current date and time.", RuntimeWarning, stacklevel=4
+            )
+        self.departure = departure
         if not isinstance(self.departure, dt.datetime):
             raise InputError(f"departure must be a datetime.datetime, got {departure!r}.")
         self.window_min = _minutes(departure_time_window, "departure_time_window")
         if self.window_min < 5:
-            warnings.warn("The provided departure time window is below 5 minutes.", RuntimeWarning, stacklevel=4)
+            warnings.warn(
+                "The provided departure time window is below 5 minutes. This may cause adverse effects with routing.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+        if isinstance(percentiles, str) or not isinstance(percentiles, Sequence) or len(percentiles) > 5:
+            raise InputError("Maximum number of percentiles allowed is 5 (R5's limit).")
         self.percentiles = [int(p) for p in percentiles]
         if not self.percentiles or any(not 0 < p <= 100 for p in self.percentiles):
             raise InputError(f"percentiles must lie in (0, 100], got {list(percentiles)}.")
+        # r5py: each per-mode limit defaults to max_time
         self.max_time_min = _minutes(max_time, "max_time")
-        self.max_walk_min = _minutes(max_time_walking, "max_time_walking")
-        self.max_drive_min = _minutes(max_time_driving, "max_time_driving")
-        _minutes(max_time_cycling, "max_time_cycling")
+        self.max_walk_min = _minutes(max_time_walking, "max_time_walking") if max_time_walking else self.max_time_min
+        self.max_bike_min = _minutes(max_time_cycling, "max_time_cycling") if max_time_cycling else self.max_time_min
+        self.max_drive_min = _minutes(max_time_driving, "max_time_driving") if max_time_driving else self.max_time_min
         self.speed_walking = float(speed_walking)
         self.speed_cycling = float(speed_cycling)
         self.rides = int(max_public_transport_rides)
@@ -269,7 +368,7 @@ class _Query:
             )
         self.transit = bool(transit)
         access = _modes(access_modes, "access_modes")
-        egress = _modes(egress_modes, "egress_modes") if egress_modes is not None else access
+        egress = _modes(egress_modes, "egress_modes") if egress_modes is not None else [TransportMode.WALK]
         if self.transit:
             unsupported = [m.name for m in access if m.name not in _STREET]
             if unsupported or len(access) != 1:
@@ -282,24 +381,40 @@ class _Query:
         elif not self.street_modes:
             raise InputError("transport_modes has neither a transit mode nor WALK, BICYCLE or CAR.")
 
+    def limit_min(self, mode: str) -> float:
+        """The time budget of a direct street trip by ``mode`` (minutes)."""
+        per_mode = {"walk": self.max_walk_min, "bike": self.max_bike_min, "car": self.max_drive_min}[mode]
+        return min(per_mode, self.max_time_min)
+
     def network(self, transport_network: TransportNetwork):
         if not isinstance(transport_network, TransportNetwork):
             transport_network = TransportNetwork(*transport_network)
+        transit = self.transit and bool(transport_network.gtfs)
+        if transit and not transport_network.covers(self.departure.date()):
+            warnings.warn(
+                f"The currently loaded GTFS data sets do not define any services on {self.departure.date()}.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            transit = False
+        self.routes_transit = transit
         return transport_network.network(
             speed_walking=self.speed_walking,
             speed_cycling=self.speed_cycling,
             service_date=self.departure.date(),
             rides=self.rides,
-            transit=self.transit,
+            transit=transit,
         )
 
     def transit_settings(self, network) -> TransitSettings:
-        """Walking limits of this query: access by max_time_walking, egress also by R5's
-        2,000 m distance tables, car access by max_time_driving (minutes)."""
+        """Walking limits of this query: access by max_time_walking (cycling by
+        max_time_cycling, driving by max_time_driving), egress also by R5's 2,000 m distance
+        tables (minutes)."""
         egress_min = min(self.max_walk_min, R5_EGRESS_LIMIT_M / (self.speed_walking / 3.6) / 60)
+        access_min = self.max_bike_min if self.access_mode == "bike" else self.max_walk_min
         return network.transit_settings.model_copy(
             update={
-                "max_access_walk_min": min(self.max_walk_min, self.max_time_min),
+                "max_access_walk_min": min(access_min, self.max_time_min),
                 "max_egress_walk_min": egress_min,
                 "max_access_car_min": self.max_drive_min,
             }
@@ -320,21 +435,46 @@ def _budget_min(max_time_min: float) -> float:
     return max_time_min - 1 / 60
 
 
-class TravelTimeMatrix(pd.DataFrame):
-    """Travel times between many origins and destinations (r5py's ``TravelTimeMatrix``).
+class _R5pyFrame(gpd.GeoDataFrame):
+    """A GeoDataFrame that also carries r5py's attributes (``origins``, ``destinations``,
+    ``transport_network`` ...) without turning them into columns; derived frames are
+    plain (Geo)DataFrames, as in r5py."""
 
-    A ``pandas.DataFrame`` with ``from_id``, ``to_id`` and ``travel_time`` (median, the
-    default) or one ``travel_time_p{NN}`` column per requested percentile: whole minutes,
-    NaN when not reachable within ``max_time``. Keyword arguments are r5py's
-    ``RegionalTask`` ones (``departure``, ``departure_time_window``, ``percentiles``,
-    ``transport_modes``, ``access_modes``, ``egress_modes``, ``max_time``,
-    ``max_time_walking``, ``max_time_cycling``, ``max_time_driving``, ``speed_walking``,
-    ``speed_cycling``, ``max_public_transport_rides``).
-    """
+    _r5py_attributes: tuple[str, ...] = ("origins", "destinations", "transport_network", "request", "snap_to_network")
 
     @property
     def _constructor(self):
-        return pd.DataFrame  # derived frames are plain DataFrames, as in r5py
+        return _plain_frame
+
+    @classmethod
+    def _geodataframe_constructor_with_fallback(cls, *args, **kwargs):
+        # geopandas rebuilds slices through this: give plain frames, never our class
+        return _plain_frame(*args, **kwargs)
+
+    def __setattr__(self, name, value):
+        if name in self._r5py_attributes:
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
+
+def _plain_frame(*args, **kwargs):
+    """geopandas' own fallback: a GeoDataFrame when a geometry column is left, else a DataFrame."""
+    return gpd.GeoDataFrame._geodataframe_constructor_with_fallback(*args, **kwargs)
+
+
+class TravelTimeMatrix(_R5pyFrame):
+    """Travel times between many origins and destinations (r5py's ``TravelTimeMatrix``).
+
+    A GeoDataFrame-backed table with ``from_id``, ``to_id`` and ``travel_time`` (median,
+    the default) or one ``travel_time_p{NN}`` column per requested percentile (at most 5):
+    whole minutes, NaN when not reachable within ``max_time``; ``.origins`` and
+    ``.destinations`` are the points routed (EPSG:4326). Keyword arguments are r5py's
+    ``RegionalTask`` ones (``departure``, ``departure_time_window``, ``percentiles``,
+    ``transport_modes``, ``access_modes``, ``egress_modes``, ``max_time``,
+    ``max_time_walking``, ``max_time_cycling``, ``max_time_driving`` (each defaulting to
+    ``max_time``), ``speed_walking``, ``speed_cycling``, ``max_public_transport_rides``).
+    """
 
     def __init__(self, transport_network, origins=None, destinations=None, snap_to_network=False, **kwargs):
         if origins is None:
@@ -342,7 +482,12 @@ class TravelTimeMatrix(pd.DataFrame):
         origins = _od(origins, "origins")
         destinations = origins if destinations is None else _od(destinations, "destinations")
         query = _Query(**kwargs)
-        super().__init__(_matrix(query.network(transport_network), origins, destinations, query))
+        table = _matrix(query.network(transport_network), origins, destinations, query)
+        super().__init__(table)
+        self.origins = origins
+        self.destinations = destinations
+        self.snap_to_network = snap_to_network
+        self.request = query
 
 
 def _matrix(network, origins, destinations, query: _Query) -> pd.DataFrame:
@@ -351,7 +496,7 @@ def _matrix(network, origins, destinations, query: _Query) -> pd.DataFrame:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        if query.transit:
+        if query.transit and query.routes_transit:
             from dataclasses import replace
 
             routed = replace(network, transit_settings=query.transit_settings(network))
@@ -366,11 +511,13 @@ def _matrix(network, origins, destinations, query: _Query) -> pd.DataFrame:
                 percentiles=query.percentiles,
                 access_mode=query.access_mode,
             )
-            values = [table[c].to_numpy() for c in table.columns if c.startswith("travel_time")]
+            values = [table[c].to_numpy() for c in table.columns[2:] if str(c).startswith("travel_time")]
         else:
+            # street modes (or transit on a day without service: the access mode alone)
+            modes = query.street_modes if not query.transit else [query.access_mode, *query.street_modes]
             tables = [
-                travel_times(network, origins, destinations, mode=m, max_time_min=_budget_min(query.max_time_min))
-                for m in query.street_modes
+                travel_times(network, origins, destinations, mode=m, max_time_min=_budget_min(query.limit_min(m)))
+                for m in dict.fromkeys(modes)
             ]
             table = tables[0]
             best = np.fmin.reduce([t["travel_time_min"].to_numpy() for t in tables])
@@ -384,62 +531,142 @@ def _matrix(network, origins, destinations, query: _Query) -> pd.DataFrame:
     return out
 
 
-def _cutoffs(isochrones) -> list[float]:
-    if isinstance(isochrones, pd.TimedeltaIndex):
-        return [t.total_seconds() / 60 for t in isochrones]
-    return [c.total_seconds() / 60 if isinstance(c, dt.timedelta) else float(c) for c in isochrones]
+def _isochrone_index(isochrones) -> pd.TimedeltaIndex:
+    """r5py's ``Isochrones.isochrones``: a TimedeltaIndex (integers are minutes) without 0."""
+    index = isochrones if isinstance(isochrones, pd.TimedeltaIndex) else pd.to_timedelta(list(isochrones), unit="m")
+    return index[index != pd.Timedelta(0)]
 
 
-class Isochrones(gpd.GeoDataFrame):
-    """Polygons of equal travel time from an origin (r5py's ``Isochrones``).
+POINT_GRID_SEED = 0  # point_grid_sample_ratio draws the same points every run
 
-    A GeoDataFrame (EPSG:4326) with ``travel_time`` (``Timedelta``) and ``geometry``, one
-    row per isochrone; ``isochrones`` are minutes or timedeltas (r5py's default 0, 15, 30,
-    45 min). With several percentiles the lowest is used, as in r5py. Several origins give
-    the union of their areas. A zero-minute isochrone is an empty polygon.
+
+class Isochrones(_R5pyFrame):
+    """Lines of equal travel time from one or more origins (r5py 1.x ``Isochrones``).
+
+    A GeoDataFrame (EPSG:4326) with ``travel_time`` (``Timedelta``) and ``geometry`` (the
+    isochrone's boundary as a ``MultiLineString``), one row per isochrone of
+    ``isochrones`` (minutes or timedeltas; r5py's default 15, 30, 45 — zero is dropped).
+    Several origins: the least travel time from any of them. ``point_grid_resolution``
+    (metres) is the grid on which travel times are computed and contoured, and
+    ``.destinations`` that grid's points on the network (a ``point_grid_sample_ratio``
+    share of them, 0.01-1). With several percentiles the lowest is used, as in r5py.
+    ``origin=`` (r5py < 1.0) is accepted too.
     """
 
-    @property
-    def _constructor(self):
-        return gpd.GeoDataFrame
+    _r5py_attributes = (
+        *_R5pyFrame._r5py_attributes,
+        "isochrones",
+        "point_grid_resolution",
+        "point_grid_sample_ratio",
+        "_network",
+    )
 
     def __init__(
-        self, transport_network, origin=None, isochrones=_ISOCHRONES_DEFAULT_MIN, snap_to_network=False, **kwargs
+        self,
+        transport_network,
+        origins=None,
+        isochrones=_ISOCHRONES_DEFAULT_MIN,
+        point_grid_resolution: float = 100,
+        point_grid_sample_ratio: float = 1.0,
+        snap_to_network=False,
+        origin=None,
+        **kwargs,
     ):
+        from access.config import IsochroneSettings
         from access.surfaces.isochrones import isochrones as isochrone_polygons
 
-        if origin is None:
-            raise InputError("No routing origin defined.")
-        if isinstance(origin, shapely.Geometry):
-            origin = gpd.GeoDataFrame({"id": ["origin"]}, geometry=[origin], crs=4326)
-        origin = _od(origin, "origin")
+        origins = origins if origins is not None else origin
+        if origins is None:
+            raise InputError("No routing origins defined.")
+        if isinstance(origins, shapely.Geometry):
+            origins = gpd.GeoDataFrame({"id": ["origin"]}, geometry=[origins], crs=4326)
+        origins = _od(origins, "origins")
+        if not np.isfinite(point_grid_resolution) or point_grid_resolution <= 0:
+            raise InputError(f"point_grid_resolution must be positive metres, got {point_grid_resolution!r}.")
         query = _Query(**kwargs)
-        cutoffs = _cutoffs(isochrones)
-        positive = sorted({c for c in cutoffs if c > 0})
+        index = _isochrone_index(isochrones)
+        cutoffs = sorted({t.total_seconds() / 60 for t in index})
         network = query.network(transport_network)
-        polygons: dict[float, shapely.Geometry] = {c: shapely.Polygon() for c in cutoffs}
-        if positive:
-            if query.transit:
-                from dataclasses import replace
+        settings = IsochroneSettings(
+            resolution_m={m: float(point_grid_resolution) for m in ("walk", "bike", "car", "transit")}
+        )
+        lines: dict[float, shapely.Geometry] = {}
+        if cutoffs:
+            common = {"cutoffs_min": cutoffs, "settings": settings}
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if query.transit and query.routes_transit:
+                    from dataclasses import replace
 
-                network = replace(network, transit_settings=query.transit_settings(network))
-                result = isochrone_polygons(
-                    network,
-                    origin,
-                    mode="transit",
-                    cutoffs_min=positive,
-                    departure=query.departure,
-                    window_min=query.window_min,
-                    percentile=min(query.percentiles),
-                    access_mode=query.access_mode,
-                )
-            else:
-                result = isochrone_polygons(network, origin, mode=query.street_modes[0], cutoffs_min=positive)
+                    routed = replace(network, transit_settings=query.transit_settings(network))
+                    result = isochrone_polygons(
+                        routed,
+                        origins,
+                        mode="transit",
+                        departure=query.departure,
+                        window_min=query.window_min,
+                        percentile=min(query.percentiles),
+                        access_mode=query.access_mode,
+                        **common,
+                    )
+                else:
+                    mode = query.access_mode if query.transit else query.street_modes[0]
+                    result = isochrone_polygons(network, origins, mode=mode, **common)
             for cutoff, group in result.groupby("cutoff_min"):
-                polygons[float(cutoff)] = shapely.union_all(group.geometry.to_numpy())
+                area = shapely.union_all(group.geometry.to_numpy())
+                lines[float(cutoff)] = _as_multilinestring(area.boundary)
         frame = gpd.GeoDataFrame(
-            {"travel_time": pd.to_timedelta(cutoffs, unit="m")},
-            geometry=[polygons[c] for c in cutoffs],
+            {"travel_time": index},
+            geometry=[lines.get(t.total_seconds() / 60, shapely.MultiLineString()) for t in index],
             crs=4326,
         )
         super().__init__(frame)
+        self.origins = origins
+        self.isochrones = index
+        self.point_grid_resolution = float(point_grid_resolution)
+        self.point_grid_sample_ratio = max(0.01, min(1.0, float(point_grid_sample_ratio)))
+        self.snap_to_network = snap_to_network
+        self.request = query
+        self._network = network
+
+    @property
+    def destinations(self) -> gpd.GeoDataFrame:
+        """The regular point grid (``point_grid_resolution`` metres, in the network's UTM
+        zone) over the street network's extent, points off the network dropped, sampled by
+        ``point_grid_sample_ratio`` (EPSG:4326, ``id`` and ``geometry``)."""
+        from access._geo import to_lonlat
+        from access.network.snap import snap_points
+
+        walk = (
+            self._network.street("walk")
+            if "walk" in self._network.streets
+            else next(iter(self._network.streets.values()))
+        )
+        step = self.point_grid_resolution
+        xs = np.arange(walk.x.min(), walk.x.max() + step, step)
+        ys = np.arange(walk.y.min(), walk.y.max() + step, step)
+        gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+        # on the network: within half a grid step of a street (R5 snaps within its link radius)
+        snapped = snap_points(walk, gx, gy)
+        keep = snapped.ok & (snapped.distance_m <= max(step / 2, 1.0))
+        gx, gy = gx[keep], gy[keep]
+        if self.point_grid_sample_ratio < 1:
+            rng = np.random.default_rng(POINT_GRID_SEED)
+            pick = np.sort(rng.choice(len(gx), int(round(len(gx) * self.point_grid_sample_ratio)), replace=False))
+            gx, gy = gx[pick], gy[pick]
+        lon, lat = to_lonlat(gx, gy, walk.crs_epsg)
+        return gpd.GeoDataFrame({"id": np.arange(len(lon))}, geometry=gpd.points_from_xy(lon, lat), crs=4326)
+
+    @destinations.setter
+    def destinations(self, value) -> None:  # set by the base class; the grid is derived
+        pass
+
+
+def _as_multilinestring(boundary: shapely.Geometry) -> shapely.MultiLineString:
+    if boundary.is_empty:
+        return shapely.MultiLineString()
+    if isinstance(boundary, shapely.MultiLineString):
+        return boundary
+    if isinstance(boundary, shapely.LineString):
+        return shapely.MultiLineString([boundary])
+    return shapely.MultiLineString([g for g in getattr(boundary, "geoms", []) if isinstance(g, shapely.LineString)])
