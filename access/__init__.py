@@ -30,6 +30,7 @@ from access.measures.poverty import fgt_poverty
 from access.network import Network, StreetNetwork, build_network
 from access.regional.cluster import ClusterResult, cluster_circles, compare_cluster
 from access.regional.network import RegionalNetwork
+from access.routing.itineraries import expanded_travel_times, itineraries
 from access.routing.matrix import travel_times
 from access.routing.scale import travel_time_matrix
 from access.scenarios.apply import Region, load_region
@@ -120,4 +121,6 @@ __all__ = [
     "isochrones",
     "read_points",
     "travel_times",
+    "itineraries",
+    "expanded_travel_times",
 ]

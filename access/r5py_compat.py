@@ -32,6 +32,7 @@ __all__ = [
     "TransportNetwork",
     "TravelTimeMatrix",
     "Isochrones",
+    "DetailedItineraries",
     "R5PY_DEFAULTS",
     "R5pyError",
     "GtfsFileError",
@@ -670,3 +671,109 @@ def _as_multilinestring(boundary: shapely.Geometry) -> shapely.MultiLineString:
     if isinstance(boundary, shapely.LineString):
         return shapely.MultiLineString([boundary])
     return shapely.MultiLineString([g for g in getattr(boundary, "geoms", []) if isinstance(g, shapely.LineString)])
+
+
+class DetailedItineraries(_R5pyFrame):
+    """Leg-by-leg itineraries between origins and destinations (r5py's
+    ``DetailedItineraries``): one row per ``from_id``, ``to_id``, ``option`` and ``segment``
+    with ``transport_mode`` (:class:`TransportMode`), ``departure_time``, ``distance``
+    (metres), ``travel_time``, ``wait_time``, ``feed``, ``agency_id``, ``route_id``,
+    ``start_stop_id``, ``end_stop_id``, ``geometry``, and this engine's extras
+    ``arrival_time``, ``route_short_name``, ``trip_id`` and stop names. Origins and
+    destinations are paired row by row when they are as many (r5py's default), else all to
+    all (or with ``force_all_to_all``). Transit options are the distinct fastest journeys
+    over the departure window (walking access and egress); street modes give one leg.
+    """
+
+    _r5py_attributes = (*_R5pyFrame._r5py_attributes, "all_to_all")
+
+    def __init__(
+        self,
+        transport_network,
+        origins=None,
+        destinations=None,
+        snap_to_network=False,
+        force_all_to_all=False,
+        **kwargs,
+    ):
+        from dataclasses import replace
+
+        from access.routing.itineraries import itineraries, street_itineraries
+
+        if origins is None:
+            raise InputError("No routing origins defined.")
+        if destinations is None:
+            raise InputError("No routing destinations defined.")
+        origins, destinations = _od(origins, "origins"), _od(destinations, "destinations")
+        all_to_all = bool(force_all_to_all) or len(origins) != len(destinations)
+        query = _Query(**kwargs)
+        network = query.network(transport_network)
+        budget = _budget_min(query.max_time_min)
+        parts = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if query.transit and query.routes_transit:
+                if query.access_mode != "walk":
+                    raise InputError(
+                        "DetailedItineraries with transit supports walking access only (access_modes=[WALK])."
+                    )
+                routed = replace(network, transit_settings=query.transit_settings(network))
+                parts.append(
+                    itineraries(
+                        routed,
+                        origins,
+                        destinations,
+                        departure=query.departure,
+                        window_min=query.window_min,
+                        max_time_min=budget,
+                        all_to_all=all_to_all,
+                    )
+                )
+            street = query.street_modes or ([query.access_mode] if query.transit and not query.routes_transit else [])
+            for mode in dict.fromkeys(street):
+                parts.append(
+                    street_itineraries(
+                        network,
+                        origins,
+                        destinations,
+                        mode=mode,
+                        max_time_min=_budget_min(query.limit_min(mode)),
+                        all_to_all=all_to_all,
+                        departure=query.departure,
+                    )
+                )
+        legs = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if len(parts) > 1:  # street options after the transit ones, numbered on
+            legs["option"] = legs.groupby(["from_id", "to_id"]).cumcount().where(legs["segment"] == 0)
+            legs["option"] = legs.groupby(["from_id", "to_id"])["option"].ffill().astype(int)
+        columns = [
+            "from_id",
+            "to_id",
+            "option",
+            "segment",
+            "transport_mode",
+            "departure_time",
+            "distance",
+            "travel_time",
+            "wait_time",
+            "feed",
+            "agency_id",
+            "route_id",
+            "start_stop_id",
+            "end_stop_id",
+            "geometry",
+            "arrival_time",
+            "route_short_name",
+            "trip_id",
+            "start_stop_name",
+            "end_stop_name",
+        ]
+        if len(legs):
+            legs["transport_mode"] = [TransportMode(m) for m in legs["transport_mode"]]
+            legs["agency_id"] = ""
+        frame = gpd.GeoDataFrame(legs.reindex(columns=columns), geometry="geometry", crs=4326)
+        super().__init__(frame)
+        self.origins, self.destinations = origins, destinations
+        self.all_to_all = all_to_all
+        self.snap_to_network = snap_to_network
+        self.request = query
