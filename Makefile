@@ -38,6 +38,7 @@ bench: $(STAMP)
 	test -d $(VENV)/pysal-access || $(PY) -m pip install --quiet --no-deps --target $(VENV)/pysal-access 'access>=1.1'
 	$(PY) bench/street_routing.py
 	$(PY) bench/elevation.py
+	$(PY) bench/itineraries.py
 	$(PY) bench/transit_routing.py
 	$(PY) bench/accessibility.py
 	$(PY) bench/accessibility_scale.py
