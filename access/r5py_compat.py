@@ -169,6 +169,18 @@ class ElevationCostFunction(enum.Enum):
         return cls.__members__.get(str(value).upper())
 
 
+def r5_rules() -> TransitSettings:
+    """R5's transit rules: the ``TransitSettings`` preset ``r5`` (minimum board wait,
+    truncating interpolation, connector speed ...) once the engine has it, else the
+    defaults; the compat layer then sets r5py's own limits on top."""
+    preset = getattr(TransitSettings, "r5", None)
+    if callable(preset):
+        return preset()
+    if "preset" in TransitSettings.model_fields:
+        return TransitSettings(preset="r5")
+    return TransitSettings()
+
+
 class TransportNetwork:
     """A street (+ transit) network from an OSM extract and GTFS feeds, as r5py's.
 
@@ -253,11 +265,13 @@ class TransportNetwork:
                 bike_speed_kmh=speed_cycling,
                 connector_speed_kmh={"walk": speed_walking, "bike": speed_cycling, "car": 20.0},
             )
-            rules = TransitSettings(
-                board_penalty_by_route_type_min={},  # R5 has no boarding penalties
-                rail_spec_board_penalty_min=0.0,
-                max_transfer_walk_min=R5_TRANSFER_LIMIT_M / (speed_walking / 3.6) / 60,
-                max_transfers=min(max(rides - 1, 0), _MAX_TRANSFERS_LIMIT),
+            rules = r5_rules().model_copy(
+                update={
+                    "board_penalty_by_route_type_min": {},  # R5 has no boarding penalties
+                    "rail_spec_board_penalty_min": 0.0,
+                    "max_transfer_walk_min": R5_TRANSFER_LIMIT_M / (speed_walking / 3.6) / 60,
+                    "max_transfers": min(max(rides - 1, 0), _MAX_TRANSFERS_LIMIT),
+                }
             )
             self._networks[key] = build_network(
                 self.osm_pbf,

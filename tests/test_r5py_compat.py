@@ -21,7 +21,7 @@ import shapely
 
 import access
 from access import r5py_compat as r5py
-from access.config import StreetSettings, TransitSettings
+from access.config import StreetSettings
 from access.engines import agreement, engine_travel_times
 from access.engines.r5 import R5Unavailable, check_r5, r5_classpath
 from tests.conftest import require_data
@@ -72,15 +72,18 @@ def _native_transit(transport_network, points, percentiles, window_min=10, max_t
         settings=StreetSettings(
             walk_speed_kmh=3.6, bike_speed_kmh=12.0, connector_speed_kmh={"walk": 3.6, "bike": 12.0, "car": 20.0}
         ),
-        transit_settings=TransitSettings(
-            board_penalty_by_route_type_min={},
-            rail_spec_board_penalty_min=0,
-            max_transfers=7,
-            max_access_walk_min=120,
-            max_access_car_min=120,
-            # R5's distance tables at 1 m/s: egress 2,000 m, transfers 1,000 m
-            max_egress_walk_min=2000 / 60,
-            max_transfer_walk_min=1000 / 60,
+        # the same R5 rules as the compat layer (the engine's preset 'r5' once it has one)
+        transit_settings=r5py.r5_rules().model_copy(
+            update={
+                "board_penalty_by_route_type_min": {},
+                "rail_spec_board_penalty_min": 0,
+                "max_transfers": 7,
+                "max_access_walk_min": 120,
+                "max_access_car_min": 120,
+                # R5's distance tables at 1 m/s: egress 2,000 m, transfers 1,000 m
+                "max_egress_walk_min": 2000 / 60,
+                "max_transfer_walk_min": 1000 / 60,
+            }
         ),
     )
     with warnings.catch_warnings():
