@@ -255,3 +255,20 @@ def test_cli_travel_times_with_elevation_are_asymmetric(tmp_path, poa_dem):
     assert t[("foot", "top")] > 1.2 * t[("top", "foot")]
     built = CliRunner().invoke(app, ["build", "--osm", str(osm), "--modes", "walk", "--elevation", str(poa_dem)])
     assert built.exit_code == 0 and "elevation:" in built.output
+
+
+def test_api_region_config_takes_an_elevation_model(tmp_path, poa_dem):
+    from api.regions import load_region
+    from api.settings import Settings, read_region_config
+
+    osm = require_data("poa/poa_osm.pbf")
+    (tmp_path / "dem.tif").symlink_to(poa_dem)
+    config_file = tmp_path / "poa.yaml"
+    config_file.write_text(f"name: poa\nosm: {osm}\nmodes: [walk]\nelevation: dem.tif\n")
+    config = read_region_config(config_file)
+    assert config.elevation == (tmp_path / "dem.tif").resolve(), "relative to the YAML's folder"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        region = load_region(config, Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache"))
+    assert region.network.source["elevation"]["dem"] == str(config.elevation)
+    assert region.network.source["elevation"]["sha256"]
