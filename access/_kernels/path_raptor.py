@@ -11,10 +11,12 @@ Transit Routing", ALENEX.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba as nb
 import numpy as np
 
-__all__ = ["NEVER", "KIND_ACCESS", "KIND_RIDE", "KIND_TRANSFER", "raptor_paths"]
+__all__ = ["NEVER", "KIND_ACCESS", "KIND_RIDE", "KIND_TRANSFER", "PathLabels", "raptor_paths"]
 
 NEVER = np.int64(2**62)
 KIND_ACCESS, KIND_RIDE, KIND_TRANSFER = 1, 2, 3
@@ -65,8 +67,12 @@ def _raptor_paths(
     access_s,
     t0,
     max_rounds,
+    board_slack_s,
     tau,
     ride,
+    ridden,
+    ridden_kind,
+    ridden_via,
     kind,
     ride_pattern,
     ride_trip,
@@ -124,12 +130,15 @@ def _raptor_paths(
                         ride_board[r, s] = boarded_at
                         ride_alight[r, s] = i
                         by_transit[s] = True
+                        if _lower(ridden, r, s, a):
+                            ridden_kind[r, s] = KIND_RIDE
                         if _lower(tau, r, s, a):
                             kind[r, s] = KIND_RIDE
                             marked[s] = True
                 prev = tau[r - 1, s]
                 if prev < NEVER:
-                    ready = prev + (board if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s])
+                    ready = prev + board_slack_s
+                    ready += board if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s]
                     if trip < 0 or ready <= departure_s[base + trip * n_p + i]:
                         earlier = _earliest_trip(departure_s, base, n_trips, n_p, i, ready)
                         if earlier >= 0 and (trip < 0 or earlier < trip):
@@ -141,13 +150,39 @@ def _raptor_paths(
             a0 = ride[r, s]
             for e in range(transfer_ptr[s], transfer_ptr[s + 1]):
                 v = transfer_to[e]
+                if _lower(ridden, r, v, a0 + transfer_s[e]):
+                    ridden_kind[r, v] = KIND_TRANSFER
+                    ridden_via[r, v] = s
                 if _lower(tau, r, v, a0 + transfer_s[e]):
                     kind[r, v] = KIND_TRANSFER
                     via[r, v] = s
                     marked[v] = True
 
 
-def raptor_paths(transit, access_stops: np.ndarray, access_s: np.ndarray, departure_s: int, max_transfers: int):
+class PathLabels(NamedTuple):
+    """The labels and parents of one departure (see :func:`raptor_paths`)."""
+
+    tau: np.ndarray
+    ride: np.ndarray
+    kind: np.ndarray
+    ride_pattern: np.ndarray
+    ride_trip: np.ndarray
+    ride_board: np.ndarray
+    ride_alight: np.ndarray
+    via: np.ndarray
+    ridden: np.ndarray
+    ridden_kind: np.ndarray
+    ridden_via: np.ndarray
+
+
+def raptor_paths(
+    transit,
+    access_stops: np.ndarray,
+    access_s: np.ndarray,
+    departure_s: int,
+    max_transfers: int,
+    board_slack_s: int = 0,
+):
     """Labels and parents of one departure at ``departure_s`` (seconds since midnight).
 
     Returns ``(tau, ride, kind, ride_pattern, ride_trip, ride_board, ride_alight, via)``, each
@@ -156,7 +191,10 @@ def raptor_paths(transit, access_stops: np.ndarray, access_s: np.ndarray, depart
     reached that value got it (access, ride or transfer); ``ride[r, s]`` the earliest
     arrival by riding with its pattern, trip (0-based in the pattern), boarding and alighting
     positions;
-    ``via[r, s]`` the stop a transfer came from.
+    ``via[r, s]`` the stop a transfer came from; ``ridden[r, s]`` the earliest arrival having
+    ridden at least one vehicle (by riding, or a walking transfer after a ride) with
+    ``ridden_kind`` / ``ridden_via``. ``board_slack_s``: seconds from arriving at a stop to
+    the earliest departure one may board (R5's 60-s minimum wait, strict: 61).
     """
     rounds = int(max_transfers) + 2
     n = transit.n_stops
@@ -168,6 +206,9 @@ def raptor_paths(transit, access_stops: np.ndarray, access_s: np.ndarray, depart
     ride_board = np.full((rounds, n), -1, dtype=np.int64)
     ride_alight = np.full((rounds, n), -1, dtype=np.int64)
     via = np.full((rounds, n), -1, dtype=np.int64)
+    ridden = np.full((rounds, n), NEVER, dtype=np.int64)
+    ridden_kind = np.zeros((rounds, n), dtype=np.int8)
+    ridden_via = np.full((rounds, n), -1, dtype=np.int64)
     _raptor_paths(
         n,
         transit.pattern_stop_ptr,
@@ -189,8 +230,12 @@ def raptor_paths(transit, access_stops: np.ndarray, access_s: np.ndarray, depart
         np.ascontiguousarray(access_s, dtype=np.int64),
         np.int64(departure_s),
         np.int64(rounds - 1),
+        np.int64(board_slack_s),
         tau,
         ride,
+        ridden,
+        ridden_kind,
+        ridden_via,
         kind,
         ride_pattern,
         ride_trip,
@@ -198,4 +243,6 @@ def raptor_paths(transit, access_stops: np.ndarray, access_s: np.ndarray, depart
         ride_alight,
         via,
     )
-    return tau, ride, kind, ride_pattern, ride_trip, ride_board, ride_alight, via
+    return PathLabels(
+        tau, ride, kind, ride_pattern, ride_trip, ride_board, ride_alight, via, ridden, ridden_kind, ridden_via
+    )

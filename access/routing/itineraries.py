@@ -34,8 +34,10 @@ from access.routing.transit import (
     _node_seconds,
     _reach_stops,
     _stops_on,
-    check_departure_date,
+    board_slack_s,
+    dated_network,
     parse_departures,
+    retimed,
     stop_targets,
 )
 
@@ -98,27 +100,44 @@ class _Leg:
         return (self.from_stop, self.to_stop, self.trip)
 
 
-def _rebuild(transit, labels, t0: int, stop: int, access: dict[int, int]) -> list[_Leg]:
-    """Legs from the origin to the final label of ``stop``, rebuilt from the parents."""
-    tau, ride, kind, ride_pattern, ride_trip, ride_board, ride_alight, via = labels
+def _rebuild(transit, labels, t0: int, stop: int, access: dict[int, int], final: str = "tau") -> list[_Leg]:
+    """Legs from the origin to the last-round ``final`` label of ``stop`` (``"tau"``: any
+    arrival; ``"ridden"``: having ridden, a walking transfer after the ride allowed;
+    ``"ride"``: stepping off a vehicle there), rebuilt from the parents."""
+    tau, ride = labels.tau, labels.ride
     legs: list[_Leg] = []
     s, r = stop, tau.shape[0] - 1
-    value = int(tau[r, s])
+    state = final
+    value = int({"tau": tau, "ride": ride, "ridden": labels.ridden}[final][r, s])
     while True:
-        while r > 0 and tau[r - 1, s] == value:  # the round that first reached this value
-            r -= 1
-        if kind[r, s] == KIND_ACCESS:
-            legs.append(_Leg(t0, t0 + access[s], -1, s))
-            break
-        if kind[r, s] == KIND_TRANSFER:
-            u = int(via[r, s])
-            arrived = int(ride[r, u])
-            legs.append(_Leg(arrived, value, u, s))
-            s, value = u, arrived
-            while r > 0 and ride[r - 1, s] == value:
+        if state == "tau":
+            while r > 0 and tau[r - 1, s] == value:  # the round that first reached this value
                 r -= 1
-        p, j = int(ride_pattern[r, s]), int(ride_trip[r, s])
-        b, i = int(ride_board[r, s]), int(ride_alight[r, s])
+            kind = labels.kind[r, s]
+            if kind == KIND_ACCESS:
+                legs.append(_Leg(t0, t0 + access[s], -1, s))
+                break
+            if kind == KIND_TRANSFER:
+                u = int(labels.via[r, s])
+                arrived = int(ride[r, u])
+                legs.append(_Leg(arrived, value, u, s))
+                s, value = u, arrived
+            state = "ride"
+            continue
+        if state == "ridden":
+            while r > 0 and labels.ridden[r - 1, s] == value:
+                r -= 1
+            if labels.ridden_kind[r, s] == KIND_TRANSFER:
+                u = int(labels.ridden_via[r, s])
+                arrived = int(ride[r, u])
+                legs.append(_Leg(arrived, value, u, s))
+                s, value = u, arrived
+            state = "ride"
+            continue
+        while r > 0 and ride[r - 1, s] == value:
+            r -= 1
+        p, j = int(labels.ride_pattern[r, s]), int(labels.ride_trip[r, s])
+        b, i = int(labels.ride_board[r, s]), int(labels.ride_alight[r, s])
         if p < 0 or b < 0:
             raise RuntimeError(f"itinerary label without a parent at stop {s}, round {r}")
         s0, n_p = int(transit.pattern_stop_ptr[p]), int(transit.pattern_stop_ptr[p + 1] - transit.pattern_stop_ptr[p])
@@ -129,6 +148,7 @@ def _rebuild(transit, labels, t0: int, stop: int, access: dict[int, int]) -> lis
         legs.append(_Leg(departs, arrives, board_stop, s, p, int(transit.pattern_trip_ptr[p]) + j, b, i))
         s, r = board_stop, r - 1
         value = int(tau[r, s])
+        state = "tau"
     return legs[::-1]
 
 
@@ -276,23 +296,33 @@ class _Search:
     and :func:`expanded_travel_times`)."""
 
     def __init__(self, network, origin_frame, dest_frame, departure, window_min, max_time_min, all_to_all):
-        self.transit = network.require_transit()
+        network.require_transit()
         self.limit_s = int(round(check_budget_min(max_time_min) * 60))
         self.departures = parse_departures(departure, window_min)
-        check_departure_date(self.departures, self.transit)
+        network = dated_network(network, self.departures)  # a dated departure is the service date
+        self.transit = network.transit
         if not all_to_all and len(origin_frame) != len(dest_frame):
             raise InputError("all_to_all=False pairs origins and destinations row by row: give as many of each.")
         self.walk = walk = network.street("walk")
         self.o_walk = snap(walk, origin_frame, what="origins")
         self.d_walk = snap(walk, dest_frame, what="destinations")
-        self.settings = network.transit_settings
+        self.settings = settings = network.transit_settings
+        # the matrix's rules (access.routing.transit_matrix): R5-style point connectors when
+        # asked, direct walks capped by max_walk_min, the board slack, egress from labels
+        # that rode a vehicle (or stepped off one, R5's bestNonTransferTimes)
+        self.o_direct = retimed(self.o_walk, settings.point_connector_speed_kmh)
+        self.walk_limit_s = min(self.limit_s, int(round(settings.max_walk_min * 60)))
+        self.search_s = max(self.walk_limit_s, int(round(settings.max_access_walk_min * 60)))
+        self.slack_s = board_slack_s(settings)
+        self.final = "ridden" if settings.transfer_before_egress else "ride"
         self.stops = _stops_on(walk, self.transit)
         targets = stop_targets(walk, self.transit, self.d_walk, self.settings)
         by_target = np.argsort(targets.egress_target, kind="stable")
         self.target_ptr = np.r_[0, np.cumsum(np.bincount(targets.egress_target, minlength=len(dest_frame)))]
         self.egress_stop = np.repeat(np.arange(self.transit.n_stops), np.diff(targets.egress_ptr))[by_target]
         self.egress_s = targets.egress_s[by_target].astype(np.int64)
-        self.same_edge = off_node_s(walk, self.o_walk, self.d_walk)
+        self.same_edge = off_node_s(walk, self.o_direct, retimed(self.d_walk, settings.point_connector_speed_kmh))
+        self.same_edge[self.same_edge > min(self.limit_s, settings.max_walk_min * 60)] = np.inf
         self.paths = _WalkPaths(walk, self.o_walk, self.d_walk, self.stops)
         self.o_xy, self.d_xy = _lonlat(origin_frame), _lonlat(dest_frame)
         self.n_dest, self.all_to_all = len(dest_frame), all_to_all
@@ -304,13 +334,13 @@ class _Search:
         for i in np.flatnonzero(self.o_walk.ok):
             i = int(i)
             pairs = [j for j in (range(self.n_dest) if self.all_to_all else [i]) if self.d_walk.ok[j]]
-            walk_s = _node_seconds(walk, self.o_walk, i, self.limit_s)
+            walk_s = _node_seconds(walk, self.o_direct, i, self.search_s)
             access_stops, access_s = _reach_stops(walk_s, self.stops, settings.max_access_walk_min * 60)
             access = dict(zip(access_stops.tolist(), access_s.tolist(), strict=True))
-            direct = _direct_walk(walk_s, self.d_walk, self.same_edge[i])
+            direct = _direct_walk(walk_s, self.d_walk, self.walk_limit_s, self.same_edge[i])
             for t0 in self.departures.seconds.tolist():
-                labels = raptor_paths(transit, access_stops, access_s, t0, settings.max_transfers)
-                final = labels[0][-1]
+                labels = raptor_paths(transit, access_stops, access_s, t0, settings.max_transfers, self.slack_s)
+                final = getattr(labels, self.final)[-1]
                 for j in pairs:
                     lo, hi = self.target_ptr[j], self.target_ptr[j + 1]
                     best, stop = direct[j], -1
@@ -325,7 +355,7 @@ class _Search:
                     if stop < 0:
                         legs = [_Leg(t0, t0 + int(round(best)))]
                     else:
-                        legs = _rebuild(transit, labels, t0, stop, access)
+                        legs = _rebuild(transit, labels, t0, stop, access, self.final)
                         legs.append(_Leg(int(final[stop]), t0 + int(round(best)), stop, -1))
                     yield i, j, t0, legs
 
@@ -401,12 +431,14 @@ def _lonlat(frame) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in coords]
 
 
-def _direct_walk(walk_s: np.ndarray, dests: Snapped, same_edge: np.ndarray) -> np.ndarray:
+def _direct_walk(walk_s: np.ndarray, dests: Snapped, limit_s: float, same_edge: np.ndarray) -> np.ndarray:
     """Seconds of the direct walk to every destination (inf: none), as the matrix: via
-    either end of the destination's edge, or along one edge (``same_edge``)."""
+    either end of the destination's edge (at most ``limit_s``), or along one edge."""
     ta = np.where(walk_s[dests.a] == UNREACHED, np.inf, walk_s[dests.a].astype(np.float64)) + dests.from_a
     tb = np.where(walk_s[dests.b] == UNREACHED, np.inf, walk_s[dests.b].astype(np.float64)) + dests.from_b
-    return np.minimum(np.minimum(ta, tb), same_edge)
+    via_nodes = np.minimum(ta, tb)
+    via_nodes[via_nodes > limit_s] = np.inf
+    return np.minimum(via_nodes, same_edge)
 
 
 def street_itineraries(
