@@ -427,13 +427,14 @@ class _Query:
         tables (minutes)."""
         egress_min = min(self.max_walk_min, R5_EGRESS_LIMIT_M / (self.speed_walking / 3.6) / 60)
         access_min = self.max_bike_min if self.access_mode == "bike" else self.max_walk_min
-        return network.transit_settings.model_copy(
-            update={
-                "max_access_walk_min": min(access_min, self.max_time_min),
-                "max_egress_walk_min": egress_min,
-                "max_access_car_min": self.max_drive_min,
-            }
-        )
+        update = {
+            "max_access_walk_min": min(access_min, self.max_time_min),
+            "max_egress_walk_min": egress_min,
+            "max_access_car_min": self.max_drive_min,
+        }
+        if "max_walk_min" in TransitSettings.model_fields:  # the direct walk: max_time_walking
+            update["max_walk_min"] = min(self.max_walk_min, self.max_time_min)
+        return network.transit_settings.model_copy(update=update)
 
 
 def _r5_minutes(minutes: np.ndarray, max_time_min: float) -> np.ndarray:

@@ -83,6 +83,8 @@ def _native_transit(transport_network, points, percentiles, window_min=10, max_t
                 # R5's distance tables at 1 m/s: egress 2,000 m, transfers 1,000 m
                 "max_egress_walk_min": 2000 / 60,
                 "max_transfer_walk_min": 1000 / 60,
+                # direct walks up to r5py's max_time_walking (= max_time)
+                **({"max_walk_min": max_time} if "max_walk_min" in type(r5py.r5_rules()).model_fields else {}),
             }
         ),
     )
