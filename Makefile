@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint clean setup samples serve browser
+.PHONY: demo test bench bench-isochrones lint clean setup samples serve browser
 
 setup: $(STAMP)
 
@@ -48,6 +48,17 @@ bench: $(STAMP)
 	$(PY) bench/cluster.py
 	$(PY) bench/china_rail.py
 	$(PY) bench/api_load.py
+	$(MAKE) bench-isochrones
+
+# Isochrones against Valhalla: pyvalhalla has wheels only for Python >= 3.12, so the peer runs
+# in a side venv (.venv-valhalla, gitignored, not part of the project) made with PYTHON312;
+# its routing tiles are built offline from the same extract on first use.
+PYTHON312 ?= $(shell command -v python3.12 || echo /root/.pyenv/versions/3.12.1/bin/python)
+VALHALLA_VENV := .venv-valhalla
+bench-isochrones: $(STAMP)
+	test -x $(VALHALLA_VENV)/bin/python || $(PYTHON312) -m venv $(VALHALLA_VENV)
+	$(VALHALLA_VENV)/bin/python -m pip install --quiet 'pyvalhalla>=3.5' || echo "note: no pyvalhalla; the isochrone bench runs ours only"
+	$(PY) bench/isochrones.py --valhalla-python $(VALHALLA_VENV)/bin/python
 
 serve: $(STAMP)
 	$(VENV)/bin/access serve --host 127.0.0.1 --port 8000

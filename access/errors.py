@@ -11,6 +11,7 @@ __all__ = [
     "OffNetworkWarning",
     "WalkOnlyWarning",
     "NoCarParkWarning",
+    "ExtentWarning",
 ]
 
 
@@ -44,3 +45,8 @@ class WalkOnlyWarning(UserWarning):
 
 class NoCarParkWarning(UserWarning):
     """Park-and-ride was asked for on a network without car parks: car access adds nothing."""
+
+
+class ExtentWarning(UserWarning):
+    """A search reached the edge of the street data before its budget ran out: places beyond
+    the extract are missing from its results (use a larger extract)."""

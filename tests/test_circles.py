@@ -18,8 +18,9 @@ from access._geo import haversine_m
 from access.circles.circles import circle_membership, commuting_circles
 from access.circles.definition import CircleDefinition
 from access.circles.overlap import area_km2, circle_overlap
-from access.config import CIRCLE_PRESETS
+from access.config import CIRCLE_PRESETS, IsochroneSettings
 from access.errors import InputError, OffNetworkError
+from access.routing.street import snap
 from access.sample import write_sample_region
 from tests.conftest import require_data
 
@@ -157,8 +158,9 @@ def test_polygon_core_reaches_zones_no_later_than_a_point_inside_it(network, pla
     polygon = result.zones.set_index("id")["travel_time_min"].fillna(np.inf)
     assert (polygon <= point + 1e-9).all()
     assert (polygon[districts["id"]] == 0).all(), "zones inside the core have no commute to it"
-    # the circle includes the core itself
-    assert result.circle("core", 20).geometry.iloc[0].covers(core)
+    # the circle includes the core itself (up to the rounding of the overlay's crossings)
+    circle = result.circle("core", 20).geometry.iloc[0]
+    assert circle.covers(core) or core.difference(circle).area < 1e-9 * core.area
     assert result.zones["circle"].tolist() == _expected_circle(polygon.to_numpy(), (20,))
 
 
@@ -378,7 +380,15 @@ def test_porto_alegre_walk_circles_around_the_public_market(poa_network):
     # the market lies in the 30-min walk circle; cells reached in under 25 min lie inside it
     circle = result.circle("Mercado Público", 30).geometry.iloc[0]
     assert circle.covers(Point(market_point))
-    quick = grid[np.nan_to_num(minutes, nan=np.inf) < 25]
+    # zones reached well within the cutoff whose centre is within the isochrones' walk off
+    # the streets, less a grid cell (the walk is drawn from points a cell apart along them):
+    # a centroid 300 m into a block is reached by its snapping connector, but the polygons
+    # hug the reached streets (issue 19.4)
+    street = poa_network.street("walk")
+    settings = IsochroneSettings()
+    reach_m = settings.offnet_max_m["walk"] - settings.resolution_m["walk"]
+    near = snap(street, grid, what="zones").distance_m <= reach_m
+    quick = grid[(np.nan_to_num(minutes, nan=np.inf) < 25) & near]
     assert np.mean([circle.covers(Point(x, y)) for x, y in zip(quick["lon"], quick["lat"], strict=True)]) > 0.95
 
 

@@ -59,7 +59,15 @@ def test_lines_on_a_straight_road_are_worked_by_hand(tmp_path):
     settings = access.StreetSettings(country="CN")
     network = access.build_network(path, modes=("car",), progress=False, cache=False, settings=settings)
     lines = access.isochrones(network, (LON0, LAT0), mode="car", cutoffs_min=(1, 1.5), output="lines")
-    assert list(lines.columns) == ["origin_id", "cutoff_min", "from_min", "to_min", "travel_time_min", "geometry"]
+    assert list(lines.columns) == [
+        "origin_id",
+        "cutoff_min",
+        "from_min",
+        "to_min",
+        "travel_time_min",
+        "truncated_by_extent",
+        "geometry",
+    ]
     projected = lines.to_crs(network.street("car").crs_epsg)
     assert len(lines) == 15
     assert projected.length.sum() == pytest.approx(1500, abs=2)

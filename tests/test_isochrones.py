@@ -90,11 +90,11 @@ def test_isochrone_polygons_are_valid_nested_and_their_areas_increase(poa_case):
     _assert_nested_and_areas(iso, street)
 
 
-def test_isochrone_contains_every_node_reached_a_minute_before_the_cutoff(poa_case):
+def test_isochrone_contains_every_node_reached_within_the_cutoff(poa_case):
     mode, cutoffs, street, iso, seconds = poa_case
     nodes = shapely.points(street.x, street.y)
     for cutoff, polygon in zip(iso["cutoff_min"], _in_projected(iso, street).geometry, strict=True):
-        early = np.flatnonzero(seconds <= (cutoff - 1) * 60)
+        early = np.flatnonzero(seconds <= cutoff * 60)  # the last second included
         assert len(early) > 10
         outside = early[~shapely.covers(polygon, nodes[early])]
         detail = [
@@ -165,11 +165,12 @@ def test_straight_road_edges_take_75_walking_seconds_per_100_m(straight_road):
 
 def test_walk_isochrone_along_a_straight_road_is_the_stadium_worked_by_hand(straight_road):
     # 10 min at 4.8 km/h = 800 m. Walking off the road is as fast as along it but at most
-    # offnet_max_m = 300 m, so the reachable area is every point within min(300, 800 - s)
-    # of road position s: a stadium, the road's first 500 m buffered by 300 m.
+    # offnet_max_m = r, so the reachable area is every point within min(r, 800 - s) of road
+    # position s: a stadium, the road's first 800 - r metres buffered by r.
     street = straight_road.street("walk")
     cell = SETTINGS.resolution_m["walk"]
     r = SETTINGS.offnet_max_m["walk"]
+    assert r < 800
     iso = access.isochrones(straight_road, (LON0, LAT0), mode="walk", cutoffs_min=(10,))
     polygon = _in_projected(iso, street).geometry.iloc[0]
     ox, oy = street.x[0], street.y[0]
@@ -178,14 +179,14 @@ def test_walk_isochrone_along_a_straight_road_is_the_stadium_worked_by_hand(stra
     assert abs(north - 800) <= cell, f"extends {north:.0f} m along the road"
     assert abs(south - r) <= cell, f"extends {south:.0f} m behind the origin"
     assert abs((polygon.bounds[2] - polygon.bounds[0]) - 2 * r) <= 2 * cell
-    axis = LineString([(ox, oy), (street.x[5], street.y[5])])  # node 6, 500 m along
+    axis = LineString([(ox, oy), (ox, oy + 800 - r)])  # the road is the meridian x = ox
     assert axis.buffer(r - math.sqrt(2) * cell).within(polygon)
     assert polygon.within(axis.buffer(r + cell))
 
-    # area of the stadium of radius rho: 2 * rho * 500 m + pi * rho^2 (0.583 km2 exact);
-    # grid discretisation may move the boundary by up to one cell either way
+    # area of the stadium of radius rho: 2 * rho * (800 - r) + pi * rho^2 (0.138 km2 exact
+    # for r = 75 m); grid discretisation may move the boundary by up to one cell either way
     def stadium_km2(rho):
-        return (2 * rho * 500 + math.pi * rho**2) / 1e6
+        return (2 * rho * (800 - r) + math.pi * rho**2) / 1e6
 
     assert stadium_km2(r - cell) <= iso["area_km2"].iloc[0] <= stadium_km2(r + cell)
 

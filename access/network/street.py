@@ -16,6 +16,7 @@ from access.errors import InputError, NetworkError
 from access.io.osm import OsmWays
 from access.network._rules import mode_permissions, way_speeds_kmh
 from access.network._segments import Segments, build_segments
+from access.network.extent import Extent, find_extent
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -116,6 +117,12 @@ class StreetNetwork:
         for array in reverse:
             array.setflags(write=False)
         return reverse
+
+    @cached_property
+    def extent(self) -> Extent:
+        """Where the data ends: the nodes where streets leave the extract and the seconds
+        from every node to the nearest of them (see :mod:`access.network.extent`)."""
+        return find_extent(self)
 
     def bounds(self) -> tuple[float, float, float, float]:
         """``(min_lon, min_lat, max_lon, max_lat)`` of the nodes, EPSG:4326."""

@@ -10,6 +10,7 @@ from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
 from access.config import DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.points import as_points
+from access.network.extent import extent_ids
 from access.network.multimodal import Network
 from access.network.snap import Snapped
 from access.network.street import StreetNetwork
@@ -93,7 +94,10 @@ def inbound_street_travel_times(
         )
     seconds = np.minimum(seconds.T, off_node_s(street, o, d))
     seconds[seconds > limit_s] = np.inf
-    return long_table(origin_frame.ids, dest_frame.ids, {"travel_time_min": seconds})
+    table = long_table(origin_frame.ids, dest_frame.ids, {"travel_time_min": seconds})
+    # destinations whose (reverse) search reached the edge of the data
+    table.attrs["truncated_by_extent"] = extent_ids(street, d, np.asarray(dest_frame.ids), limit_s, inbound=True)
+    return table
 
 
 def inbound_transit_travel_times(

@@ -21,6 +21,7 @@ from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all, 
 from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError, OffNetworkWarning
 from access.io.points import Points, as_points
+from access.network.extent import extent_ids
 from access.network.multimodal import Network
 from access.network.snap import Snapped, same_segment_pairs, snap_points, source_groups
 from access.network.street import StreetNetwork
@@ -157,7 +158,10 @@ def street_travel_times(
     rows, cols, along = off_node_pairs(street, o, d)
     np.minimum.at(seconds, (rows, cols), along)
     seconds[seconds > limit_s] = np.inf
-    return long_table(origins.ids, destinations.ids, {"travel_time_min": seconds})
+    table = long_table(origins.ids, destinations.ids, {"travel_time_min": seconds})
+    # origins whose search reached the edge of the data: places beyond it are missing
+    table.attrs["truncated_by_extent"] = extent_ids(street, o, np.asarray(origins.ids), limit_s)
+    return table
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import contourpy
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from tqdm.auto import tqdm
 
+from access._geo import to_lonlat
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_WINDOW_MIN, IsochroneSettings
-from access.errors import InputError
+from access.errors import ExtentWarning, InputError, WalkOnlyWarning
 from access.io.points import as_points
 from access.network.multimodal import Network
 from access.network.snap import Snapped
@@ -98,8 +101,14 @@ def isochrones(
 
     Returns
     -------
-    GeoDataFrame (EPSG:4326): ``origin_id``, ``cutoff_min``, ``area_km2``, ``geometry``;
-    one row per origin x cutoff, cutoffs ascending (``output="lines"``: see above).
+    GeoDataFrame (EPSG:4326): ``origin_id``, ``cutoff_min``, ``area_km2``,
+    ``truncated_by_extent``, ``geometry``; one row per origin x cutoff, cutoffs ascending
+    (``output="lines"``: see above). ``truncated_by_extent`` is True where the search
+    reached the edge of the street data before the cutoff (a street where the extract cut
+    it, see :mod:`access.network.extent`): the extract, not the cutoff, bounds that area,
+    and an :class:`access.errors.ExtentWarning` says so. Transit polygons add
+    ``transit_used``: False where no vehicle is boarded within the cutoff (the "transit"
+    area is a walking area; a :class:`access.errors.WalkOnlyWarning` says so).
     """
     settings = settings or IsochroneSettings()
     cutoffs = check_cutoffs(cutoffs_min)
@@ -123,16 +132,22 @@ def isochrones(
         access_mode=access_mode,
     )
     street = times.street
+    edge_nodes = street.extent.nodes
     rows = []
     rode = []  # transit: per origin x cutoff, whether any node inside is reached riding
+    truncated = []  # per row: the search reached the edge of the data before the row's cutoff
     for k in tqdm(range(len(frame)), desc=f"{mode} isochrones", disable=not progress, unit="origin"):
         node_s = times.node_seconds(k)
         origin_id = frame.ids[k]
+        # the search reached the edge of the data with time left: the extract cut the area
+        edge_s = float(node_s[edge_nodes].min()) if len(edge_nodes) else np.inf
         if times.node_rides is not None:
             rides = times.node_rides(k)
             rode.extend(bool(np.any((rides >= 1) & (node_s <= c * 60.0))) for c in cutoffs)
         if output == "lines":
-            rows.extend(_reached_lines(street, node_s, times.reverse, cutoffs, origin_id))
+            lines = _reached_lines(street, node_s, times.reverse, cutoffs, origin_id)
+            rows.extend(lines)
+            truncated.extend(edge_s < float(row[1]) * 60.0 for row in lines)
             continue
         surface = origin_surface(times, k, node_s, tmax_s, settings, resolution_m)
         polygons = _nested_contours(surface, cutoffs)
@@ -142,15 +157,20 @@ def isochrones(
             polygons = _nest_outward([_generalize(p, float(generalize)) for p in polygons])
         for cutoff, polygon in zip(cutoffs, polygons, strict=True):
             rows.append((origin_id, cutoff, polygon.area / 1e6, polygon))
+            truncated.append(edge_s < float(cutoff) * 60.0)
     if output == "lines":
         columns = ["origin_id", "cutoff_min", "from_min", "to_min", "travel_time_min", "geometry"]
     else:
         columns = ["origin_id", "cutoff_min", "area_km2", "geometry"]
-    result = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=street.crs_epsg)
-    result["cutoff_min"] = result["cutoff_min"].map(lambda c: int(c) if float(c).is_integer() else c)
+    frame_out = pd.DataFrame(rows, columns=columns)
+    frame_out["cutoff_min"] = frame_out["cutoff_min"].map(lambda c: int(c) if float(c).is_integer() else c)
+    geometry = _to_lonlat(frame_out.pop("geometry").to_numpy(), street.crs_epsg)
+    cut = np.array(truncated, dtype=bool)
+    frame_out["truncated_by_extent"] = cut
+    _warn_truncated(rows, cut, len(frame), mode, output)
+    result = gpd.GeoDataFrame(frame_out, geometry=geometry, crs=4326)
     if times.node_rides is not None and output == "polygons":
         _say_walk_only(result, rode)
-    result = result.to_crs(4326)
     if times.attrs is not None:
         result.attrs.update(times.attrs)
     return result
@@ -159,10 +179,6 @@ def isochrones(
 def _say_walk_only(result: gpd.GeoDataFrame, rode: list[bool]) -> None:
     """Transit isochrones: a ``transit_used`` column (some place inside is reached by
     riding a vehicle) and one warning for the areas that are walking only."""
-    import warnings
-
-    from access.errors import WalkOnlyWarning
-
     result["transit_used"] = rode
     walked = result.loc[~result["transit_used"]]
     if len(walked):
@@ -174,6 +190,22 @@ def _say_walk_only(result: gpd.GeoDataFrame, rode: list[bool]) -> None:
             WalkOnlyWarning,
             stacklevel=3,
         )
+
+
+def _warn_truncated(rows: list[tuple], truncated: np.ndarray, n_origins: int, mode: str, output: str) -> None:
+    """One :class:`ExtentWarning` per call naming the origins whose areas the extract cut."""
+    if not truncated.any():
+        return
+    first = rows[int(np.argmax(truncated))]
+    cut = len({rows[i][0] for i in np.flatnonzero(truncated)})
+    warnings.warn(
+        f"{cut} of {n_origins} origins' {mode} isochrones reach the edge of the street data before their cutoff "
+        f"(first: id {first[0]}, {first[1]:g} min): the extract, not the cutoff, bounds those "
+        f"{'areas' if output == 'polygons' else 'streets'} (column truncated_by_extent); use a larger extract "
+        "to see them whole.",
+        ExtentWarning,
+        stacklevel=3,
+    )
 
 
 @dataclass(frozen=True)
@@ -242,16 +274,19 @@ def origin_surface(
     if not np.isfinite(cell) or cell <= 0:
         raise InputError(f"resolution_m must be a positive number of metres, got {resolution_m}.")
     # Arrive-by: an edge u -> v is searched from v (its time to the point is known at v).
-    tails, heads = (street.indices, street.tails) if times.reverse else (street.tails, street.indices)
+    if times.reverse:
+        indptr, indices, edge_s = street.reverse
+    else:
+        indptr, indices, edge_s = street.indptr, street.indices, street.travel_s
     return travel_time_surface(
         street.x,
         street.y,
         node_s,
-        tails,
-        heads,
-        street.travel_s,
-        street.length_m,
+        indptr,
+        indices,
+        edge_s,
         start_xy=(times.snapped.x[k], times.snapped.y[k]),
+        start_edge=_start_edge(street, times.snapped, k, times.reverse),
         tmax_s=tmax_s,
         cell_m=cell,
         offnet_speed_ms=settings.offnet_speed_kmh / 3.6,
@@ -259,6 +294,19 @@ def origin_surface(
         max_cells=settings.max_cells,
         crs_epsg=street.crs_epsg,
     )
+
+
+def _start_edge(street: StreetNetwork, snapped: Snapped, k: int, reverse: bool):
+    """The snapped point of origin ``k`` on its edge (x, y, seconds from the origin), the
+    edge's end nodes and the seconds between the snapped point and each (the way it is
+    driven: from the point, or arrive-by into it)."""
+    a, b = int(snapped.a[k]), int(snapped.b[k])
+    f = float(snapped.fraction[k])
+    px = street.x[a] + f * (street.x[b] - street.x[a])
+    py = street.y[a] + f * (street.y[b] - street.y[a])
+    at = float(snapped.connector_s[k])
+    ends_s = (snapped.from_a[k], snapped.from_b[k]) if reverse else (snapped.to_a[k], snapped.to_b[k])
+    return px, py, at, np.array([a, b]), np.array(ends_s, dtype=np.float64) - at
 
 
 class _PerOrigin:
@@ -437,26 +485,46 @@ def _nest_outward(shapes: list[MultiPolygon]) -> list[MultiPolygon]:
 
 
 def _nested_contours(surface: Surface, cutoffs: list[float]) -> list[MultiPolygon]:
-    """One valid MultiPolygon per cutoff (projected metres), each inside the next."""
+    """One valid MultiPolygon per cutoff (projected metres), each inside the next.
+
+    Filled contours of one surface nest by construction: each crossing point moves
+    monotonically with the level along its grid edge, and saddle cells are resolved by the
+    same cell-centre value at every level; so no clipping is needed (it cost more than the
+    whole search on car polygons)."""
     generator = contourpy.contour_generator(
         surface.xs, surface.ys, surface.seconds, fill_type=contourpy.FillType.OuterOffset
     )
-    shapes = [_to_multipolygon(*generator.filled(-1.0, c * 60.0)) for c in cutoffs]
-    for k in range(len(shapes) - 2, -1, -1):  # linear interpolation nests already; make exact
-        shapes[k] = _as_multipolygon(shapely.intersection(shapes[k], shapes[k + 1]))
-    return shapes
+    return [_to_multipolygon(*generator.filled(-1.0, c * 60.0)) for c in cutoffs]
 
 
 def _to_multipolygon(points: list[np.ndarray], offsets: list[np.ndarray]) -> MultiPolygon:
+    """contourpy's outer rings with their holes as a MultiPolygon, repaired only if invalid
+    (cells exactly at a cutoff can make rings touch)."""
     polygons = []
     for pts, off in zip(points, offsets, strict=True):
-        rings = [pts[off[i] : off[i + 1]] for i in range(len(off) - 1)]
+        rings = [_drop_repeats(pts[off[i] : off[i + 1]]) for i in range(len(off) - 1)]
         rings = [r for r in rings if len(r) >= 4]
         if rings:
             polygons.append(Polygon(rings[0], rings[1:]))
     if not polygons:
         return MultiPolygon()
+    result = MultiPolygon(polygons)
+    if result.is_valid:
+        return result
     return _as_multipolygon(shapely.union_all(shapely.make_valid(np.array(polygons))))
+
+
+def _drop_repeats(ring: np.ndarray) -> np.ndarray:
+    """The ring without consecutive repeated vertices: a grid value exactly at the cutoff
+    (times are whole seconds) puts both crossings next to it on the grid point itself."""
+    keep = np.r_[True, (ring[1:] != ring[:-1]).any(axis=1)]
+    return ring[keep]
+
+
+def _to_lonlat(geometries: np.ndarray, crs_epsg: int) -> np.ndarray:
+    """Geometries from the network's UTM zone to EPSG:4326 in one vectorised transform
+    (GeoDataFrame.to_crs costs several ms per call in its own bookkeeping)."""
+    return shapely.transform(geometries, lambda xy: np.column_stack(to_lonlat(xy[:, 0], xy[:, 1], crs_epsg)))
 
 
 def _as_multipolygon(geometry) -> MultiPolygon:
