@@ -8,10 +8,12 @@ __all__ = [
     "NetworkError",
     "OffNetworkError",
     "CacheError",
+    "OutputError",
     "OffNetworkWarning",
     "WalkOnlyWarning",
     "NoCarParkWarning",
     "ExtentWarning",
+    "CacheWarning",
 ]
 
 
@@ -33,6 +35,15 @@ class OffNetworkError(InputError):
 
 class CacheError(AccessError):
     """A cached network file is unreadable or was written by an incompatible version."""
+
+
+class OutputError(AccessError):
+    """A result cannot be written where asked (missing or read-only folder, disk full);
+    nothing was written."""
+
+
+class CacheWarning(UserWarning):
+    """A cached network was unreadable or could not be saved; it was rebuilt / not cached."""
 
 
 class OffNetworkWarning(UserWarning):

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-import warnings
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from access.cli._errors import EXIT_INTERRUPTED, friendly, set_debug
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN
-from access.errors import AccessError
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "friendly"]
 
 app = typer.Typer(
     name="access",
@@ -22,6 +20,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show Python tracebacks (and warnings as they happen) instead of one line.")
+    ] = False,
+) -> None:
+    """Commuting circles: isochrones and travel times on OSM road networks (offline)."""
+    set_debug(debug)
+
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summaries.")]
 Osm = Annotated[Path, typer.Option("--osm", help="OSM extract: .osm.pbf or .osm (XML).")]
@@ -88,30 +97,6 @@ ArriveBy = Annotated[
         show_default=False,
     ),
 ]
-
-
-def _friendly(command):
-    """Turn library errors into one line on stderr and a non-zero exit; Ctrl-C into 130."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("default")
-                warnings.showwarning = _show_warning
-                return command(*args, **kwargs)
-        except AccessError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            typer.echo("interrupted; nothing was written.", err=True)
-            raise typer.Exit(130) from None
-
-    return wrapper
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    typer.echo(f"warning: {message}", err=True)
 
 
 def _parse_cutoffs(values: list[str] | None, extra: list[str]) -> list[float]:
@@ -191,7 +176,7 @@ def _network(
 
 
 @app.command()
-@_friendly
+@friendly
 def build(
     osm: Osm,
     modes: Annotated[str, typer.Option(help="Comma-separated modes: walk, bike, car.")] = "walk,car",
@@ -236,7 +221,7 @@ def build(
 
 
 @app.command(context_settings={"allow_extra_args": True})
-@_friendly
+@friendly
 def isochrone(
     ctx: typer.Context,
     osm: Osm,
@@ -380,7 +365,7 @@ def _surface_outputs(network, points, times, max_time_min, raster, h3, h3_out, q
 
 
 @app.command("travel-times")
-@_friendly
+@friendly
 def travel_times_command(
     osm: Osm,
     origins: Annotated[Path, typer.Option(help="CSV id,lon,lat or GeoJSON/GPKG/GeoParquet points.")],
@@ -496,7 +481,7 @@ def travel_times_command(
 
 
 @app.command()
-@_friendly
+@friendly
 def sample(
     out: Annotated[Path, typer.Option(help="Folder for the sample region files.")] = Path("outputs/sample"),
     quiet: Quiet = False,
@@ -518,7 +503,7 @@ app.add_typer(rail_spec_app, name="rail-spec")
 
 
 @rail_spec_app.command("to-gtfs")
-@_friendly
+@friendly
 def rail_spec_to_gtfs_command(
     spec: Annotated[Path, typer.Argument(help="Rail spec YAML.")],
     out: Annotated[Path, typer.Argument(help="GTFS zip to write.")],
@@ -537,7 +522,7 @@ def rail_spec_to_gtfs_command(
 
 
 @app.command()
-@_friendly
+@friendly
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for every demo output.")] = Path("outputs"),
     quiet: Quiet = False,
@@ -548,16 +533,13 @@ def demo(
     run_demo(out, progress=not quiet)
 
 
-friendly = _friendly  # public name for the command modules of access.cli
-
-
 def main() -> None:
     """Console-script entry point."""
     try:
         app()
     except KeyboardInterrupt:  # interrupted outside a command body (e.g. while importing)
         typer.echo("interrupted.", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
 
 
 def register_commands() -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import tempfile
 import warnings
 import zipfile
 from collections import Counter
@@ -694,20 +692,13 @@ def read_gtfs_feeds(
 
 def write_gtfs_zip(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """Write GTFS tables (``{"stops": frame, ...}``) as ``<name>.txt`` into a zip, atomically."""
+    from access.io.output import atomic_path
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".zip")
-    os.close(fd)
-    try:
-        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, frame in tables.items():
-                # fixed timestamp: the same tables always give the same bytes
-                info = zipfile.ZipInfo(f"{name}.txt", date_time=(2000, 1, 1, 0, 0, 0))
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, frame.to_csv(index=False, lineterminator="\n"))
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, frame in tables.items():
+            # fixed timestamp: the same tables always give the same bytes
+            info = zipfile.ZipInfo(f"{name}.txt", date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, frame.to_csv(index=False, lineterminator="\n"))
     return path

@@ -13,7 +13,7 @@ from shapely.geometry.base import BaseGeometry
 
 from access.errors import InputError
 
-__all__ = ["OsmWays", "read_osm_ways", "OSM_SUFFIXES", "WAY_TAGS"]
+__all__ = ["OsmWays", "read_osm_ways", "check_osm_path", "OSM_SUFFIXES", "WAY_TAGS"]
 
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.xml", ".xml", ".osm.bz2", ".osm.gz", ".o5m")
 
@@ -53,13 +53,24 @@ class OsmWays:
     lat: np.ndarray  # float64
 
 
-def _check_path(path: Path) -> None:
-    if not path.exists():
-        raise InputError(f"OSM file {path} does not exist; check the path.")
+def check_osm_path(path: str | Path) -> Path:
+    """``path`` as a Path if it names a readable OSM file, else an :class:`InputError`
+    saying what is wrong with it (missing, a folder, a foreign suffix, unreadable)."""
+    path = Path(path)
     if path.is_dir():
         raise InputError(f"OSM path {path} is a folder; give an .osm.pbf or .osm file.")
+    if not path.exists():
+        raise InputError(f"OSM file {path} does not exist; check the path.")
+    if not path.is_file():
+        raise InputError(f"OSM path {path} is not a regular file; give an .osm.pbf or .osm file.")
     if not any(path.name.lower().endswith(s) for s in OSM_SUFFIXES):
         raise InputError(f"{path} does not look like an OSM file; expected one of {', '.join(OSM_SUFFIXES)}.")
+    try:
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot open OSM file {path}: {exc.strerror}.") from None
+    return path
 
 
 def read_osm_ways(
@@ -80,8 +91,7 @@ def read_osm_ways(
     polygon
         A shapely (multi)polygon in EPSG:4326 to clip to, alternatively to ``bbox``.
     """
-    path = Path(path)
-    _check_path(path)
+    path = check_osm_path(path)
     rows: list[tuple] = []
     sizes: list[int] = []
     refs: list[int] = []
@@ -104,8 +114,15 @@ def read_osm_ways(
             refs.extend(n.ref for n in nodes)
             lons.extend(n.lon for n in nodes)
             lats.extend(n.lat for n in nodes)
-    except RuntimeError as exc:  # libosmium reports unreadable input this way
-        raise InputError(f"cannot read {path} as OSM data: {exc}") from None
+    except MemoryError:
+        raise InputError(
+            f"{path} is too large to read into memory; clip it first (e.g. osmium extract --bbox ...)."
+        ) from None
+    except (RuntimeError, ValueError, OSError, osmium.InvalidLocationError) as exc:
+        # libosmium reports unreadable input as RuntimeError
+        # and osmium.InvalidLocationError (lat="abc" or lat="999.0"), the XML and
+        # decompression layers as ValueError / OSError
+        raise InputError(f"cannot read {path} as OSM data: {' '.join(str(exc).split())}") from None
     if not rows:
         raise InputError(f"{path} has no highway ways with node locations; is it an OSM extract?")
     ways = pd.DataFrame.from_records(rows, columns=["way_id", *WAY_TAGS])

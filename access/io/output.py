@@ -1,44 +1,198 @@
-"""Write result tables atomically, in the format named by the file extension."""
+"""Write result tables atomically, in the format named by the file extension.
+
+Every file the project writes goes through :class:`atomic_path`: the writer fills a hidden
+temp file beside the target (``.<name>.partial-<host>-<pid>-<token><suffix>``) that is
+renamed onto the target only when complete, so a reader never sees a partial file. On an
+error, Ctrl-C or SIGTERM the temp file is removed; after a hard kill (``kill -9``, power
+loss) it stays, and the next write to that folder removes it once its writer process is
+gone. :func:`check_writable` tells, before any work is done, whether a result can be
+written at a path.
+"""
 
 from __future__ import annotations
 
+import errno
+import glob
 import os
 import re
-import tempfile
+import secrets
+import socket
+import time
+import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from access.errors import InputError
+from access.errors import InputError, OutputError
 
-__all__ = ["write_table", "TABLE_SUFFIXES", "atomic_path"]
+__all__ = ["write_table", "TABLE_SUFFIXES", "atomic_path", "check_writable", "sweep_stale_temps"]
 
 TABLE_SUFFIXES = (".geojson", ".gpkg", ".parquet", ".csv")
+MIN_FREE_BYTES = 1 << 20  # bytes: below 1 MiB free a folder counts as full (no result fits)
+STALE_FOREIGN_S = 24 * 3600  # seconds: a temp file of another machine is stale after a day
+# Errors of the file system (not of the data) that mean "cannot write here".
+_WRITE_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR}
+)
+_TEMP_RE = re.compile(r"^\..+\.partial-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[0-9a-f]{8}")
+
+
+def _host_tag() -> str:
+    """8 hex digits naming this machine in temp names (a pid means nothing on another)."""
+    return f"{zlib.crc32(socket.gethostname().encode()) & 0xFFFFFFFF:08x}"
+
+
+def _temp_name(target: Path) -> str:
+    suffix = "".join(target.suffixes[-1:])  # writers (GDAL) pick the format by suffix
+    return f".{target.name}.partial-{_host_tag()}-{os.getpid()}-{secrets.token_hex(4)}{suffix}"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    except OSError:
+        return True
+    return True
+
+
+def sweep_stale_temps(folder: str | Path) -> list[Path]:
+    """Remove temp files of :class:`atomic_path` left in ``folder`` by writers that no
+    longer run (killed with ``kill -9``); returns what was removed. Temp files of live
+    writers, and of other machines younger than a day, are kept."""
+    folder = Path(folder)
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    host, now = _host_tag(), time.time()
+    for entry in entries:
+        match = _TEMP_RE.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            if match["host"] == host:
+                stale = not _alive(int(match["pid"]))
+            else:
+                stale = now - entry.stat(follow_symlinks=False).st_mtime > STALE_FOREIGN_S
+            if stale:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:  # gone already, or not ours to remove: leave it
+            continue
+    return removed
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        stat = os.statvfs(folder)
+    except (OSError, AttributeError):
+        return None
+    return stat.f_bavail * stat.f_frsize
+
+
+def _existing_ancestor(folder: Path) -> Path:
+    folder = folder.absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def check_writable(path: str | Path, *, folder: bool = False, suffixes: Sequence[str] | None = None) -> Path:
+    """``path`` if a result can be written there (a file, or with ``folder=True`` a folder
+    of results), else an :class:`OutputError` saying why; call it before computing.
+
+    Checks: the suffix is one of ``suffixes`` (when given; :class:`InputError`), a file
+    target is not a folder, the folder exists or can be created, a file can be created in
+    it (a read-only disk, a file where a folder should be, a missing permission) and the
+    disk has at least ``MIN_FREE_BYTES`` free. Creates nothing (a probe file is removed).
+    """
+    path = Path(path)
+    if suffixes is not None and path.suffix.lower() not in tuple(s.lower() for s in suffixes):
+        raise InputError(f"cannot write {path.name}: use one of {', '.join(suffixes)}.")
+    if folder:
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"cannot write results into {path}: it is a file, not a folder.")
+        target_dir = path
+    else:
+        if path.is_dir():
+            raise OutputError(f"cannot write {path}: it is a folder; give a file name inside it.")
+        target_dir = path.parent
+    existing = _existing_ancestor(target_dir)
+    if not existing.is_dir():
+        raise OutputError(f"cannot write {path}: {existing} is a file, not a folder.")
+    probe = existing / _temp_name(path)
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror} ({existing}).") from None
+    finally:
+        probe.unlink(missing_ok=True)
+    free = _free_bytes(existing)
+    if free is not None and free < MIN_FREE_BYTES:
+        raise OutputError(f"cannot write {path}: the disk of {existing} is full ({free:,} bytes free).")
+    return path
 
 
 class atomic_path:
     """Context manager giving a temp path beside ``path`` (same suffix) that is renamed
-    onto ``path`` on success and removed on failure or interruption."""
+    onto ``path`` on success and removed on failure or interruption.
+
+    Entering sweeps stale temp files of killed writers from the folder. A file-system
+    error while writing (disk full, read-only, permission) becomes an :class:`OutputError`
+    ("nothing was written"); so does a writer's own error when the disk turns out full.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
     def __enter__(self) -> Path:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix="".join(self.path.suffixes[-1:])
-        )
-        os.close(fd)
-        os.unlink(tmp)  # writers (GDAL) want to create the file themselves
-        self.tmp = Path(tmp)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            existing = _existing_ancestor(self.path.parent)
+            why = f"{existing} is a file, not a folder" if not existing.is_dir() else f"{exc.strerror} ({existing})"
+            raise OutputError(f"cannot write {self.path}: {why}.") from None
+        if self.path.is_dir():
+            raise OutputError(f"cannot write {self.path}: it is a folder; give a file name inside it.")
+        sweep_stale_temps(self.path.parent)
+        # the writer (GDAL, pyarrow, matplotlib) creates the file itself
+        self.tmp = self.path.parent / _temp_name(self.path)
         return self.tmp
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def _discard(self) -> None:
+        # the temp file and any sidecar a writer made beside it (GeoPackage -journal, -wal)
+        for leftover in self.path.parent.glob(glob.escape(self.tmp.name) + "*"):
+            leftover.unlink(missing_ok=True)
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
         if exc_type is None:
-            os.replace(self.tmp, self.path)
-        else:
-            self.tmp.unlink(missing_ok=True)
+            try:
+                os.replace(self.tmp, self.path)
+            except OSError as error:
+                self._discard()
+                raise OutputError(f"cannot write {self.path}: {error.strerror}; nothing was written.") from None
+            return False
+        full = self._disk_full()
+        self._discard()
+        if isinstance(exc, OSError) and (exc.errno in _WRITE_ERRNOS or full):
+            raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}; nothing was written.") from exc
+        if isinstance(exc, Exception) and not isinstance(exc, InputError | OutputError) and full:
+            raise OutputError(f"cannot write {self.path}: the disk is full; nothing was written.") from exc
+        return False
+
+    def _disk_full(self) -> bool:
+        free = _free_bytes(self.path.parent)
+        return free is not None and free < MIN_FREE_BYTES
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:

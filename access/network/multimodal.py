@@ -17,10 +17,18 @@ from shapely.geometry.base import BaseGeometry
 from tqdm.auto import tqdm
 
 from access.config import ELEVATION_MODES, MODES, ElevationSettings, StreetSettings, TransitSettings
-from access.errors import CacheError, InputError
-from access.io.osm import read_osm_ways
+from access.errors import InputError
+from access.io.osm import check_osm_path, read_osm_ways
 from access.network._rules import CarSpeeds, resolve_car_speeds
-from access.network.cache import cache_key, default_cache_dir, file_digest, load_arrays, save_arrays
+from access.network.cache import (
+    cache_key,
+    check_street_arrays,
+    check_transit_arrays,
+    default_cache_dir,
+    file_digest,
+    load_cached,
+    store_cached,
+)
 from access.network.elevation import adjusted_seconds, edge_time_factors, read_dem
 from access.network.street import StreetNetwork, check_mode
 from access.network.transit import TransitNetwork
@@ -171,9 +179,7 @@ def build_network(
     for mode in modes:
         check_mode(mode)
     settings = settings or StreetSettings()
-    path = Path(osm)
-    if not path.is_file():
-        raise InputError(f"OSM file {path} does not exist; check the path.")
+    path = check_osm_path(Path(osm))
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     digest = file_digest(path)
     clip = [list(bbox) if bbox is not None else None, polygon.wkt if polygon is not None else None]
@@ -189,15 +195,11 @@ def build_network(
     missing = []
     for mode in modes:
         file = folder / f"street-{mode}-{street_key(mode)}.npz"
-        if cache and file.exists():
-            try:
-                arrays = load_arrays(file)
-                streets[mode] = StreetNetwork.from_arrays(arrays)
-                if mode == "car":
-                    car_speeds = CarSpeeds.from_dict(json.loads(str(arrays["car_speeds"])))
-                continue
-            except (CacheError, KeyError, ValueError):
-                pass  # rebuilt below and overwritten
+        cached = load_cached(file, _cached_street, check_street_arrays) if cache else None
+        if cached is not None:
+            streets[mode], speeds = cached
+            car_speeds = speeds if mode == "car" else car_speeds
+            continue
         missing.append((mode, file))
     if missing:
         started = time.perf_counter()
@@ -215,7 +217,7 @@ def build_network(
                 extra["car_speeds"] = np.array(json.dumps(car_speeds.to_dict()))
             streets[mode] = slopes.apply(StreetNetwork.from_osm(ways, mode, mode_settings))
             if cache:
-                save_arrays(file, {**streets[mode].to_arrays(), **extra})
+                store_cached(file, {**streets[mode].to_arrays(), **extra})
             bar.update()
         bar.set_postfix_str(f"done in {time.perf_counter() - started:.1f} s")
         bar.close()
@@ -329,6 +331,9 @@ class TransitSource:
         for p in [*gtfs, *rail_specs]:
             if not p.exists():
                 raise InputError(f"transit input {p} does not exist; check the path.")
+        for p in rail_specs:
+            if not p.is_file():
+                raise InputError(f"rail spec {p} is a folder; give a rail spec .yaml file.")
         self.gtfs, self.rail_specs = tuple(gtfs), tuple(rail_specs)
         self.walk, self.walk_key, self.settings = walk, walk_key, settings
         self.folder, self.cache, self.osm = folder, cache, osm
@@ -360,11 +365,9 @@ class TransitSource:
             "transit", self._digests, str(service_date or "typical"), self.settings.build_fields(), self.walk_key
         )
         file = self.folder / f"transit-{key}.npz"
-        if self.cache and file.exists():
-            try:
-                return TransitNetwork.from_arrays(load_arrays(file))
-            except (CacheError, KeyError, ValueError):
-                pass
+        cached = load_cached(file, TransitNetwork.from_arrays, check_transit_arrays) if self.cache else None
+        if cached is not None:
+            return cached
         bar = tqdm(total=3, desc="building transit", disable=not progress, unit="step")
         if self.rail_specs:
             from access.io.rail_spec import rail_spec_to_gtfs, read_rail_spec
@@ -389,7 +392,7 @@ class TransitSource:
         transit = TransitNetwork.from_feed(feed, self.walk, self.settings, rail_feeds=rail_feeds, car_parks=parks)
         bar.update()
         if self.cache:
-            save_arrays(file, transit.to_arrays())
+            store_cached(file, transit.to_arrays())
         bar.update()
         bar.close()
         return transit
@@ -404,6 +407,14 @@ def _iso_date(value) -> dt.date:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         raise InputError(f"service date {value!r} is not YYYY-MM-DD.") from None
+
+
+def _cached_street(arrays: dict[str, np.ndarray]) -> tuple[StreetNetwork, CarSpeeds | None]:
+    """A cached street network and, for cars, the speed table it was built with (an entry
+    without one is inconsistent: KeyError, so it is rebuilt)."""
+    street = StreetNetwork.from_arrays(arrays)
+    speeds = CarSpeeds.from_dict(json.loads(str(arrays["car_speeds"]))) if street.mode == "car" else None
+    return street, speeds
 
 
 def _unique_names(names: list[str]) -> list[str]:

@@ -1,0 +1,157 @@
+"""The CLI's error boundary: every failure is one line on stderr and a documented exit code.
+
+``friendly`` wraps each command. A library error (:class:`access.errors.AccessError`) is
+the user's to fix: one line, exit 2. Ctrl-C and SIGTERM unwind like an exception, so
+every atomic write removes its temp file, then exit 130 / 143 (128 + signal number, the
+shell's convention). Anything else is a bug or the machine: one line naming the
+exception, a pointer to ``--debug`` for the traceback, exit 1 (an ``OSError`` such as a
+full disk or a permission error exits 2: the environment, not the program, is at fault).
+
+Warnings are held while the command runs and printed, one line each, when it succeeds;
+when it fails only the error line is printed (``--debug`` shows both, as they happen).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import signal
+import threading
+import traceback
+import warnings
+from collections.abc import Callable, Iterator
+
+import click
+import typer
+
+from access.errors import AccessError
+
+__all__ = [
+    "EXIT_BUG",
+    "EXIT_INPUT",
+    "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
+    "Terminated",
+    "friendly",
+    "one_line",
+    "set_debug",
+    "debug_enabled",
+    "sigterm_as_interrupt",
+]
+
+EXIT_BUG = 1  # an unexpected exception: a bug to report (run with --debug for the traceback)
+EXIT_INPUT = 2  # bad input or environment (file, option, full disk): fix it and rerun
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, Ctrl-C
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143, SIGTERM (kill, a scheduler's time limit)
+DEBUG_ENV = "ACCESS_DEBUG"  # ACCESS_DEBUG=1 is the same as access --debug
+
+_debug = False
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM raised in the main thread: a KeyboardInterrupt, so every cleanup written
+    for Ctrl-C (temp files, worker pools, queued origins) runs for it too."""
+
+
+def set_debug(on: bool) -> None:
+    """Show tracebacks (and warnings as they happen) instead of one-line errors."""
+    global _debug
+    _debug = bool(on)
+
+
+def debug_enabled() -> bool:
+    """``access --debug`` was given or ``$ACCESS_DEBUG`` is set to something but 0."""
+    return _debug or os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
+
+
+def one_line(text: object) -> str:
+    """``text`` with every run of whitespace (newlines included) as one space."""
+    return " ".join(str(text).split())
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block SIGTERM raises :class:`Terminated` in the main thread (elsewhere,
+    where Python cannot install handlers, nothing changes); the old handler comes back after."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _echo_error(text: str) -> None:
+    typer.echo(f"error: {one_line(text)}", err=True)
+
+
+def _describe(exc: BaseException) -> str:
+    text = one_line(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def friendly(command: Callable) -> Callable:
+    """Wrap a typer command: errors as one line and an exit code, SIGTERM like Ctrl-C."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        held: list[str] = []
+        debug = debug_enabled()
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            text = f"warning: {one_line(message)}"
+            if debug:
+                typer.echo(text, err=True)
+            elif text not in held:
+                held.append(text)
+
+        def fail(code: int, message: str | None) -> typer.Exit:
+            if debug:
+                traceback.print_exc()
+            if message is not None:
+                _echo_error(message)
+            return typer.Exit(code)
+
+        try:
+            with sigterm_as_interrupt(), warnings.catch_warnings():
+                warnings.simplefilter("default")
+                warnings.showwarning = show
+                result = command(*args, **kwargs)
+        except click.exceptions.Exit as exc:
+            if exc.exit_code == 0:
+                _flush(held)
+            raise  # a command's own exit keeps its code
+        except (click.ClickException, click.exceptions.Abort):
+            raise  # typer's usage errors keep their codes and texts
+        except AccessError as exc:
+            raise fail(EXIT_INPUT, str(exc)) from None
+        except Terminated:
+            raise fail(EXIT_TERMINATED, "terminated (SIGTERM); no partial file was left.") from None
+        except KeyboardInterrupt:
+            raise fail(EXIT_INTERRUPTED, "interrupted; no partial file was left.") from None
+        except OSError as exc:
+            # not converted by a reader or writer: still the machine's state (a full
+            # disk, a permission, a vanished file), which the user can fix
+            raise fail(EXIT_INPUT, f"{_describe(exc)} (run `access --debug ...` for the traceback)") from None
+        except MemoryError:
+            raise fail(EXIT_BUG, "out of memory; try a smaller area, fewer origins or a shorter window.") from None
+        except Exception as exc:
+            raise fail(
+                EXIT_BUG, f"unexpected {_describe(exc)} (a bug; run `access --debug ...` for the traceback)"
+            ) from None
+        _flush(held)
+        return result
+
+    return wrapper
+
+
+def _flush(held: list[str]) -> None:
+    for text in held:
+        typer.echo(text, err=True)
