@@ -565,3 +565,48 @@ LINK_SPEED_FACTOR = 0.5
 MINOR_ROAD_SPEED_KMH = 15.0  # service, track
 
 __all__ += ["COUNTRY_SPEED_LIMITS_KMH", "LINK_SPEED_FACTOR", "MINOR_ROAD_SPEED_KMH"]
+# Limits on what one input file may ask for (access.io, access.scenarios). Real inputs sit
+# far inside them; a file beyond them is refused at parse time with a message naming the
+# bound, before any memory is spent on it (issues 20 and 21).
+#  - Rail specs and scenario timetables. Headways below 1 min are beyond any rail or bus
+#    service (metros run at 90-120 s at best); service days run to at most 48:00 (GTFS
+#    times past 24:00 for a night's trains); dwell and acceleration allowances above an
+#    hour per station are typos, as are single runs over a day.
+MIN_HEADWAY_MIN = 1.0  # minutes between departures of one period
+MAX_SERVICE_HOURS = 48  # hours: every HH:MM (periods, first/last train, departures) at most 48:00
+MAX_DWELL_MIN = 60.0  # minutes at one station (rail spec dwell_min, add_stops dwell_min)
+MAX_ACCEL_DECEL_MIN = 30.0  # minutes lost per stop to braking and accelerating
+MAX_RUN_TIME_MIN = 1440.0  # minutes of one run between consecutive stations
+MAX_SPEC_STATIONS = 500  # stations of one rail spec (the longest HSR lines have < 100)
+MAX_SPEC_PERIODS = 100  # service periods of one rail spec or change_headway
+MAX_SPEC_PATTERNS = 50  # stopping patterns of one rail spec
+#  - Trips a rail spec (every pattern, both directions) or one change_headway may expand to,
+#    and the stop times they make: a 1-min headway for 48 h in both directions is 5,760
+#    trips; the busiest real HSR lines run < 300 trains a day. 500,000 stop times are about
+#    200 MB while the GTFS tables are built.
+MAX_SPEC_TRIPS = 20_000
+MAX_SPEC_STOP_TIMES = 500_000
+MAX_ROAD_POINTS = 10_000  # coordinates of one add_road polyline
+MAX_MODIFICATIONS = 200  # modifications of one scenario
+#  - GTFS archives: members are read into memory, so a zip bomb (9.4 MB expanding to 3 GB)
+#    is refused from its directory before anything is decompressed. Real feeds compress
+#    5-15x (stop_times.txt at most ~25x); 1 GiB of text is ~10 GB of pandas tables.
+MAX_GTFS_UNCOMPRESSED_BYTES = 1 << 30  # bytes of the members read, in total
+MAX_GTFS_COMPRESSION_RATIO = 100.0  # uncompressed / compressed size of a member above 1 MiB
+
+__all__ += [
+    "MIN_HEADWAY_MIN",
+    "MAX_SERVICE_HOURS",
+    "MAX_DWELL_MIN",
+    "MAX_ACCEL_DECEL_MIN",
+    "MAX_RUN_TIME_MIN",
+    "MAX_SPEC_STATIONS",
+    "MAX_SPEC_PERIODS",
+    "MAX_SPEC_PATTERNS",
+    "MAX_SPEC_TRIPS",
+    "MAX_SPEC_STOP_TIMES",
+    "MAX_ROAD_POINTS",
+    "MAX_MODIFICATIONS",
+    "MAX_GTFS_UNCOMPRESSED_BYTES",
+    "MAX_GTFS_COMPRESSION_RATIO",
+]

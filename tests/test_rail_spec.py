@@ -85,7 +85,7 @@ def test_first_and_last_train_clamp_departures():
     [
         ({"stations": BASE["stations"][:1], "run_times_min": []}, "at least 2 stations"),
         ({"bogus": 1}, "bogus"),
-        ({"periods": [{"start": "06:00", "end": "07:00", "headway_min": 0}]}, "headway_min must be > 0"),
+        ({"periods": [{"start": "06:00", "end": "07:00", "headway_min": 0}]}, "headway_min must be at least 1 minute"),
         ({"periods": [{"start": "08:00", "end": "07:00", "headway_min": 5}]}, "not after start"),
         ({"periods": [{"start": "8h", "end": "9h", "headway_min": 5}]}, "HH:MM"),
         ({"run_times_min": None, "design_speed_kmh": 450}, "400 km/h"),

@@ -9,11 +9,23 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from access._geo import haversine_m
+from access.config import (
+    MAX_ACCEL_DECEL_MIN,
+    MAX_DWELL_MIN,
+    MAX_RUN_TIME_MIN,
+    MAX_SERVICE_HOURS,
+    MAX_SPEC_PATTERNS,
+    MAX_SPEC_PERIODS,
+    MAX_SPEC_STATIONS,
+    MAX_SPEC_STOP_TIMES,
+    MAX_SPEC_TRIPS,
+    MIN_HEADWAY_MIN,
+)
 from access.errors import InputError
+from access.io._text import load_user_yaml
 
 __all__ = [
     "Station",
@@ -38,71 +50,104 @@ def _minutes(text: str) -> float:
     match = _HHMM.match(str(text).strip())
     if match is None:
         raise ValueError(f"time {text!r} is not HH:MM")
-    return int(match.group(1)) * 60 + int(match.group(2))
+    minutes = int(match.group(1)) * 60 + int(match.group(2))
+    if minutes > MAX_SERVICE_HOURS * 60:
+        raise ValueError(f"time {text!r} is past {MAX_SERVICE_HOURS}:00 (a service day ends by then)")
+    return minutes
 
 
-class Station(BaseModel):
+def _sexagesimal(value: object) -> object:
+    """YAML 1.1 reads an unquoted 16:30 as the base-60 integer 990 - the minutes of 16:30;
+    give it back as the "HH:MM" the user wrote."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
+
+
+class _Spec(BaseModel):
+    # NaN and +-Infinity are refused in every number (a bound compares false with NaN)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Station(_Spec):
     """A station on the line (EPSG:4326 degrees); ``stop_id`` reuses an existing GTFS stop."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    stop_id: str | None = None
+    stop_id: str | None = Field(None, min_length=1, max_length=200)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _swapped(cls, data: object) -> object:
+        if isinstance(data, dict):
+            lon, lat = data.get("lon"), data.get("lat")
+            if isinstance(lon, int | float) and isinstance(lat, int | float) and abs(lat) > 90 >= abs(lon):
+                raise ValueError(f"lat {lat} is not a latitude (|lat| <= 90): are lon and lat swapped?")
+        return data
 
 
-class Period(BaseModel):
+class Period(_Spec):
     """Departures from the first station every ``headway_min`` from ``start`` (inclusive)
-    to ``end`` (exclusive); "HH:MM", past 24:00 allowed."""
+    to ``end`` (exclusive); "HH:MM", past 24:00 allowed (up to 48:00)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     start: str
     end: str
     headway_min: float
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock_text(cls, value: object) -> object:
+        return _sexagesimal(value)
+
     @model_validator(mode="after")
     def _check(self) -> Period:
-        if self.headway_min <= 0:
-            raise ValueError(f"headway_min must be > 0, got {self.headway_min}")
+        if not self.headway_min >= MIN_HEADWAY_MIN:
+            raise ValueError(f"headway_min must be at least {MIN_HEADWAY_MIN:g} minute, got {self.headway_min}")
         if _minutes(self.end) <= _minutes(self.start):
             raise ValueError(f"period end {self.end} is not after start {self.start}")
         return self
 
 
-class Pattern(BaseModel):
+class Pattern(_Spec):
     """A stopping pattern: the stations served, in line order (e.g. an express)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str = Field(min_length=1)
-    stops: list[str]
+    name: str = Field(min_length=1, max_length=200)
+    stops: list[str] = Field(max_length=MAX_SPEC_STATIONS)
 
 
-class RailSpec(BaseModel):
+class RailSpec(_Spec):
     """A rail line: stations, run times (or a design speed), dwell, service periods.
 
     Run times come from ``run_times_min`` (one per segment) or from ``design_speed_kmh``:
     straight-line distance x ``detour_factor`` / speed + ``accel_decel_min`` per segment.
     An express skipping a station saves that station's dwell and ``accel_decel_min``.
+    Every number is bounded (``access.config``: headways of at least ``MIN_HEADWAY_MIN``,
+    times within ``MAX_SERVICE_HOURS``, at most ``MAX_SPEC_TRIPS`` trips in all).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    line: str = Field(min_length=1)
-    route_id: str | None = None
-    route_type: int = 2
-    stations: list[Station]
+    line: str = Field(min_length=1, max_length=200)
+    route_id: str | None = Field(None, min_length=1, max_length=200)
+    route_type: int = Field(2, ge=0, le=1799)  # GTFS basic (0-12) and extended (100-1702) types
+    stations: list[Station] = Field(max_length=MAX_SPEC_STATIONS)
     run_times_min: list[float] | None = None
     design_speed_kmh: float | None = None
     detour_factor: float = Field(1.2, ge=1.0, le=3.0)
-    accel_decel_min: float = Field(2.0, ge=0)
-    dwell_min: float = Field(2.0, ge=0)
-    periods: list[Period] = Field(min_length=1)
+    accel_decel_min: float = Field(2.0, ge=0, le=MAX_ACCEL_DECEL_MIN)
+    dwell_min: float = Field(2.0, ge=0, le=MAX_DWELL_MIN)
+    periods: list[Period] = Field(min_length=1, max_length=MAX_SPEC_PERIODS)
     first_train: str | None = None
     last_train: str | None = None
     directions: Literal["both", "forward"] = "both"
-    patterns: list[Pattern] | None = None
-    service_id: str = "rail_spec_daily"
-    start_date: str = "20000101"
-    end_date: str = "20991231"
+    patterns: list[Pattern] | None = Field(None, min_length=1, max_length=MAX_SPEC_PATTERNS)
+    service_id: str = Field("rail_spec_daily", min_length=1, max_length=200)
+    start_date: str = Field("20000101", pattern=r"^\d{8}$")
+    end_date: str = Field("20991231", pattern=r"^\d{8}$")
+
+    @field_validator("first_train", "last_train", mode="before")
+    @classmethod
+    def _clock_text(cls, value: object) -> object:
+        return _sexagesimal(value)
 
     @field_validator("stations")
     @classmethod
@@ -142,8 +187,10 @@ class RailSpec(BaseModel):
             for k, (minutes, a, b) in enumerate(
                 zip(self.run_times_min, self.stations[:-1], self.stations[1:], strict=True)
             ):
-                if minutes <= 0:
-                    raise ValueError(f"run_times_min[{k}] ({a.name} - {b.name}) must be > 0")
+                if not 0 < minutes <= MAX_RUN_TIME_MIN:
+                    raise ValueError(
+                        f"run_times_min[{k}] ({a.name} - {b.name}) must be > 0 and at most {MAX_RUN_TIME_MIN:g}"
+                    )
                 kmh = float(haversine_m(a.lon, a.lat, b.lon, b.lat)) / 1000 / (minutes / 60)
                 if kmh > MAX_SPEED_KMH:
                     raise ValueError(
@@ -151,6 +198,15 @@ class RailSpec(BaseModel):
                         "speeds > 400 km/h are beyond any rail line"
                     )
         names = [s.name for s in self.stations]
+        ids = [s.stop_id or _NON_WORD.sub("_", s.name) for s in self.stations]
+        clashes = sorted({i for i in ids if ids.count(i) > 1})
+        if clashes:
+            raise ValueError(
+                f"stations {', '.join(clashes)} would share one stop id; give them distinct names or stop_id"
+            )
+        pattern_names = [p.name for p in self.patterns or []]
+        if len(set(pattern_names)) != len(pattern_names):
+            raise ValueError(f"pattern names must be unique, got {pattern_names}")
         for pattern in self.patterns or []:
             unknown = [s for s in pattern.stops if s not in names]
             if unknown:
@@ -163,7 +219,26 @@ class RailSpec(BaseModel):
         for clamp in (self.first_train, self.last_train):
             if clamp is not None:
                 _minutes(clamp)
+        if self.start_date > self.end_date:
+            raise ValueError(f"start_date {self.start_date} is after end_date {self.end_date}")
+        self._check_size()
         return self
+
+    def _check_size(self) -> None:
+        """Refuse a spec that would expand to more than MAX_SPEC_TRIPS trips or
+        MAX_SPEC_STOP_TIMES stop times, counted without building them."""
+        departures = len(_departures(self))
+        directions = 2 if self.directions == "both" else 1
+        patterns = _patterns(self)
+        trips = departures * directions * len(patterns)
+        stop_times = departures * directions * sum(len(p.stops) for p in patterns)
+        if trips > MAX_SPEC_TRIPS or stop_times > MAX_SPEC_STOP_TIMES:
+            raise ValueError(
+                f"the spec expands to {trips:,} trips and {stop_times:,} stop times "
+                f"({departures:,} departures x {directions} directions x {len(patterns)} patterns); "
+                f"at most {MAX_SPEC_TRIPS:,} trips and {MAX_SPEC_STOP_TIMES:,} stop times are allowed: "
+                "use longer headways or shorter periods"
+            )
 
     @property
     def slug(self) -> str:
@@ -173,19 +248,15 @@ class RailSpec(BaseModel):
 def read_rail_spec(path: str | Path) -> RailSpec:
     """A :class:`RailSpec` from a YAML file; :class:`InputError` listing every problem."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"rail spec {path} does not exist; check the path.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"rail spec {path.name} is not valid YAML: {exc}") from None
+    data = load_user_yaml(path, "rail spec")
     return parse_rail_spec(data, label=path.name)
 
 
 def parse_rail_spec(data: object, *, label: str = "rail spec") -> RailSpec:
     """Validate a rail spec given as a mapping (e.g. parsed JSON / YAML)."""
     if not isinstance(data, dict):
-        raise InputError(f"rail spec {label}: expected a mapping of keys (line, stations, ...).")
+        where = label if label.startswith("rail spec") else f"rail spec {label}"
+        raise InputError(f"{where}: expected a mapping of keys (line, stations, ...).")
     try:
         return RailSpec.model_validate(data)
     except ValidationError as exc:
@@ -193,7 +264,8 @@ def parse_rail_spec(data: object, *, label: str = "rail spec") -> RailSpec:
             f"{'.'.join(str(p) for p in err['loc']) or 'spec'}: {err['msg'].removeprefix('Value error, ')}"
             for err in exc.errors()
         )
-        raise InputError(f"rail spec {label}: {problems}") from None
+        where = label if label.startswith("rail spec") else f"rail spec {label}"
+        raise InputError(f"{where}: {problems}") from None
 
 
 def segment_minutes(spec: RailSpec) -> np.ndarray:
@@ -242,13 +314,12 @@ def spec_trip_minutes(spec: RailSpec, pattern: str = "all") -> float:
 
 
 def _departures(spec: RailSpec) -> list[float]:
-    times: set[float] = set()
-    for period in spec.periods:
-        start, end = _minutes(period.start), _minutes(period.end)
-        times.update(float(t) for t in np.arange(start, end, period.headway_min))
+    """First-station departures (minutes) of every period, on whole seconds, each once."""
+    runs = [np.arange(_minutes(p.start), _minutes(p.end), p.headway_min) for p in spec.periods]
+    seconds = np.unique(np.round(np.concatenate(runs) * 60).astype(np.int64))
     lo = _minutes(spec.first_train) if spec.first_train else -math.inf
     hi = _minutes(spec.last_train) if spec.last_train else math.inf
-    return sorted(t for t in times if lo <= t <= hi)
+    return [s / 60 for s in seconds.tolist() if lo <= s / 60 <= hi]
 
 
 def _clock(minutes: float) -> str:
@@ -271,11 +342,15 @@ def rail_spec_to_gtfs(spec: RailSpec) -> dict[str, pd.DataFrame]:
     )
     trips, stop_times = [], []
     directions = (False, True) if spec.directions == "both" else (False,)
+    departures = _departures(spec)
+    # ids name the departure by HHMM, or HHMMSS when some departure is not on a whole
+    # minute (a 1.5-min headway), so that no two trips of a pattern share one
+    digits = 4 if all(round(t * 60) % 60 == 0 for t in departures) else 6
     for pattern in _patterns(spec):
         for reverse in directions:
             schedule = _schedule(spec, pattern, reverse)
-            for start in _departures(spec):
-                trip_id = f"{route}:{pattern.name}:{int(reverse)}:{_clock(start).replace(':', '')[:4]}"
+            for start in departures:
+                trip_id = f"{route}:{pattern.name}:{int(reverse)}:{_clock(start).replace(':', '')[:digits]}"
                 trips.append((route, spec.service_id, trip_id, int(reverse)))
                 for seq, (station, arr, dep) in enumerate(schedule, start=1):
                     stop_times.append((trip_id, _clock(start + arr), _clock(start + dep), stop_ids[station], seq))

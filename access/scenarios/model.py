@@ -13,10 +13,22 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
-from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, TransitSettings
+from access.config import (
+    DEFAULT_CUTOFFS_MIN,
+    DEFAULT_MAX_TIME_MIN,
+    MAX_DWELL_MIN,
+    MAX_MODIFICATIONS,
+    MAX_ROAD_POINTS,
+    MAX_SERVICE_HOURS,
+    MAX_SPEC_PERIODS,
+    MAX_SPEC_TRIPS,
+    MIN_HEADWAY_MIN,
+    TransitSettings,
+)
 from access.errors import InputError
+from access.io._text import load_user_yaml
 from access.io.rail_spec import RailSpec
 
 __all__ = [
@@ -43,19 +55,31 @@ __all__ = [
 
 _HHMM = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
 
-MIN_HEADWAY_MIN = 0.5  # minutes: 30 s between trains, below any real service (and > 0 after rounding to seconds)
-
 
 def clock_s(text: str) -> int:
-    """Seconds since midnight of ``"HH:MM"`` / ``"HH:MM:SS"`` (past 24:00 allowed)."""
+    """Seconds since midnight of ``"HH:MM"`` / ``"HH:MM:SS"`` (past 24:00 allowed, up to
+    ``MAX_SERVICE_HOURS``)."""
     match = _HHMM.match(str(text).strip())
     if match is None:
         raise ValueError(f"time {text!r} is not HH:MM")
-    return int(match.group(1)) * 3600 + int(match.group(2)) * 60 + int(match.group(3) or 0)
+    seconds = int(match.group(1)) * 3600 + int(match.group(2)) * 60 + int(match.group(3) or 0)
+    if seconds > MAX_SERVICE_HOURS * 3600:
+        raise ValueError(f"time {text!r} is past {MAX_SERVICE_HOURS}:00 (a service day ends by then)")
+    return seconds
+
+
+def _sexagesimal(value: object) -> object:
+    """YAML 1.1 reads an unquoted 16:30 as the base-60 integer 990 (its minutes): give
+    back the "HH:MM" the user wrote."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return f"{value // 60:02d}:{value % 60:02d}"
+    return value
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and +-Infinity are refused in every number: a bound compares false with NaN,
+    # and a scenario stored with one could never be used
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class BaseRegion(_Model):
@@ -112,9 +136,14 @@ class AddLine(_Model):
     to the streets like any stop; ``park_and_ride`` lets cars reach them."""
 
     type: Literal["add_line"] = "add_line"
-    spec: RailSpec | str
+    # a path (str) or the spec inline; the discriminator validates only the branch given,
+    # so errors name the spec's fields, not "Input should be a valid string" as well
+    spec: Annotated[
+        Annotated[RailSpec, Tag("inline")] | Annotated[str, Tag("path")],
+        Discriminator(lambda v: "path" if isinstance(v, str) else "inline"),
+    ]
     park_and_ride: bool = True
-    board_penalty_min: float | None = Field(None, ge=0)  # default: rail_spec_board_penalty_min
+    board_penalty_min: float | None = Field(None, ge=0, le=240)  # default: rail_spec_board_penalty_min
 
 
 class StopInsert(_Model):
@@ -142,7 +171,7 @@ class AddStops(_Model):
     type: Literal["add_stops"] = "add_stops"
     route: str = Field(min_length=1)
     stops: list[StopInsert] = Field(min_length=1)
-    dwell_min: float = Field(0.5, ge=0, le=60)
+    dwell_min: float = Field(0.5, ge=0, le=MAX_DWELL_MIN)
 
 
 class RemoveStops(_Model):
@@ -167,10 +196,15 @@ class HeadwayPeriod(_Model):
     end: str
     headway_min: float
 
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _clock_text(cls, value: object) -> object:
+        return _sexagesimal(value)
+
     @model_validator(mode="after")
     def _check(self) -> HeadwayPeriod:
         if not self.headway_min >= MIN_HEADWAY_MIN:
-            raise ValueError(f"headway_min must be at least {MIN_HEADWAY_MIN} minutes, got {self.headway_min}")
+            raise ValueError(f"headway_min must be at least {MIN_HEADWAY_MIN:g} minute, got {self.headway_min}")
         if clock_s(self.end) <= clock_s(self.start):
             raise ValueError(f"period end {self.end} is not after start {self.start}")
         return self
@@ -182,7 +216,7 @@ class ChangeHeadway(_Model):
 
     type: Literal["change_headway"] = "change_headway"
     routes: list[str] = Field(min_length=1)
-    periods: list[HeadwayPeriod] = Field(min_length=1)
+    periods: list[HeadwayPeriod] = Field(min_length=1, max_length=MAX_SPEC_PERIODS)
 
     @field_validator("periods")
     @classmethod
@@ -192,6 +226,18 @@ class ChangeHeadway(_Model):
             if clock_s(b.start) < clock_s(a.end):
                 raise ValueError(f"periods overlap: {a.start}-{a.end} and {b.start}-{b.end}")
         return periods
+
+    @model_validator(mode="after")
+    def _size(self) -> ChangeHeadway:
+        # one new trip per departure, route and direction (two, as most routes have)
+        per_route = sum(-(-(clock_s(p.end) - clock_s(p.start)) // int(round(p.headway_min * 60))) for p in self.periods)
+        trips = 2 * len(self.routes) * per_route
+        if trips > MAX_SPEC_TRIPS:
+            raise ValueError(
+                f"change_headway would create about {trips:,} trips ({len(self.routes)} routes x 2 directions x "
+                f"{per_route:,} departures); at most {MAX_SPEC_TRIPS:,} are allowed"
+            )
+        return self
 
 
 class ChangeSpeed(_Model):
@@ -224,12 +270,23 @@ class AddRoad(_Model):
     network nodes; in between it is controlled-access (points never snap onto it)."""
 
     type: Literal["add_road"] = "add_road"
-    coordinates: list[tuple[float, float]] = Field(min_length=2)
+    coordinates: list[tuple[float, float]] = Field(min_length=2, max_length=MAX_ROAD_POINTS)
     highway: str = "motorway"
     speed_kmh: float | None = Field(None, gt=0, le=200)  # default: the class's car speed
     oneway: bool = False
     modes: list[Literal["walk", "bike", "car"]] = Field(default_factory=lambda: ["car"], min_length=1)
     name: str | None = None
+
+    @field_validator("coordinates")
+    @classmethod
+    def _lon_lat(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        for k, (lon, lat) in enumerate(points):
+            if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                swapped = " (are lon and lat swapped?)" if abs(lat) > 90 >= abs(lon) else ""
+                raise ValueError(f"point {k} ({lon}, {lat}) is not lon, lat in degrees{swapped}")
+        if len(set(points)) < 2:
+            raise ValueError("the road needs at least two distinct points")
+        return points
 
 
 class ChangeRoadSpeed(_Model):
@@ -249,6 +306,10 @@ class ChangeRoadSpeed(_Model):
             raise ValueError("change_road_speed needs exactly one of speed_kmh or factor")
         if not self.way_ids and self.bbox is None:
             raise ValueError("change_road_speed needs way_ids or bbox")
+        if self.bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = self.bbox
+            if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
+                raise ValueError(f"bbox {list(self.bbox)} is not min_lon, min_lat, max_lon, max_lat with min < max")
         return self
 
 
@@ -272,7 +333,7 @@ class Scenario(_Model):
     name: str = Field("scenario", min_length=1)
     description: str = ""
     base: BaseRegion
-    modifications: list[Modification] = Field(default_factory=list)
+    modifications: list[Modification] = Field(default_factory=list, max_length=MAX_MODIFICATIONS)
     compare: CompareSettings = Field(default_factory=CompareSettings)
 
     def resolve_paths(self, root: str | Path) -> Scenario:
@@ -302,8 +363,9 @@ class Scenario(_Model):
 
 def _problems(exc: ValidationError) -> str:
     def where(loc) -> str:
-        # drop the discriminator tag pydantic inserts ("modifications.0.add_line.spec")
-        return ".".join(str(p) for p in loc) or "scenario"
+        # drop the validator and tag names pydantic inserts ("function-after[...]", "inline")
+        parts = [str(p) for p in loc if not str(p).startswith("function-") and p not in ("inline", "path")]
+        return ".".join(parts) or "scenario"
 
     return "; ".join(f"{where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors())
 
@@ -327,12 +389,7 @@ def read_scenario(path: str | Path) -> Scenario:
     """A :class:`Scenario` from a YAML or JSON file; relative paths in it are relative to
     the file's folder."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"scenario file {path} does not exist; check the path.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))  # JSON is YAML too
-    except yaml.YAMLError as exc:
-        raise InputError(f"scenario {path.name} is not valid YAML/JSON: {exc}") from None
+    data = load_user_yaml(path, "scenario file")  # JSON is YAML too
     return parse_scenario(data, label=f"scenario {path.name}", root=path.parent)
 
 
