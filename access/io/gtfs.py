@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import warnings
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -15,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from access._geo import haversine_m
+from access.config import MAX_GTFS_COMPRESSION_RATIO, MAX_GTFS_UNCOMPRESSED_BYTES
 from access.errors import InputError
+from access.io._text import encoding_hint
 
 __all__ = [
     "GtfsFeed",
@@ -82,14 +85,74 @@ class GtfsFeed:
     date_note: str = ""
 
 
+_ZIP_RATIO_FLOOR = 1 << 20  # bytes: members smaller than 1 MiB may compress any amount
+# Reading a member can fail in many ways on a damaged or odd archive: a bad CRC or header
+# (BadZipFile), a broken deflate stream (zlib.error), an unsupported method such as
+# deflate64 (NotImplementedError), an encrypted member (RuntimeError), a truncated file.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError)
+
+
+def _feed_members(names: list[str], label: str, what: str) -> dict[str, str]:
+    """``{table: member}`` of the GTFS tables among an archive's (or a folder's) files:
+    at the top or all inside one folder; the same table twice is refused as ambiguous."""
+    wanted = {f"{name}.txt": name for name in (*REQUIRED, *_OPTIONAL)}
+    found: dict[str, list[str]] = {}
+    for member in names:
+        parts = member.replace("\\", "/").split("/")
+        if parts[0] == "__MACOSX" or parts[-1].startswith("._"):  # macOS zip litter
+            continue
+        if parts[-1] in wanted:
+            found.setdefault(wanted[parts[-1]], []).append(member)
+    repeated = {name: paths for name, paths in found.items() if len(paths) > 1}
+    if repeated:
+        name, paths = next(iter(repeated.items()))
+        raise InputError(
+            f"GTFS feed {label} holds {len(paths)} {name}.txt ({', '.join(sorted(paths)[:3])}): "
+            f"one feed per {what}, please (split it into one {what} per feed)."
+        )
+    folders = {str(Path(paths[0]).parent) for paths in found.values()}
+    if len(folders) > 1:
+        raise InputError(
+            f"GTFS feed {label} has its tables in several folders ({', '.join(sorted(folders)[:3])}): "
+            f"put one feed's .txt files together, at the top of the {what} or in one folder."
+        )
+    return {name: paths[0] for name, paths in found.items()}
+
+
+def _check_archive_sizes(infos: list[zipfile.ZipInfo], label: str) -> None:
+    """Refuse a zip bomb from the archive's directory, before decompressing anything."""
+    total = sum(info.file_size for info in infos)
+    if total > MAX_GTFS_UNCOMPRESSED_BYTES:
+        raise InputError(
+            f"GTFS feed {label} expands to {total / 2**20:,.0f} MiB, more than the "
+            f"{MAX_GTFS_UNCOMPRESSED_BYTES / 2**20:,.0f} MiB this reader takes; "
+            "cut the feed to your region and dates first (e.g. with gtfs-kit)."
+        )
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > _ZIP_RATIO_FLOOR and ratio > MAX_GTFS_COMPRESSION_RATIO:
+            raise InputError(
+                f"GTFS feed {label}: {info.filename} expands {ratio:,.0f}-fold "
+                f"({info.compress_size:,} to {info.file_size:,} bytes), beyond the "
+                f"{MAX_GTFS_COMPRESSION_RATIO:.0f}-fold of real text tables; it looks like a zip bomb."
+            )
+
+
 def _read_tables(source, label: str, wanted: Sequence[str] = (*REQUIRED, *_OPTIONAL)) -> dict[str, pd.DataFrame]:
     """Raw string tables of a zip, a folder or a mapping of DataFrames."""
 
     def parse(data: bytes, name: str) -> pd.DataFrame:
         try:
             frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            raise InputError(f"GTFS feed {label}: {name}.txt is not a readable CSV ({exc}).") from None
+        except UnicodeDecodeError:
+            raise InputError(f"GTFS feed {label}: {name}.txt is not UTF-8 text: {encoding_hint(data)}.") from None
+        except pd.errors.EmptyDataError:
+            raise InputError(f"GTFS feed {label}: {name}.txt is empty (not even a header row).") from None
+        except (pd.errors.ParserError, ValueError) as exc:
+            reason = " ".join(str(exc).split())
+            raise InputError(f"GTFS feed {label}: {name}.txt is not a readable CSV ({reason}).") from None
+        except MemoryError:
+            raise InputError(f"GTFS feed {label}: {name}.txt is too large to read into memory.") from None
         frame.columns = [str(c).strip() for c in frame.columns]
         return frame.apply(lambda col: col.str.strip())
 
@@ -98,22 +161,47 @@ def _read_tables(source, label: str, wanted: Sequence[str] = (*REQUIRED, *_OPTIO
     path = Path(source)
     if not path.exists():
         raise InputError(f"GTFS feed {path} does not exist; check the path.")
-    tables = {}
     if path.is_dir():
-        for name in wanted:
-            file = path / f"{name}.txt"
-            if file.exists():
-                tables[name] = parse(file.read_bytes(), name)
-        return tables
+        return _read_folder(path, label, parse, wanted)
     try:
         with zipfile.ZipFile(path) as archive:
-            members = {Path(m).name: m for m in archive.namelist()}
+            infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
+            members = _feed_members(list(infos), label, "zip")
+            _check_archive_sizes([infos[m] for m in members.values()], label)
+            tables = {}
             for name in wanted:
-                if f"{name}.txt" in members:
-                    tables[name] = parse(archive.read(members[f"{name}.txt"]), name)
+                if name in members:
+                    try:
+                        data = archive.read(members[name])
+                    except _ZIP_ERRORS as exc:
+                        reason = " ".join(str(exc).split())
+                        raise InputError(
+                            f"GTFS feed {label}: cannot read {members[name]} from the zip ({reason})."
+                        ) from None
+                    tables[name] = parse(data, name)
+            return tables
     except zipfile.BadZipFile:
         raise InputError(f"GTFS feed {path} is not a zip file; give a GTFS .zip or folder.") from None
-    return tables
+    except (OSError, EOFError) as exc:
+        raise InputError(f"cannot read GTFS feed {path}: {' '.join(str(exc).split())}.") from None
+
+
+def _read_folder(path: Path, label: str, parse, wanted: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Tables of a feed folder: its own .txt files, or those of its one sub-folder."""
+    try:
+        files = [p.relative_to(path).as_posix() for p in path.iterdir() if p.is_file()]
+        if not _feed_members(files, label, "folder"):  # maybe the feed sits one folder down
+            files = [p.relative_to(path).as_posix() for sub in path.iterdir() if sub.is_dir() for p in sub.iterdir()]
+        members = _feed_members(files, label, "folder")
+        total = sum((path / m).stat().st_size for m in members.values())
+        if total > MAX_GTFS_UNCOMPRESSED_BYTES:
+            raise InputError(
+                f"GTFS feed {label} holds {total / 2**20:,.0f} MiB of tables, more than the "
+                f"{MAX_GTFS_UNCOMPRESSED_BYTES / 2**20:,.0f} MiB this reader takes; cut it to your region first."
+            )
+        return {name: parse((path / member).read_bytes(), name) for name, member in members.items() if name in wanted}
+    except OSError as exc:
+        raise InputError(f"cannot read GTFS feed {path}: {exc.strerror or exc}.") from None
 
 
 def _check(tables: dict[str, pd.DataFrame], label: str) -> None:
@@ -356,6 +444,7 @@ def read_gtfs(
     tables = _read_tables(source, label)
     _check(tables, label)
     notes: list[str] = []
+    tables["trips"] = _unique_trips(tables["trips"], notes)
     if service_date is not None:
         date, date_note = _as_date(service_date), "given"
     else:
@@ -441,6 +530,40 @@ def read_gtfs(
     return _namespaced(feed, name) if name else feed
 
 
+def _unique_trips(trips: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """trips.txt with one row per trip_id: the first row of a repeated id is kept (GTFS
+    requires unique ids; the repeats are reported, as gtfs-kit's validator does)."""
+    repeated = trips["trip_id"].duplicated(keep="first")
+    if not repeated.any():
+        return trips
+    examples = ", ".join(repr(t) for t in pd.unique(trips.loc[repeated, "trip_id"])[:3])
+    notes.append(
+        f"trips.txt: {int(repeated.sum())} rows repeat a trip_id (e.g. {examples}): "
+        "the first row of each id is kept, the repeats dropped"
+    )
+    return trips[~repeated].reset_index(drop=True)
+
+
+def _unambiguous_sequences(st: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """stop_times without repeated (trip_id, stop_sequence): exact repeats collapse to one
+    row; a trip giving one position two different stops or times (two trips under one
+    id) cannot be ridden and is dropped."""
+    key = ["trip_id", "stop_sequence"]
+    exact = st.duplicated(keep="first")
+    if exact.any():
+        notes.append(f"stop_times.txt: {int(exact.sum())} repeated rows dropped")
+        st = st[~exact]
+    clash = st.duplicated(subset=key, keep=False)
+    if clash.any():
+        bad = pd.unique(st.loc[clash, "trip_id"])
+        notes.append(
+            f"stop_times.txt: {len(bad)} trips give one stop_sequence twice with different stops or times "
+            f"(e.g. {bad[0]!r}, two trips under one trip_id?) dropped"
+        )
+        st = st[~st["trip_id"].isin(set(bad))]
+    return st
+
+
 def _stop_times(
     raw: pd.DataFrame,
     trips: pd.DataFrame,
@@ -465,7 +588,7 @@ def _stop_times(
             f"stop_times.txt: {int(invalid.sum())} rows with invalid times or sequence dropped (e.g. {example})"
         )
     st["arr"], st["dep"] = arr, dep
-    st = st[~invalid]
+    st = _unambiguous_sequences(st[~invalid], notes)
     unknown = ~st["stop_id"].isin(set(stops["stop_id"]))
     if unknown.any():
         notes.append(
