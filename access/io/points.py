@@ -16,6 +16,7 @@ from shapely.geometry import Point
 
 from access._geo import to_projected
 from access.errors import InputError
+from access.io._text import encoding_hint
 
 __all__ = ["Points", "as_points", "read_points", "read_table_file", "POINT_SUFFIXES"]
 
@@ -101,8 +102,12 @@ def read_table_file(path: str | Path, what: str = "points", *, csv_dtype: dict |
             return gpd.read_file(path)
         if suffix == ".parquet":
             return gpd.read_parquet(path)
+    except UnicodeDecodeError:
+        raise InputError(f"{what} file {path.name} is not UTF-8 text: {encoding_hint(path.read_bytes())}.") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{what} file {path.name} is empty; it needs a header row and one row per point.") from None
     except Exception as exc:  # the readers raise many types for malformed files
-        raise InputError(f"cannot read {what} from {path}: {exc}") from None
+        raise InputError(f"cannot read {what} from {path}: {' '.join(str(exc).split())}") from None
     raise InputError(f"cannot read {what} from {path.name}; use one of {', '.join(POINT_SUFFIXES)}.")
 
 
@@ -135,7 +140,7 @@ def as_points(obj: object, *, id_column: str = "id", what: str = "points") -> Po
         lat_col = next((c for c in obj.columns if str(c).lower() in _LAT), None)
         if lon_col is None or lat_col is None:
             raise InputError(f"{what}: need lon and lat columns, found {', '.join(map(str, obj.columns))}.")
-        points = obj[[lon_col, lat_col]].to_numpy(dtype=float)
+        points = _numeric_lon_lat(obj, lon_col, lat_col, what)
         ids = obj[id_column].to_numpy() if id_column in obj else np.arange(len(obj))
         extra = obj.drop(columns=[c for c in (id_column, lon_col, lat_col) if c in obj])
     else:
@@ -148,9 +153,11 @@ def as_points(obj: object, *, id_column: str = "id", what: str = "points") -> Po
     bad = ~np.isfinite(points).all(axis=1) | (np.abs(points[:, 0]) > 180) | (np.abs(points[:, 1]) > 90)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
+        lon, lat = points[first]
+        swapped = " (are lon and lat swapped?)" if abs(lat) > 90 >= abs(lon) else ""
         raise InputError(
             f"{what}: {int(bad.sum())} points have no valid lon/lat (first: row {first}, "
-            f"{points[first].tolist()}); coordinates must be EPSG:4326 degrees."
+            f"{points[first].tolist()}){swapped}; coordinates must be EPSG:4326 degrees."
         )
     if pd.Series(ids).duplicated().any():
         raise InputError(f"{what}: ids in column {id_column!r} are not unique.")
@@ -160,6 +167,24 @@ def as_points(obj: object, *, id_column: str = "id", what: str = "points") -> Po
         lat=np.ascontiguousarray(points[:, 1]),
         attributes=pd.DataFrame({c: extra[c].to_numpy() for c in extra.columns}, index=pd.RangeIndex(len(points))),
     )
+
+
+def _numeric_lon_lat(frame: pd.DataFrame, lon_col, lat_col, what: str) -> np.ndarray:
+    """The lon/lat columns as floats; text that is not a number is an InputError naming
+    its row (empty cells stay NaN and are reported as missing coordinates)."""
+    columns = []
+    for column in (lon_col, lat_col):
+        values = frame[column]
+        numbers = pd.to_numeric(values, errors="coerce")
+        text = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
+        if text.any():
+            row = int(np.flatnonzero(text.to_numpy())[0])
+            raise InputError(
+                f"{what}: {int(text.sum())} rows have a {column} that is not a number "
+                f"(first: row {row}, {values.iloc[row]!r}); coordinates must be EPSG:4326 degrees."
+            )
+        columns.append(numbers.to_numpy(dtype=float))
+    return np.column_stack(columns) if columns[0].size else np.empty((0, 2))
 
 
 def _coordinates(obj: object, what: str) -> np.ndarray:

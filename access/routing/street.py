@@ -82,6 +82,8 @@ def snap(street: StreetNetwork, points: Points, *, what: str = "points", strict:
             f"{off} of {len(snapped)} {what} lie more than {street.max_snap_m:.0f} m from the "
             f"{street.mode} network (first: id {points.ids[first]} at {lonlat})"
         )
+        if off == len(snapped):  # nothing to route: a wrong file or region, not a few strays
+            raise OffNetworkError(f"all {message}; {_off_network_hint(street, coords)}")
         if strict:
             raise OffNetworkError(message + "; move them or raise max_snap_m.")
         notes = _NOTES.get()
@@ -89,6 +91,18 @@ def snap(street: StreetNetwork, points: Points, *, what: str = "points", strict:
             notes.append(message + "; their travel times are NaN.")
         warnings.warn(message + "; their travel times are NaN.", OffNetworkWarning, stacklevel=3)
     return snapped
+
+
+def _off_network_hint(street: StreetNetwork, coords: np.ndarray) -> str:
+    """What to check when no point is near the network: swapped lon/lat, or the region."""
+    min_lon, min_lat, max_lon, max_lat = street.bounds()
+    lon, lat = coords[:, 1], coords[:, 0]  # read the other way round
+    if bool(np.any((lon >= min_lon) & (lon <= max_lon) & (lat >= min_lat) & (lat <= max_lat))):
+        return "lon and lat look swapped (read as lat, lon they fall on the network)."
+    return (
+        f"the network covers lon {min_lon:.4f}..{max_lon:.4f}, lat {min_lat:.4f}..{max_lat:.4f}: "
+        "check the points' file and the OSM extract."
+    )
 
 
 def node_times(street: StreetNetwork, snapped: Snapped, index: int, limit_s: int) -> np.ndarray:
