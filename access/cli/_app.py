@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from access.cli._errors import EXIT_INTERRUPTED, friendly, set_debug
+from access.cli._errors import EXIT_INTERRUPTED, check_outputs, friendly, set_debug
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN
 
 __all__ = ["app", "main", "friendly"]
@@ -264,6 +264,7 @@ def isochrone(
     from access.viz import plot_isochrones
 
     cutoff_list = _parse_cutoffs(cutoffs, ctx.args)
+    check_outputs(out, png, raster)
     if origins is not None:
         points = read_points(origins)
     elif lon is not None and lat is not None:
@@ -409,6 +410,7 @@ def travel_times_command(
 
     if out.suffix.lower() not in (".csv", ".parquet"):
         raise InputError(f"cannot write {out.name}: use .csv or .parquet.")
+    check_outputs(out)
     origin_points = read_points(origins)
     dest_points = read_points(destinations) if destinations is not None else None
     try:
@@ -490,6 +492,7 @@ def sample(
     from access.sample import write_sample_region
     from access.sample.transit import write_sample_transit
 
+    check_outputs(folders=[out])
     region = write_sample_region(out)
     transit = write_sample_transit(region, out)
     if not quiet:
@@ -512,6 +515,7 @@ def rail_spec_to_gtfs_command(
     """Convert a rail line spec to a GTFS zip (daily service over its date range)."""
     from access.io.rail_spec import read_rail_spec, spec_trip_minutes, write_rail_spec_gtfs
 
+    check_outputs(out)
     parsed = read_rail_spec(spec)
     write_rail_spec_gtfs(parsed, out)
     if not quiet:
@@ -530,6 +534,7 @@ def demo(
     """Run the main job on the built-in sample region; results land in --out."""
     from access.demo import run_demo
 
+    check_outputs(folders=[out])
     run_demo(out, progress=not quiet)
 
 

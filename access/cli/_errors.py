@@ -38,6 +38,7 @@ __all__ = [
     "set_debug",
     "debug_enabled",
     "sigterm_as_interrupt",
+    "check_outputs",
 ]
 
 EXIT_BUG = 1  # an unexpected exception: a bug to report (run with --debug for the traceback)
@@ -155,3 +156,16 @@ def friendly(command: Callable) -> Callable:
 def _flush(held: list[str]) -> None:
     for text in held:
         typer.echo(text, err=True)
+
+
+def check_outputs(*files, folders=()) -> None:
+    """Before any work: every output file (``None`` skipped) and folder can be written,
+    else an :class:`~access.errors.OutputError` naming the first that cannot."""
+    from access.io.output import check_writable
+
+    for path in files:
+        if path is not None:
+            check_writable(path)
+    for path in folders:
+        if path is not None:
+            check_writable(path, folder=True)

@@ -23,6 +23,7 @@ from access.cli._app import (
     app,
     friendly,
 )
+from access.cli._errors import check_outputs
 from access.config import DEFAULT_WINDOW_MIN
 
 __all__ = ["accessibility_command"]
@@ -86,6 +87,7 @@ def accessibility_command(
     if out.suffix.lower() not in TABLE_SUFFIXES:
         raise InputError(f"cannot write {out.name}: use one of {', '.join(TABLE_SUFFIXES)}.")
     cutoff_list = _parse_cutoffs(cutoffs, ctx.args)
+    check_outputs(out, png, summary)
     origin_points = read_opportunities(origins, h3=h3)
     places = read_opportunities(opportunities, h3=h3)
     if by and by not in origin_points and by != "class":  # the default class column is optional

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from access.cli._app import Quiet, app, friendly
+from access.cli._errors import check_outputs
 from access.config import DEFAULT_CUTOFFS_MIN
 
 __all__ = ["rail_timetable_app"]
@@ -77,6 +78,7 @@ def to_gtfs_command(
     from access.china.timetable import read_rail_timetable, write_timetable_gtfs
     from access.io.output import write_table
 
+    check_outputs(out, unknown_out)
     tt = read_rail_timetable(
         timetable,
         prefectures=read_prefectures(prefectures) if prefectures else None,
@@ -122,6 +124,7 @@ def circles_command(
     from access.io.output import write_table
     from access.viz.cluster_map import plot_cluster
 
+    check_outputs(out, members_out, folders=[png_dir])
     data = load_china_rail(rail_data, prefectures, timetable=timetable, hubs=hubs)
     centres = list(centre) if centre else list(CHINA_CLUSTER_CENTRES)
     result = china_rail_circles(
@@ -178,6 +181,7 @@ def before_after_command(
     from access.china.rail import load_china_rail, rail_before_after
     from access.io.output import write_table
 
+    check_outputs(out, places_out)
     data = load_china_rail(rail_data, prefectures, timetable=timetable, hubs=hubs)
     classes = [c.strip() for c in remove_class.split(",") if c.strip()] or None
     cities = [c.strip() for c in serving.replace("，", ",").split(",") if c.strip()] or None

@@ -23,6 +23,7 @@ from access.cli._app import (
     app,
     friendly,
 )
+from access.cli._errors import check_outputs
 
 __all__ = ["circles_command", "overlap_command"]
 
@@ -238,6 +239,7 @@ def circles_command(
     _check_suffix(summary, (".csv", ".parquet"))
     _check_suffix(polygons, (".geojson", ".gpkg", ".parquet"))
     _check_suffix(png, (".png",))
+    check_outputs(out, summary, polygons, png)
     want_polygons = polygons is not None or png is not None
     result, street = _run(
         ctx,
@@ -326,6 +328,7 @@ def overlap_command(
         raise InputError(f"unknown --how {how!r}; use one of {', '.join(OVERLAP_HOWS)}.")
     _check_suffix(out, TABLE_SUFFIXES)
     _check_suffix(png, (".png",))
+    check_outputs(out, png)
     n_centres = len(centre or []) + len(centre_lon or [])
     if n_centres != 2:
         raise InputError(f"overlap needs exactly two centres (--centre A --centre B), got {n_centres}.")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from access.cli._app import Departure, Gtfs, Quiet, RailSpecs, ServiceDate, _parse_cutoffs, app, friendly
+from access.cli._errors import check_outputs
 
 __all__ = ["cluster_command"]
 
@@ -70,6 +71,7 @@ def cluster_command(
     from access.viz.cluster_map import plot_cluster
 
     cutoff_values = _parse_cutoffs(cutoffs, list(ctx.args))
+    check_outputs(folders=[out])
     overrides = {
         k: v
         for k, v in {

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from access.cli._app import CacheDir, Quiet, app, friendly
+from access.cli._errors import check_outputs
 
 __all__ = ["compare_command"]
 
@@ -34,6 +35,7 @@ def compare_command(
     from access.scenarios.model import read_scenario
     from access.viz.report import write_comparison
 
+    check_outputs(folders=[out])
     parsed = read_scenario(scenario)
     opp_file = parsed.base.opportunities
     origin_file = origins or parsed.base.origins or opp_file

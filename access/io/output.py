@@ -36,6 +36,8 @@ STALE_FOREIGN_S = 24 * 3600  # seconds: a temp file of another machine is stale 
 _WRITE_ERRNOS = frozenset(
     {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR, errno.EISDIR}
 )
+# How writers that do not raise OSError (GDAL via pyogrio, SQLite) word a full disk.
+_FULL_DISK_WORDS = re.compile(r"no space left on device|database or disk is full|disk quota exceeded", re.I)
 _TEMP_RE = re.compile(r"^\..+\.partial-(?P<host>[0-9a-f]{8})-(?P<pid>\d+)-[0-9a-f]{8}")
 
 
@@ -186,8 +188,9 @@ class atomic_path:
         self._discard()
         if isinstance(exc, OSError) and (exc.errno in _WRITE_ERRNOS or full):
             raise OutputError(f"cannot write {self.path}: {exc.strerror or exc}; nothing was written.") from exc
-        if isinstance(exc, Exception) and not isinstance(exc, InputError | OutputError) and full:
-            raise OutputError(f"cannot write {self.path}: the disk is full; nothing was written.") from exc
+        if isinstance(exc, Exception) and not isinstance(exc, InputError | OutputError):
+            if full or _FULL_DISK_WORDS.search(str(exc)):
+                raise OutputError(f"cannot write {self.path}: the disk is full; nothing was written.") from exc
         return False
 
     def _disk_full(self) -> bool:
