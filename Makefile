@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(PY) bench/accessibility.py
 	$(PY) bench/accessibility_scale.py
 	$(PY) bench/accessibility_measures.py
+	$(PY) bench/cache_verify.py
 	$(PY) bench/long_budgets.py
 	$(PY) bench/scenarios.py
 	$(PY) bench/cluster.py
