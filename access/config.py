@@ -582,8 +582,8 @@ MAX_SPEC_PERIODS = 100  # service periods of one rail spec or change_headway
 MAX_SPEC_PATTERNS = 50  # stopping patterns of one rail spec
 #  - Trips a rail spec (every pattern, both directions) or one change_headway may expand to,
 #    and the stop times they make: a 1-min headway for 48 h in both directions is 5,760
-#    trips; the busiest real HSR lines run < 300 trains a day. 500,000 stop times are about
-#    200 MB while the GTFS tables are built.
+#    trips; the busiest real HSR lines run < 300 trains a day. 500,000 stop times peak at
+#    ~140 MB (tracemalloc) while the GTFS tables are built.
 MAX_SPEC_TRIPS = 20_000
 MAX_SPEC_STOP_TIMES = 500_000
 MAX_ROAD_POINTS = 10_000  # coordinates of one add_road polyline
