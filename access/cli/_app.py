@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from access.cli._errors import EXIT_INTERRUPTED, check_outputs, friendly, set_debug
+from access.cli._errors import EXIT_INTERRUPTED, EXIT_TERMINATED, check_outputs, die_by_sigterm, friendly, set_debug
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN
 
 __all__ = ["app", "main", "friendly"]
@@ -545,6 +545,10 @@ def main() -> None:
     except KeyboardInterrupt:  # interrupted outside a command body (e.g. while importing)
         typer.echo("interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except SystemExit as exc:
+        if exc.code == EXIT_TERMINATED:
+            die_by_sigterm()  # cleaned up: now end as SIGTERM would have (status 143 in a shell)
+        raise
 
 
 def register_commands() -> None:

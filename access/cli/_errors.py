@@ -3,7 +3,8 @@
 ``friendly`` wraps each command. A library error (:class:`access.errors.AccessError`) is
 the user's to fix: one line, exit 2. Ctrl-C and SIGTERM unwind like an exception, so
 every atomic write removes its temp file, then exit 130 / 143 (128 + signal number, the
-shell's convention). Anything else is a bug or the machine: one line naming the
+shell's convention; the console script then ends by SIGTERM itself, as a
+supervisor expects). Anything else is a bug or the machine: one line naming the
 exception, a pointer to ``--debug`` for the traceback, exit 1 (an ``OSError`` such as a
 full disk or a permission error exits 2: the environment, not the program, is at fault).
 
@@ -39,6 +40,7 @@ __all__ = [
     "debug_enabled",
     "sigterm_as_interrupt",
     "check_outputs",
+    "die_by_sigterm",
 ]
 
 EXIT_BUG = 1  # an unexpected exception: a bug to report (run with --debug for the traceback)
@@ -87,6 +89,19 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def die_by_sigterm() -> None:
+    """End the process by SIGTERM itself once cleanup is done, so that a parent (a shell,
+    a supervisor, uvicorn's re-raise) sees the death it asked for; exit 143 if that fails."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+    sys.exit(EXIT_TERMINATED)
 
 
 def _echo_error(text: str) -> None:
