@@ -140,6 +140,52 @@ def test_ctrl_c_and_sigterm_inside_a_write_remove_the_temp_file(tmp_path):
         assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (
+            ["isochrone", "--osm", "x.osm.pbf", "--lon", "abc", "--lat", "3", "--out", "x.geojson"],
+            "Invalid value for '--lon'",
+        ),  # fmt: skip
+        (["isochrnoe"], "No such command 'isochrnoe'"),
+        (["build", "--no-such-option"], "No such option"),
+    ],
+    ids=["bad-option-value", "unknown-command", "unknown-option"],
+)
+def test_usage_errors_of_the_console_script_are_one_line_naming_the_help(args, words, capsys):
+    from access.cli._errors import run_console
+
+    with pytest.raises(SystemExit) as info:
+        run_console(app, args)
+    err = capsys.readouterr().err
+    assert info.value.code == EXIT_INPUT
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and words in lines[0] and "--help`" in lines[0]
+
+
+def test_no_arguments_still_print_the_help(capsys):
+    from access.cli._errors import run_console
+
+    with pytest.raises(SystemExit) as info:
+        run_console(app, [])
+    assert info.value.code == EXIT_INPUT
+    assert "rail-spec" in capsys.readouterr().out
+
+
+def test_a_commands_own_exit_and_usage_errors_pass_through_untouched():
+    def stop_early():
+        warnings.warn("held until the end", UserWarning, stacklevel=1)
+        raise typer.Exit(0)
+
+    def bad_parameter():
+        raise typer.BadParameter("must be positive", param_hint="'--n'")
+
+    done = runner.invoke(_toy_app(stop_early), ["run"])
+    assert done.exit_code == 0 and _stderr_lines(done) == ["warning: held until the end"]
+    usage = runner.invoke(_toy_app(bad_parameter), ["run"])
+    assert usage.exit_code == 2 and "must be positive" in usage.output and "unexpected" not in usage.output
+
+
 # A real command (rail-spec to-gtfs) stopped in the middle of writing its zip: the writer
 # is slowed down after its first member so the signal lands mid-write, deterministically.
 _SLOW_WRITER = textwrap.dedent(

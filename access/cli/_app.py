@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from access.cli._errors import EXIT_INTERRUPTED, EXIT_TERMINATED, check_outputs, die_by_sigterm, friendly, set_debug
+from access.cli._errors import check_outputs, friendly, run_console, set_debug
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN
 
 __all__ = ["app", "main", "friendly"]
@@ -539,16 +538,8 @@ def demo(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    try:
-        app()
-    except KeyboardInterrupt:  # interrupted outside a command body (e.g. while importing)
-        typer.echo("interrupted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except SystemExit as exc:
-        if exc.code == EXIT_TERMINATED:
-            die_by_sigterm()  # cleaned up: now end as SIGTERM would have (status 143 in a shell)
-        raise
+    """Console-script entry point: every error on one line (``access.cli._errors``)."""
+    run_console(app)
 
 
 def register_commands() -> None:

@@ -18,15 +18,25 @@ import contextlib
 import functools
 import os
 import signal
+import sys
 import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
 
-import click
 import typer
 
 from access.errors import AccessError
+
+try:  # typer >= 0.25 vendors click; older ones raise click's own classes
+    import click
+except ImportError:  # pragma: no cover
+    click = None
+
+# Exceptions that are typer's (and click's) own control flow: exits, aborts, usage errors.
+_TYPER_FLOW: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort, typer.exceptions.TyperException)
+if click is not None:
+    _TYPER_FLOW += (click.exceptions.Exit, click.exceptions.Abort, click.ClickException)
 
 __all__ = [
     "EXIT_BUG",
@@ -41,6 +51,7 @@ __all__ = [
     "sigterm_as_interrupt",
     "check_outputs",
     "die_by_sigterm",
+    "run_console",
 ]
 
 EXIT_BUG = 1  # an unexpected exception: a bug to report (run with --debug for the traceback)
@@ -91,11 +102,33 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def run_console(app: typer.Typer, args: list[str] | None = None) -> None:
+    """Run ``app`` as the console script: usage errors (a bad option value, an unknown
+    command) are one line too, naming the ``--help`` to read; after SIGTERM the process
+    ends by that signal once everything is cleaned up."""
+    try:
+        code = app(args, standalone_mode=False)
+    except KeyboardInterrupt:  # outside a command body (while parsing or importing)
+        typer.echo("interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except _TYPER_FLOW as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # the help text is already printed
+            sys.exit(EXIT_INPUT)
+        if not hasattr(exc, "format_message"):  # an abort (e.g. Ctrl-D at a prompt)
+            _echo_error("aborted.")
+            sys.exit(EXIT_BUG)
+        ctx = getattr(exc, "ctx", None)
+        hint = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
+        _echo_error(f"{exc.format_message()}{hint}")
+        sys.exit(getattr(exc, "exit_code", EXIT_INPUT))
+    if code == EXIT_TERMINATED:
+        die_by_sigterm()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 def die_by_sigterm() -> None:
     """End the process by SIGTERM itself once cleanup is done, so that a parent (a shell,
     a supervisor, uvicorn's re-raise) sees the death it asked for; exit 143 if that fails."""
-    import sys
-
     sys.stdout.flush()
     sys.stderr.flush()
     if threading.current_thread() is threading.main_thread():
@@ -140,12 +173,10 @@ def friendly(command: Callable) -> Callable:
                 warnings.simplefilter("default")
                 warnings.showwarning = show
                 result = command(*args, **kwargs)
-        except click.exceptions.Exit as exc:
-            if exc.exit_code == 0:
+        except _TYPER_FLOW as exc:
+            if getattr(exc, "exit_code", None) == 0:
                 _flush(held)
-            raise  # a command's own exit keeps its code
-        except (click.ClickException, click.exceptions.Abort):
-            raise  # typer's usage errors keep their codes and texts
+            raise  # a command's own exit, abort or usage error keeps its code and text
         except AccessError as exc:
             raise fail(EXIT_INPUT, str(exc)) from None
         except Terminated:
