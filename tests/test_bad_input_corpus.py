@@ -609,7 +609,7 @@ def _rss_kib() -> int:
         return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
 
 
-def test_the_memory_bomb_spec_is_refused_in_under_a_second_without_growing_memory():
+def test_the_memory_bomb_spec_is_refused_in_under_a_cpu_second_without_growing_memory():
     import time
     import tracemalloc
 
@@ -621,14 +621,14 @@ def test_the_memory_bomb_spec_is_refused_in_under_a_second_without_growing_memor
     assert len(json.dumps(bomb, ensure_ascii=False)) < 10_000  # a small request
     rss = _rss_kib()
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds: the machine's load does not count
     try:
         with pytest.raises(InputError, match="287,900 trips"):  # 2,879 departures x 2 x 50
             parse_rail_spec(bomb)
-        elapsed = time.perf_counter() - started
+        cpu_s = time.process_time() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert elapsed < 1.0
+    assert cpu_s < 1.0  # counted, not expanded: a few ms of work
     assert peak < 20 * 2**20, f"{peak / 2**20:.1f} MiB allocated while refusing"
     assert _rss_kib() - rss < 20_000, "RSS unchanged (within 20 MB)"
