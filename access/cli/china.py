@@ -12,6 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from access.cli._app import Quiet, _parse_cutoffs, app, friendly
+from access.cli._errors import check_outputs
 from access.config import (
     CHINA_CORE_CITIES,
     CHINA_DEPARTURE,
@@ -164,6 +165,7 @@ def circles_command(
     from access.viz.china_map import plot_county_circles
 
     cutoff_values = _parse_cutoffs(cutoffs, list(ctx.args))
+    check_outputs(out, totals_out, coverage_out, png)
     names = _centres(centre) or list(CHINA_CORE_CITIES)
     settings = _settings(station_penalty, min_transfer, detour, band_limits, band_speeds, max_access)
     china = _load(data, quiet)
@@ -215,6 +217,7 @@ def od_command(
     from access.china.od import fastest_trains
     from access.io.output import write_table
 
+    check_outputs(out)
     china = _load(data, quiet)
     table = fastest_trains(
         china.rail, china.place(from_), [china.place(n) for n in _centres(to)], china.rail.station_city
@@ -269,6 +272,7 @@ def before_after_command(
     from access.viz.china_map import plot_before_after
 
     cutoff_values = _parse_cutoffs(cutoffs, list(ctx.args))
+    check_outputs(out, counties_out, png)
     names = _centres(centre) or ["北京"]
     settings = _settings(station_penalty, min_transfer, detour, band_limits, band_speeds, max_access)
     china = _load(data, quiet)
@@ -325,6 +329,7 @@ def lines_command(
     # start-up: the China stack (pandas, geopandas, numba) loads only when a command runs
     from access.io.output import write_table
 
+    check_outputs(out, stations_out)
     china = _load(data, quiet)
     rail = china.rail
     geo = rail.lines.geometry().assign(modelled_service=lambda f: f["line"].isin(set(rail.served_lines)))

@@ -83,7 +83,9 @@ def snap(street: StreetNetwork, points: Points, *, what: str = "points", strict:
             f"{street.mode} network (first: id {points.ids[first]} at {lonlat})"
         )
         if off == len(snapped):  # nothing to route: a wrong file or region, not a few strays
-            raise OffNetworkError(f"all {message}; {_off_network_hint(street, coords)}")
+            raise OffNetworkError(
+                f"all {message}; {_off_network_hint(street, np.column_stack((points.lon, points.lat)))}"
+            )
         if strict:
             raise OffNetworkError(message + "; move them or raise max_snap_m.")
         notes = _NOTES.get()
