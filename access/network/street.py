@@ -93,6 +93,16 @@ class StreetNetwork:
     def n_edges(self) -> int:
         return len(self.indices)
 
+    def __repr__(self) -> str:
+        # one line for notebooks and logs: the dataclass default prints every array
+        if self.n_nodes == 0:
+            return f"StreetNetwork({self.mode}: empty)"
+        west, south, east, north = self.bounds()
+        return (
+            f"StreetNetwork({self.mode}: {self.n_nodes:,} nodes, {self.n_edges:,} edges, EPSG:{self.crs_epsg}, "
+            f"lon {west:.4f}..{east:.4f}, lat {south:.4f}..{north:.4f})"
+        )
+
     @cached_property
     def tails(self) -> np.ndarray:
         """Source node of every edge (int32), the COO companion of ``indices``."""
