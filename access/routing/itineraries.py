@@ -26,7 +26,7 @@ from access._kernels.dijkstra import UNREACHED
 from access._kernels.path_raptor import KIND_ACCESS, KIND_TRANSFER, NEVER, raptor_paths
 from access.config import DEFAULT_MAX_TIME_MIN
 from access.errors import InputError
-from access.io.points import as_points
+from access.io.points import Points, as_points
 from access.network.multimodal import Network
 from access.network.snap import Snapped
 from access.routing.street import check_budget_min, off_node_s, snap
@@ -285,7 +285,7 @@ def itineraries(
             found.append((signature, legs))
     for (i, j), found in sorted(options.items()):
         for option, (_, legs) in enumerate(found):
-            pair = (origin_frame["id"].iloc[i], dest_frame["id"].iloc[j], option, i, j)
+            pair = (origin_frame.ids[i], dest_frame.ids[j], option, i, j)
             rows.extend(_leg_rows(transit, search.paths, legs, date, pair, (search.o_xy[i], search.d_xy[j])))
     frame = pd.DataFrame(rows, columns=LEG_COLUMNS)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
@@ -395,8 +395,8 @@ def expanded_travel_times(
         names = [str(transit.route_name[int(transit.pattern_route[leg.pattern])]) for leg in rides]
         rows.append(
             {
-                "from_id": origin_frame["id"].iloc[i],
-                "to_id": dest_frame["id"].iloc[j],
+                "from_id": origin_frame.ids[i],
+                "to_id": dest_frame.ids[j],
                 "departure_time": midnight + dt.timedelta(seconds=t0),
                 "total_time": total / 60,
                 "access_time": access_s / 60,
@@ -426,9 +426,8 @@ def expanded_travel_times(
     )
 
 
-def _lonlat(frame) -> list[tuple[float, float]]:
-    coords = shapely.get_coordinates(frame.geometry.to_numpy())
-    return [(float(x), float(y)) for x, y in coords]
+def _lonlat(points: Points) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y in zip(points.lon, points.lat, strict=True)]
 
 
 def _direct_walk(walk_s: np.ndarray, dests: Snapped, limit_s: float, same_edge: np.ndarray) -> np.ndarray:
@@ -475,7 +474,7 @@ def street_itineraries(
             line, length = paths.line(("o", i), ("d", j), o_xy[i], d_xy[j])
             seconds = dt.timedelta(seconds=float(np.rint(minutes[i, j] * 60)))
             row = dict.fromkeys(LEG_COLUMNS, "")
-            row |= {"from_id": origin_frame["id"].iloc[i], "to_id": dest_frame["id"].iloc[j], "option": 0}
+            row |= {"from_id": origin_frame.ids[i], "to_id": dest_frame.ids[j], "option": 0}
             row |= {"segment": 0, "transport_mode": {"walk": "WALK", "bike": "BICYCLE", "car": "CAR"}[mode]}
             row |= {"departure_time": start, "arrival_time": start + seconds, "distance": length}
             row |= {"travel_time": seconds, "wait_time": dt.timedelta(0), "geometry": line}
