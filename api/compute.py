@@ -78,7 +78,7 @@ class Ticket:
         self.state = "queued"  # queued -> running -> done
         self.cancelled = False
         self.created = time.monotonic()
-        self._thread: int | None = None
+        self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def run(self) -> Any:
@@ -87,13 +87,15 @@ class Ticket:
             if self.cancelled:
                 raise ComputeCancelled(self.label)
             self.state = "running"
-            self._thread = threading.get_ident()
+            self._worker = threading.current_thread()
+            self._worker.access_ticket = self  # what this thread runs now (see cancel)
         try:
             return self.fn()
         finally:
             with self._lock:
                 self.state = "done"
                 pending = self.cancelled
+                self._worker.access_ticket = None
             if pending:  # a cancellation that has not landed yet must not hit this thread's next task
                 _async_raise(threading.get_ident(), None)
 
@@ -103,8 +105,18 @@ class Ticket:
             if self.state == "done" or self.cancelled:
                 return False
             self.cancelled = True
-            if self.state == "running" and self._thread is not None:
-                _async_raise(self._thread, ComputeCancelled)
+            worker = self._worker
+            # Raise only into the thread while it still runs this ticket. An exception that
+            # lands in the `finally` above can leave the state 'running' after the thread
+            # moved on or exited, and thread ids are reused: raising by id alone could kill
+            # an unrelated new thread (e.g. during its start-up, hanging Thread.start).
+            if (
+                self.state == "running"
+                and worker is not None
+                and worker.is_alive()
+                and getattr(worker, "access_ticket", None) is self
+            ):
+                _async_raise(worker.ident, ComputeCancelled)
             return True
 
 

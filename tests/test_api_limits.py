@@ -478,3 +478,33 @@ def test_settings_come_from_the_environment_through_pydantic_settings(monkeypatc
     with pytest.raises(InputError, match="ACCESS_API_COMPUTE_TIMEOUT"):
         Settings.from_env()
     assert math.isclose(Settings.from_env({"ACCESS_API_COMPUTE_TIMEOUT_S": "2.5"}).compute_timeout_s, 2.5)
+
+
+def test_a_stale_ticket_never_raises_into_a_thread_that_reuses_its_id():
+    import threading
+
+    from api.compute import Ticket
+
+    ticket = Ticket(lambda: None, "stale")
+    first = threading.Thread(target=ticket.run)
+    first.start()
+    first.join()
+    ticket.state = "running"  # as when a cancellation lands inside run's own `finally`
+    hit: list[BaseException] = []
+    started = threading.Event()
+
+    def busy() -> None:
+        started.set()
+        try:
+            end = time.monotonic() + 0.5
+            while time.monotonic() < end:
+                time.sleep(0.001)
+        except BaseException as exc:  # the stray cancellation would land here
+            hit.append(exc)
+
+    second = threading.Thread(target=busy)  # Linux hands it the joined thread's id
+    second.start()
+    started.wait()
+    ticket.cancel()
+    second.join()
+    assert hit == []
