@@ -57,6 +57,16 @@ def _modules() -> dict[str, Path]:
     return out
 
 
+def _type_checking_only(node: ast.AST) -> bool:
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``) without an ``else``."""
+    if not isinstance(node, ast.If) or node.orelse:
+        return False
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 def _imports(path: Path, module: str) -> list[tuple[str, int, bool]]:
     """(imported project module, line, inside a function) of every import in ``path``."""
     tree = ast.parse(path.read_text())
@@ -65,6 +75,8 @@ def _imports(path: Path, module: str) -> list[tuple[str, int, bool]]:
 
     def visit(node, in_function: bool) -> None:
         for child in ast.iter_child_nodes(node):
+            if _type_checking_only(child):
+                continue  # `if TYPE_CHECKING:` imports name types for annotations; nothing runs them
             inner = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
             if isinstance(child, ast.Import):
                 for alias in child.names:
@@ -153,3 +165,11 @@ def test_module_imports_have_no_cycles():
 @pytest.mark.parametrize("module", sorted(_modules()))
 def test_every_module_belongs_to_a_layer(module):
     _layer(module)
+
+
+def test_only_annotation_imports_are_left_out_of_the_import_graph():
+    guarded = ast.parse("if TYPE_CHECKING:\n    import access.network\n").body[0]
+    with_else = ast.parse("if TYPE_CHECKING:\n    import a\nelse:\n    import access.network\n").body[0]
+    other = ast.parse("if DEBUG:\n    import access.network\n").body[0]
+    assert _type_checking_only(guarded)
+    assert not _type_checking_only(with_else) and not _type_checking_only(other)
