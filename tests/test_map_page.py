@@ -98,7 +98,9 @@ def test_screenshot_shows_the_isochrone_colours(chromium, server, tmp_path):  # 
     red, green, blue = image[..., 0], image[..., 1], image[..., 2]
     # the filled isochrones: warm orange-red pixels, absent from the grey network and white page
     warm = (red > 0.85) & (green > 0.35) & (green < 0.85) & (blue < 0.7) & (red - blue > 0.3)
-    assert warm.mean() > 0.02, f"only {warm.mean():.3%} of the page is isochrone-coloured"
+    # car areas hug the reached roads (at most 100 m off them, issue 19.4): on the sample's
+    # sparse rural roads they fill about 1 % of this page; a page without them has none
+    assert warm.mean() > 0.005, f"only {warm.mean():.3%} of the page is isochrone-coloured"
     assert np.any(np.all(image < 0.8, axis=-1)), "the network lines are drawn"
 
 
