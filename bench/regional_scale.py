@@ -13,8 +13,8 @@ The tiled regions are written by :func:`access.sample.tiled.write_tiled_region` 
 ``--work`` (default: a folder under the system temp dir, never the repository) and reused.
 
 Run: ``python bench/regional_scale.py [--tiles 3,13,26,52] [--points 10000]
-[--max-time-min 60,180]`` (``make bench``; ~3 min on 2 cores). Prints a table and ratios; nothing is asserted
-(timings never go in tests).
+[--max-time-min 60,180]`` (``make bench``; 8-13 min on 2 shared cores at load 4-10).
+Prints a table and ratios; nothing is asserted (timings never go in tests).
 """
 
 from __future__ import annotations
