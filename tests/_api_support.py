@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,10 +78,26 @@ def detail_text(response) -> str:
     return detail
 
 
+@dataclasses.dataclass(frozen=True)
+class Served:
+    """A running `access serve`: its base URL, its process and its log file."""
+
+    base: str
+    process: Any
+    log: Path
+
+
 @contextlib.contextmanager
 def serve(data_dir, log_path, env: dict[str, str] | None = None, timeout_s: float = 120):
     """`access serve` on a free port of 127.0.0.1 with ``env`` (ACCESS_API_*); yields its base
     URL; stopped with SIGTERM at the end (bounded waits)."""
+    with serving(data_dir, log_path, env, timeout_s) as served:
+        yield served.base
+
+
+@contextlib.contextmanager
+def serving(data_dir, log_path, env: dict[str, str] | None = None, timeout_s: float = 120):
+    """As :func:`serve`, yielding the :class:`Served` (for tests that signal the process)."""
     import os
     import signal
     import socket
@@ -107,9 +126,9 @@ def serve(data_dir, log_path, env: dict[str, str] | None = None, timeout_s: floa
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"access serve did not answer within {timeout_s} s")
+                pytest.fail(f"access serve did not answer within {timeout_s} s:\n{open(log_path).read()[-3000:]}")
             time.sleep(0.25)
-        yield base
+        yield Served(base, process, Path(log_path))
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

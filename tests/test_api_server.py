@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 
 import geopandas as gpd
@@ -25,50 +21,17 @@ START_TIMEOUT_S = 120  # building the sample networks into a fresh cache takes a
 STOP_TIMEOUT_S = 30
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(api_data_dir, tmp_path_factory):
     """`access serve` on a free port of 127.0.0.1; stopped with SIGTERM at the end."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {
-        **os.environ,
-        "ACCESS_API_DATA_DIR": str(api_data_dir),
         "ACCESS_API_WORKERS": "2",
         # a whole day's departures: the one request here heavy enough to outlast a hang-up
         "ACCESS_API_MAX_WINDOW_MIN": "1440",
     }
-    command = [sys.executable, "-m", "access.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"access serve exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"access serve did not answer within {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.25)
-        yield {"base": base, "process": process, "log": log_path}
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+    log_path = tmp_path_factory.mktemp("serve") / "serve.log"
+    with _api_support.serving(api_data_dir, log_path, env, START_TIMEOUT_S) as served:
+        yield {"base": served.base, "process": served.process, "log": served.log}
 
 
 def test_a_real_uvicorn_process_answers_with_the_library_results(server, sample_network):
