@@ -26,6 +26,8 @@ __all__ = [
     "DEFAULT_DEPARTURE_TIME",
     "DEFAULT_WINDOW_MIN",
     "DEFAULT_PERCENTILES",
+    "DEFAULT_PERCENTILE",
+    "DEFAULT_ACCESS_MODE",
     "R5_MIN_BOARD_WAIT_S",
     "CIRCLE_PRESETS",
     "DEFAULT_BATCH_CELLS",
@@ -164,7 +166,9 @@ BOARD_PENALTY_MIN_BY_ROUTE_TYPE: MappingProxyType[int, float] = MappingProxyType
 )
 DEFAULT_DEPARTURE_TIME = "07:00"  # morning peak start, local time of the feed
 DEFAULT_WINDOW_MIN = 120  # minutes: departures every minute from 07:00 to 08:59
-DEFAULT_PERCENTILES = (50,)
+DEFAULT_PERCENTILE = 50  # one travel time of a departure window: its median
+DEFAULT_PERCENTILES = (DEFAULT_PERCENTILE,)
+DEFAULT_ACCESS_MODE = "walk"  # transit: how the first stop is reached (walk, bike, car)
 # Conveyal R5's constants (com.conveyal.r5, v7.x) for TransitSettings.r5():
 R5_MIN_BOARD_WAIT_S = 60  # FastRaptorWorker.MINIMUM_BOARD_WAIT_SEC, boards departures > arrival + 60
 R5_OFF_STREET_SPEED_KMH = 1.3 * 3.6  # LinkedPointSet.OFF_STREET_SPEED_MILLIMETERS_PER_SECOND (1.3 m/s)
@@ -337,6 +341,7 @@ REGIONAL_DETOUR_FACTOR = 1.3
 #    CAR_SPEEDS_KMH motorway 100.
 REGIONAL_BAND_LIMITS_KM: tuple[float, ...] = (5.0, 20.0)  # upper ends of all bands but the last
 REGIONAL_BAND_SPEEDS_KMH: tuple[float, ...] = (30.0, 60.0, 90.0)  # one more than the limits
+DEFAULT_REGIONAL_WINDOW_MIN = 60  # minutes: city clusters' morning window, departures 07:00-07:59
 
 
 class RegionalSettings(BaseModel):
@@ -373,7 +378,13 @@ class RegionalSettings(BaseModel):
         return self
 
 
-__all__ += ["REGIONAL_DETOUR_FACTOR", "REGIONAL_BAND_LIMITS_KM", "REGIONAL_BAND_SPEEDS_KMH", "RegionalSettings"]
+__all__ += [
+    "REGIONAL_DETOUR_FACTOR",
+    "REGIONAL_BAND_LIMITS_KM",
+    "REGIONAL_BAND_SPEEDS_KMH",
+    "DEFAULT_REGIONAL_WINDOW_MIN",
+    "RegionalSettings",
+]
 
 # Travel-time matrices at scale (access.routing.scale). One batch of origins holds
 # batch x destinations cells in memory at once, about 60 bytes per cell at the peak

@@ -21,7 +21,7 @@ from access.io.points import as_points
 from access.measures.accessibility import accessibility
 from access.measures.equity import summarise
 from access.scenarios.apply import build as build_scenario
-from access.scenarios.compare import compare
+from access.scenarios.compare import compare_scenario
 from access.scenarios.model import read_scenario
 from access.surfaces.isochrones import isochrones
 from access.viz import plot_circles, plot_isochrones
@@ -146,26 +146,7 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     files["job access by class"] = write_table(equity, out / "job_access_rural_urban.csv")
 
     say("== 5/6 before/after the new intercity line ==", err=True)
-    c = scenario.compare
-    comparison = compare(
-        base,
-        network,
-        places,
-        places,
-        centres=c.centres,
-        mode=c.mode,
-        cutoffs_min=c.cutoffs_min,
-        opportunity=c.opportunity,
-        population=c.population,
-        by=c.by,
-        class_column=c.class_column,
-        departure=c.departure,
-        window_min=c.window_min,
-        percentile=c.percentile,
-        access_mode=c.access_mode,
-        max_time_min=c.max_time_min,
-        progress=progress,
-    )
+    comparison = compare_scenario(scenario, base, network, places, places, progress=progress)
     report = write_comparison(comparison, out / "intercity_impact", scenario=scenario, base=base, after=network)
     files.update({f"impact: {label}": path for label, path in report.items()})
 

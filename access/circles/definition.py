@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from access.config import CIRCLE_PRESETS, DEFAULT_CUTOFFS_MIN, DEFAULT_WINDOW_MIN
 from access.errors import InputError
+from access.io.output import atomic_path
 
-__all__ = ["CircleDefinition", "resolve_definition"]
+__all__ = ["CircleDefinition", "resolve_definition", "write_definition"]
 
 # fields filled in from the network and the centres, not choices of the definition
 _REPORTED = ("name", "centres", "board_penalty_hsr_min", "max_transfers")
@@ -112,3 +114,14 @@ def resolve_definition(definition: str | CircleDefinition | dict | None, **overr
     raise InputError(
         f"definition must be a preset name, a CircleDefinition or a dict, got {type(definition).__name__}."
     )
+
+
+def write_definition(definition: CircleDefinition, out: str | Path) -> Path:
+    """Write ``definition`` as ``<out stem>.definition.json`` beside the result ``out``
+    (UTF-8, indented, atomic); returns its path."""
+    out = Path(out)
+    path = out.with_name(f"{out.stem}.definition.json")
+    with atomic_path(path) as tmp:
+        text = json.dumps(json.loads(definition.to_json()), ensure_ascii=False, indent=2) + "\n"
+        tmp.write_text(text, encoding="utf-8")
+    return path

@@ -7,33 +7,20 @@ from typing import Annotated
 
 import typer
 
-from access.cli._app import (
-    AccessMode,
-    Bbox,
-    CacheDir,
-    Departure,
-    Gtfs,
-    Osm,
-    Quiet,
-    RailSpecs,
-    ServiceDate,
-    Window,
-    _network,
-    _parse_cutoffs,
-    app,
-    friendly,
-)
+from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
-from access.config import DEFAULT_WINDOW_MIN
+from access.cli._options import Cutoffs, NetworkOptions, TransitOptions, Use, check_choice, grouped, parse_cutoffs
 
 __all__ = ["accessibility_command"]
 
 
 @app.command("accessibility", context_settings={"allow_extra_args": True})
 @friendly
+@grouped
 def accessibility_command(
     ctx: typer.Context,
-    osm: Osm,
+    *,
+    network: NetworkOptions,
     origins: Annotated[
         Path, typer.Option(help="Origins: CSV id,lon,lat (+ population, class) or GeoJSON/GPKG/GeoParquet.")
     ],
@@ -46,7 +33,7 @@ def accessibility_command(
     ] = "cumulative",
     mode: Annotated[str, typer.Option(help="walk, bike, car or transit.")] = "car",
     opportunity: Annotated[str, typer.Option(help="Count column(s) of the opportunities, comma-separated.")] = "jobs",
-    cutoffs: Annotated[list[str] | None, typer.Option(help="Minutes, e.g. --cutoffs 60 120.")] = None,
+    cutoffs: Cutoffs = None,
     decay: Annotated[
         str | None, typer.Option(help="exponential, power, gaussian, logistic, linear, step, binary.")
     ] = None,
@@ -58,70 +45,45 @@ def accessibility_command(
     max_time: Annotated[
         float | None, typer.Option(help="Search budget in minutes (default: from the measure).")
     ] = None,
-    gtfs: Gtfs = None,
-    rail_spec: RailSpecs = None,
-    service_date: ServiceDate = None,
-    departure: Departure = None,
-    window: Window = DEFAULT_WINDOW_MIN,
-    percentile: Annotated[float, typer.Option(help="Transit: percentile of the window's times.")] = 50,
-    access_mode: AccessMode = "walk",
+    transit: Annotated[TransitOptions, Use(omit=("arrive_by",))],
     png: Annotated[Path | None, typer.Option(help="Also draw a PNG map of the first measure column.")] = None,
     summary: Annotated[Path | None, typer.Option(help="Write the group summary table here (.csv).")] = None,
     h3: Annotated[bool, typer.Option("--h3", help="Ids are H3 cells: cell centres, hexagon maps.")] = False,
-    bbox: Bbox = None,
-    cache_dir: CacheDir = None,
-    quiet: Quiet = False,
 ) -> None:
     """Accessibility of every origin (jobs within 60/120 min, gravity, 2SFCA, ...) and a
     population-weighted summary by group (rural/urban, county)."""
     import pandas as pd
 
-    from access.errors import InputError
     from access.io.opportunities import read_opportunities
-    from access.io.output import TABLE_SUFFIXES, write_table
+    from access.io.output import check_suffix, write_table
     from access.measures.accessibility import MEASURES, accessibility
-    from access.measures.equity import OFF_NETWORK, summarise
+    from access.measures.equity import OFF_NETWORK, check_group_columns, summarise
 
-    if measure not in MEASURES:
-        raise InputError(f"unknown measure {measure!r}; use one of {', '.join(MEASURES)}.")
-    if out.suffix.lower() not in TABLE_SUFFIXES:
-        raise InputError(f"cannot write {out.name}: use one of {', '.join(TABLE_SUFFIXES)}.")
-    cutoff_list = _parse_cutoffs(cutoffs, ctx.args)
+    check_choice(measure, MEASURES, "measure")
+    check_suffix(out)
+    cutoff_list = parse_cutoffs(cutoffs, ctx.args)
     check_outputs(out, png, summary)
     origin_points = read_opportunities(origins, h3=h3)
     places = read_opportunities(opportunities, h3=h3)
-    if by and by not in origin_points and by != "class":  # the default class column is optional
-        raise InputError(
-            f"group column {by!r} not found in {origins.name}; columns: {', '.join(map(str, origin_points.columns))}."
-        )
+    if by and by != "class":  # the default class column is optional
+        check_group_columns(origin_points, by, what=origins.name)
     columns = [c.strip() for c in opportunity.split(",") if c.strip()]
-    modes = (mode, access_mode) if mode == "transit" and access_mode != "walk" else (mode,)
-    network = _network(
-        osm,
-        modes,
-        bbox=bbox,
-        cache_dir=cache_dir,
-        quiet=quiet,
-        gtfs=gtfs,
-        rail_specs=rail_spec,
-        service_date=service_date,
-    )
-    params = {"decay": decay, "decay_param": decay_param, "n": n, "demand": demand}
+    built = network.build(mode, transit.access_mode)
     result = accessibility(
-        network,
+        built,
         origin_points,
         places,
         measure=measure,
         mode=mode,
         cutoffs_min=cutoff_list,
         opportunity=columns if len(columns) > 1 else columns[0],
-        departure=departure,
-        window_min=window,
-        percentile=percentile,
-        access_mode=access_mode,
+        **transit.query(),
         max_time_min=max_time,
-        progress=not quiet,
-        **params,
+        progress=network.progress,
+        decay=decay,
+        decay_param=decay_param,
+        n=n,
+        demand=demand,
     )
     value_columns = [c for c in result.columns if c not in origin_points.columns and c != OFF_NETWORK]
     # GeoParquet keeps the zone polygons; the other formats hold one geometry column
@@ -135,7 +97,7 @@ def accessibility_command(
     table = summarise(result, value=value_columns, weight=weight if weight in result else None, by=group)
     if summary is not None:
         write_table(table, summary)
-    if not quiet:
+    if not network.quiet:
         with pd.option_context("display.max_columns", 50, "display.width", 160, "display.float_format", _number):
             typer.echo(table.set_index(table.columns[0]).T.to_string())
         typer.echo(f"wrote {out}" + (f", {summary}" if summary else "") + (f", {png}" if png else ""), err=True)

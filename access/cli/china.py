@@ -11,8 +11,9 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from access.cli._app import Quiet, _parse_cutoffs, app, friendly
+from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
+from access.cli._options import Quiet, TransitOptions, Use, grouped, parse_cutoffs
 from access.config import (
     CHINA_CORE_CITIES,
     CHINA_DEPARTURE,
@@ -45,9 +46,11 @@ Centres = Annotated[
     ),
 ]
 Cutoffs = Annotated[list[str] | None, typer.Option(help="Circle sizes in minutes, e.g. --cutoffs 60 120.")]
-DepartureOpt = Annotated[str, typer.Option(help="First departure of the morning window, HH:MM.")]
-WindowOpt = Annotated[float, typer.Option("--window", help="Departure window (min), one departure a minute.")]
-PercentileOpt = Annotated[float, typer.Option(help="Percentile of the window's door-to-door times (50: median).")]
+# the shared transit options (access.cli._options) with China's morning window as defaults
+ChinaTransit = Annotated[
+    TransitOptions,
+    Use(omit=("access_mode", "arrive_by"), defaults={"departure": CHINA_DEPARTURE, "window": CHINA_WINDOW_MIN}),
+]
 Penalty = Annotated[
     float | None,
     typer.Option(help="Station penalty (min) at the first boarding: security check etc.; 0 allowed. Default 15."),
@@ -128,8 +131,10 @@ def _safe(name: str) -> str:
 
 @china_app.command("circles", context_settings={"allow_extra_args": True})
 @friendly
+@grouped
 def circles_command(
     ctx: typer.Context,
+    *,
     out: Annotated[Path, typer.Option(help="One row per county (x centre): .csv, .parquet, .geojson or .gpkg.")],
     centre: Centres = None,
     cutoffs: Cutoffs = None,
@@ -143,9 +148,7 @@ def circles_command(
     polycentric: Annotated[bool, typer.Option(help="One row per county: its nearest centre's circle.")] = False,
     origins: Annotated[str, typer.Option(help="counties, or townships (points, no population).")] = "counties",
     data: Data = Path(DEFAULT_DATA),
-    departure: DepartureOpt = CHINA_DEPARTURE,
-    window: WindowOpt = CHINA_WINDOW_MIN,
-    percentile: PercentileOpt = 50.0,
+    transit: ChinaTransit,
     station_penalty: Penalty = None,
     min_transfer: TransferOpt = None,
     detour: Detour = REGIONAL_DETOUR_FACTOR,
@@ -164,7 +167,7 @@ def circles_command(
     from access.io.output import write_table
     from access.viz.china_map import plot_county_circles
 
-    cutoff_values = _parse_cutoffs(cutoffs, list(ctx.args))
+    cutoff_values = parse_cutoffs(cutoffs, list(ctx.args))
     check_outputs(out, totals_out, coverage_out, png)
     names = _centres(centre) or list(CHINA_CORE_CITIES)
     settings = _settings(station_penalty, min_transfer, detour, band_limits, band_speeds, max_access)
@@ -173,9 +176,7 @@ def circles_command(
         china,
         names,
         cutoffs_min=cutoff_values,
-        departure=departure,
-        window_min=window,
-        percentile=percentile,
+        **transit.query(),
         settings=settings,
         roads=_roads(osm, settings),
         polycentric=polycentric,
@@ -232,8 +233,10 @@ def od_command(
 
 @china_app.command("before-after", context_settings={"allow_extra_args": True})
 @friendly
+@grouped
 def before_after_command(
     ctx: typer.Context,
+    *,
     out: Annotated[Path, typer.Option(help="Summary per centre x cutoff: .csv or .parquet.")],
     scenario: Annotated[
         str, typer.Option(help="without-hsr, without-line, new-line, without-lines-since, with-later-lines.")
@@ -253,9 +256,7 @@ def before_after_command(
     ] = None,
     png: Annotated[Path | None, typer.Option(help="Map of the counties entering each circle (per centre).")] = None,
     data: Data = Path(DEFAULT_DATA),
-    departure: DepartureOpt = CHINA_DEPARTURE,
-    window: WindowOpt = CHINA_WINDOW_MIN,
-    percentile: PercentileOpt = 50.0,
+    transit: ChinaTransit,
     station_penalty: Penalty = None,
     min_transfer: TransferOpt = None,
     detour: Detour = REGIONAL_DETOUR_FACTOR,
@@ -271,7 +272,7 @@ def before_after_command(
     from access.io.output import write_table
     from access.viz.china_map import plot_before_after
 
-    cutoff_values = _parse_cutoffs(cutoffs, list(ctx.args))
+    cutoff_values = parse_cutoffs(cutoffs, list(ctx.args))
     check_outputs(out, counties_out, png)
     names = _centres(centre) or ["北京"]
     settings = _settings(station_penalty, min_transfer, detour, band_limits, band_speeds, max_access)
@@ -290,9 +291,7 @@ def before_after_command(
         after,
         change=what,
         cutoffs_min=cutoff_values,
-        departure=departure,
-        window_min=window,
-        percentile=percentile,
+        **transit.query(),
         settings=settings,
     )
     write_table(result.summary, out)

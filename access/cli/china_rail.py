@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from access.cli._app import Quiet, app, friendly
+from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
+from access.cli._options import Quiet
 from access.config import DEFAULT_CUTOFFS_MIN
 
 __all__ = ["rail_timetable_app"]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from access.cli._app import Departure, Gtfs, Quiet, RailSpecs, ServiceDate, _parse_cutoffs, app, friendly
+from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
+from access.cli._options import STREET_BUILD, NetworkOptions, TransitOptions, Use, grouped, parse_cutoffs
+from access.config import DEFAULT_REGIONAL_WINDOW_MIN
 
 __all__ = ["cluster_command"]
 
@@ -25,18 +28,24 @@ Centres = Annotated[
     typer.Option("--centre", help="Core city (name, local name or id); repeatable. Default: the most populous place."),
 ]
 Out = Annotated[Path, typer.Option("--out", help="Output folder (tables, GeoJSON, PNG maps).")]
+# a city cluster has no street network of its own: its feeds, service date and verbosity only
+Feeds = Annotated[NetworkOptions, Use(omit=("osm", "bbox", "cache_dir", *STREET_BUILD))]
+ClusterTransit = Annotated[
+    TransitOptions, Use(omit=("access_mode", "arrive_by"), defaults={"window": DEFAULT_REGIONAL_WINDOW_MIN})
+]
 
 
 @app.command("cluster", context_settings={"allow_extra_args": True})
 @friendly
+@grouped
 def cluster_command(
     ctx: typer.Context,
+    *,
     places: Places,
     out: Out,
     centre: Centres = None,
     cutoffs: Annotated[list[str] | None, typer.Option(help="Circle sizes in minutes, e.g. --cutoffs 60 120.")] = None,
-    rail_spec: RailSpecs = None,
-    gtfs: Gtfs = None,
+    network: Feeds,
     scenario_rail_spec: Annotated[
         list[Path] | None,
         typer.Option("--scenario-rail-spec", help="Lines added in a scenario run: writes before/after changes."),
@@ -47,19 +56,13 @@ def cluster_command(
     osm: Annotated[
         Path | None, typer.Option(help="OSM extract: use its car network instead of the approximate road model.")
     ] = None,
-    departure: Departure = None,
-    window: Annotated[
-        float, typer.Option("--window", help="Departure window in minutes (one departure a minute).")
-    ] = 60,
-    percentile: Annotated[float, typer.Option(help="Percentile of the window's door-to-door times.")] = 50,
+    transit: ClusterTransit,
     direction: Annotated[str, typer.Option(help="to_centre (commuting in) or from_centre.")] = "to_centre",
     detour: Annotated[float | None, typer.Option(help="Road model detour factor (default 1.3).")] = None,
     station_penalty: Annotated[
         float | None, typer.Option(help="Minutes from arriving at a station to boarding (default: 15 for HSR).")
     ] = None,
     min_transfer: Annotated[float | None, typer.Option(help="Minimum minutes to change trains (default 10).")] = None,
-    service_date: ServiceDate = None,
-    quiet: Quiet = False,
 ) -> None:
     """Places within each cutoff of the centres by road and by road + rail; matrices,
     accessibility, GeoJSON and a PNG map per centre (road model clearly marked approximate)."""
@@ -70,7 +73,7 @@ def cluster_command(
     from access.regional.network import RegionalNetwork
     from access.viz.cluster_map import plot_cluster
 
-    cutoff_values = _parse_cutoffs(cutoffs, list(ctx.args))
+    cutoff_values = parse_cutoffs(cutoffs, list(ctx.args))
     check_outputs(folders=[out])
     overrides = {
         k: v
@@ -83,17 +86,11 @@ def cluster_command(
     }
     settings = RegionalSettings(**overrides)
     table = read_places(places, units=units)
-    kwargs = {"settings": settings, "service_date": service_date, "osm": osm}
-    network = RegionalNetwork.build(table, rail_specs=rail_spec or (), gtfs=gtfs or (), **kwargs)
-    run = {
-        "cutoffs_min": cutoff_values,
-        "departure": departure,
-        "window_min": window,
-        "percentile": percentile,
-        "direction": direction,
-        "progress": not quiet,
-    }
-    result = cluster_circles(network, centre, **run)
+    rail_specs, gtfs = list(network.rail_spec or ()), network.gtfs or ()
+    kwargs = {"settings": settings, "service_date": network.service_date, "osm": osm}
+    regional = RegionalNetwork.build(table, rail_specs=rail_specs, gtfs=gtfs, **kwargs)
+    run = {"cutoffs_min": cutoff_values, **transit.query(), "direction": direction, "progress": network.progress}
+    result = cluster_circles(regional, centre, **run)
     out.mkdir(parents=True, exist_ok=True)
     write_table(result.circles, out / "circles.geojson")
     write_table(result.circles.drop(columns="geometry"), out / "circles.csv")
@@ -106,17 +103,15 @@ def cluster_command(
     for name in centres:
         plot_cluster(result, out / f"map_{_safe(name)}.png", centre=name)
     if scenario_rail_spec:
-        scenario = RegionalNetwork.build(
-            table, rail_specs=[*(rail_spec or ()), *scenario_rail_spec], gtfs=gtfs or (), **kwargs
-        )
+        scenario = RegionalNetwork.build(table, rail_specs=[*rail_specs, *scenario_rail_spec], gtfs=gtfs, **kwargs)
         after = cluster_circles(scenario, centre, **run)
         by_place, by_circle = compare_cluster(result, after)
         write_table(by_place, out / "compare_places.geojson")
         write_table(by_circle, out / "compare_circles.csv")
         for name in centres:
             plot_cluster(after, out / f"map_{_safe(name)}_scenario.png", centre=name)
-    if not quiet:
-        if network.approximate:
+    if not network.quiet:
+        if regional.approximate:
             typer.echo("note: road times are APPROXIMATE (great-circle x detour factor, speed bands).")
         for _, row in result.circles.iterrows():
             typer.echo(
@@ -127,6 +122,4 @@ def cluster_command(
 
 
 def _safe(name: str) -> str:
-    import re
-
     return re.sub(r"[\W]+", "_", str(name)).strip("_") or "centre"

@@ -8,23 +8,29 @@ from typing import Annotated
 
 import typer
 
-from access.cli._app import Gtfs, Osm, Quiet, app, friendly
+from access.cli._app import app, friendly
+from access.cli._options import STREET_BUILD, NetworkOptions, Use, grouped
+
+__all__ = ["compare_engines"]
+
+# each engine builds its own network from the same OSM extract and feeds
+EngineInputs = Annotated[NetworkOptions, Use(omit=("bbox", "rail_spec", "service_date", "cache_dir", *STREET_BUILD))]
 
 
 @app.command("compare-engines")
 @friendly
+@grouped
 def compare_engines(
-    osm: Osm,
+    *,
+    network: EngineInputs,
     origins: Annotated[Path, typer.Option(help="CSV id,lon,lat or GeoJSON/GPKG/GeoParquet points.")],
     destinations: Annotated[Path | None, typer.Option(help="Default: the origins.")] = None,
-    gtfs: Gtfs = None,
     engine_a: Annotated[str, typer.Option(help="native or r5.")] = "native",
     engine_b: Annotated[str, typer.Option(help="native or r5.")] = "r5",
     modes: Annotated[str, typer.Option(help="r5py transport modes, e.g. TRANSIT,WALK or CAR.")] = "TRANSIT,WALK",
     departure: Annotated[str, typer.Option(help="ISO datetime, e.g. 2019-05-13T14:00.")] = "2019-05-13T14:00",
     window: Annotated[float, typer.Option(help="Departure window in minutes (r5py default 10).")] = 10,
     max_time: Annotated[float, typer.Option(help="Maximum trip duration in minutes (r5py default 120).")] = 120,
-    quiet: Quiet = False,
 ) -> None:
     """Run one r5py-style travel-time query on two engines and print how well they agree."""
     from access.engines import agreement, engine_travel_times
@@ -44,7 +50,8 @@ def compare_engines(
         "transport_modes": [m.strip().upper() for m in modes.split(",") if m.strip()],
     }
     tables = [
-        engine_travel_times(e, osm, gtfs or [], origin_points, dest_points, **query) for e in (engine_a, engine_b)
+        engine_travel_times(e, network.osm, network.gtfs or [], origin_points, dest_points, **query)
+        for e in (engine_a, engine_b)
     ]
     stats = agreement(*tables)
     for key, value in stats.items():

@@ -27,7 +27,15 @@ import pandas as pd
 
 from access.errors import InputError, OutputError
 
-__all__ = ["write_table", "TABLE_SUFFIXES", "atomic_path", "check_writable", "sweep_stale_temps"]
+__all__ = [
+    "write_table",
+    "TABLE_SUFFIXES",
+    "atomic_path",
+    "check_writable",
+    "sweep_stale_temps",
+    "check_suffix",
+    "travel_time_column",
+]
 
 TABLE_SUFFIXES = (".geojson", ".gpkg", ".parquet", ".csv")
 MIN_FREE_BYTES = 1 << 20  # bytes: below 1 MiB free a folder counts as full (no result fits)
@@ -145,6 +153,17 @@ def check_writable(path: str | Path, *, folder: bool = False, suffixes: Sequence
     return path
 
 
+def check_suffix(path: str | Path | None, allowed: tuple[str, ...] = TABLE_SUFFIXES) -> Path | None:
+    """``path`` unchanged when its extension is one of ``allowed`` (or it is None); else an
+    :class:`InputError`, raised before any work is done for an output that cannot be written."""
+    if path is None:
+        return None
+    path = Path(path)
+    if path.suffix.lower() not in allowed:
+        raise InputError(f"cannot write {path.name}: use one of {', '.join(allowed)}.")
+    return path
+
+
 class atomic_path:
     """Context manager giving a temp path beside ``path`` (same suffix) that is renamed
     onto ``path`` on success and removed on failure or interruption.
@@ -223,3 +242,19 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
                 out = frame
             out.to_csv(tmp, index=False)
     return path
+
+
+def travel_time_column(result: pd.DataFrame | str | Path) -> pd.Series:
+    """The travel times (the first ``travel_time*`` column) of a matrix, held in memory or in
+    a Parquet file such as ``access.travel_times(..., out="tt.parquet")`` streams; later
+    columns (a transit matrix's rides, its ``transit_used`` flag) are not the times."""
+    if isinstance(result, pd.DataFrame):
+        return result[_time_column(list(result.columns))]
+    import pyarrow.parquet as pq  # start-up: only a streamed matrix needs it
+
+    name = _time_column(pq.read_schema(result).names)
+    return pq.read_table(result, columns=[name]).to_pandas()[name]
+
+
+def _time_column(names: list[str]) -> str:
+    return next((n for n in names if str(n).startswith("travel_time")), names[-1])

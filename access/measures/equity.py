@@ -17,7 +17,7 @@ import pandas as pd
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_JOB_THRESHOLDS
 from access.errors import InputError
 
-__all__ = ["summarise", "lorenz", "gini", "palma_ratio", "weighted_quantile", "is_time_column"]
+__all__ = ["summarise", "lorenz", "gini", "palma_ratio", "weighted_quantile", "is_time_column", "check_group_columns"]
 
 _ALL = "all"  # label of the whole-population row
 OFF_NETWORK = "off_network"  # bool column of access.accessibility: beyond the snapping limit
@@ -133,6 +133,16 @@ def _require(frame: pd.DataFrame, columns: Sequence[str]) -> None:
         raise InputError(
             f"column(s) {', '.join(map(repr, missing))} not found; available: {', '.join(map(str, frame.columns))}."
         )
+
+
+def check_group_columns(frame: pd.DataFrame, by: str | Sequence[str], what: str = "the table") -> None:
+    """:class:`InputError` unless every grouping column of ``by`` is in ``frame`` (checked
+    before routing, so a typo'd ``by`` fails at once)."""
+    for column in [by] if isinstance(by, str) else list(by):
+        if column not in frame:
+            raise InputError(
+                f"group column {column!r} not found in {what}; columns: {', '.join(map(str, frame.columns))}."
+            )
 
 
 def _label(value: str) -> str:

@@ -33,7 +33,7 @@ from access.network.elevation import adjusted_seconds, edge_time_factors, read_d
 from access.network.street import StreetNetwork, check_mode
 from access.network.transit import TransitNetwork
 
-__all__ = ["Network", "TransitSource", "build_network", "MAX_DATES_IN_MEMORY"]
+__all__ = ["Network", "TransitSource", "build_network", "MAX_DATES_IN_MEMORY", "modes_for"]
 
 _CAR_SPEEDS_KEY = "car-speeds-by-country-v1"  # car networks built before country tables are stale
 
@@ -119,6 +119,15 @@ class Network:
         if self.transit is not None:
             parts += f", transit: {self.transit!r}"
         return f"Network({parts})"
+
+
+def modes_for(modes: str | Iterable[str], access_mode: str = "walk") -> tuple[str, ...]:
+    """The modes :func:`build_network` needs to route by ``modes``: transit reached by
+    bike or car (park-and-ride) needs that street network as well as the walk one."""
+    wanted = (modes,) if isinstance(modes, str) else tuple(modes)
+    if "transit" in wanted and access_mode != "walk":
+        wanted = (*wanted, access_mode)
+    return tuple(dict.fromkeys(wanted))
 
 
 def build_network(

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from access.config import DEFAULT_PERCENTILES, RegionalSettings, TransitSettings
+from access.config import DEFAULT_PERCENTILES, DEFAULT_REGIONAL_WINDOW_MIN, RegionalSettings, TransitSettings
 from access.io.places import as_places, find_place
 from access.network.multimodal import build_network
 from access.network.transit import TransitNetwork
@@ -40,8 +40,6 @@ __all__ = [
     "approx_road_km",
     "read_rail_feeds",
 ]
-
-DEFAULT_REGIONAL_WINDOW_MIN = 60  # minutes: the 60-minute morning window of the issue
 
 
 class RegionalWarning(UserWarning):

@@ -39,6 +39,7 @@ def travel_times(
     scheduler: str | None = None,
     batch_size: int | None = None,
     out=None,
+    n_workers: int | None = None,
 ) -> pd.DataFrame:
     """Travel times from every origin to every destination, in minutes.
 
@@ -64,10 +65,11 @@ def travel_times(
         08:31 … 09:00). Transit: reverse range-RAPTOR, travel time = deadline − latest
         departure (waiting at the destination included), walking access only. Street
         modes do not depend on the clock: same times, computed on the reverse graph.
-    scheduler, batch_size, out
-        Any of them given: run in batches of origins via
+    scheduler, batch_size, out, n_workers
+        Any of the first three given: run in batches of origins via
         :func:`access.routing.scale.travel_time_matrix` (``"processes"``, dask ``"local"``
-        or ``"tcp://host:port"``; ``out`` a ``.parquet`` path to stream to, then returned).
+        or ``"tcp://host:port"`` with ``n_workers`` workers; ``out`` a ``.parquet`` path
+        to stream to, then returned).
 
     Returns
     -------
@@ -108,6 +110,7 @@ def travel_times(
             scheduler=scheduler,
             batch_size=batch_size,
             out=out,
+            n_workers=n_workers,
         )
     if mode != "transit":
         return street_travel_times(

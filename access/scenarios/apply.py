@@ -117,9 +117,11 @@ def _feed_sources(gtfs, rail_specs) -> tuple[list[str], list]:
     return names, [*gtfs, *rail_specs]
 
 
-def load_region(scenario_or_base, *, cache: bool = True, progress: bool = True) -> Region:
-    """Build (or load from the cache) the base region of a :class:`Scenario` (or its
-    :class:`BaseRegion`)."""
+def load_region(
+    scenario_or_base, *, cache: bool = True, cache_dir: str | Path | None = None, progress: bool = True
+) -> Region:
+    """Build (or load from the cache in ``cache_dir``) the base region of a
+    :class:`Scenario` (or its :class:`BaseRegion`)."""
     base = scenario_or_base.base if isinstance(scenario_or_base, Scenario) else scenario_or_base
     gtfs = tuple(Path(p) for p in base.gtfs)
     rails = tuple(Path(p) for p in base.rail_specs)
@@ -131,6 +133,7 @@ def load_region(scenario_or_base, *, cache: bool = True, progress: bool = True) 
         service_date=base.service_date,
         transit_settings=base.transit_settings,
         cache=cache,
+        cache_dir=cache_dir,
         progress=progress,
     )
     names, _ = _feed_sources(gtfs, rails)
@@ -397,9 +400,11 @@ def _transit(
     )
 
 
-def build(scenario: Scenario, *, cache: bool = True, progress: bool = True) -> tuple[Network, Network]:
+def build(
+    scenario: Scenario, *, cache: bool = True, cache_dir: str | Path | None = None, progress: bool = True
+) -> tuple[Network, Network]:
     """``(base, scenario)`` networks of a :class:`Scenario`: the base built (or loaded
-    from the cache), the modifications validated, then applied."""
+    from the cache in ``cache_dir``), the modifications validated, then applied."""
     base = scenario.base
     early = Region(
         network=None,
@@ -408,6 +413,6 @@ def build(scenario: Scenario, *, cache: bool = True, progress: bool = True) -> t
         service_date=base.service_date,
     )
     validate(early, scenario.modifications)  # unknown routes and stops fail before any building
-    region = load_region(scenario, cache=cache, progress=progress)
+    region = load_region(scenario, cache=cache, cache_dir=cache_dir, progress=progress)
     region._feed = early._feed
     return region.network, apply(region, scenario.modifications, progress=progress)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -13,14 +15,15 @@ import pandas as pd
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.opportunities import count_values
-from access.io.points import Points, as_points
+from access.io.points import Points, as_points, read_points
 from access.measures.accessibility import accessibility_from_matrix
 from access.measures.equity import gini
 from access.network.multimodal import Network
 from access.network.snap import snap_points
 from access.routing.matrix import travel_times
+from access.scenarios.model import Scenario
 
-__all__ = ["Comparison", "compare", "as_centres"]
+__all__ = ["Comparison", "compare", "as_centres", "compare_scenario", "scenario_points"]
 
 CHANGE_TOLERANCE_MIN = 0.0  # minutes: a centre time change beyond this makes a winner / loser
 
@@ -329,6 +332,43 @@ def compare(
     return Comparison(origins=result, summary=pd.DataFrame(summary), settings=settings)
 
 
+def scenario_points(scenario: Scenario, origins: str | Path | None = None) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """``(origins, opportunities)`` a scenario is compared on: the points of ``origins``
+    (default ``base.origins``, else ``base.opportunities``) and of ``base.opportunities``."""
+    opportunities = scenario.base.opportunities
+    origin_file = origins or scenario.base.origins or opportunities
+    if origin_file is None or opportunities is None:
+        raise InputError(f"scenario {scenario.name!r}: base.opportunities (points with counts) is needed to compare.")
+    return read_points(origin_file), read_points(opportunities)
+
+
+def compare_scenario(
+    scenario: Scenario, base: Network, after: Network, origins, opportunities, *, progress: bool = False
+) -> Comparison:
+    """:func:`compare` with the settings of the scenario's ``compare:`` block (mode,
+    window, cutoffs, centres, columns)."""
+    c = scenario.compare
+    return compare(
+        base,
+        after,
+        origins,
+        opportunities,
+        centres=c.centres,
+        mode=c.mode,
+        cutoffs_min=c.cutoffs_min,
+        opportunity=c.opportunity,
+        population=c.population,
+        by=c.by,
+        class_column=c.class_column,
+        departure=c.departure,
+        window_min=c.window_min,
+        percentile=c.percentile,
+        access_mode=c.access_mode,
+        max_time_min=c.max_time_min,
+        progress=progress,
+    )
+
+
 def _cumulative(t_min: np.ndarray, origins, opps, column: str, cutoffs) -> np.ndarray:
     """(n_origins, n_cutoffs) opportunities within each cutoff, by the cumulative measure."""
     n_o, n_d = t_min.shape
@@ -354,6 +394,4 @@ def _off_network(network: Network, mode: str, origins: Points) -> np.ndarray:
 
 
 def _slug(name: str) -> str:
-    import re
-
     return re.sub(r"[^0-9a-zA-Z]+", "_", str(name)).strip("_").lower() or "centre"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from access._geo import to_lonlat
@@ -18,7 +19,13 @@ from access.network.multimodal import Network
 from access.routing.street import check_budget_min
 from access.surfaces.isochrones import origin_surface, origin_times
 
-__all__ = ["TravelTimeSurface", "travel_time_surface", "write_travel_time_raster", "surface_h3_cells"]
+__all__ = [
+    "TravelTimeSurface",
+    "travel_time_surface",
+    "write_travel_time_raster",
+    "surface_h3_cells",
+    "origins_h3_cells",
+]
 
 
 @dataclass(frozen=True)
@@ -146,3 +153,16 @@ def surface_h3_cells(surface: TravelTimeSurface, resolution: int = 9) -> gpd.Geo
     polygons = [shapely.Polygon([(x, y) for y, x in h3.cell_to_boundary(c)]) for c in codes]
     result = gpd.GeoDataFrame({"h3": codes, "travel_time_min": best}, geometry=polygons, crs=4326)
     return result.sort_values(["travel_time_min", "h3"], kind="stable").reset_index(drop=True)
+
+
+def origins_h3_cells(network: Network, origins, resolution: int = 9, **options) -> gpd.GeoDataFrame:
+    """H3 cells reached from each origin: :func:`surface_h3_cells` of each origin's
+    :func:`travel_time_surface` (``options`` as that function takes them), stacked with
+    ``origin_id`` first (EPSG:4326, minutes)."""
+    points = as_points(origins, what="origins")
+    cells = []
+    for k in range(len(points)):
+        one = surface_h3_cells(travel_time_surface(network, points.take([k]), **options), resolution)
+        one.insert(0, "origin_id", points.ids[k])
+        cells.append(one)
+    return pd.concat(cells, ignore_index=True)
