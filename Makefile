@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
 	# PySAL's package is also named `access`: beside the project, never on its import path
 	test -d $(VENV)/pysal-access || $(PY) -m pip install --quiet --no-deps --target $(VENV)/pysal-access 'access>=1.1'
+	$(PY) bench/startup.py
 	$(PY) bench/street_routing.py
 	$(PY) bench/regional_scale.py
 	$(PY) bench/elevation.py

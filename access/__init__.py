@@ -6,121 +6,134 @@ A notebook user needs only these names::
     net = access.build_network("region.osm.pbf", modes=("walk", "car"))
     iso = access.isochrones(net, (116.40, 39.90), mode="car", cutoffs_min=(60, 120))
     tt = access.travel_times(net, origins, destinations, mode="walk")
+
+The names are loaded on first use (PEP 562 ``__getattr__``), so ``import access`` and the
+``access`` command start in a fraction of a second; the heavy libraries (geopandas,
+numba, matplotlib, dask) load with the first function that needs them.
 """
 
-from access.china.national_rail import drop_trains, national_rail_network
-from access.china.rail import china_rail_circles, load_china_rail, rail_before_after
-from access.china.timetable import RailTimetable, read_rail_timetable, timetable_to_gtfs, write_timetable_gtfs
-from access.circles.circles import CommutingCircles, centre_travel_times, circle_membership, commuting_circles
-from access.circles.definition import CircleDefinition
-from access.circles.overlap import circle_overlap
-from access.config import CIRCLE_PRESETS, DEFAULT_CUTOFFS_MIN, IsochroneSettings, RegionalSettings, StreetSettings
-from access.crs import bd09_to_wgs84, convert_coordinates, gcj02_to_wgs84, wgs84_to_gcj02
-from access.errors import AccessError, InputError, NetworkError, OffNetworkError
-from access.io.opportunities import read_opportunities
-from access.io.places import read_places
-from access.io.points import as_points, read_points
-from access.measures.accessibility import MEASURES as ACCESSIBILITY_MEASURES
-from access.measures.accessibility import accessibility, accessibility_from_matrix
-from access.measures.competition import balancing_cost, spatial_availability
-from access.measures.cumulative import cumulative_interval, passive_accessibility
-from access.measures.equity import gini, lorenz, palma_ratio, summarise
-from access.measures.inequality import TheilDecomposition, concentration_index, theil_t
-from access.measures.poverty import fgt_poverty
-from access.network import Network, StreetNetwork, build_network
-from access.regional.cluster import ClusterResult, cluster_circles, compare_cluster
-from access.regional.network import RegionalNetwork
-from access.routing.itineraries import expanded_travel_times, itineraries
-from access.routing.matrix import travel_times
-from access.routing.scale import travel_time_matrix
-from access.scenarios.apply import Region, load_region
-from access.scenarios.apply import apply as apply_scenario
-from access.scenarios.apply import build as build_scenario
-from access.scenarios.compare import Comparison, compare
-from access.scenarios.model import Scenario, parse_scenario, read_scenario, write_scenario
-from access.surfaces.isochrones import isochrones
-from access.surfaces.outputs import TravelTimeSurface, surface_h3_cells, travel_time_surface, write_travel_time_raster
-from access.viz.report import write_comparison
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-from access import _moved
+# public name -> the module that defines it (imported on first access)
+_EXPORTS: dict[str, str] = {
+    # networks
+    "Network": "access.network.multimodal",
+    "StreetNetwork": "access.network.street",
+    "build_network": "access.network.multimodal",
+    # routing
+    "travel_times": "access.routing.matrix",
+    "travel_time_matrix": "access.routing.scale",
+    "itineraries": "access.routing.itineraries",
+    "expanded_travel_times": "access.routing.itineraries",
+    # points and tables
+    "as_points": "access.io.points",
+    "read_points": "access.io.points",
+    "read_opportunities": "access.io.opportunities",
+    "read_places": "access.io.places",
+    # surfaces
+    "isochrones": "access.surfaces.isochrones",
+    "TravelTimeSurface": "access.surfaces.outputs",
+    "surface_h3_cells": "access.surfaces.outputs",
+    "travel_time_surface": "access.surfaces.outputs",
+    "write_travel_time_raster": "access.surfaces.outputs",
+    # measures
+    "accessibility": "access.measures.accessibility",
+    "accessibility_from_matrix": "access.measures.accessibility",
+    "gini": "access.measures.equity",
+    "lorenz": "access.measures.equity",
+    "palma_ratio": "access.measures.equity",
+    "summarise": "access.measures.equity",
+    "fgt_poverty": "access.measures.poverty",
+    "TheilDecomposition": "access.measures.inequality",
+    "concentration_index": "access.measures.inequality",
+    "theil_t": "access.measures.inequality",
+    "cumulative_interval": "access.measures.cumulative",
+    "passive_accessibility": "access.measures.cumulative",
+    "balancing_cost": "access.measures.competition",
+    "spatial_availability": "access.measures.competition",
+    # circles
+    "CommutingCircles": "access.circles.circles",
+    "centre_travel_times": "access.circles.circles",
+    "circle_membership": "access.circles.circles",
+    "commuting_circles": "access.circles.circles",
+    "CircleDefinition": "access.circles.definition",
+    "circle_overlap": "access.circles.overlap",
+    # scenarios
+    "Region": "access.scenarios.apply",
+    "load_region": "access.scenarios.apply",
+    "Comparison": "access.scenarios.compare",
+    "compare": "access.scenarios.compare",
+    "Scenario": "access.scenarios.model",
+    "parse_scenario": "access.scenarios.model",
+    "read_scenario": "access.scenarios.model",
+    "write_scenario": "access.scenarios.model",
+    "write_comparison": "access.viz.report",
+    # city clusters
+    "ClusterResult": "access.regional.cluster",
+    "cluster_circles": "access.regional.cluster",
+    "compare_cluster": "access.regional.cluster",
+    "RegionalNetwork": "access.regional.network",
+    # China
+    "drop_trains": "access.china.national_rail",
+    "national_rail_network": "access.china.national_rail",
+    "china_rail_circles": "access.china.rail",
+    "load_china_rail": "access.china.rail",
+    "rail_before_after": "access.china.rail",
+    "RailTimetable": "access.china.timetable",
+    "read_rail_timetable": "access.china.timetable",
+    "timetable_to_gtfs": "access.china.timetable",
+    "write_timetable_gtfs": "access.china.timetable",
+    "bd09_to_wgs84": "access.crs",
+    "convert_coordinates": "access.crs",
+    "gcj02_to_wgs84": "access.crs",
+    "wgs84_to_gcj02": "access.crs",
+    # settings and errors
+    "CIRCLE_PRESETS": "access.config",
+    "DEFAULT_CUTOFFS_MIN": "access.config",
+    "IsochroneSettings": "access.config",
+    "RegionalSettings": "access.config",
+    "StreetSettings": "access.config",
+    "AccessError": "access.errors",
+    "InputError": "access.errors",
+    "NetworkError": "access.errors",
+    "OffNetworkError": "access.errors",
+}
+# public name -> (module, the name there): exported under another name
+_RENAMED: dict[str, tuple[str, str]] = {
+    "ACCESSIBILITY_MEASURES": ("access.measures.accessibility", "MEASURES"),
+    "apply_scenario": ("access.scenarios.apply", "apply"),
+    "build_scenario": ("access.scenarios.apply", "build"),
+}
+
+__all__ = sorted([*_EXPORTS, *_RENAMED])
+
+
+def __getattr__(name: str):
+    """Import a public name's module on first use (PEP 562) and keep the name here."""
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    elif name in _RENAMED:
+        module, attribute = _RENAMED[name]
+        value = getattr(importlib.import_module(module), attribute)
+    else:
+        raise AttributeError(f"module 'access' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+if TYPE_CHECKING:  # static analysers and IDEs see the names directly
+    from access.network.multimodal import Network, build_network  # noqa: F401
+    from access.routing.matrix import travel_times  # noqa: F401
+
+from access import _moved  # noqa: E402  (old module paths, installed at import: cheap)
 
 _moved.install()
-
-__all__ = [
-    "travel_time_matrix",
-    "Comparison",
-    "Region",
-    "Scenario",
-    "apply_scenario",
-    "build_scenario",
-    "compare",
-    "load_region",
-    "parse_scenario",
-    "read_scenario",
-    "write_comparison",
-    "write_scenario",
-    "TravelTimeSurface",
-    "surface_h3_cells",
-    "travel_time_surface",
-    "write_travel_time_raster",
-    "RailTimetable",
-    "bd09_to_wgs84",
-    "china_rail_circles",
-    "convert_coordinates",
-    "drop_trains",
-    "gcj02_to_wgs84",
-    "load_china_rail",
-    "national_rail_network",
-    "rail_before_after",
-    "read_rail_timetable",
-    "timetable_to_gtfs",
-    "wgs84_to_gcj02",
-    "write_timetable_gtfs",
-    "ACCESSIBILITY_MEASURES",
-    "accessibility",
-    "accessibility_from_matrix",
-    "gini",
-    "lorenz",
-    "palma_ratio",
-    "read_opportunities",
-    "summarise",
-    "fgt_poverty",
-    "theil_t",
-    "TheilDecomposition",
-    "concentration_index",
-    "cumulative_interval",
-    "passive_accessibility",
-    "spatial_availability",
-    "balancing_cost",
-    "AccessError",
-    "CIRCLE_PRESETS",
-    "CircleDefinition",
-    "ClusterResult",
-    "CommutingCircles",
-    "RegionalNetwork",
-    "RegionalSettings",
-    "centre_travel_times",
-    "circle_membership",
-    "circle_overlap",
-    "cluster_circles",
-    "commuting_circles",
-    "compare_cluster",
-    "read_places",
-    "DEFAULT_CUTOFFS_MIN",
-    "InputError",
-    "IsochroneSettings",
-    "Network",
-    "NetworkError",
-    "OffNetworkError",
-    "StreetNetwork",
-    "StreetSettings",
-    "as_points",
-    "build_network",
-    "isochrones",
-    "read_points",
-    "travel_times",
-    "itineraries",
-    "expanded_travel_times",
-]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from access.errors import InputError
+
 __all__ = [
     "wgs84_to_gcj02",
     "gcj02_to_wgs84",
@@ -143,7 +145,6 @@ _CONVERTERS = {
 
 def convert_coordinates(lon, lat, source: str, target: str = "wgs84") -> tuple[np.ndarray, np.ndarray]:
     """(lon, lat) degrees converted between ``"wgs84"``, ``"gcj02"`` and ``"bd09"``."""
-    from access.errors import InputError
 
     src, dst = str(source).lower().replace("-", ""), str(target).lower().replace("-", "")
     for name in (src, dst):

@@ -16,10 +16,13 @@ import typer
 
 from access.circles.circles import commuting_circles
 from access.io.opportunities import read_opportunities
-from access.io.output import write_table
+from access.io.output import atomic_path, write_table
 from access.io.points import as_points
 from access.measures.accessibility import accessibility
 from access.measures.equity import summarise
+from access.sample import write_sample_region
+from access.sample.scenario import sample_scenario
+from access.sample.transit import write_sample_transit
 from access.scenarios.apply import build as build_scenario
 from access.scenarios.compare import compare_scenario
 from access.scenarios.model import read_scenario
@@ -43,9 +46,6 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     line (rail spec). Isochrones, circles and accessibility are shown with the line (the
     planned network); the comparison shows what the line changes.
     """
-    from access.sample import write_sample_region
-    from access.sample.scenario import sample_scenario
-    from access.sample.transit import write_sample_transit
 
     started = time.perf_counter()
     out = Path(out)
@@ -153,7 +153,6 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     say("== 6/6 summary ==", err=True)
     summary = _summary_lines(network, lines, equity, comparison)
     files["summary"] = out / "summary.txt"
-    from access.io.output import atomic_path
 
     with atomic_path(files["summary"]) as tmp:
         tmp.write_text("\n".join(summary) + "\n", encoding="utf-8")

@@ -16,6 +16,7 @@ import datetime as dt
 import enum
 import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -23,8 +24,15 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from access.config import ElevationSettings, StreetSettings, TransitSettings
+from access._geo import to_lonlat
+from access.config import ElevationSettings, IsochroneSettings, StreetSettings, TransitSettings
 from access.errors import InputError
+from access.io.gtfs import gtfs_date_range
+from access.network.multimodal import build_network
+from access.network.snap import snap_points
+from access.routing.itineraries import itineraries, street_itineraries
+from access.routing.matrix import travel_times
+from access.surfaces.isochrones import isochrones as isochrone_polygons
 
 __all__ = [
     "ElevationCostFunction",
@@ -227,7 +235,6 @@ class TransportNetwork:
     def _check_feeds(self) -> dict[Path, tuple[dt.date, dt.date]]:
         """Each feed's service date range; an unreadable feed is a :class:`GtfsFileError`
         (with ``allow_errors``: a RuntimeWarning, and the feed is left out)."""
-        from access.io.gtfs import gtfs_date_range
 
         dates, usable = {}, []
         for feed in self.gtfs:
@@ -255,7 +262,6 @@ class TransportNetwork:
     ):
         """The :class:`access.Network` for these speeds (km/h) and service date; street
         modes only when ``transit`` is False (street queries need no timetable day)."""
-        from access.network.multimodal import build_network
 
         gtfs = self.gtfs if transit else []
         key = (round(speed_walking, 6), round(speed_cycling, 6), str(service_date) if gtfs else None, rides)
@@ -508,13 +514,10 @@ class TravelTimeMatrix(_R5pyFrame):
 
 def _matrix(network, origins, destinations, query: _Query) -> pd.DataFrame:
     """The r5py-shaped table for one query on our engine."""
-    from access.routing.matrix import travel_times
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         if query.transit and query.routes_transit:
-            from dataclasses import replace
-
             routed = replace(network, transit_settings=query.transit_settings(network))
             table = travel_times(
                 routed,
@@ -588,9 +591,6 @@ class Isochrones(_R5pyFrame):
         origin=None,
         **kwargs,
     ):
-        from access.config import IsochroneSettings
-        from access.surfaces.isochrones import isochrones as isochrone_polygons
-
         origins = origins if origins is not None else origin
         if origins is None:
             raise InputError("No routing origins defined.")
@@ -612,8 +612,6 @@ class Isochrones(_R5pyFrame):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 if query.transit and query.routes_transit:
-                    from dataclasses import replace
-
                     routed = replace(network, transit_settings=query.transit_settings(network))
                     result = isochrone_polygons(
                         routed,
@@ -650,8 +648,6 @@ class Isochrones(_R5pyFrame):
         """The regular point grid (``point_grid_resolution`` metres, in the network's UTM
         zone) over the street network's extent, points off the network dropped, sampled by
         ``point_grid_sample_ratio`` (EPSG:4326, ``id`` and ``geometry``)."""
-        from access._geo import to_lonlat
-        from access.network.snap import snap_points
 
         walk = (
             self._network.street("walk")
@@ -711,9 +707,6 @@ class DetailedItineraries(_R5pyFrame):
         force_all_to_all=False,
         **kwargs,
     ):
-        from dataclasses import replace
-
-        from access.routing.itineraries import itineraries, street_itineraries
 
         if origins is None:
             raise InputError("No routing origins defined.")

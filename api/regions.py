@@ -11,7 +11,12 @@ import geopandas as gpd
 import yaml
 
 from access.errors import InputError
+from access.io.gtfs import gtfs_date_range
+from access.io.opportunities import read_opportunities
+from access.io.points import read_points
 from access.network import Network, build_network
+from access.sample.cluster import SampleRegion, write_sample_region
+from access.sample.transit import SAMPLE_SERVICE_DATE, write_sample_transit
 from api.settings import LayerConfig, RegionConfig, Settings, read_region_config
 
 __all__ = ["LoadedRegion", "sample_region_config", "region_configs", "load_region", "network_info"]
@@ -40,9 +45,6 @@ class LoadedRegion:
 def sample_region_config(data_dir: str | Path) -> RegionConfig:
     """The built-in sample city cluster (OSM, buses, intercity HSR spec, places), written
     into ``data_dir/sample`` on first use, with its config saved as ``region.yaml`` there."""
-    from access.sample import write_sample_region
-    from access.sample.cluster import SampleRegion
-    from access.sample.transit import SAMPLE_SERVICE_DATE, write_sample_transit
 
     folder = Path(data_dir) / SAMPLE_NAME
     osm, places = folder / "sample_region.osm.pbf", folder / "places.csv"
@@ -88,14 +90,7 @@ def region_configs(settings: Settings) -> list[RegionConfig]:
 def _read_layer(layer: LayerConfig, kind: str) -> gpd.GeoDataFrame:
     """A point layer through the library's readers (opportunity columns kept)."""
     if kind == "opportunities":
-        try:
-            from access.io.opportunities import read_opportunities
-        except ImportError:
-            read_opportunities = None
-        if read_opportunities is not None:
-            return read_opportunities(layer.path, id_column=layer.id_column)
-    from access.io.points import read_points
-
+        return read_opportunities(layer.path, id_column=layer.id_column)
     return read_points(layer.path, id_column=layer.id_column)
 
 
@@ -116,7 +111,6 @@ def load_region(config: RegionConfig, settings: Settings) -> LoadedRegion:
     )
     opportunities = {name: _read_layer(layer, "opportunities") for name, layer in config.opportunities.items()}
     zones = {name: _read_layer(layer, "zones") for name, layer in config.zones.items()}
-    from access.io.gtfs import gtfs_date_range
 
     feed_dates = {}
     for feed in config.gtfs:  # the days each feed has service: what a departure date may be

@@ -173,3 +173,112 @@ def test_only_annotation_imports_are_left_out_of_the_import_graph():
     other = ast.parse("if DEBUG:\n    import access.network\n").body[0]
     assert _type_checking_only(guarded)
     assert not _type_checking_only(with_else) and not _type_checking_only(other)
+
+
+# --- start-up: imports inside functions only where they buy start-up time ------------------
+
+START_UP = "start-up"  # the comment that documents a deferred import
+# never worth deferring: the standard library and the L0 settings/errors every command loads
+_CHEAP = ("access.errors", "access.config", "access.cli")
+# what `import access` and `access --help` must not load (issue 19.3)
+HEAVY = ("geopandas", "pandas", "shapely", "scipy", "numba", "matplotlib", "dask", "distributed", "fastapi", "pyarrow")
+
+
+def _function_imports() -> list[tuple[str, str, int, bool, str]]:
+    """(module, imported, line, documented, text) of every import inside a function."""
+    found = []
+    for module, path in _modules().items():
+        lines = path.read_text().splitlines()
+        tree = ast.parse(path.read_text())
+
+        def visit(node, in_function: bool, module=module, lines=lines) -> None:
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                block = getattr(node, field, None)
+                if not isinstance(block, list):
+                    continue
+                run_documented = False
+                for k, stmt in enumerate(block):
+                    if not isinstance(stmt, ast.Import | ast.ImportFrom):
+                        run_documented = False
+                        continue
+                    if in_function:
+                        first = k == 0 or not isinstance(block[k - 1], ast.Import | ast.ImportFrom)
+                        here = START_UP in lines[stmt.lineno - 1]
+                        above = stmt.lineno >= 2 and START_UP in lines[stmt.lineno - 2]
+                        run_documented = here or (above if first else run_documented or above)
+                        names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]
+                        text = lines[stmt.lineno - 1].strip()
+                        for name in names:
+                            found.append((module, name, stmt.lineno, run_documented, text))
+            for child in ast.iter_child_nodes(node):
+                visit(child, in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda))
+
+        visit(tree, False)
+    return found
+
+
+def test_function_local_imports_are_documented_start_up_imports():
+    undocumented = [f"{m} (line {line}): {text}" for m, _, line, ok, text in _function_imports() if not ok]
+    assert not undocumented, (
+        f"imports inside functions without a '# {START_UP}: why' comment (move them to the top):\n"
+        + "\n".join(undocumented)
+    )
+
+
+def test_stdlib_settings_and_errors_are_never_deferred():
+    import sys
+
+    cheap = [
+        f"{m} (line {line}): {text}"
+        for m, name, line, _, text in _function_imports()
+        if name.split(".")[0] in sys.stdlib_module_names or name.startswith(_CHEAP)
+    ]
+    assert not cheap, "imports inside functions that buy nothing (move them to the top):\n" + "\n".join(cheap)
+
+
+def test_library_modules_import_the_project_at_the_top():
+    """Inside the library (below the CLI) a project import inside a function only dodged a
+    cycle; the layers make every such import safe at the top."""
+    inner = [
+        f"{m} (line {line}): {text}"
+        for m, name, line, _, text in _function_imports()
+        if name.split(".")[0] in ("access", "api") and not m.startswith("access.cli")
+    ]
+    assert not inner, "project imports inside functions:\n" + "\n".join(inner)
+
+
+def test_numba_kernels_are_cached_on_disk():
+    """``cache=True`` on every numba kernel: a second process loads it instead of compiling."""
+    uncached = []
+    for module, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in ("njit", "jit", "vectorize", "guvectorize"):
+                    cache = {k.arg: k.value for k in node.keywords}.get("cache")
+                    if not (isinstance(cache, ast.Constant) and cache.value is True):
+                        uncached.append(f"{module} (line {node.lineno})")
+    assert not uncached, "numba kernels without cache=True:\n" + "\n".join(uncached)
+
+
+@pytest.mark.parametrize("statement", ["import access", "import access.cli", "import access.config, access.errors"])
+def test_start_up_loads_no_heavy_library(statement):
+    """``import access`` and ``access --help`` (which imports access.cli) load none of the
+    heavy libraries; each arrives with the first function that needs it."""
+    import subprocess
+    import sys
+
+    code = f"{statement}; import sys; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert loaded.stdout.strip() == "", f"{statement} loads {loaded.stdout.strip()}"
+
+
+def test_public_names_load_on_first_use():
+    import access
+
+    for name in access.__all__:
+        assert getattr(access, name) is not None, name
+    assert set(access.__all__) <= set(dir(access))
+    with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
+        access.no_such_name  # noqa: B018

@@ -13,7 +13,9 @@ import pandas as pd
 from access.china.timetable import RailTimetable, timetable_to_gtfs
 from access.config import RegionalSettings, TransitSettings
 from access.errors import InputError
-from access.regional.network import RegionalNetwork
+from access.io.gtfs import read_gtfs
+from access.network.transit import TransitNetwork
+from access.regional.network import RegionalNetwork, RegionalWarning
 
 __all__ = ["NOMINAL_SERVICE_DATE", "timetable_feed", "drop_trains", "national_rail_network"]
 
@@ -34,7 +36,6 @@ def timetable_feed(
     this morning's window (times before midnight become negative seconds, which the router
     handles).
     """
-    from access.io.gtfs import read_gtfs
 
     feed = read_gtfs(timetable_to_gtfs(timetable), service_date=service_date, name=name)
     if not previous_days:
@@ -139,8 +140,6 @@ def national_rail_network(
     G/D/C and K/Z/T by route type, ``settings.station_penalty_min`` to override), every
     change of trains ``settings.min_transfer_min`` (10 min).
     """
-    from access.network.transit import TransitNetwork
-    from access.regional.network import RegionalWarning
 
     settings = settings or RegionalSettings()
     transit_settings = transit_settings or TransitSettings()

@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 
 from access.china.national_rail import drop_trains, national_rail_network
-from access.china.timetable import RailTimetable
+from access.china.tables import read_prefectures, read_station2city, read_station_activity, read_station_table
+from access.china.timetable import RailTimetable, read_rail_timetable
 from access.config import DEFAULT_CUTOFFS_MIN, RegionalSettings, TransitSettings
 from access.errors import InputError
+from access.io.places import read_places
 from access.regional.cluster import ClusterResult, cluster_circles, compare_cluster
 from access.regional.network import DEFAULT_REGIONAL_WINDOW_MIN
 
@@ -59,9 +61,6 @@ def load_china_rail(
     trains in the per-station timetables, e.g. 北京南), so reaching it from the seat costs
     road time; ``"seat"`` puts it at the prefecture seat (no access leg in the own city).
     """
-    from access.china.tables import read_prefectures, read_station2city, read_station_activity, read_station_table
-    from access.china.timetable import read_rail_timetable
-    from access.io.places import read_places
 
     if hubs not in ("main-station", "seat"):
         raise InputError(f"hubs must be 'main-station' or 'seat', got {hubs!r}.")

@@ -22,6 +22,7 @@ import pandas as pd
 
 from access.china.tables import city_key
 from access.errors import InputError
+from access.io.gtfs import write_gtfs_zip
 
 __all__ = [
     "TRAIN_CLASSES",
@@ -510,6 +511,5 @@ def timetable_to_gtfs(
 
 def write_timetable_gtfs(timetable: RailTimetable, path: str | Path) -> Path:
     """Write :func:`timetable_to_gtfs` as a zip, atomically."""
-    from access.io.gtfs import write_gtfs_zip
 
     return write_gtfs_zip(timetable_to_gtfs(timetable), path)

@@ -18,13 +18,18 @@ import shapely
 from shapely.geometry import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
+from access._geo import to_projected
 from access.circles.definition import CircleDefinition, resolve_definition
 from access.circles.overlap import area_km2, circle_overlap
-from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
+from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError
 from access.io.opportunities import count_values
 from access.io.points import as_points
 from access.network.multimodal import Network
+from access.network.snap import snap_points
+from access.routing.matrix import travel_times
+from access.routing.street import snap
+from access.surfaces.isochrones import isochrones
 
 __all__ = [
     "CommutingCircles",
@@ -384,7 +389,6 @@ def resolve_centres(centres, zones: gpd.GeoDataFrame, network: Network, mode: st
     names = [c.name for c in result]
     if len(set(names)) != len(names):
         raise InputError(f"centre names repeat: {', '.join(names)}; pass a dict {{name: centre}}.")
-    from access.routing.street import snap
 
     for centre in result:
         try:
@@ -538,13 +542,9 @@ def _centre_times(
     routing: dict,
 ) -> pd.DataFrame:
     """Long table zone_id, centre, travel_time_min."""
-    from access.routing.matrix import travel_times
 
     zone_xy, owner = _zone_samples(zones, spec.zone_points)
     if len(zone_xy) > len(zones):  # extra interior points off the network stand for nothing: drop them
-        from access._geo import to_projected
-        from access.network.snap import snap_points
-
         street = network.street("walk" if spec.mode == "transit" else spec.mode)
         ok = snap_points(street, *to_projected(zone_xy[:, 0], zone_xy[:, 1], street.crs_epsg)).ok
         first = np.r_[True, owner[1:] != owner[:-1]]  # each zone's representative point stays
@@ -592,7 +592,6 @@ def _circle_polygons(
     network: Network, centres: list[_Centre], spec: CircleDefinition, progress: bool, routing: dict
 ) -> gpd.GeoDataFrame:
     """Per centre and cutoff: the union of isochrones from the centre's points (and its core)."""
-    from access.surfaces.isochrones import isochrones
 
     kwargs = _routing_kwargs(spec, routing, spec.cutoffs_min)
     kwargs.pop("max_time_min", None)
@@ -689,8 +688,6 @@ def _report_network(spec: CircleDefinition, network: Network, centres: list[_Cen
             )
         updates |= {"board_penalty_hsr_min": used, "max_transfers": settings.max_transfers}
         if spec.departure is None and spec.arrive_by is None:
-            from access.config import DEFAULT_DEPARTURE_TIME
-
             updates["departure"] = DEFAULT_DEPARTURE_TIME
     else:  # street modes have no window, percentile or boarding penalty
         updates |= {"board_penalty_hsr_min": None, "max_transfers": None, "departure": None}

@@ -13,6 +13,7 @@ from shapely.geometry.base import BaseGeometry
 from access._geo import to_projected, utm_epsg
 from access.errors import InputError
 from access.io.opportunities import count_values
+from access.io.points import as_points
 
 __all__ = ["circle_overlap", "OVERLAP_HOWS", "area_km2", "points_inside_totals"]
 
@@ -102,7 +103,6 @@ def points_inside_totals(
     geometries, points, population: str | None = "population", jobs: str | None = "jobs"
 ) -> pd.DataFrame:
     """Per geometry: ``zones`` (points covered), and the ``population`` / ``jobs`` totals."""
-    from access.io.points import as_points
 
     frame = as_points(points, what="population points").to_frame()
     for column in (population, jobs):

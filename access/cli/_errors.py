@@ -207,7 +207,7 @@ def _flush(held: list[str]) -> None:
 def check_outputs(*files, folders=()) -> None:
     """Before any work: every output file (``None`` skipped) and folder can be written,
     else an :class:`~access.errors.OutputError` naming the first that cannot."""
-    from access.io.output import check_writable
+    from access.io.output import check_writable  # start-up: access.io.output loads pandas and geopandas
 
     for path in files:
         if path is not None:

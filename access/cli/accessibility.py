@@ -52,6 +52,7 @@ def accessibility_command(
 ) -> None:
     """Accessibility of every origin (jobs within 60/120 min, gravity, 2SFCA, ...) and a
     population-weighted summary by group (rural/urban, county)."""
+    # start-up: the library loads when the command runs, not for --help
     import pandas as pd
 
     from access.io.opportunities import read_opportunities
@@ -90,6 +91,7 @@ def accessibility_command(
     keep_zones = out.suffix.lower() == ".parquet"
     write_table(result if keep_zones else result.drop(columns="zone_geometry", errors="ignore"), out)
     if png is not None:
+        # start-up: the library loads when the command runs, not for --help
         from access.viz.accessibility_map import plot_accessibility
 
         plot_accessibility(result, value_columns[0], png, title=f"{value_columns[0]} ({mode})")

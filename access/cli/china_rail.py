@@ -10,7 +10,8 @@ import typer
 from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
 from access.cli._options import Quiet
-from access.config import DEFAULT_CUTOFFS_MIN
+from access.config import DEFAULT_CUTOFFS_MIN, RegionalSettings
+from access.errors import InputError
 
 __all__ = ["rail_timetable_app"]
 
@@ -38,7 +39,6 @@ WindowOpt = Annotated[float, typer.Option("--window", help="Departure window (mi
 
 
 def _settings(penalty: float | None, transfer: float | None):
-    from access.config import RegionalSettings
 
     values = {}
     if penalty is not None:
@@ -49,7 +49,6 @@ def _settings(penalty: float | None, transfer: float | None):
 
 
 def _cutoffs(text: str) -> list[float]:
-    from access.errors import InputError
 
     try:
         return [float(t) for t in text.replace(",", " ").split()]
@@ -75,6 +74,7 @@ def to_gtfs_command(
 ) -> None:
     """Convert a train timetable to GTFS: one stop per city hub, one route per train class,
     daily calendar (the source has no dates). Unknown cities are listed with counts."""
+    # start-up: the library loads when the command runs, not for --help
     from access.china.tables import read_prefectures, read_station2city, read_station_activity, read_station_table
     from access.china.timetable import read_rail_timetable, write_timetable_gtfs
     from access.io.output import write_table
@@ -121,6 +121,7 @@ def circles_command(
 ) -> None:
     """Circles of real city clusters: prefectures within the cutoffs door to door (morning
     commute into each centre) by road and by road + real trains, with 2010 population."""
+    # start-up: the library loads when the command runs, not for --help
     from access.china.rail import CHINA_CLUSTER_CENTRES, china_rail_circles, load_china_rail
     from access.io.output import write_table
     from access.viz.cluster_map import plot_cluster
@@ -179,6 +180,7 @@ def before_after_command(
 ) -> None:
     """What a line's trains change: the centre's circles and the origin's time with all
     trains and without the selected ones (default: Beijing-Tianjin C intercity)."""
+    # start-up: the library loads when the command runs, not for --help
     from access.china.rail import load_china_rail, rail_before_after
     from access.io.output import write_table
 

@@ -11,6 +11,7 @@ from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
 from access.cli._options import Cutoffs, NetworkOptions, TransitOptions, Use, check_choice, grouped, parse_cutoffs
 from access.config import DEFAULT_CUTOFFS_MIN
+from access.errors import InputError
 
 __all__ = ["circles_command", "overlap_command"]
 
@@ -49,8 +50,8 @@ def _column(value: str) -> str | None:
 
 
 def _centres(centre: list[str] | None, lons: list[float] | None, lats: list[float] | None) -> dict[str, object]:
+    # start-up: the library loads when the command runs, not for --help
     from access.circles.centres import centre_specs
-    from access.errors import InputError
 
     lons, lats = lons or [], lats or []
     if len(lons) != len(lats):
@@ -60,6 +61,7 @@ def _centres(centre: list[str] | None, lons: list[float] | None, lats: list[floa
 
 def _circles(network: NetworkOptions, transit: TransitOptions, zones: Path, centres: dict, cutoffs, **definition):
     """Read the zones, build the network, compute the circles; returns (result, street)."""
+    # start-up: the library loads when the command runs, not for --help
     from access.circles.circles import commuting_circles
     from access.circles.definition import resolve_definition
     from access.io.zones import read_zones
@@ -99,6 +101,7 @@ def circles_command(
     max_time: Annotated[float | None, typer.Option(help="Search budget in minutes (default max(180, cutoff)).")] = None,
 ) -> None:
     """Commuting circles: each zone's time to the centre(s), circle membership, totals, map."""
+    # start-up: the library loads when the command runs, not for --help
     from access.circles.definition import write_definition
     from access.io.output import check_suffix, write_table
     from access.viz.circles import plot_circles
@@ -169,9 +172,9 @@ def overlap_command(
     jobs: Jobs = "jobs",
 ) -> None:
     """Overlap of two centres' circles (e.g. the 'same-city' zone inside both 1-h circles)."""
+    # start-up: the library loads when the command runs, not for --help
     from access.circles.definition import write_definition
     from access.circles.overlap import OVERLAP_HOWS
-    from access.errors import InputError
     from access.io.output import check_suffix, write_table
     from access.viz.circles import plot_circles
 

@@ -11,7 +11,7 @@ import typer
 from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
 from access.cli._options import STREET_BUILD, NetworkOptions, TransitOptions, Use, grouped, parse_cutoffs
-from access.config import DEFAULT_REGIONAL_WINDOW_MIN
+from access.config import DEFAULT_REGIONAL_WINDOW_MIN, RegionalSettings
 
 __all__ = ["cluster_command"]
 
@@ -66,7 +66,7 @@ def cluster_command(
 ) -> None:
     """Places within each cutoff of the centres by road and by road + rail; matrices,
     accessibility, GeoJSON and a PNG map per centre (road model clearly marked approximate)."""
-    from access.config import RegionalSettings
+    # start-up: the library loads when the command runs, not for --help
     from access.io.output import write_table
     from access.io.places import read_places
     from access.regional.cluster import cluster_circles, compare_cluster

@@ -10,6 +10,7 @@ import typer
 
 from access.cli._app import app, friendly
 from access.cli._options import STREET_BUILD, NetworkOptions, Use, grouped
+from access.errors import InputError
 
 __all__ = ["compare_engines"]
 
@@ -33,8 +34,8 @@ def compare_engines(
     max_time: Annotated[float, typer.Option(help="Maximum trip duration in minutes (r5py default 120).")] = 120,
 ) -> None:
     """Run one r5py-style travel-time query on two engines and print how well they agree."""
+    # start-up: the library loads when the command runs, not for --help
     from access.engines import agreement, engine_travel_times
-    from access.errors import InputError
     from access.io.points import read_points
 
     try:

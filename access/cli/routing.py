@@ -19,6 +19,7 @@ from access.cli._options import (
     parse_modes,
 )
 from access.config import DEFAULT_MAX_TIME_MIN
+from access.errors import InputError
 
 __all__ = ["build", "isochrone", "travel_times_command"]
 
@@ -36,7 +37,7 @@ def build(
     modes: Annotated[str, typer.Option(help="Comma-separated modes: walk, bike, car.")] = "walk,car",
 ) -> None:
     """Build (or load from cache) street and transit networks and print their sizes."""
-    from access.network._rules import CarSpeeds
+    from access.network._rules import CarSpeeds  # start-up: the library loads when the command runs
 
     built = network.build(parse_modes(modes))
     if not network.quiet:
@@ -76,7 +77,7 @@ def isochrone(
 ) -> None:
     """Isochrones (areas reachable within each cutoff) from one point or many; with
     --arrive-by the areas from which the point is reached."""
-    from access.errors import InputError
+    # start-up: the library loads when the command runs, not for --help
     from access.io.output import TABLE_SUFFIXES, check_suffix, write_table
     from access.io.points import as_points, read_points
     from access.routing.transit import describe_service_day
@@ -161,6 +162,7 @@ def travel_times_command(
 ) -> None:
     """Travel-time matrix (from_id, to_id, travel_time_min) between points; with
     --scheduler or --batch-size a .parquet output is streamed batch by batch."""
+    # start-up: the library loads when the command runs, not for --help
     from access.io.output import check_suffix, travel_time_column, write_table
     from access.io.points import read_points
     from access.routing.matrix import travel_times

@@ -21,6 +21,7 @@ def sample(
     quiet: Quiet = False,
 ) -> None:
     """Write the built-in fictional city-cluster sample region (OSM PBF + places)."""
+    # start-up: the library loads when the command runs, not for --help
     from access.sample import write_sample_region
     from access.sample.transit import write_sample_transit
 
@@ -45,6 +46,7 @@ def rail_spec_to_gtfs_command(
     quiet: Quiet = False,
 ) -> None:
     """Convert a rail line spec to a GTFS zip (daily service over its date range)."""
+    # start-up: the library loads when the command runs, not for --help
     from access.io.rail_spec import read_rail_spec, spec_trip_minutes, write_rail_spec_gtfs
 
     check_outputs(out)
@@ -65,6 +67,7 @@ def demo(
     quiet: Quiet = False,
 ) -> None:
     """Run the main job on the built-in sample region; results land in --out."""
+    # start-up: the library loads when the command runs, not for --help
     from access.demo import run_demo
 
     check_outputs(folders=[out])

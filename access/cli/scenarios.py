@@ -31,6 +31,7 @@ def compare_command(
     network: CacheOnly,
 ) -> None:
     """Compare a scenario with its base: per-origin deltas, circles, equity, report."""
+    # start-up: the library loads when the command runs, not for --help
     from access.scenarios.apply import build
     from access.scenarios.compare import compare_scenario, scenario_points
     from access.scenarios.model import read_scenario

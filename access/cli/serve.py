@@ -30,6 +30,7 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
     """Serve isochrones, travel times and more over HTTP (OpenAPI docs at /docs)."""
+    # start-up: the library loads when the command runs, not for --help
     import uvicorn
 
     from api.app import create_app

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from access import r5py_compat
+from access import r5py_compat as r5py
+from access.engines.r5 import r5_travel_times
 from access.errors import InputError
 
 __all__ = [
@@ -26,13 +32,9 @@ def engine_travel_times(engine: str, osm_pbf, gtfs, origins, destinations, **que
     """r5py-shaped travel times (``from_id, to_id, travel_time``) from ``engine``:
     ``"native"`` (this project, through :mod:`access.r5py_compat`) or ``"r5"``."""
     if engine == "native":
-        from access import r5py_compat
-
         network = r5py_compat.TransportNetwork(osm_pbf, gtfs)
         return pd.DataFrame(r5py_compat.TravelTimeMatrix(network, origins=origins, destinations=destinations, **query))
     if engine == "r5":
-        from access.engines.r5 import r5_travel_times
-
         return r5_travel_times(osm_pbf, gtfs, origins, destinations, **query)
     raise InputError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}.")
 
@@ -93,11 +95,6 @@ def r5_comparison(osm_pbf, gtfs, cells: pd.DataFrame, elevation=None, *, n_cells
     sampled to ``n_cells`` (default 100, seeded), all to all, with the settings of
     :data:`R5_COMPARISON`; returns the r5py-shaped table (``from_id, to_id, travel_time``)
     to hold against R5's with :func:`agreement`."""
-    import datetime as dt
-
-    import geopandas as gpd
-
-    from access import r5py_compat as r5py
 
     n = R5_COMPARISON["n_cells"] if n_cells is None else int(n_cells)
     picked = cells.sample(min(n, len(cells)), random_state=R5_COMPARISON["seed"] if seed is None else seed)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from access.errors import AccessError
 
@@ -31,7 +33,6 @@ def _r5py_config_classpath() -> str | None:
     config = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "r5py.yml"
     if not config.is_file():
         return None
-    import yaml
 
     try:
         data = yaml.safe_load(config.read_text()) or {}
@@ -67,11 +68,10 @@ def check_r5() -> str:
 def r5_travel_times(osm_pbf, gtfs, origins, destinations, **query) -> pd.DataFrame:
     """r5py ``TravelTimeMatrix`` on a local R5 (``query``: r5py's keyword arguments)."""
     jar = check_r5()
-    import sys
 
     if "--r5-classpath" not in sys.argv:  # r5py reads its options from argv / config at import
         sys.argv += ["--r5-classpath", jar]
-    import r5py  # noqa: PLC0415  (imported only once R5 is known to be present)
+    import r5py  # start-up: an optional extra that starts a JVM; imported once R5 is known to be present
 
     network = r5py.TransportNetwork(str(osm_pbf), [str(g) for g in gtfs])
     return pd.DataFrame(r5py.TravelTimeMatrix(network, origins=origins, destinations=destinations, **query))

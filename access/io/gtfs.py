@@ -14,11 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pyproj import Geod
 
 from access._geo import haversine_m
 from access.config import MAX_GTFS_COMPRESSION_RATIO, MAX_GTFS_UNCOMPRESSED_BYTES
 from access.errors import InputError
 from access.io._text import encoding_hint
+from access.io.output import atomic_path
 
 __all__ = [
     "GtfsFeed",
@@ -644,8 +646,6 @@ def _interpolate(st: pd.DataFrame, stops: pd.DataFrame, notes: list[str], how: s
     lat = coords["lat"].reindex(st["stop_id"]).to_numpy()
     step = np.zeros(len(st))
     if how == "r5":
-        from pyproj import Geod
-
         step[1:] = Geod(ellps="WGS84").inv(lon[:-1], lat[:-1], lon[1:], lat[1:])[2]
     else:
         step[1:] = haversine_m(lon[:-1], lat[:-1], lon[1:], lat[1:])
@@ -815,7 +815,6 @@ def read_gtfs_feeds(
 
 def write_gtfs_zip(tables: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """Write GTFS tables (``{"stops": frame, ...}``) as ``<name>.txt`` into a zip, atomically."""
-    from access.io.output import atomic_path
 
     path = Path(path)
     with atomic_path(path) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pandas as pd
 import shapely
@@ -70,7 +71,6 @@ def _read(path: Path) -> pd.DataFrame:
 
 def _h3_cells(ids: pd.Series, what: str) -> tuple[np.ndarray, list]:
     """Cell centres (lon, lat) and polygons of H3 cell ids (h3 v4)."""
-    import h3
 
     cells = ids.astype(str).str.strip().to_numpy()
     bad = [c for c in cells if not h3.is_valid_cell(c)]

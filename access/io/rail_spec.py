@@ -26,6 +26,7 @@ from access.config import (
 )
 from access.errors import InputError
 from access.io._text import load_user_yaml
+from access.io.gtfs import write_gtfs_zip
 
 __all__ = [
     "Station",
@@ -390,6 +391,5 @@ def rail_spec_to_gtfs(spec: RailSpec) -> dict[str, pd.DataFrame]:
 
 def write_rail_spec_gtfs(spec: RailSpec, path: str | Path) -> Path:
     """Write the spec's GTFS tables as a zip, atomically."""
-    from access.io.gtfs import write_gtfs_zip
 
     return write_gtfs_zip(rail_spec_to_gtfs(spec), path)

@@ -8,6 +8,8 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+import yaml
+
 from access.errors import InputError
 
 __all__ = ["read_speed_table", "parse_speed_overrides"]
@@ -43,8 +45,6 @@ def read_speed_table(path: str | Path) -> dict[str, float]:
             if path.suffix.lower() == ".json":
                 data = json.loads(text)
             else:
-                import yaml
-
                 data = yaml.safe_load(text)
         except (ValueError, Exception) as exc:  # json / yaml syntax errors
             raise InputError(f"{where} is not valid {path.suffix.lstrip('.').upper() or 'YAML'}: {exc}") from None

@@ -26,7 +26,12 @@ from access.config import (
     E2SFCA_ZONE_WEIGHTS,
 )
 from access.errors import InputError
+from access.io.opportunities import read_opportunities
+from access.io.points import as_points
 from access.measures.decay import check_decay, decay_weights
+from access.network.snap import snap_points
+from access.routing.matrix import travel_times
+from access.routing.street import street_reach
 
 __all__ = ["MEASURES", "accessibility", "accessibility_from_matrix", "search_budget_min"]
 
@@ -457,9 +462,6 @@ def accessibility(
     origins x opportunities; the values are those of :func:`accessibility_from_matrix` on
     the full :func:`access.travel_times` table, exactly.
     """
-    from access.io.opportunities import read_opportunities
-    from access.io.points import as_points
-    from access.routing.matrix import travel_times
 
     if isinstance(origins, str | Path):
         origins = read_opportunities(origins)
@@ -584,7 +586,6 @@ def _street_values(
     the routing's sparse pairs (:func:`access.routing.street.street_reach`) instead:
     cumulative and gravity measures chunk by chunk of origins (memory: one chunk's pairs),
     the others from all reached pairs at once; never the origins x destinations table."""
-    from access.routing.street import street_reach
 
     decay, opp_columns, cutoffs = _check_measure(measure, land_use, opportunity, cutoffs_min, decay)
     dest_index = pd.Index(land_use["id"])
@@ -626,7 +627,6 @@ def _street_values(
 def _off_network(network, mode: str, origins) -> np.ndarray:
     """Origins further than ``max_snap_m`` from the network their trips start on (the walk
     network for transit), in the origins' order."""
-    from access.network.snap import snap_points
 
     street = network.street("walk" if mode == "transit" else mode)
     return ~snap_points(street, *origins.projected(street.crs_epsg)).ok

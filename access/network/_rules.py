@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.resources import files
 
 import numpy as np
 import pandas as pd
@@ -220,7 +221,6 @@ def country_car_speeds_kmh(country: str | None) -> dict[str, float] | None:
 @lru_cache(maxsize=1)
 def _zone_countries() -> dict[str, str]:
     """IANA time zone -> ISO 3166 country code, from the tz database's ``zone.tab``."""
-    from importlib.resources import files
 
     text = files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
     rows = (line.split("\t") for line in text.splitlines() if line and not line.startswith("#"))
@@ -229,7 +229,7 @@ def _zone_countries() -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _time_zones():
-    from timezonefinder import TimezoneFinder
+    from timezonefinder import TimezoneFinder  # start-up: its time-zone polygons load only to detect a country
 
     return TimezoneFinder()
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pyproj import CRS, Transformer
 
 from access.config import ElevationSettings
 from access.errors import InputError
@@ -110,7 +111,6 @@ class DigitalElevationModel:
         return out
 
     def _to_grid_crs(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        from pyproj import CRS, Transformer
 
         crs = CRS.from_user_input(self.crs)
         if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
@@ -122,7 +122,7 @@ class DigitalElevationModel:
 def read_dem(path: str | Path, bounds: tuple[float, float, float, float] | None = None) -> DigitalElevationModel:
     """Read a single-band GeoTIFF of elevations in metres (rasterio), the part covering
     ``bounds`` (EPSG:4326 ``min_lon, min_lat, max_lon, max_lat``, plus a cell) or all."""
-    import rasterio
+    import rasterio  # start-up: rasterio (GDAL) loads only when an elevation model is read
     import rasterio.errors
     import rasterio.windows
     from rasterio.warp import transform_bounds

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import threading
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,12 +14,16 @@ from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
+from pydantic import ValidationError
 from shapely.geometry.base import BaseGeometry
 from tqdm.auto import tqdm
 
 from access.config import ELEVATION_MODES, MODES, ElevationSettings, StreetSettings, TransitSettings
 from access.errors import InputError
+from access.io.gtfs import read_gtfs_feeds
 from access.io.osm import check_osm_path, read_osm_ways
+from access.io.park_ride import read_car_parks
+from access.io.rail_spec import rail_spec_to_gtfs, read_rail_spec
 from access.network._rules import CarSpeeds, resolve_car_speeds
 from access.network.cache import (
     cache_key,
@@ -89,8 +94,6 @@ class Network:
         ``net.with_transit_settings(max_walk_min=90, park_ride_stops="any")``. Fields that
         shape the built timetable (penalties, transfers, interpolation) need a rebuild:
         asking for them here is an :class:`InputError`."""
-        from pydantic import ValidationError
-
         try:
             settings = TransitSettings(**{**self.transit_settings.model_dump(), **changes})
         except ValidationError as exc:
@@ -288,9 +291,6 @@ class _Slopes:
         """``street`` with slope-adjusted edge times (walk and bike; others unchanged)."""
         if self.path is None or street.mode not in ELEVATION_MODES:
             return street
-        import warnings
-        from dataclasses import replace
-
         dem = read_dem(self.path, street.bounds())
         u, v = street.tails, street.indices
         a, b = np.minimum(u, v), np.maximum(u, v)  # one profile per street, both directions
@@ -368,8 +368,6 @@ class TransitSource:
             return transit
 
     def _build(self, service_date: dt.date | None, progress: bool) -> TransitNetwork:
-        from access.io.gtfs import read_gtfs_feeds
-
         key = cache_key(
             "transit", self._digests, str(service_date or "typical"), self.settings.build_fields(), self.walk_key
         )
@@ -378,12 +376,7 @@ class TransitSource:
         if cached is not None:
             return cached
         bar = tqdm(total=3, desc="building transit", disable=not progress, unit="step")
-        if self.rail_specs:
-            from access.io.rail_spec import rail_spec_to_gtfs, read_rail_spec
-
-            specs = [read_rail_spec(p) for p in self.rail_specs]
-        else:
-            specs = []
+        specs = [read_rail_spec(p) for p in self.rail_specs]
         names = _unique_names([p.name.split(".")[0] for p in self.gtfs] + [f"rail_{p.stem}" for p in self.rail_specs])
         sources = [*self.gtfs, *[rail_spec_to_gtfs(spec) for spec in specs]]
         bar.set_postfix_str("reading feeds")
@@ -393,11 +386,7 @@ class TransitSource:
         bar.update()
         bar.set_postfix_str("patterns and transfers")
         rail_feeds = frozenset(names[len(self.gtfs) :])
-        parks = None
-        if self.osm is not None:
-            from access.io.park_ride import read_car_parks
-
-            parks = read_car_parks(self.osm)
+        parks = read_car_parks(self.osm) if self.osm is not None else None
         transit = TransitNetwork.from_feed(feed, self.walk, self.settings, rail_feeds=rail_feeds, car_parks=parks)
         bar.update()
         if self.cache:

@@ -156,7 +156,7 @@ class StreetNetwork:
     def to_networkx(self) -> nx.MultiDiGraph:
         """An osmnx-style MultiDiGraph: node ``x``/``y`` in lon/lat, edges with ``length``
         (metres), ``travel_time`` (seconds) and ``osmid``; node keys are OSM node ids."""
-        import networkx as nx
+        import networkx as nx  # start-up: networkx (~0.3 s) only for interop
 
         graph = nx.MultiDiGraph(crs="EPSG:4326", mode=self.mode)
         graph.add_nodes_from(

@@ -8,6 +8,7 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from access._geo import EARTH_RADIUS_M, haversine_m, to_projected
 from access._kernels.dijkstra import many_to_all_points
@@ -517,8 +518,6 @@ def _straight_transfers(
         {"from": np.array([], dtype=np.int64), "to": np.array([], dtype=np.int64), "s": np.array([], dtype=np.float64)}
     )
     if n > 1 and radius_m > 0:
-        from scipy.spatial import cKDTree
-
         # Points on a sphere of Earth's radius: a chord is never longer than its arc, so
         # every pair within radius_m (great circle) is found, on any continent-wide feed.
         lam, phi = np.radians(lon), np.radians(lat)

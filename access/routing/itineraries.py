@@ -29,7 +29,7 @@ from access.errors import InputError
 from access.io.points import Points, as_points
 from access.network.multimodal import Network
 from access.network.snap import Snapped
-from access.routing.street import check_budget_min, off_node_s, snap
+from access.routing.street import check_budget_min, off_node_s, snap, street_travel_times
 from access.routing.transit import (
     _node_seconds,
     _reach_stops,
@@ -452,7 +452,6 @@ def street_itineraries(
 ) -> gpd.GeoDataFrame:
     """One-leg itineraries by a street mode (the shortest path's line, its length and
     time), in :data:`LEG_COLUMNS`; ``departure`` dates the legs (default: midnight today)."""
-    from access.routing.street import street_travel_times
 
     street = network.street(mode)
     origin_frame = as_points(origins, what="origins")

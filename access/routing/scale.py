@@ -3,16 +3,20 @@ dask.distributed, gathered into one DataFrame or streamed to Parquet."""
 
 from __future__ import annotations
 
+import logging
 import math
+import multiprocessing
 import os
 import re
 import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+import numba
 import pandas as pd
 from tqdm.auto import tqdm
 
@@ -222,7 +226,6 @@ _WORKER: dict = {}
 
 
 def _init_worker(packed: _Packed, destinations: Points, threads: int) -> None:
-    import numba
 
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     _WORKER.update(network=packed.network(), destinations=destinations)
@@ -237,8 +240,6 @@ def _dask_batch(
     packed: _Packed, destinations: Points, origins: Points, query: dict, threads: int | None
 ) -> pd.DataFrame:
     if threads is not None:
-        import numba
-
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     return _run(packed.network(), origins, destinations, query)
 
@@ -264,9 +265,6 @@ class _backend:
             return lambda job: _Lazy(_run, self.network, job[0], self.destinations, job[1])
         threads = max(1, (os.cpu_count() or 1) // self.workers)
         if self.scheduler == "processes":
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
             # spawn, not fork: the parent may already run numba's worker threads
             pool = ProcessPoolExecutor(
                 self.workers,
@@ -283,9 +281,7 @@ class _backend:
         return lambda job: client.submit(_dask_batch, packed, dests, job[0], job[1], per_task, pure=False)
 
     def _client(self):
-        import logging
-
-        from distributed import Client, LocalCluster
+        from distributed import Client, LocalCluster  # start-up: dask.distributed is an optional extra
 
         if self.scheduler == "local":
             cluster = LocalCluster(
@@ -358,6 +354,7 @@ def _collect(results: Iterator[pd.DataFrame], out: Path | None) -> pd.DataFrame 
     """One DataFrame, or every batch appended to a Parquet file written atomically."""
     if out is None:
         return pd.concat(list(results), ignore_index=True)
+    # start-up: pyarrow (~0.2 s) only when a matrix is streamed to Parquet
     import pyarrow as pa
     import pyarrow.parquet as pq
 

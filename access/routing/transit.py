@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass, fields, replace
 
 import numba as nb
 import numpy as np
 
+from access._geo import to_projected
 from access._kernels.dijkstra import UNREACHED, one_to_all
 from access._kernels.raptor import ALIGHTED, NEVER, RIDDEN, range_raptor, reverse_range_raptor
 from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_WINDOW_MIN, TransitSettings
-from access.errors import InputError
+from access.errors import InputError, NoCarParkWarning
 from access.network.snap import Snapped, snap_points, source_groups
 from access.network.stop_links import Targets, egress_table
 from access.network.street import StreetNetwork
@@ -275,10 +277,6 @@ def park_access(network, transit, settings: TransitSettings) -> ParkAccess:
     choice = settings.park_ride_stops
     if choice is None:
         if transit.n_parks == 0:
-            import warnings
-
-            from access.errors import NoCarParkWarning
-
             warnings.warn(
                 "park-and-ride (access_mode='car'): this network has no car parks (OSM park_ride=*, a GTFS "
                 "stops.txt parking column, rail-spec stations), so car access adds nothing to walking; name "
@@ -286,7 +284,6 @@ def park_access(network, transit, settings: TransitSettings) -> ParkAccess:
                 NoCarParkWarning,
                 stacklevel=3,
             )
-        from access._geo import to_projected
 
         x, y = to_projected(transit.park_lon, transit.park_lat, car.crs_epsg)
         walk_s = transit.park_walk_s.astype(np.int64)

@@ -12,6 +12,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from access._kernels.raptor import ALIGHTED, RIDDEN
+from access._kernels.transit_matrix import walk_transit_matrix
 from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_PERCENTILES, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.points import as_points
@@ -183,7 +184,6 @@ def _fused_walk_matrix(
 ) -> None:
     """Walk-access matrix through :func:`access._kernels.transit_matrix.walk_transit_matrix`
     (numba threads over origins), filling ``result`` / ``rides`` rows."""
-    from access._kernels.transit_matrix import walk_transit_matrix
 
     transit, settings = network.transit, network.transit_settings
     walk = network.street("walk")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from access.sample.cluster import SampleRegion
+from access.sample.cluster import SampleRegion, write_sample_region
+from access.sample.transit import SAMPLE_SERVICE_DATE, write_sample_transit
 from access.scenarios.model import Scenario, parse_scenario, write_scenario
 
 __all__ = ["sample_scenario", "SAMPLE_SCENARIO_FILE"]
@@ -30,8 +31,6 @@ def sample_scenario(
     park-and-ride access (villages far from any bus), departures 07:00 + ``window_min``,
     1-h and 2-h circles of the core city and the second city, by county and class.
     """
-    from access.sample import write_sample_region
-    from access.sample.transit import SAMPLE_SERVICE_DATE, write_sample_transit
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,8 @@ import yaml
 
 from access.io.gtfs import write_gtfs_zip
 from access.io.rail_spec import parse_rail_spec, write_rail_spec_gtfs
+from access.network.multimodal import build_network
+from access.routing.matrix import travel_times
 from access.sample.cluster import CITY_BLOCK_KM, CORE_XY, SampleRegion, _to_lonlat
 
 __all__ = ["write_sample_transit", "SAMPLE_SERVICE_DATE"]
@@ -42,7 +44,6 @@ def _city_lines() -> list[tuple[str, list[tuple[float, float]]]]:
 
 
 def _bus_tables(network, places: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    from access.routing.matrix import travel_times
 
     lines: list[tuple[str, str, list[tuple[float, float]], list[str], int, int]] = []
     for name, xy in _city_lines():
@@ -172,7 +173,6 @@ def intercity_spec(places: pd.DataFrame) -> dict:
 def write_sample_transit(region: SampleRegion, out_dir: str | Path, network=None) -> dict[str, Path]:
     """Write ``sample_buses.zip`` (GTFS), ``sample_intercity.yaml`` (rail spec) and
     ``sample_intercity.zip`` (the same line as GTFS) into ``out_dir``; deterministic."""
-    from access.network.multimodal import build_network
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

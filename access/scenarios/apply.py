@@ -11,6 +11,7 @@ changed, penalty-only changes swap the penalty arrays.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,10 +20,10 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from access.config import TransitSettings
+from access.config import StreetSettings, TransitSettings
 from access.errors import InputError
-from access.io.gtfs import GtfsFeed
-from access.io.rail_spec import RailSpec, read_rail_spec
+from access.io.gtfs import GtfsFeed, read_gtfs_feeds
+from access.io.rail_spec import RailSpec, rail_spec_to_gtfs, read_rail_spec
 from access.network.multimodal import Network, _unique_names, build_network
 from access.network.transit import TransitNetwork, _penalties_s, _stop_penalties_s
 from access.scenarios import _feed_edits as fe
@@ -79,8 +80,6 @@ class Region:
             if not self.gtfs and not self.rail_specs:
                 self._feed = _empty_feed(self.service_date)
                 return self._feed
-            from access.io.gtfs import read_gtfs_feeds
-            from access.io.rail_spec import rail_spec_to_gtfs
 
             names, sources = _feed_sources(self.gtfs, self.rail_specs)
             sources = [*sources[: len(self.gtfs)], *[rail_spec_to_gtfs(read_rail_spec(p)) for p in self.rail_specs]]
@@ -92,7 +91,6 @@ class Region:
 
 def _empty_feed(service_date) -> GtfsFeed:
     """A feed without trips (a base with no transit, to which lines are added)."""
-    import datetime as dt
 
     if service_date is None:
         raise InputError("the base has no GTFS feeds or rail specs: give base.service_date (YYYY-MM-DD) for new lines.")
@@ -348,7 +346,6 @@ def _osm_car_parks(old: TransitNetwork | None) -> pd.DataFrame | None:
 
 
 def _class_speed(highway: str, mode: str) -> float:
-    from access.config import StreetSettings
 
     s = StreetSettings()
     if mode == "walk":

@@ -29,6 +29,7 @@ from access.config import (
 )
 from access.errors import InputError
 from access.io._text import load_user_yaml
+from access.io.output import atomic_path
 from access.io.rail_spec import RailSpec
 
 __all__ = [
@@ -395,7 +396,6 @@ def read_scenario(path: str | Path) -> Scenario:
 
 def write_scenario(scenario: Scenario, path: str | Path) -> Path:
     """Write ``scenario`` as YAML (``.yaml``/``.yml``) or JSON (``.json``), atomically."""
-    from access.io.output import atomic_path
 
     path = Path(path)
     data = scenario.model_dump(mode="json", exclude_defaults=False)

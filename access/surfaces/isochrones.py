@@ -21,7 +21,22 @@ from access.io.points import as_points
 from access.network.multimodal import Network
 from access.network.snap import Snapped
 from access.network.street import StreetNetwork
+from access.routing.inbound import inbound_node_times
+from access.routing.matrix import check_percentiles
 from access.routing.street import check_budget_min, node_times, snap
+from access.routing.transit import (
+    check_time_options,
+    dated_network,
+    node_targets,
+    park_access,
+    parse_deadlines,
+    parse_departures,
+    retimed,
+    service_day,
+    transit_times_from_sources,
+    transit_times_to_targets,
+    window_rides,
+)
 from access.surfaces._grid import Surface, travel_time_surface
 
 __all__ = ["isochrones", "check_cutoffs", "origin_times", "origin_surface", "OriginTimes"]
@@ -235,7 +250,6 @@ def origin_times(
     access_mode: str = "walk",
 ) -> OriginTimes:
     """Per-origin node seconds (depart-at from, or arrive-by to, each point of ``frame``)."""
-    from access.routing.transit import check_time_options
 
     check_time_options(departure, arrive_by)
     if mode == "transit":
@@ -254,8 +268,6 @@ def origin_times(
     snapped = snap(street, frame, what="origins", strict=True)
     limit = int(np.ceil(tmax_s))
     if arrive_by is not None:
-        from access.routing.inbound import inbound_node_times
-
         return OriginTimes(street, snapped, lambda k: inbound_node_times(street, snapped, k, limit), True, mode)
     return OriginTimes(street, snapped, lambda k: node_times(street, snapped, k, limit), False, mode)
 
@@ -330,17 +342,6 @@ class _PerOrigin:
 def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min, percentile, access_mode):
     """Functions giving, for origin k, the percentile transit seconds and rides to every
     walk node; and the service day routed."""
-    from access.routing.matrix import check_percentiles
-    from access.routing.transit import (
-        dated_network,
-        node_targets,
-        park_access,
-        parse_departures,
-        retimed,
-        service_day,
-        transit_times_to_targets,
-        window_rides,
-    )
 
     network.require_transit()
     pct = check_percentiles([percentile])
@@ -382,15 +383,6 @@ def _transit_node_seconds(network: Network, frame, tmax_s, departure, window_min
 def _transit_inbound_node_seconds(network: Network, frame, tmax_s, arrive_by, window_min, percentile, access_mode):
     """Functions giving, for point k, the percentile arrive-by transit seconds and rides
     from every walk node (deadlines every minute of the window ending at ``arrive_by``)."""
-    from access.routing.matrix import check_percentiles
-    from access.routing.transit import (
-        dated_network,
-        node_targets,
-        parse_deadlines,
-        service_day,
-        transit_times_from_sources,
-        window_rides,
-    )
 
     network.require_transit()
     if access_mode != "walk":

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pandas as pd
 import shapely
@@ -14,6 +15,7 @@ import shapely
 from access._geo import to_lonlat
 from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN, IsochroneSettings
 from access.errors import InputError
+from access.io.output import atomic_path
 from access.io.points import as_points
 from access.network.multimodal import Network
 from access.routing.street import check_budget_min
@@ -86,12 +88,11 @@ def travel_time_surface(
 def write_travel_time_raster(surface: TravelTimeSurface, path: str | Path) -> Path:
     """Write the surface as a single-band float32 GeoTIFF (minutes, NaN nodata) in the
     surface's UTM CRS; pixels are centred on the grid points. Needs ``rasterio``."""
-    try:
+    try:  # start-up: rasterio (GDAL) is an optional extra
         import rasterio
         from affine import Affine
     except ImportError:  # pragma: no cover - optional dependency
         raise InputError("writing GeoTIFF needs rasterio: pip install 'rasterio>=1.3'.") from None
-    from access.io.output import atomic_path
 
     path = Path(path)
     if path.suffix.lower() not in (".tif", ".tiff"):
@@ -131,7 +132,6 @@ def surface_h3_cells(surface: TravelTimeSurface, resolution: int = 9) -> gpd.Geo
     and the cell polygon, sorted by time. The cells must be larger than the grid cells
     (``resolution_m``) so that every cell holds grid points.
     """
-    import h3
 
     if not isinstance(resolution, int | np.integer) or not 0 <= int(resolution) <= 15:
         raise InputError(f"H3 resolution must be an integer 0..15, got {resolution!r}.")

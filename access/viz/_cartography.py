@@ -11,6 +11,8 @@ import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from access.io.output import atomic_path
+
 __all__ = ["draw_network", "draw_rail", "decorate", "save_figure", "RAIL_ROUTE_TYPES", "A4_FIGSIZE_IN", "DPI"]
 
 DPI = 150  # dots per inch of written PNGs
@@ -131,7 +133,6 @@ def decorate(ax, *, title: str | None = None) -> None:
 def save_figure(fig, path):
     """Write ``fig`` as a PNG at ``path`` atomically (tight bounding box) and close it;
     with ``path`` None only lay it out. Returns the figure."""
-    from access.io.output import atomic_path
 
     fig.tight_layout()
     if path is not None:

@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from access.viz._cartography import decorate, save_figure  # noqa: E402
+from access.viz._cartography import decorate, draw_network, save_figure  # noqa: E402
 
 __all__ = ["plot_circles"]
 
@@ -104,26 +104,5 @@ def plot_circles(circles, street=None, path: str | Path | None = None, *, title:
 
 
 def _draw_network(ax, street, bounds) -> None:
-    """The street network under the map (the shared map furniture when available)."""
-    try:
-        from access.viz._cartography import draw_network
-    except ImportError:  # pragma: no cover - older trees without the shared furniture
-        from matplotlib.collections import LineCollection
-
-        u, v = street.tails, street.indices
-        inside = (
-            (street.lon[u] > bounds[0])
-            & (street.lon[u] < bounds[2])
-            & (street.lat[u] > bounds[1])
-            & (street.lat[u] < bounds[3])
-        )
-        segments = np.stack(
-            [
-                np.column_stack([street.lon[u[inside]], street.lat[u[inside]]]),
-                np.column_stack([street.lon[v[inside]], street.lat[v[inside]]]),
-            ],
-            axis=1,
-        )
-        ax.add_collection(LineCollection(segments, colors="#9a9a9a", linewidths=0.3, zorder=1))
-        return
+    """The street network under the map (the shared map furniture)."""
     draw_network(ax, street, tuple(bounds))

@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # headless: files only
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+from matplotlib.lines import Line2D
 
 from access.io.output import atomic_path  # noqa: E402
 from access.network.street import StreetNetwork  # noqa: E402
@@ -152,7 +153,6 @@ def plot_circles(
         if centre is not None:
             ax.scatter([centre[0]], [centre[1]], marker="*", s=250, color="gold", edgecolor="k", zorder=6)
         ax.set_title(("before" if panel == 0 else "after") + (f": {title}" if title else ""))
-    from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], marker="o", linestyle="", color=c, label=k) for k, c in _CIRCLE_COLOURS.items()]
     handles += [
@@ -175,6 +175,7 @@ def folium_map(
 ) -> Path:
     """An interactive HTML map: origins coloured by ``column`` (blue gain, red loss), the
     new lines, the centres; a popup per origin with ``popup_columns``."""
+    # start-up: folium (jinja2, branca) only for the HTML map
     import folium
     from branca.colormap import LinearColormap
 

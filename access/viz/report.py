@@ -10,16 +10,18 @@ import pandas as pd
 
 from access.errors import AccessError
 from access.io.output import atomic_path, write_table
+from access.io.rail_spec import RailSpec, read_rail_spec
 from access.network.multimodal import Network
 from access.scenarios.compare import Comparison, _slug, as_centres
 from access.scenarios.model import AddLine, AddRoad, Scenario
+from access.surfaces.isochrones import isochrones
+from access.viz.compare_maps import folium_map, plot_circles, plot_values
 
 __all__ = ["write_comparison", "scenario_lines"]
 
 
 def scenario_lines(scenario: Scenario | None) -> list[tuple[str, list[float], list[float]]]:
     """(label, lons, lats) of every line and road the scenario adds (for maps)."""
-    from access.io.rail_spec import RailSpec, read_rail_spec
 
     out = []
     for mod in scenario.modifications if scenario is not None else []:
@@ -127,8 +129,6 @@ def write_comparison(
         street = base.streets.get("car") or next(iter(base.streets.values()))
     images: list[tuple[str, Path]] = []
     if maps:
-        from access.viz.compare_maps import folium_map, plot_circles, plot_values
-
         c = max(st["cutoffs_min"])
         col = f"{opp}_{c:g}min"
         top = float(np.nanmax(comparison.origins[[f"{col}_before", f"{col}_after"]].to_numpy()))
@@ -206,7 +206,6 @@ def write_comparison(
 
 
 def _circle(network: Network, point, st):
-    from access.surfaces.isochrones import isochrones
 
     try:
         return isochrones(
