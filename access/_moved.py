@@ -1,8 +1,10 @@
-"""Old module paths of the 0.1 layout, kept importable for one release with a DeprecationWarning.
+"""Old module paths and names of the 0.1 layout, kept for one release with a DeprecationWarning.
 
 ``import access.analysis.accessibility`` gives the module now at
 ``access.measures.accessibility`` (the same module object), so code written against the
 earlier layout keeps working while it moves to the new paths listed in docs/architecture.md.
+Renamed or moved *names* (``access.read_places``, ``access.scenarios.apply.Region``) go
+through :func:`moved_name`, called from the module's ``__getattr__`` (PEP 562).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import importlib.util
 import sys
 import warnings
 
-__all__ = ["MOVED_MODULES", "install"]
+__all__ = ["MOVED_MODULES", "install", "moved_name"]
 
 # old dotted path -> new dotted path (the 0.1 -> 0.2 package layout)
 MOVED_MODULES: dict[str, str] = {
@@ -78,3 +80,16 @@ def install() -> None:
     """Put the finder of old module paths on ``sys.meta_path`` (once)."""
     if not any(isinstance(f, _MovedFinder) for f in sys.meta_path):
         sys.meta_path.append(_MovedFinder())
+
+
+def moved_name(old: str, target: str, use: str | None = None, *, stacklevel: int = 3):
+    """The object at ``target`` (``"package.module:name"``), after a DeprecationWarning
+    that ``old`` goes in the next release and ``use`` (default: ``target``) replaces it."""
+    module, _, name = target.partition(":")
+    replacement = use or f"{module}.{name}"
+    warnings.warn(
+        f"{old} is deprecated and goes in the next release; use {replacement}.",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+    return getattr(importlib.import_module(module), name)

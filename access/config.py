@@ -15,6 +15,7 @@ __all__ = [
     "MODES",
     "Mode",
     "DEFAULT_CUTOFFS_MIN",
+    "DEFAULT_MODE",
     "DEFAULT_MAX_TIME_MIN",
     "MAX_TIME_LIMIT_MIN",
     "CAR_SPEEDS_KMH",
@@ -41,6 +42,12 @@ Mode = Literal["walk", "bike", "car"]
 MODES: tuple[str, ...] = ("walk", "bike", "car")
 
 DEFAULT_CUTOFFS_MIN: tuple[int, ...] = (60, 120)  # the 1-hour and 2-hour commuting circles
+# The mode of every verb (travel_times, isochrones, travel_time_surface, accessibility,
+# commuting_circles, compare; the CLI commands): car, the mode that draws the commuting
+# circles of a city cluster where rural roads are the only link. Pass mode="walk", "bike"
+# or "transit" for the others. (Scenario files' compare block defaults to transit: they
+# edit timetables.)
+DEFAULT_MODE: Literal["walk", "bike", "car", "transit"] = "car"
 DEFAULT_MAX_TIME_MIN = 180  # minutes; default search budget when no cutoff says otherwise
 # No 120-minute ceiling: a 2-hour circle plus station access needs more. The hard limit only
 # guards against typos (a day); memory stays bounded because Dijkstra is bounded by the budget.

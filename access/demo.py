@@ -15,9 +15,9 @@ import pandas as pd
 import typer
 
 from access.circles.circles import commuting_circles
-from access.io.opportunities import read_opportunities
 from access.io.output import atomic_path, write_table
 from access.io.points import as_points
+from access.io.tables import read_points
 from access.measures.accessibility import accessibility
 from access.measures.equity import summarise
 from access.sample import write_sample_region
@@ -55,7 +55,7 @@ def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str,
     feeds = write_sample_transit(region, out / "sample")
     scenario = read_scenario(sample_scenario(out / "sample", region=region, feeds=feeds, window_min=TRANSIT_WINDOW_MIN))
     base, network = build_scenario(scenario, progress=progress)
-    places = read_opportunities(region.places_csv)
+    places = read_points(region.places_csv, preset="opportunities")
     cores = places[places["kind"].isin(["core_city", "city"])]
     core = cores[cores["kind"] == "core_city"].sort_values("population").iloc[-1]
     second = cores[cores["kind"] == "city"].sort_values("population").iloc[-1]

@@ -17,7 +17,7 @@ from fastapi import HTTPException, Response
 from starlette.requests import Request
 
 from access.errors import AccessError
-from access.scenarios.apply import apply, load_region
+from access.scenarios.apply import apply, load_base
 from access.scenarios.model import BaseRegion
 from api.compute import ComputeCancelled, Flight, Flights, Pool, Ticket, wait_for
 from api.regions import LoadedRegion
@@ -136,7 +136,7 @@ class ServiceState:
     cache: ResponseCache
     started: float = field(default_factory=time.time)
     flights: Flights = field(default_factory=Flights)
-    _bases: dict = field(default_factory=dict)  # region name -> access.scenarios.apply.Region
+    _bases: dict = field(default_factory=dict)  # region name -> access.scenarios.apply.ScenarioBase
     _scenario_networks: OrderedDict = field(default_factory=OrderedDict)  # scenario id -> Network
     _scenario_lock: threading.RLock = field(default_factory=threading.RLock)
     idempotency_running: set = field(default_factory=set)  # (scope, key) of requests in progress
@@ -151,11 +151,11 @@ class ServiceState:
 
     # -- scenarios -----------------------------------------------------------------------
     def scenario_base(self, region: LoadedRegion):
-        """The region as :class:`access.scenarios.apply.Region` (feeds read on demand),
+        """The region as :class:`access.scenarios.apply.ScenarioBase` (feeds read on demand),
         sharing the loaded network."""
         with self._scenario_lock:
             if region.name not in self._bases:
-                loaded = load_region(scenario_base_region(region), progress=False)
+                loaded = load_base(scenario_base_region(region), progress=False)
                 self._bases[region.name] = replace(loaded, network=region.network)
             return self._bases[region.name]
 

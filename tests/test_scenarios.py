@@ -12,7 +12,7 @@ import access
 from access._geo import haversine_m
 from access.errors import InputError
 from access.io.gtfs import write_gtfs_zip
-from access.scenarios.apply import apply, build, load_region
+from access.scenarios.apply import apply, build, load_base
 from access.scenarios.compare import compare
 from access.scenarios.model import Scenario, parse_scenario, read_scenario, write_scenario
 from tests.osm_xml import write_osm
@@ -168,7 +168,7 @@ def test_a_scenario_round_trips_through_json_and_yaml(corridor, tmp_path):
 
 
 def test_every_kind_of_modification_applies_without_touching_the_base(corridor):
-    region = load_region(_scenario(corridor, []), progress=False)
+    region = load_base(_scenario(corridor, []), progress=False)
     base = region.network
     car_before = base.street("car").travel_s.copy()
     stop_times_before = region.feed.stop_times.copy()
@@ -274,7 +274,7 @@ def test_a_boarding_penalty_at_the_origin_stop_delays_the_median_by_exactly_that
 
 
 def test_change_speed_divides_run_times_and_keeps_dwell(corridor):
-    region = load_region(_scenario(corridor, []), progress=False)
+    region = load_base(_scenario(corridor, []), progress=False)
     mod = _scenario(corridor, [{"type": "change_speed", "routes": ["R1"], "speed_factor": 2}]).modifications
     after = apply(region, mod)
     t = after.transit
@@ -288,7 +288,7 @@ def test_change_speed_divides_run_times_and_keeps_dwell(corridor):
 
 
 def test_added_stop_gets_a_distance_share_of_the_run_and_delays_later_stops(corridor):
-    region = load_region(_scenario(corridor, []), progress=False)
+    region = load_base(_scenario(corridor, []), progress=False)
     mod = {
         "type": "add_stops",
         "route": "R1",
@@ -412,7 +412,7 @@ def test_a_line_added_to_a_region_without_transit_is_ridden_from_its_stations(co
 
 
 def test_removed_stops_are_skipped_with_the_other_times_kept(corridor):
-    region = load_region(_scenario(corridor, []), progress=False)
+    region = load_base(_scenario(corridor, []), progress=False)
     after = apply(
         region, _scenario(corridor, [{"type": "remove_stops", "stops": ["M"], "routes": ["1"]}]).modifications
     )

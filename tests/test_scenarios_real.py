@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from access.scenarios.apply import apply, load_region
+from access.scenarios.apply import apply, load_base
 from access.scenarios.compare import compare
 from access.scenarios.model import parse_scenario
 from tests.conftest import require_data
@@ -34,7 +34,7 @@ def poa():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the EPTC feed's interpolated times and far stops are reported
-        region = load_region(scenario, progress=False)
+        region = load_base(scenario, progress=False)
         feed = region.feed
     first = feed.stop_times.sort_values(["trip_id", "stop_sequence"]).groupby("trip_id")["departure_s"].first()
     trips = feed.trips.set_index("trip_id").join(first.rename("start_s"))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from access.io.rail_spec import read_rail_spec
-from access.scenarios.apply import apply, build, load_region
+from access.scenarios.apply import apply, build, load_base
 from access.scenarios.compare import compare
 from access.scenarios.model import read_scenario
 from access.viz.report import write_comparison
@@ -29,7 +29,7 @@ def sample(tmp_path_factory):
     }
     path = sample_scenario(folder, region=region, feeds=feeds, window_min=WINDOW_MIN)
     scenario = read_scenario(path)
-    return scenario, load_region(scenario, progress=False), pd.read_csv(region.places_csv)
+    return scenario, load_base(scenario, progress=False), pd.read_csv(region.places_csv)
 
 
 def _slow_line():

@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from access._geo import to_projected
 from access.circles.definition import CircleDefinition, resolve_definition
 from access.circles.overlap import area_km2, circle_overlap
-from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
+from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError
 from access.io.opportunities import count_values
 from access.io.points import as_points
@@ -240,7 +240,7 @@ def centre_travel_times(
     zones,
     centres,
     *,
-    mode: str = "car",
+    mode: str = DEFAULT_MODE,
     direction: str = "to_centre",
     statistic: str = "min",
     zone_points: int = 1,

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from access.config import CIRCLE_PRESETS, DEFAULT_CUTOFFS_MIN, DEFAULT_WINDOW_MIN
+from access.config import CIRCLE_PRESETS, DEFAULT_CUTOFFS_MIN, DEFAULT_MODE, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.output import atomic_path
 
@@ -30,7 +30,7 @@ class CircleDefinition(BaseModel):
 
     name: str = "custom"  # preset name, or "custom"
     cutoffs_min: tuple[float, ...] = Field(default=tuple(float(c) for c in DEFAULT_CUTOFFS_MIN))
-    mode: Literal["walk", "bike", "car", "transit"] = "car"
+    mode: Literal["walk", "bike", "car", "transit"] = DEFAULT_MODE
     access_mode: Literal["walk", "bike", "car"] = "walk"  # transit: to the first stop
     departure: str | None = None  # transit: first departure "07:00" or "2019-05-13T07:00"
     window_min: float = Field(DEFAULT_WINDOW_MIN, ge=1, le=1440)  # transit: one departure a minute

@@ -40,6 +40,7 @@ __all__ = [
     "parse_modes",
     "check_choice",
     "Quiet",
+    "Mode",
     "Cutoffs",
     "STREET_BUILD",
 ]
@@ -48,6 +49,7 @@ NETWORK_PANEL = "Network"
 TRANSIT_PANEL = "Transit"
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or summaries.")]
+Mode = Annotated[str, typer.Option(help="walk, bike, car or transit.")]
 Cutoffs = Annotated[list[str] | None, typer.Option(help="Minutes, e.g. --cutoffs 60 120.")]
 
 Osm = Annotated[Path, typer.Option("--osm", help="OSM extract: .osm.pbf or .osm (XML).", rich_help_panel=NETWORK_PANEL)]

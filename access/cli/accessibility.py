@@ -9,7 +9,8 @@ import typer
 
 from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
-from access.cli._options import Cutoffs, NetworkOptions, TransitOptions, Use, check_choice, grouped, parse_cutoffs
+from access.cli._options import Cutoffs, Mode, NetworkOptions, TransitOptions, Use, check_choice, grouped, parse_cutoffs
+from access.config import DEFAULT_MODE
 
 __all__ = ["accessibility_command"]
 
@@ -31,7 +32,7 @@ def accessibility_command(
     measure: Annotated[
         str, typer.Option(help="cumulative, gravity, nearest, 2sfca, e2sfca, bfca or centres.")
     ] = "cumulative",
-    mode: Annotated[str, typer.Option(help="walk, bike, car or transit.")] = "car",
+    mode: Mode = DEFAULT_MODE,
     opportunity: Annotated[str, typer.Option(help="Count column(s) of the opportunities, comma-separated.")] = "jobs",
     cutoffs: Cutoffs = None,
     decay: Annotated[
@@ -55,8 +56,8 @@ def accessibility_command(
     # start-up: the library loads when the command runs, not for --help
     import pandas as pd
 
-    from access.io.opportunities import read_opportunities
     from access.io.output import check_suffix, write_table
+    from access.io.tables import read_points
     from access.measures.accessibility import MEASURES, accessibility
     from access.measures.equity import OFF_NETWORK, check_group_columns, summarise
 
@@ -64,8 +65,8 @@ def accessibility_command(
     check_suffix(out)
     cutoff_list = parse_cutoffs(cutoffs, ctx.args)
     check_outputs(out, png, summary)
-    origin_points = read_opportunities(origins, h3=h3)
-    places = read_opportunities(opportunities, h3=h3)
+    origin_points = read_points(origins, preset="opportunities", h3=h3)
+    places = read_points(opportunities, preset="opportunities", h3=h3)
     if by and by != "class":  # the default class column is optional
         check_group_columns(origin_points, by, what=origins.name)
     columns = [c.strip() for c in opportunity.split(",") if c.strip()]

@@ -64,13 +64,13 @@ def _circles(network: NetworkOptions, transit: TransitOptions, zones: Path, cent
     # start-up: the library loads when the command runs, not for --help
     from access.circles.circles import commuting_circles
     from access.circles.definition import resolve_definition
-    from access.io.zones import read_zones
+    from access.io.tables import read_points
 
     options = definition.pop("options")
     spec = resolve_definition(
         definition.pop("preset"), cutoffs_min=tuple(cutoffs) if cutoffs else None, **transit.query(), **definition
     )
-    zone_frame = read_zones(zones)
+    zone_frame = read_points(zones, preset="zones")
     built = network.build(spec.mode, spec.access_mode)
     result = commuting_circles(built, centres, zones=zone_frame, definition=spec, progress=network.progress, **options)
     return result, built.street("walk" if spec.mode == "transit" else spec.mode)

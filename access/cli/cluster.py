@@ -68,7 +68,7 @@ def cluster_command(
     accessibility, GeoJSON and a PNG map per centre (road model clearly marked approximate)."""
     # start-up: the library loads when the command runs, not for --help
     from access.io.output import write_table
-    from access.io.places import read_places
+    from access.io.tables import read_points
     from access.regional.cluster import cluster_circles, compare_cluster
     from access.regional.network import RegionalNetwork
     from access.viz.cluster_map import plot_cluster
@@ -85,7 +85,7 @@ def cluster_command(
         if v is not None
     }
     settings = RegionalSettings(**overrides)
-    table = read_places(places, units=units)
+    table = read_points(places, preset="places", units=units)
     rail_specs, gtfs = list(network.rail_spec or ()), network.gtfs or ()
     kwargs = {"settings": settings, "service_date": network.service_date, "osm": osm}
     regional = RegionalNetwork.build(table, rail_specs=rail_specs, gtfs=gtfs, **kwargs)

@@ -36,7 +36,7 @@ def compare_engines(
     """Run one r5py-style travel-time query on two engines and print how well they agree."""
     # start-up: the library loads when the command runs, not for --help
     from access.engines import agreement, engine_travel_times
-    from access.io.points import read_points
+    from access.io.tables import read_points
 
     try:
         start = dt.datetime.fromisoformat(departure)

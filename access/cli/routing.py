@@ -11,6 +11,7 @@ from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
 from access.cli._options import (
     Cutoffs,
+    Mode,
     NetworkOptions,
     TransitOptions,
     Use,
@@ -18,7 +19,7 @@ from access.cli._options import (
     parse_cutoffs,
     parse_modes,
 )
-from access.config import DEFAULT_MAX_TIME_MIN
+from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_MODE
 from access.errors import InputError
 
 __all__ = ["build", "isochrone", "travel_times_command"]
@@ -64,7 +65,7 @@ def isochrone(
     lon: Annotated[float | None, typer.Option(help="Origin longitude (EPSG:4326).")] = None,
     lat: Annotated[float | None, typer.Option(help="Origin latitude (EPSG:4326).")] = None,
     origins: Annotated[Path | None, typer.Option(help="Many origins: CSV id,lon,lat or GeoJSON/GPKG.")] = None,
-    mode: Annotated[str, typer.Option(help="walk, bike, car or transit.")] = "car",
+    mode: Mode = DEFAULT_MODE,
     cutoffs: Cutoffs = None,
     png: Annotated[Path | None, typer.Option(help="Also draw a PNG map here.")] = None,
     transit: Annotated[TransitOptions, _ISOCHRONE_TRANSIT],
@@ -79,7 +80,8 @@ def isochrone(
     --arrive-by the areas from which the point is reached."""
     # start-up: the library loads when the command runs, not for --help
     from access.io.output import TABLE_SUFFIXES, check_suffix, write_table
-    from access.io.points import as_points, read_points
+    from access.io.points import as_points
+    from access.io.tables import read_points
     from access.routing.transit import describe_service_day
     from access.surfaces.isochrones import isochrones
     from access.surfaces.outputs import origins_h3_cells, travel_time_surface, write_travel_time_raster
@@ -146,7 +148,7 @@ def travel_times_command(
     origins: Annotated[Path, typer.Option(help="CSV id,lon,lat or GeoJSON/GPKG/GeoParquet points.")],
     out: Annotated[Path, typer.Option(help="Output: .csv or .parquet.")],
     destinations: Annotated[Path | None, typer.Option(help="Default: the origins.")] = None,
-    mode: Annotated[str, typer.Option(help="walk, bike, car or transit.")] = "walk",
+    mode: Mode = DEFAULT_MODE,
     max_time: Annotated[float, typer.Option(help="Budget in minutes (no 120 ceiling).")] = DEFAULT_MAX_TIME_MIN,
     transit: Annotated[TransitOptions, _MATRIX_TRANSIT],
     scheduler: Annotated[
@@ -164,7 +166,7 @@ def travel_times_command(
     --scheduler or --batch-size a .parquet output is streamed batch by batch."""
     # start-up: the library loads when the command runs, not for --help
     from access.io.output import check_suffix, travel_time_column, write_table
-    from access.io.points import read_points
+    from access.io.tables import read_points
     from access.routing.matrix import travel_times
     from access.routing.transit import describe_service_day, describe_transit_share
 

@@ -22,6 +22,7 @@ from access.config import (
     CENTRES_MAX_TIME_MIN,
     DEFAULT_CUTOFFS_MIN,
     DEFAULT_MAX_TIME_MIN,
+    DEFAULT_MODE,
     DEFAULT_WINDOW_MIN,
     E2SFCA_ZONE_WEIGHTS,
 )
@@ -324,7 +325,9 @@ def _check_measure(measure: str, opportunities, opportunity, cutoffs_min, decay)
         raise InputError(f"unknown accessibility measure {measure!r}; use one of {', '.join(MEASURES)}.")
     decay = decay or ("exponential" if measure == "gravity" else "binary")
     if not isinstance(opportunities, pd.DataFrame):
-        raise InputError("opportunities must be a (Geo)DataFrame; read files with access.read_opportunities.")
+        raise InputError(
+            "opportunities must be a (Geo)DataFrame; read files with access.read_points(path, preset='opportunities')."
+        )
     opp_columns = [str(c) for c in _as_list(opportunity)]
     if not opp_columns:
         raise InputError("name at least one opportunity column, e.g. opportunity='jobs'.")
@@ -423,7 +426,7 @@ def accessibility(
     opportunities,
     *,
     measure: str = "cumulative",
-    mode: str = "car",
+    mode: str = DEFAULT_MODE,
     cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
     opportunity: str | Sequence[str] = "jobs",
     departure=None,

@@ -7,7 +7,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
-from access.config import DEFAULT_WINDOW_MIN
+from access.config import DEFAULT_MODE, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.points import as_points
 from access.network.extent import extent_ids
@@ -66,7 +66,13 @@ def inbound_node_times(street: StreetNetwork, snapped: Snapped, index: int, limi
 
 
 def inbound_street_travel_times(
-    network: Network, origins, destinations=None, *, mode: str = "walk", max_time_min: float, progress: bool = False
+    network: Network,
+    origins,
+    destinations=None,
+    *,
+    mode: str = DEFAULT_MODE,
+    max_time_min: float,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Street travel times computed destination by destination on the reverse graph.
 

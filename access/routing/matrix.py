@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_PERCENTILES, DEFAULT_WINDOW_MIN
+from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, DEFAULT_PERCENTILES, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.network.multimodal import Network
 from access.routing.inbound import inbound_street_travel_times, inbound_transit_travel_times
@@ -28,7 +28,7 @@ def travel_times(
     origins,
     destinations=None,
     *,
-    mode: str = "walk",
+    mode: str = DEFAULT_MODE,
     max_time_min: float = DEFAULT_MAX_TIME_MIN,
     departure=None,
     window_min: float = DEFAULT_WINDOW_MIN,

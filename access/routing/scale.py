@@ -24,6 +24,7 @@ from access.config import (
     DASK_CONNECT_TIMEOUT_S,
     DEFAULT_BATCH_CELLS,
     DEFAULT_MAX_TIME_MIN,
+    DEFAULT_MODE,
     DEFAULT_PERCENTILES,
     DEFAULT_WINDOW_MIN,
 )
@@ -72,7 +73,7 @@ def travel_time_matrix(
     origins,
     destinations=None,
     *,
-    mode: str = "walk",
+    mode: str = DEFAULT_MODE,
     max_time_min: float = DEFAULT_MAX_TIME_MIN,
     departure=None,
     window_min: float = DEFAULT_WINDOW_MIN,

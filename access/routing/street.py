@@ -18,7 +18,7 @@ from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
 from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all, reach_rows
-from access.config import DEFAULT_MAX_TIME_MIN, MAX_TIME_LIMIT_MIN
+from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError, OffNetworkWarning
 from access.io.points import Points, as_points
 from access.network.extent import extent_ids
@@ -119,7 +119,7 @@ def street_travel_times(
     origins,
     destinations=None,
     *,
-    mode: str = "walk",
+    mode: str = DEFAULT_MODE,
     max_time_min: float = DEFAULT_MAX_TIME_MIN,
     progress: bool = False,
 ) -> pd.DataFrame:

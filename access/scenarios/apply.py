@@ -1,6 +1,6 @@
 """Scenarios: apply modifications to a base region's networks without touching the base.
 
-A :class:`Region` holds the built base :class:`~access.network.multimodal.Network` and
+A :class:`ScenarioBase` holds the built base :class:`~access.network.multimodal.Network` and
 (read on demand) its merged GTFS tables. :func:`apply` validates every modification
 against the base first (unknown route or stop, a line off the service date, a road end
 far from the network: :class:`InputError` naming it, before any rebuilding), then builds
@@ -20,6 +20,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from access._moved import moved_name
 from access.config import StreetSettings, TransitSettings
 from access.errors import InputError
 from access.io.gtfs import GtfsFeed, read_gtfs_feeds
@@ -46,8 +47,8 @@ from access.scenarios.model import (
 )
 
 __all__ = [
-    "Region",
-    "load_region",
+    "ScenarioBase",
+    "load_base",
     "apply",
     "build",
     "validate",
@@ -59,7 +60,7 @@ __all__ = [
 
 
 @dataclass(eq=False)
-class Region:
+class ScenarioBase:
     """A built base region: its network, and the GTFS tables behind its transit.
 
     ``feed`` is read on first use (only timetable modifications need it);
@@ -115,9 +116,9 @@ def _feed_sources(gtfs, rail_specs) -> tuple[list[str], list]:
     return names, [*gtfs, *rail_specs]
 
 
-def load_region(
+def load_base(
     scenario_or_base, *, cache: bool = True, cache_dir: str | Path | None = None, progress: bool = True
-) -> Region:
+) -> ScenarioBase:
     """Build (or load from the cache in ``cache_dir``) the base region of a
     :class:`Scenario` (or its :class:`BaseRegion`)."""
     base = scenario_or_base.base if isinstance(scenario_or_base, Scenario) else scenario_or_base
@@ -135,7 +136,7 @@ def load_region(
         progress=progress,
     )
     names, _ = _feed_sources(gtfs, rails)
-    return Region(
+    return ScenarioBase(
         network=network,
         gtfs=gtfs,
         rail_specs=rails,
@@ -155,7 +156,7 @@ def _line_name(spec: RailSpec) -> str:
 _TIMETABLE = (AddLine, AddStops, RemoveStops, RemoveRoute, ChangeHeadway, ChangeSpeed)
 
 
-def validate(region: Region, modifications: Sequence) -> None:
+def validate(region: ScenarioBase, modifications: Sequence) -> None:
     """Check every modification against the base (and the lines added before it):
     routes, stops, way ids, road ends, dates. Raises :class:`InputError` naming the
     modification and the unknown item; computes nothing."""
@@ -218,7 +219,7 @@ def _with_added(feed: GtfsFeed, routes: list[str], stop_names: list[str]) -> Gtf
     )
 
 
-def apply(region: Region, modifications: Sequence, *, progress: bool = False) -> Network:
+def apply(region: ScenarioBase, modifications: Sequence, *, progress: bool = False) -> Network:
     """The scenario network: ``region``'s network with ``modifications`` applied in order.
 
     The base is never modified. Unchanged street networks are shared; the transit network
@@ -360,7 +361,7 @@ def _class_speed(highway: str, mode: str) -> float:
 
 
 def _transit(
-    region: Region, base: Network, streets, feed, settings, rail_feeds, progress, no_parking=frozenset()
+    region: ScenarioBase, base: Network, streets, feed, settings, rail_feeds, progress, no_parking=frozenset()
 ) -> TransitNetwork | None:
     """The scenario's transit network, rebuilding only what changed."""
     old = base.transit
@@ -403,13 +404,22 @@ def build(
     """``(base, scenario)`` networks of a :class:`Scenario`: the base built (or loaded
     from the cache in ``cache_dir``), the modifications validated, then applied."""
     base = scenario.base
-    early = Region(
+    early = ScenarioBase(
         network=None,
         gtfs=tuple(Path(p) for p in base.gtfs),
         rail_specs=tuple(Path(p) for p in base.rail_specs),
         service_date=base.service_date,
     )
     validate(early, scenario.modifications)  # unknown routes and stops fail before any building
-    region = load_region(scenario, cache=cache, cache_dir=cache_dir, progress=progress)
+    region = load_base(scenario, cache=cache, cache_dir=cache_dir, progress=progress)
     region._feed = early._feed
     return region.network, apply(region, scenario.modifications, progress=progress)
+
+
+_RENAMED = {"Region": "ScenarioBase", "load_region": "load_base"}  # 0.1 names, one more release
+
+
+def __getattr__(name: str):
+    if name in _RENAMED:
+        return moved_name(f"access.scenarios.apply.{name}", f"{__name__}:{_RENAMED[name]}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

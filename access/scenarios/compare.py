@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.opportunities import count_values
 from access.io.points import Points, as_points, read_points
@@ -119,7 +119,7 @@ def compare(
     opportunities=None,
     *,
     centres=None,
-    mode: str = "transit",
+    mode: str = DEFAULT_MODE,
     cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
     opportunity: str = "jobs",
     population: str = "population",

@@ -15,7 +15,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from tqdm.auto import tqdm
 
 from access._geo import to_lonlat
-from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_WINDOW_MIN, IsochroneSettings
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MODE, DEFAULT_WINDOW_MIN, IsochroneSettings
 from access.errors import ExtentWarning, InputError, WalkOnlyWarning
 from access.io.points import as_points
 from access.network.multimodal import Network
@@ -60,7 +60,7 @@ def isochrones(
     network: Network,
     origins,
     *,
-    mode: str = "car",
+    mode: str = DEFAULT_MODE,
     cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
     departure=None,
     arrive_by=None,

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from access._geo import to_lonlat
-from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_WINDOW_MIN, IsochroneSettings
+from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, DEFAULT_WINDOW_MIN, IsochroneSettings
 from access.errors import InputError
 from access.io.output import atomic_path
 from access.io.points import as_points
@@ -49,7 +49,7 @@ def travel_time_surface(
     network: Network,
     origin,
     *,
-    mode: str = "car",
+    mode: str = DEFAULT_MODE,
     max_time_min: float = DEFAULT_MAX_TIME_MIN,
     departure=None,
     arrive_by=None,
