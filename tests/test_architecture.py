@@ -282,3 +282,25 @@ def test_public_names_load_on_first_use():
     assert set(access.__all__) <= set(dir(access))
     with pytest.raises(AttributeError, match="no attribute 'no_such_name'"):
         access.no_such_name  # noqa: B018
+
+
+def test_the_library_never_sets_matplotlib_state():
+    """No ``matplotlib.use`` and no pyplot inside the package: maps draw on a Figure with its
+    own Agg canvas (access.viz._cartography.new_figure), so a user's backend stays theirs."""
+    offenders = []
+    for module, path in _modules().items():
+        if not module.startswith("access"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "use":
+                if getattr(node.func.value, "id", "") == "matplotlib":
+                    offenders.append(f"{module} (line {node.lineno}): matplotlib.use")
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [f"{node.module}.{a.name}" for a in node.names]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [f"{module} (line {node.lineno}): {n}" for n in names if "pyplot" in n]
+    assert not offenders, "global matplotlib state in the library:\n" + "\n".join(offenders)

@@ -1,25 +1,46 @@
 """Map furniture shared by every static map: network background, rail lines, scale bar,
-north arrow, degree ticks. Maps are drawn in EPSG:4326 with an equal-distance aspect."""
+north arrow, degree ticks. Maps are drawn in EPSG:4326 with an equal-distance aspect.
+
+Figures are made with :func:`new_figure`: a :class:`~matplotlib.figure.Figure` on its own
+Agg canvas, outside pyplot, so drawing a map never changes the user's backend or pyplot's
+list of open figures (no ``matplotlib.use``, nothing to close).
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: files only, no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import FuncFormatter
 
 from access.io.output import atomic_path
 
-__all__ = ["draw_network", "draw_rail", "decorate", "save_figure", "RAIL_ROUTE_TYPES", "A4_FIGSIZE_IN", "DPI"]
+__all__ = [
+    "new_figure",
+    "draw_network",
+    "draw_rail",
+    "decorate",
+    "save_figure",
+    "RAIL_ROUTE_TYPES",
+    "A4_FIGSIZE_IN",
+    "DPI",
+]
 
 DPI = 150  # dots per inch of written PNGs
 A4_FIGSIZE_IN = (8.27, 8.27)  # inches: A4 width, square map; readable when printed
 EARTH_M_PER_DEG = 111_320.0  # metres per degree of latitude (mean); longitude × cos(lat)
 RAIL_ROUTE_TYPES = (2, 100, 101, 102, 103, 106, 109)  # GTFS rail and extended rail types
 _NICE_KM = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, figsize=A4_FIGSIZE_IN, **subplots):
+    """``(figure, axes)``: a Figure on its own Agg canvas (never pyplot's global state) with
+    ``nrows`` x ``ncols`` axes (``subplots`` as :meth:`Figure.subplots` takes them)."""
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(nrows, ncols, **subplots)
 
 
 def draw_network(ax, street, bounds, *, colour: str = "#9a9a9a", width: float = 0.3, pad: float = 0.1) -> None:
@@ -101,7 +122,7 @@ def decorate(ax, *, title: str | None = None) -> None:
     bar_h = 0.008 * (maxy - miny)
     for i, shade in enumerate(("black", "white")):  # two-tone bar, halves alternate
         ax.add_patch(
-            plt.Rectangle(
+            Rectangle(
                 (x0 + i * length_deg / 2, y0),
                 length_deg / 2,
                 bar_h,
@@ -131,12 +152,10 @@ def decorate(ax, *, title: str | None = None) -> None:
 
 
 def save_figure(fig, path):
-    """Write ``fig`` as a PNG at ``path`` atomically (tight bounding box) and close it;
-    with ``path`` None only lay it out. Returns the figure."""
-
+    """Write ``fig`` as a PNG at ``path`` atomically (tight bounding box); with ``path``
+    None only lay it out. Returns the figure."""
     fig.tight_layout()
     if path is not None:
         with atomic_path(path) as tmp:
             fig.savefig(tmp, dpi=DPI, format="png", bbox_inches="tight")
-        plt.close(fig)
     return fig

@@ -5,12 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import matplotlib
 
-matplotlib.use("Agg")  # headless: files only
-import matplotlib.pyplot as plt  # noqa: E402
-
-from access.viz._cartography import decorate, save_figure  # noqa: E402
+from access.viz._cartography import decorate, new_figure, save_figure
 
 __all__ = ["plot_accessibility"]
 
@@ -31,7 +27,7 @@ def plot_accessibility(
     zones = frame.get("zone_geometry")
     if zones is not None and gpd.GeoSeries(zones).notna().all():
         frame = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=gpd.GeoSeries(zones.to_numpy()), crs=4326)
-    fig, ax = plt.subplots(figsize=(8, 8))
+    fig, ax = new_figure(figsize=(8, 8))
     values = frame[value].astype(float)
     is_point = frame.geom_type.eq("Point").all()
     size = max(4.0, 3000.0 / max(len(frame), 1)) if is_point else None

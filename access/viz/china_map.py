@@ -9,13 +9,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties, findSystemFonts
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from access.viz._cartography import A4_FIGSIZE_IN, decorate, save_figure
+from access.viz._cartography import A4_FIGSIZE_IN, decorate, new_figure, save_figure
 
 __all__ = ["plot_county_circles", "plot_before_after", "cjk_font"]
 
@@ -153,9 +151,7 @@ def plot_county_circles(
         for code in mine["adcode"].to_numpy()[minutes <= c]:
             shade_of[code] = _SHADES[min(k, len(_SHADES) - 1)]
     bounds = _extent(mine, cutoffs[-1], (place.lon, place.lat))
-    fig = Figure(figsize=A4_FIGSIZE_IN)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    fig, ax = new_figure(figsize=A4_FIGSIZE_IN)
     lines = lines if lines is not None else gpd.GeoDataFrame({"line_class": []}, geometry=[], crs=4326)
     stations = stations if stations is not None else pd.DataFrame(columns=["lon", "lat", "service"])
     handles = _draw_base(ax, shade_of, mine, polygons, lines, stations, bounds, font)
@@ -241,9 +237,7 @@ def plot_before_after(
     place = next((p for p in before_after.after.centres if p.name == centre), before_after.after.centres[0])
     both = mine.rename(columns={"after_min": "road_rail_min"}).assign(road_min=mine["before_min"])
     bounds = _extent(both, cutoffs[-1], (place.lon, place.lat))
-    fig = Figure(figsize=A4_FIGSIZE_IN)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    fig, ax = new_figure(figsize=A4_FIGSIZE_IN)
     lines = lines if lines is not None else gpd.GeoDataFrame({"line_class": []}, geometry=[], crs=4326)
     stations = stations if stations is not None else pd.DataFrame(columns=["lon", "lat", "service"])
     handles = _draw_base(ax, shade_of, mine, polygons, lines, stations, bounds, font)

@@ -5,15 +5,12 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")  # headless: files only, no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from access.viz._cartography import decorate, draw_network, save_figure  # noqa: E402
+from access.viz._cartography import decorate, draw_network, new_figure, save_figure
 
 __all__ = ["plot_circles"]
 
@@ -28,8 +25,8 @@ def plot_circles(circles, street=None, path: str | Path | None = None, *, title:
     the street network. Writes a PNG when ``path`` is given (atomically); returns the Figure."""
     zones = circles.zones
     cutoffs = sorted(circles.definition.cutoffs_min)
-    colours = dict(zip(cutoffs, plt.cm.YlOrRd(np.linspace(0.85, 0.35, len(cutoffs))), strict=True))
-    fig, ax = plt.subplots(figsize=(8.27, 8.27))
+    colours = dict(zip(cutoffs, colormaps["YlOrRd"](np.linspace(0.85, 0.35, len(cutoffs))), strict=True))
+    fig, ax = new_figure(figsize=(8.27, 8.27))
     bounds = zones.total_bounds
     if circles.polygons is not None and len(circles.polygons):
         b = circles.polygons.total_bounds
@@ -67,7 +64,7 @@ def plot_circles(circles, street=None, path: str | Path | None = None, *, title:
     handles.append(Patch(color=_OUTSIDE_COLOUR, label="outside"))
     if circles.polygons is not None:
         centres = list(dict.fromkeys(circles.polygons["centre"]))
-        edge_colours = plt.cm.tab10(np.arange(len(centres)) % 10)
+        edge_colours = colormaps["tab10"](np.arange(len(centres)) % 10)
         for k, centre in enumerate(centres):
             for j, cutoff in enumerate(cutoffs):
                 rows = circles.polygons[

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # headless: files only
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from access.viz._cartography import A4_FIGSIZE_IN, decorate, save_figure  # noqa: E402
+from access.viz._cartography import A4_FIGSIZE_IN, decorate, new_figure, save_figure
 
 __all__ = ["plot_cluster"]
 
@@ -26,7 +22,7 @@ def plot_cluster(result, path: str | Path | None = None, *, centre: str | None =
     centre = centre or str(members["centre"].iloc[0])
     mine = members[members["centre"] == centre]
     circles = result.circles[result.circles["centre"] == centre]
-    fig, ax = plt.subplots(figsize=A4_FIGSIZE_IN)
+    fig, ax = new_figure(figsize=A4_FIGSIZE_IN)
     largest = circles[circles["cutoff_min"] == circles["cutoff_min"].max()]
     if len(largest) and not largest.geometry.is_empty.all():
         minx, miny, maxx, maxy = largest.total_bounds

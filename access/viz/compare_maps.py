@@ -6,17 +6,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
-import matplotlib
-
-matplotlib.use("Agg")  # headless: files only
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.lines import Line2D
 
-from access.io.output import atomic_path  # noqa: E402
-from access.network.street import StreetNetwork  # noqa: E402
-from access.viz._cartography import decorate, save_figure  # noqa: E402
+from access.io.output import atomic_path
+from access.network.street import StreetNetwork
+from access.viz._cartography import decorate, new_figure, save_figure
 
 __all__ = ["plot_values", "plot_circles", "folium_map", "Line"]
 
@@ -74,7 +71,7 @@ def plot_values(
 ):
     """Origins coloured by ``column`` (sized by ``weight``); diverging colours around 0 for
     changes. NaN values are drawn as grey crosses. Writes a PNG when ``path`` is given."""
-    fig, ax = plt.subplots(figsize=(9, 7))
+    fig, ax = new_figure(figsize=(9, 7))
     _frame(ax, points, street, lines)
     values = points[column].to_numpy(np.float64)
     ok = ~np.isnan(values)
@@ -85,7 +82,7 @@ def plot_values(
         norm, cmap = TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span), "RdBu"
     else:
         top = vmax if vmax is not None else (float(np.nanmax(values)) if ok.any() else 1.0)
-        norm, cmap = matplotlib.colors.Normalize(vmin=0, vmax=max(top, 1e-9)), "viridis"
+        norm, cmap = Normalize(vmin=0, vmax=max(top, 1e-9)), "viridis"
     art = ax.scatter(
         xy[ok, 0], xy[ok, 1], c=values[ok], s=sizes[ok], cmap=cmap, norm=norm, edgecolor="k", linewidth=0.2, zorder=3
     )
@@ -115,13 +112,13 @@ def plot_circles(
     """Two panels, before and after: the centre's circle polygons (when given) and the
     origins of each ``columns`` (one per cutoff, values inside / entering / leaving /
     outside) — the new line drawn on both."""
-    fig, axes = plt.subplots(1, 2, figsize=(15, 7), sharex=True, sharey=True)
+    fig, axes = new_figure(1, 2, figsize=(15, 7), sharex=True, sharey=True)
     xy = np.column_stack([points.geometry.x, points.geometry.y])
     for panel, (ax, iso) in enumerate(zip(axes, isochrones, strict=True)):
         _frame(ax, points, street, lines if panel == 1 else ())
         if iso is not None and len(iso):
             for colour, (_, row) in zip(
-                plt.cm.YlOrRd(np.linspace(0.25, 0.6, len(iso))),
+                colormaps["YlOrRd"](np.linspace(0.25, 0.6, len(iso))),
                 iso.sort_values("cutoff_min", ascending=False).iterrows(),
                 strict=True,
             ):

@@ -5,15 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import matplotlib
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")  # headless: files only, no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from access.io.points import as_points  # noqa: E402
-from access.network.street import StreetNetwork  # noqa: E402
-from access.viz._cartography import A4_FIGSIZE_IN, decorate, draw_network, draw_rail, save_figure  # noqa: E402
+from access.io.points import as_points
+from access.network.street import StreetNetwork
+from access.viz._cartography import A4_FIGSIZE_IN, decorate, draw_network, draw_rail, new_figure, save_figure
 
 __all__ = ["plot_isochrones"]
 
@@ -37,11 +36,11 @@ def plot_isochrones(
     """
     if origins is not None:
         origins = as_points(origins, what="origins").to_frame()
-    fig, ax = plt.subplots(figsize=A4_FIGSIZE_IN)
+    fig, ax = new_figure(figsize=A4_FIGSIZE_IN)
     minx, miny, maxx, maxy = isochrones.total_bounds
     cutoffs = sorted(isochrones["cutoff_min"].unique(), reverse=True)
     # largest cutoff palest, drawn first; the shortest strongest, on top
-    colours = plt.cm.YlOrRd(np.linspace(0.25, 0.85, max(len(cutoffs), 1)))
+    colours = colormaps["YlOrRd"](np.linspace(0.25, 0.85, max(len(cutoffs), 1)))
     for colour, cutoff in zip(colours, cutoffs, strict=True):
         isochrones[isochrones["cutoff_min"] == cutoff].plot(
             ax=ax,
@@ -51,19 +50,19 @@ def plot_isochrones(
             linewidth=0.8,
             zorder=2,
         )
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c, alpha=0.6) for c in colours]
+    handles = [Rectangle((0, 0), 1, 1, color=c, alpha=0.6) for c in colours]
     labels = [f"within {c:g} min" for c in cutoffs]
     rail_bounds = draw_rail(ax, transit)
     if rail_bounds is not None:
         minx, miny = min(minx, rail_bounds[0]), min(miny, rail_bounds[1])
         maxx, maxy = max(maxx, rail_bounds[2]), max(maxy, rail_bounds[3])
-        handles.append(plt.Line2D([], [], color="#1f3a93", linewidth=2.2, marker="o", markerfacecolor="white"))
+        handles.append(Line2D([], [], color="#1f3a93", linewidth=2.2, marker="o", markerfacecolor="white"))
         labels.append("rail line, stations")
     if origins is not None:
         ox, oy = origins.geometry.x.to_numpy(), origins.geometry.y.to_numpy()
         minx, miny, maxx, maxy = min(minx, ox.min()), min(miny, oy.min()), max(maxx, ox.max()), max(maxy, oy.max())
         origins.plot(ax=ax, color="crimson", markersize=60, marker="*", zorder=6)
-        handles.append(plt.Line2D([], [], color="crimson", marker="*", linestyle="", markersize=10))
+        handles.append(Line2D([], [], color="crimson", marker="*", linestyle="", markersize=10))
         labels.append("origin")
     if street is not None:
         draw_network(ax, street, (minx, miny, maxx, maxy))
