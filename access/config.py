@@ -30,6 +30,7 @@ __all__ = [
     "DEFAULT_PERCENTILE",
     "DEFAULT_ACCESS_MODE",
     "R5_MIN_BOARD_WAIT_S",
+    "DEFAULT_COMMUTE_WINDOW_MIN",
     "CIRCLE_PRESETS",
     "DEFAULT_BATCH_CELLS",
     "DASK_CONNECT_TIMEOUT_S",
@@ -176,6 +177,10 @@ DEFAULT_WINDOW_MIN = 120  # minutes: departures every minute from 07:00 to 08:59
 DEFAULT_PERCENTILE = 50  # one travel time of a departure window: its median
 DEFAULT_PERCENTILES = (DEFAULT_PERCENTILE,)
 DEFAULT_ACCESS_MODE = "walk"  # transit: how the first stop is reached (walk, bike, car)
+# The morning commute window of commuting circles, scenario comparisons and city clusters:
+# departures every minute 07:00-07:59 (a whole peak hour; DEFAULT_WINDOW_MIN is the longer
+# default of plain transit queries).
+DEFAULT_COMMUTE_WINDOW_MIN = 60
 # Conveyal R5's constants (com.conveyal.r5, v7.x) for TransitSettings.r5():
 R5_MIN_BOARD_WAIT_S = 60  # FastRaptorWorker.MINIMUM_BOARD_WAIT_SEC, boards departures > arrival + 60
 R5_OFF_STREET_SPEED_KMH = 1.3 * 3.6  # LinkedPointSet.OFF_STREET_SPEED_MILLIMETERS_PER_SECOND (1.3 m/s)
@@ -309,9 +314,9 @@ CIRCLE_PRESETS: MappingProxyType[str, MappingProxyType] = MappingProxyType(
                 "cutoffs_min": (60.0,),  # the guideline's 1-hour commuting circle
                 "mode": "transit",  # "轨道上的都市圈": rail and buses, walk access and egress
                 "access_mode": "walk",
-                "departure": "07:00",  # morning peak, local feed time
-                "window_min": 60.0,  # departures every minute 07:00-07:59
-                "percentile": 50.0,  # the typical (median) departure of the window
+                "departure": DEFAULT_DEPARTURE_TIME,  # morning peak, local feed time
+                "window_min": float(DEFAULT_COMMUTE_WINDOW_MIN),  # departures every minute 07:00-07:59
+                "percentile": float(DEFAULT_PERCENTILE),  # the typical (median) departure of the window
                 "direction": "to_centre",  # commuters travel in
                 "statistic": "min",
                 "board_penalty_hsr_min": 15.0,  # = TransitSettings.rail_spec_board_penalty_min
@@ -348,7 +353,7 @@ REGIONAL_DETOUR_FACTOR = 1.3
 #    CAR_SPEEDS_KMH motorway 100.
 REGIONAL_BAND_LIMITS_KM: tuple[float, ...] = (5.0, 20.0)  # upper ends of all bands but the last
 REGIONAL_BAND_SPEEDS_KMH: tuple[float, ...] = (30.0, 60.0, 90.0)  # one more than the limits
-DEFAULT_REGIONAL_WINDOW_MIN = 60  # minutes: city clusters' morning window, departures 07:00-07:59
+DEFAULT_REGIONAL_WINDOW_MIN = DEFAULT_COMMUTE_WINDOW_MIN  # minutes: city clusters' morning window
 
 
 class RegionalSettings(BaseModel):
@@ -438,8 +443,8 @@ CHINA_COVERAGE_KM = 30.0
 # reported as not reached by road + rail (its road time is still given).
 CHINA_MAX_TIME_MIN = 300.0
 # The default morning commute into the centres: departures every minute 07:00-07:59.
-CHINA_DEPARTURE = "07:00"
-CHINA_WINDOW_MIN = 60.0
+CHINA_DEPARTURE = DEFAULT_DEPARTURE_TIME
+CHINA_WINDOW_MIN = float(DEFAULT_COMMUTE_WINDOW_MIN)
 # Core cities of the three national city clusters of the 14th Five-Year Plan: Jing-Jin-Ji,
 # Yangtze River Delta, Guangdong-Hong Kong-Macao Greater Bay Area.
 CHINA_CORE_CITIES: tuple[str, ...] = ("北京", "天津", "上海", "南京", "杭州", "广州", "深圳")

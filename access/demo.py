@@ -15,6 +15,7 @@ import pandas as pd
 import typer
 
 from access.circles.circles import commuting_circles
+from access.config import DEFAULT_COMMUTE_WINDOW_MIN, DEFAULT_DEPARTURE_TIME
 from access.io.output import atomic_path, write_table
 from access.io.points import as_points
 from access.io.tables import read_points
@@ -35,8 +36,8 @@ __all__ = ["run_demo", "CAR_CUTOFFS_MIN", "TRANSIT_DEPARTURE", "TRANSIT_WINDOW_M
 
 CAR_CUTOFFS_MIN = (60, 120)  # the 1-hour and 2-hour commuting circles
 WALK_CUTOFFS_MIN = (30,)
-TRANSIT_DEPARTURE = "07:00"  # morning peak
-TRANSIT_WINDOW_MIN = 60  # departures every minute 07:00-07:59, median
+TRANSIT_DEPARTURE = DEFAULT_DEPARTURE_TIME  # morning peak
+TRANSIT_WINDOW_MIN = DEFAULT_COMMUTE_WINDOW_MIN  # departures every minute 07:00-07:59, median
 
 
 def run_demo(out: str | Path = "outputs", *, progress: bool = True) -> dict[str, Path]:

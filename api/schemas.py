@@ -20,7 +20,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_PERCENTILES, DEFAULT_WINDOW_MIN
+from access.config import (
+    DEFAULT_CUTOFFS_MIN,
+    DEFAULT_MAX_TIME_MIN,
+    DEFAULT_PERCENTILE,
+    DEFAULT_PERCENTILES,
+    DEFAULT_WINDOW_MIN,
+)
 
 __all__ = [
     "Lon",
@@ -118,7 +124,9 @@ class IsochroneRequest(_Transit):
     mode: RouteMode = "car"
     arrive_by: ArriveBy = None
     cutoffs_min: list[Minutes] = Field(list(DEFAULT_CUTOFFS_MIN), min_length=1, max_length=MAX_LIST)
-    percentile: float = Field(50, gt=0, le=100, description="transit: percentile of the window's travel times")
+    percentile: float = Field(
+        DEFAULT_PERCENTILE, gt=0, le=100, description="transit: percentile of the window's travel times"
+    )
     output: Literal["polygons", "lines"] = Field("polygons", description="polygons, or the reached street edges")
     denoise: float = Field(0.0, ge=0, le=1, description="drop parts smaller than this share of the largest")
     generalize: float = Field(0.0, ge=0, le=10_000, description="metres of Douglas-Peucker simplification")
@@ -250,7 +258,7 @@ class AccessibilityRequest(_Transit):
     opportunity: ColumnName | ColumnNames = Field("jobs", description="count column(s) of the layer")
     mode: RouteMode = "car"
     cutoffs_min: list[Minutes] = Field(list(DEFAULT_CUTOFFS_MIN), min_length=1, max_length=MAX_LIST)
-    percentile: float = Field(50, gt=0, le=100)
+    percentile: float = Field(DEFAULT_PERCENTILE, gt=0, le=100)
     max_time_min: Minutes | None = Field(None, description="search budget; default: what the measure needs")
     decay: Literal[tuple(DECAY_FUNCTIONS)] | None = None  # type: ignore[valid-type]
     decay_param: Param | None = None

@@ -15,7 +15,15 @@ REPO = Path(__file__).resolve().parents[1]
 # Lowest first. A module may import its own layer's siblings (without cycles) and any layer
 # below, never one above. Analyses come in a fixed order among themselves.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("access.errors", "access.config", "access._geo", "access.crs", "access._kernels", "access._moved"),
+    (
+        "access.errors",
+        "access.config",
+        "access._geo",
+        "access._clock",
+        "access.crs",
+        "access._kernels",
+        "access._moved",
+    ),
     ("access.io",),
     ("access.network",),
     ("access.routing",),

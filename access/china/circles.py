@@ -21,6 +21,7 @@ from access.config import (
     CHINA_DEPARTURE,
     CHINA_WINDOW_MIN,
     DEFAULT_CUTOFFS_MIN,
+    DEFAULT_PERCENTILE,
     RegionalSettings,
     TransitSettings,
 )
@@ -99,7 +100,7 @@ def county_circles(
     cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
     departure: str = CHINA_DEPARTURE,
     window_min: float = CHINA_WINDOW_MIN,
-    percentile: float = 50.0,
+    percentile: float = DEFAULT_PERCENTILE,
     settings: RegionalSettings | None = None,
     transit_settings: TransitSettings | None = None,
     rail: NationalRail | None = None,

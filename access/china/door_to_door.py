@@ -25,7 +25,7 @@ from scipy.spatial import cKDTree
 
 from access._kernels.raptor import NEVER, range_raptor
 from access.china._profile import merge_profiles
-from access.config import RegionalSettings, TransitSettings
+from access.config import DEFAULT_PERCENTILE, RegionalSettings, TransitSettings
 from access.regional.roads import ApproxRoads, approx_road_seconds
 from access.regional.stations import regional_copy, station_penalties_s
 
@@ -70,7 +70,7 @@ def door_to_door(
     roads,
     *,
     departures_s: np.ndarray,
-    percentile: float = 50.0,
+    percentile: float = DEFAULT_PERCENTILE,
     settings: RegionalSettings | None = None,
     transit_settings: TransitSettings | None = None,
     max_time_s: float = np.inf,

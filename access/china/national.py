@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from access._clock import format_clock
 from access._geo import haversine_m
 from access.china._store import STORE_VERSION, load_national, save_national
 from access.china.counties import read_counties, read_county_polygons
@@ -199,9 +200,7 @@ class NationalRail:
             ev = ev[ev.groupby("train")["train"].transform("size") >= 2]
             trips = trips[trips["train"].isin(set(ev["train"]))]
             if ev.empty:
-                raise InputError(
-                    f"no train runs between {start_s // 3600:02d}:{start_s // 60 % 60:02d} and the horizon."
-                )
+                raise InputError(f"no train runs between {format_clock(start_s, with_seconds=False)} and the horizon.")
         route = trips["source"].str.replace(" ", "_") + "~" + trips["train_class"].astype(str)
         routes = (
             pd.DataFrame({"route_id": route, "route_type": trips["route_type"].astype(int)})

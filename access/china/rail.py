@@ -14,7 +14,13 @@ import pandas as pd
 from access.china.national_rail import drop_trains, national_rail_network
 from access.china.tables import read_prefectures, read_station2city, read_station_activity, read_station_table
 from access.china.timetable import RailTimetable, read_rail_timetable
-from access.config import DEFAULT_CUTOFFS_MIN, RegionalSettings, TransitSettings
+from access.config import (
+    DEFAULT_CUTOFFS_MIN,
+    DEFAULT_DEPARTURE_TIME,
+    DEFAULT_PERCENTILE,
+    RegionalSettings,
+    TransitSettings,
+)
 from access.errors import InputError
 from access.io.places import read_places
 from access.regional.cluster import ClusterResult, cluster_circles, compare_cluster
@@ -87,9 +93,9 @@ def china_rail_circles(
     centres: str | Sequence[str] = CHINA_CLUSTER_CENTRES,
     *,
     cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
-    departure: str = "07:00",
+    departure: str = DEFAULT_DEPARTURE_TIME,
     window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
-    percentile: float = 50,
+    percentile: float = DEFAULT_PERCENTILE,
     settings: RegionalSettings | None = None,
     transit_settings: TransitSettings | None = None,
     progress: bool = False,
@@ -135,9 +141,9 @@ def rail_before_after(
     centre: str = "Beijing",
     origin: str = "Tianjin",
     cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
-    departure: str = "07:00",
+    departure: str = DEFAULT_DEPARTURE_TIME,
     window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
-    percentile: float = 50,
+    percentile: float = DEFAULT_PERCENTILE,
     settings: RegionalSettings | None = None,
     progress: bool = False,
 ) -> RailBeforeAfter:

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from access.config import CIRCLE_PRESETS, DEFAULT_CUTOFFS_MIN, DEFAULT_MODE, DEFAULT_WINDOW_MIN
+from access.config import CIRCLE_PRESETS, DEFAULT_CUTOFFS_MIN, DEFAULT_MODE, DEFAULT_PERCENTILE, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.output import atomic_path
 
@@ -34,7 +34,7 @@ class CircleDefinition(BaseModel):
     access_mode: Literal["walk", "bike", "car"] = "walk"  # transit: to the first stop
     departure: str | None = None  # transit: first departure "07:00" or "2019-05-13T07:00"
     window_min: float = Field(DEFAULT_WINDOW_MIN, ge=1, le=1440)  # transit: one departure a minute
-    percentile: float = Field(50.0, gt=0, le=100)  # transit: percentile of the window's times
+    percentile: float = Field(float(DEFAULT_PERCENTILE), gt=0, le=100)  # transit: percentile of the window's times
     arrive_by: str | None = None  # instead of departure: arrive by this time ("09:00"), window ending then
     direction: Literal["to_centre", "from_centre"] = "to_centre"
     statistic: Literal["min", "median"] = "min"  # over the sample points of a polygon zone

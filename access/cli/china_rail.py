@@ -10,7 +10,7 @@ import typer
 from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
 from access.cli._options import Quiet
-from access.config import DEFAULT_CUTOFFS_MIN, RegionalSettings
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_DEPARTURE_TIME, DEFAULT_REGIONAL_WINDOW_MIN, RegionalSettings
 from access.errors import InputError
 
 __all__ = ["rail_timetable_app"]
@@ -115,8 +115,8 @@ def circles_command(
     station_penalty: Penalty = None,
     min_transfer: TransferMin = None,
     cutoffs: Cutoffs = ",".join(str(c) for c in DEFAULT_CUTOFFS_MIN),
-    departure: DepartureOpt = "07:00",
-    window: WindowOpt = 60,
+    departure: DepartureOpt = DEFAULT_DEPARTURE_TIME,
+    window: WindowOpt = DEFAULT_REGIONAL_WINDOW_MIN,
     quiet: Quiet = False,
 ) -> None:
     """Circles of real city clusters: prefectures within the cutoffs door to door (morning
@@ -174,8 +174,8 @@ def before_after_command(
     station_penalty: Penalty = None,
     min_transfer: TransferMin = None,
     cutoffs: Cutoffs = ",".join(str(c) for c in DEFAULT_CUTOFFS_MIN),
-    departure: DepartureOpt = "07:00",
-    window: WindowOpt = 60,
+    departure: DepartureOpt = DEFAULT_DEPARTURE_TIME,
+    window: WindowOpt = DEFAULT_REGIONAL_WINDOW_MIN,
     quiet: Quiet = False,
 ) -> None:
     """What a line's trains change: the centre's circles and the origin's time with all

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Geod
 
+from access._clock import clock_seconds_array
 from access._geo import haversine_m
 from access.config import MAX_GTFS_COMPRESSION_RATIO, MAX_GTFS_UNCOMPRESSED_BYTES
 from access.errors import InputError
@@ -225,9 +226,7 @@ def _check(tables: dict[str, pd.DataFrame], label: str) -> None:
 def parse_gtfs_times(values: pd.Series) -> np.ndarray:
     """Seconds (float, NaN for empty or invalid) from GTFS ``H:MM:SS`` strings, vectorised;
     hours past 24 are kept."""
-    parts = values.str.extract(r"^(\d{1,3}):([0-5]\d):([0-5]\d)$")
-    seconds = parts[0].astype(float) * 3600 + parts[1].astype(float) * 60 + parts[2].astype(float)
-    return seconds.to_numpy(dtype=float)
+    return clock_seconds_array(values, seconds_required=True)
 
 
 # stops.txt columns that flag a stop with a car park for park-and-ride. GTFS has no

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from access._clock import clock_seconds, format_clock
 from access._geo import haversine_m
 from access.config import (
     MAX_ACCEL_DECEL_MIN,
@@ -43,15 +44,13 @@ __all__ = [
 
 MAX_SPEED_KMH = 400.0  # beyond any rail line in service (CR450 tests ~450, service 350)
 BACKTRACK_TOLERANCE = 0.5  # a station may not bring the line back by half its distance so far
-_HHMM = re.compile(r"^(\d{1,2}):([0-5]\d)$")
 _NON_WORD = re.compile(r"[\W_]+")  # stop id slugs keep letters of any script (北京南)
 
 
 def _minutes(text: str) -> float:
-    match = _HHMM.match(str(text).strip())
-    if match is None:
-        raise ValueError(f"time {text!r} is not HH:MM")
-    minutes = int(match.group(1)) * 60 + int(match.group(2))
+    """Minutes since midnight of a spec's "HH:MM" (access._clock: one grammar everywhere),
+    at most ``MAX_SERVICE_HOURS`` (a service day ends by then)."""
+    minutes = clock_seconds(text) / 60
     if minutes > MAX_SERVICE_HOURS * 60:
         raise ValueError(f"time {text!r} is past {MAX_SERVICE_HOURS}:00 (a service day ends by then)")
     return minutes
@@ -61,7 +60,7 @@ def _sexagesimal(value: object) -> object:
     """YAML 1.1 reads an unquoted 16:30 as the base-60 integer 990 - the minutes of 16:30;
     give it back as the "HH:MM" the user wrote."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return f"{value // 60:02d}:{value % 60:02d}"
+        return format_clock(value * 60, with_seconds=False)
     return value
 
 
@@ -324,8 +323,7 @@ def _departures(spec: RailSpec) -> list[float]:
 
 
 def _clock(minutes: float) -> str:
-    seconds = int(round(minutes * 60))
-    return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return format_clock(minutes * 60)
 
 
 def rail_spec_to_gtfs(spec: RailSpec) -> dict[str, pd.DataFrame]:

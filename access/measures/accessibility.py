@@ -23,6 +23,7 @@ from access.config import (
     DEFAULT_CUTOFFS_MIN,
     DEFAULT_MAX_TIME_MIN,
     DEFAULT_MODE,
+    DEFAULT_PERCENTILE,
     DEFAULT_WINDOW_MIN,
     E2SFCA_ZONE_WEIGHTS,
 )
@@ -431,7 +432,7 @@ def accessibility(
     opportunity: str | Sequence[str] = "jobs",
     departure=None,
     window_min: float = DEFAULT_WINDOW_MIN,
-    percentile: float = 50,
+    percentile: float = DEFAULT_PERCENTILE,
     access_mode: str = "walk",
     max_time_min: float | None = None,
     progress: bool = False,

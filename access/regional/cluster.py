@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from access.config import DEFAULT_CUTOFFS_MIN
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_DEPARTURE_TIME, DEFAULT_PERCENTILE
 from access.errors import InputError
 from access.io.places import find_place
 from access.measures.accessibility import accessibility_from_matrix
@@ -60,7 +60,7 @@ def cluster_circles(
     cutoffs_min: Sequence[float] = DEFAULT_CUTOFFS_MIN,
     departure=None,
     window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
-    percentile: float = 50,
+    percentile: float = DEFAULT_PERCENTILE,
     direction: str = "to_centre",
     decay: str = "exponential",
     decay_param=None,
@@ -106,7 +106,7 @@ def cluster_circles(
     accessibility = _accessibility(network, matrix, road, rail, decay, decay_param)
     parameters = {
         "direction": direction,
-        "departure": departure or "07:00",
+        "departure": departure or DEFAULT_DEPARTURE_TIME,
         "window_min": window_min,
         "percentile": percentile,
         "decay": decay,

@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import LineString
 
-from access.config import DEFAULT_PERCENTILES, DEFAULT_REGIONAL_WINDOW_MIN, RegionalSettings, TransitSettings
+from access.config import (
+    DEFAULT_PERCENTILE,
+    DEFAULT_PERCENTILES,
+    DEFAULT_REGIONAL_WINDOW_MIN,
+    RegionalSettings,
+    TransitSettings,
+)
 from access.io.places import as_places, find_place
 from access.network.multimodal import build_network
 from access.network.transit import TransitNetwork
@@ -201,7 +207,7 @@ class RegionalNetwork:
         *,
         departure=None,
         window_min: float = DEFAULT_REGIONAL_WINDOW_MIN,
-        percentile: float = 50,
+        percentile: float = DEFAULT_PERCENTILE,
         max_time_min: float | None = None,
         origins=None,
         progress: bool = False,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import warnings
 from dataclasses import dataclass, fields, replace
 
 import numba as nb
 import numpy as np
 
+from access._clock import clock_seconds
 from access._geo import to_projected
 from access._kernels.dijkstra import UNREACHED, one_to_all
 from access._kernels.raptor import ALIGHTED, NEVER, RIDDEN, range_raptor, reverse_range_raptor
@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 ACCESS_MODES = ("walk", "bike", "car")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,10 @@ def parse_departures(
                 raise InputError(f"departure {departure!r}: date must be YYYY-MM-DD.") from None
         else:
             clock = text
-        match = _TIME.match(clock)
-        if match is None or int(match.group(2)) > 59 or int(match.group(3) or 0) > 59:
-            raise InputError(f"departure {departure!r} is not a time like 07:00 or 2019-05-13T07:00.")
-        start = int(match.group(1)) * 3600 + int(match.group(2)) * 60 + int(match.group(3) or 0)
+        try:
+            start = clock_seconds(clock)
+        except ValueError:
+            raise InputError(f"departure {departure!r} is not a time like 07:00 or 2019-05-13T07:00.") from None
     count = int(round(window_min * 60 / step_s))
     return Departures(date=date, seconds=start + step_s * np.arange(count, dtype=np.int64))
 

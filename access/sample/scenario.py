@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from access.config import DEFAULT_COMMUTE_WINDOW_MIN, DEFAULT_DEPARTURE_TIME
 from access.sample.cluster import SampleRegion, write_sample_region
 from access.sample.transit import SAMPLE_SERVICE_DATE, write_sample_transit
 from access.scenarios.model import Scenario, parse_scenario, write_scenario
@@ -20,7 +21,7 @@ def sample_scenario(
     *,
     region: SampleRegion | None = None,
     feeds: dict[str, Path] | None = None,
-    window_min: float = 60.0,
+    window_min: float = float(DEFAULT_COMMUTE_WINDOW_MIN),
 ) -> Path:
     """Write the sample region (unless given), its transit files (unless given) and a
     scenario YAML into ``out_dir``; returns the YAML's path.
@@ -54,7 +55,7 @@ def sample_scenario(
         "compare": {
             "mode": "transit",
             "access_mode": "car",
-            "departure": "07:00",
+            "departure": DEFAULT_DEPARTURE_TIME,
             "window_min": window_min,
             "cutoffs_min": [60, 120],
             "centres": [

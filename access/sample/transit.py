@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from access._clock import format_clock
 from access.io.gtfs import write_gtfs_zip
 from access.io.rail_spec import parse_rail_spec, write_rail_spec_gtfs
 from access.network.multimodal import build_network
@@ -22,11 +23,6 @@ SAMPLE_SERVICE_DATE = "2025-05-13"  # a Tuesday; the sample calendars run every 
 BUS_SLOWDOWN = 1.4  # bus run time / free-flow car time between stops
 BUS_DWELL_S = 30  # seconds at each intermediate stop
 CITY_STOP_SPACING_BLOCKS = 2  # city bus stops every two blocks (800 m)
-
-
-def _clock(seconds: float) -> str:
-    s = int(round(seconds))
-    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 def _city_lines() -> list[tuple[str, list[tuple[float, float]]]]:
@@ -100,7 +96,7 @@ def _bus_tables(network, places: pd.DataFrame) -> dict[str, pd.DataFrame]:
                     if k:
                         t += leg_s[k - 1]
                     dwell = BUS_DWELL_S if 0 < k < len(order) - 1 else 0
-                    stop_times.append((trip, _clock(t), _clock(t + dwell), ids[stop], str(k + 1)))
+                    stop_times.append((trip, format_clock(t), format_clock(t + dwell), ids[stop], str(k + 1)))
                     t += dwell
     stops_frame = pd.DataFrame(list(stops.values()), columns=["stop_id", "stop_name", "stop_lat", "stop_lon"])
     stops_frame["stop_lat"] = stops_frame["stop_lat"].map(lambda v: f"{v:.6f}")

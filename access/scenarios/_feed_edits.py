@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from access._clock import format_clock
 from access._geo import haversine_m
 from access.errors import InputError
 from access.io.gtfs import GtfsFeed, read_gtfs
@@ -188,8 +189,8 @@ def change_headway(feed: GtfsFeed, route_ids: list[str], periods: list[tuple[int
             inside = table[(table["route_id"] == route) & (table["first_s"] >= start) & (table["first_s"] < end)]
             if inside.empty:
                 raise InputError(
-                    f"{what}: route {route!r} has no trips between {start // 3600:02d}:"
-                    f"{start // 60 % 60:02d} and {end // 3600:02d}:{end // 60 % 60:02d} to retime."
+                    f"{what}: route {route!r} has no trips between {format_clock(start)[:-3]} and "
+                    f"{format_clock(end)[:-3]} to retime."
                 )
             drop |= set(inside.index)
             # direction: GTFS direction_id, else the stop sequence's end points

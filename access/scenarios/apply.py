@@ -20,6 +20,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from access._clock import clock_seconds
 from access._moved import moved_name
 from access.config import StreetSettings, TransitSettings
 from access.errors import InputError
@@ -40,7 +41,6 @@ from access.scenarios.model import (
     RemoveRoute,
     RemoveStops,
     Scenario,
-    clock_s,
     parse_scenario,
     read_scenario,
     write_scenario,
@@ -292,7 +292,9 @@ def apply(region: ScenarioBase, modifications: Sequence, *, progress: bool = Fal
         elif isinstance(mod, RemoveRoute):
             feed = fe.remove_routes(feed, fe.resolve_routes(feed, mod.routes, what))
         elif isinstance(mod, ChangeHeadway):
-            periods = [(clock_s(p.start), clock_s(p.end), int(round(p.headway_min * 60))) for p in mod.periods]
+            periods = [
+                (clock_seconds(p.start), clock_seconds(p.end), int(round(p.headway_min * 60))) for p in mod.periods
+            ]
             feed = fe.change_headway(feed, fe.resolve_routes(feed, mod.routes, what), periods, what)
         elif isinstance(mod, ChangeSpeed):
             between = tuple(fe.resolve_stops(feed, list(mod.between), what)) if mod.between else None

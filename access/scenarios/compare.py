@@ -12,7 +12,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, DEFAULT_WINDOW_MIN
+from access.config import (
+    DEFAULT_CUTOFFS_MIN,
+    DEFAULT_MAX_TIME_MIN,
+    DEFAULT_MODE,
+    DEFAULT_PERCENTILE,
+    DEFAULT_WINDOW_MIN,
+)
 from access.errors import InputError
 from access.io.opportunities import count_values
 from access.io.points import Points, as_points, read_points
@@ -127,7 +133,7 @@ def compare(
     class_column: str | None = "class",
     departure=None,
     window_min: float = DEFAULT_WINDOW_MIN,
-    percentile: float = 50,
+    percentile: float = DEFAULT_PERCENTILE,
     access_mode: str = "walk",
     max_time_min: float = DEFAULT_MAX_TIME_MIN,
     progress: bool = False,

@@ -8,16 +8,19 @@ says what to fix when a field is wrong. Applying it lives in
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator
 
+from access._clock import clock_seconds, format_clock
 from access.config import (
+    DEFAULT_COMMUTE_WINDOW_MIN,
     DEFAULT_CUTOFFS_MIN,
+    DEFAULT_DEPARTURE_TIME,
     DEFAULT_MAX_TIME_MIN,
+    DEFAULT_PERCENTILE,
     MAX_DWELL_MIN,
     MAX_MODIFICATIONS,
     MAX_ROAD_POINTS,
@@ -54,16 +57,11 @@ __all__ = [
     "write_scenario",
 ]
 
-_HHMM = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
-
 
 def clock_s(text: str) -> int:
-    """Seconds since midnight of ``"HH:MM"`` / ``"HH:MM:SS"`` (past 24:00 allowed, up to
-    ``MAX_SERVICE_HOURS``)."""
-    match = _HHMM.match(str(text).strip())
-    if match is None:
-        raise ValueError(f"time {text!r} is not HH:MM")
-    seconds = int(match.group(1)) * 3600 + int(match.group(2)) * 60 + int(match.group(3) or 0)
+    """Seconds since midnight of ``"HH:MM"`` / ``"HH:MM:SS"`` (access._clock's grammar; past
+    24:00 allowed, up to ``MAX_SERVICE_HOURS``)."""
+    seconds = clock_seconds(text)
     if seconds > MAX_SERVICE_HOURS * 3600:
         raise ValueError(f"time {text!r} is past {MAX_SERVICE_HOURS}:00 (a service day ends by then)")
     return seconds
@@ -73,7 +71,7 @@ def _sexagesimal(value: object) -> object:
     """YAML 1.1 reads an unquoted 16:30 as the base-60 integer 990 (its minutes): give
     back the "HH:MM" the user wrote."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return f"{value // 60:02d}:{value % 60:02d}"
+        return format_clock(value * 60, with_seconds=False)
     return value
 
 
@@ -110,9 +108,9 @@ class CompareSettings(_Model):
 
     mode: Literal["walk", "bike", "car", "transit"] = "transit"
     access_mode: Literal["walk", "bike", "car"] = "walk"
-    departure: str = "07:00"
-    window_min: float = Field(60.0, ge=1, le=1440)
-    percentile: float = Field(50.0, gt=0, le=100)
+    departure: str = DEFAULT_DEPARTURE_TIME
+    window_min: float = Field(float(DEFAULT_COMMUTE_WINDOW_MIN), ge=1, le=1440)
+    percentile: float = Field(float(DEFAULT_PERCENTILE), gt=0, le=100)
     cutoffs_min: list[float] = Field(default_factory=lambda: list(DEFAULT_CUTOFFS_MIN), min_length=1)
     max_time_min: float = Field(DEFAULT_MAX_TIME_MIN, gt=0, le=1440)
     opportunity: str = "jobs"
@@ -222,9 +220,9 @@ class ChangeHeadway(_Model):
     @field_validator("periods")
     @classmethod
     def _no_overlap(cls, periods: list[HeadwayPeriod]) -> list[HeadwayPeriod]:
-        ordered = sorted(periods, key=lambda p: clock_s(p.start))
+        ordered = sorted(periods, key=lambda p: clock_seconds(p.start))
         for a, b in zip(ordered[:-1], ordered[1:], strict=True):
-            if clock_s(b.start) < clock_s(a.end):
+            if clock_seconds(b.start) < clock_seconds(a.end):
                 raise ValueError(f"periods overlap: {a.start}-{a.end} and {b.start}-{b.end}")
         return periods
 

@@ -15,7 +15,7 @@ from shapely.geometry import MultiPolygon, Polygon
 from tqdm.auto import tqdm
 
 from access._geo import to_lonlat
-from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MODE, DEFAULT_WINDOW_MIN, IsochroneSettings
+from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MODE, DEFAULT_PERCENTILE, DEFAULT_WINDOW_MIN, IsochroneSettings
 from access.errors import ExtentWarning, InputError, WalkOnlyWarning
 from access.io.points import as_points
 from access.network.multimodal import Network
@@ -65,7 +65,7 @@ def isochrones(
     departure=None,
     arrive_by=None,
     window_min: float = DEFAULT_WINDOW_MIN,
-    percentile: float = 50,
+    percentile: float = DEFAULT_PERCENTILE,
     access_mode: str = "walk",
     output: str = "polygons",
     denoise: float = 0.0,
@@ -246,7 +246,7 @@ def origin_times(
     departure=None,
     arrive_by=None,
     window_min: float = DEFAULT_WINDOW_MIN,
-    percentile: float = 50,
+    percentile: float = DEFAULT_PERCENTILE,
     access_mode: str = "walk",
 ) -> OriginTimes:
     """Per-origin node seconds (depart-at from, or arrive-by to, each point of ``frame``)."""

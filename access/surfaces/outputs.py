@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from access._geo import to_lonlat
-from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, DEFAULT_WINDOW_MIN, IsochroneSettings
+from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, DEFAULT_PERCENTILE, DEFAULT_WINDOW_MIN, IsochroneSettings
 from access.errors import InputError
 from access.io.output import atomic_path
 from access.io.points import as_points
@@ -54,7 +54,7 @@ def travel_time_surface(
     departure=None,
     arrive_by=None,
     window_min: float = DEFAULT_WINDOW_MIN,
-    percentile: float = 50,
+    percentile: float = DEFAULT_PERCENTILE,
     access_mode: str = "walk",
     resolution_m: float | None = None,
     settings: IsochroneSettings | None = None,

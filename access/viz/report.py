@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from access.config import DEFAULT_DEPARTURE_TIME
 from access.errors import AccessError
 from access.io.output import atomic_path, write_table
 from access.io.rail_spec import RailSpec, read_rail_spec
@@ -230,7 +231,7 @@ def _report(comparison: Comparison, scenario: Scenario | None, images) -> tuple[
     setting = (
         f"Mode **{st['mode']}**"
         + (
-            f" (access by {st['access_mode']}, departures from {st['departure'] or '07:00'} "
+            f" (access by {st['access_mode']}, departures from {st['departure'] or DEFAULT_DEPARTURE_TIME} "
             f"over {st['window_min']:g} min, percentile {st['percentile']:g})"
             if st["mode"] == "transit"
             else ""
