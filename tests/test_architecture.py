@@ -312,3 +312,15 @@ def test_the_library_never_sets_matplotlib_state():
             )
             offenders += [f"{module} (line {node.lineno}): {n}" for n in names if "pyplot" in n]
     assert not offenders, "global matplotlib state in the library:\n" + "\n".join(offenders)
+
+
+def test_commuting_circles_are_split_into_steps_a_newcomer_can_follow():
+    """Centres, zones, routing, membership and polygons each in their own module (the old
+    625-line circles.py mixed them); circles.py only composes them."""
+    folder = REPO / "access" / "circles"
+    sizes = {p.name: len(p.read_text().splitlines()) for p in folder.glob("*.py")}
+    assert {"centres.py", "zones.py", "times.py", "membership.py", "polygons.py", "circles.py"} <= set(sizes)
+    assert max(sizes.values()) <= 250, sizes
+    composed = {dst for src, dst, _, _ in _project_edges() if src == "access.circles.circles"}
+    for step in ("centres", "times", "membership", "polygons", "zones"):
+        assert f"access.circles.{step}" in composed
