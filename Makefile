@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench bench-isochrones lint clean setup samples serve browser
+.PHONY: demo test test-min bench bench-isochrones lint clean setup samples serve browser notebook
 
 setup: $(STAMP)
 
@@ -31,6 +31,27 @@ browser:
 # the suite runs after the style checks (ruff lint + formatter), as CI does
 test: $(STAMP) browser lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The lower bounds of pyproject.toml, installed and run (tools/min_requirements.py pins every
+# runtime dependency and extra to its bound, and the test tools of the dev extra to theirs).
+# Not run there: the schemathesis fuzz (timing-sensitive under load) and the browser test.
+MIN_VENV := .venv-min
+MIN_SKIP := --ignore=tests/test_api_fuzz.py --ignore=tests/test_map_page.py
+test-min:
+	test -x $(MIN_VENV)/bin/python || $(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MIN_VENV)/bin/python tools/min_requirements.py > $(MIN_VENV)/min-requirements.txt
+	$(MIN_VENV)/bin/python tools/min_requirements.py --constraints raster dask service dev > $(MIN_VENV)/min-constraints.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet --only-binary :all: -r $(MIN_VENV)/min-requirements.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet --no-deps -e .
+	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/min-constraints.txt \
+		pytest pytest-xdist httpx nbclient nbformat ipykernel jupytext osmnx
+	$(MIN_VENV)/bin/python -m pip freeze > $(MIN_VENV)/installed.txt
+	CI=true $(MIN_VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider $(MIN_SKIP) $(PYTEST_ARGS)
+
+# the notebook and its jupytext percent script, synced (edit either, then run this)
+notebook: $(STAMP)
+	$(VENV)/bin/jupytext --sync examples/corridor_study.py
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[bench]'
@@ -67,11 +88,11 @@ serve: $(STAMP)
 	$(VENV)/bin/access serve --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check access api tests bench examples
-	$(VENV)/bin/ruff format --check access api tests bench examples
+	$(VENV)/bin/ruff check access api tests bench examples tools
+	$(VENV)/bin/ruff format --check access api tests bench examples tools
 
 clean:
-	rm -rf outputs .pytest_cache .ruff_cache
+	rm -rf outputs .pytest_cache .ruff_cache $(MIN_VENV)
 
 # regenerate the committed sample feeds and real-line rail specs (tests check they are up to date)
 samples: $(STAMP)

@@ -69,9 +69,9 @@ def format_clock(seconds: float, *, with_seconds: bool = True) -> str:
 
 
 def format_clock_array(seconds: np.ndarray) -> np.ndarray:
-    """:func:`format_clock` of every value of an integer array of seconds, vectorised."""
-    s = np.asarray(seconds, dtype=np.int64)
-    hh = np.char.zfill((s // 3600).astype(str), 2)
-    mm = np.char.zfill((s // 60 % 60).astype(str), 2)
-    ss = np.char.zfill((s % 60).astype(str), 2)
-    return np.char.add(np.char.add(np.char.add(hh, ":"), np.char.add(mm, ":")), ss)
+    """:func:`format_clock` of every value of an integer array of seconds, vectorised
+    (pandas string methods: numpy 2.0's ``char.zfill`` cuts ``100`` to its width)."""
+    s = pd.Series(np.asarray(seconds, dtype=np.int64))
+    parts = [(s // 3600).astype(str).str.zfill(2), (s // 60 % 60).astype(str).str.zfill(2), (s % 60).astype(str)]
+    text = parts[0] + ":" + parts[1] + ":" + parts[2].str.zfill(2)
+    return text.to_numpy(dtype=object)

@@ -1,8 +1,18 @@
-"""Shared fixtures: the real data folder, a per-session network cache, small networks."""
+"""Shared fixtures: the real data folder, a per-session network cache, small networks.
+
+Every test that reads ../shared/data is marked ``realdata`` at collection, found from its
+code: it (or a fixture it uses, or a helper in its module) calls :func:`require_data` or
+uses :data:`DATA`. ``require_data`` checks that the running test carries the mark, so a
+path the detection misses fails loudly instead of going unmarked (``-m "not realdata"``
+then runs exactly the tests that need no real data).
+"""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import os
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -11,8 +21,14 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 
 
+_MARKED: set[str] = set()  # node ids marked realdata at collection
+
+
 def require_data(relative: str) -> Path:
     """Path of a file under ../shared/data; fails under CI=true when missing, else skips."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0]
+    if current and current not in _MARKED:
+        raise AssertionError(f"{current} reads ../shared/data but is not marked realdata (tests/conftest.py)")
     path = DATA / relative
     if not path.exists():
         message = f"real data file {path} is missing (expected ../shared/data beside the repo)"
@@ -124,3 +140,48 @@ def core_circles(china):
     from access.china.circles import county_circles
 
     return county_circles(china, ["北京", "上海", "广州"], cutoffs_min=(60, 120))
+
+
+# --- the realdata marker, applied from the code -----------------------------------------
+
+_READS = {"require_data", "DATA"}  # names whose use means "reads ../shared/data"
+
+
+@cache
+def _readers(module) -> frozenset[str]:
+    """Functions of ``module`` that read real data, directly or through each other."""
+    try:
+        tree = ast.parse(inspect.getsource(module))
+    except (OSError, TypeError):
+        return frozenset()
+    bodies = {n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
+    used = {name: {x.id for x in ast.walk(body) if isinstance(x, ast.Name)} for name, body in bodies.items()}
+    found = {name for name, names in used.items() if names & _READS}
+    while True:
+        more = {name for name, names in used.items() if names & found} - found
+        if not more:
+            return frozenset(found)
+        found |= more
+
+
+def _reads_real_data(item) -> bool:
+    if item.get_closest_marker("realdata"):
+        return True
+    function = getattr(item, "function", None)
+    if function is not None:
+        module = inspect.getmodule(function)
+        if function.__name__ in _readers(module):
+            return True
+    for defs in getattr(item, "_fixtureinfo", None).name2fixturedefs.values() if hasattr(item, "_fixtureinfo") else ():
+        for fixture in defs:
+            func = getattr(fixture, "func", None)
+            if func is not None and func.__name__ in _readers(inspect.getmodule(func)):
+                return True
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _reads_real_data(item):
+            item.add_marker(pytest.mark.realdata)
+            _MARKED.add(item.nodeid)

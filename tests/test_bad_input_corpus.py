@@ -482,6 +482,7 @@ def test_the_corpus_has_at_least_60_malformed_inputs_across_every_kind():
     assert len(BAD) >= 60 and kinds >= {"osm", "gtfs", "spec", "scenario", "points", "zones", "out"}
 
 
+@pytest.mark.realdata  # the cases are built from the real data by the helpers registered in BAD
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_a_malformed_input_gives_exit_2_one_line_and_no_file(name, tmp_path):
     folder = tmp_path / "case"
@@ -579,6 +580,7 @@ def test_unquoted_yaml_times_and_a_bom_are_read_as_the_user_wrote_them(tmp_path)
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.realdata  # runs the BAD cases, built from the real data
 def test_every_corpus_message_names_what_to_fix_for_the_issue_cases(tmp_path):
     """The issue's own traceback cases, with the words their one line must carry."""
     expected = {

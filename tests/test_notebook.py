@@ -1,5 +1,6 @@
 """The corridor-study notebook (examples/corridor_study.ipynb) runs end to end, its key
-numbers agree with a direct computation, and the committed file carries no outputs.
+numbers agree with a direct computation, the committed file carries no outputs, and it is
+paired with its jupytext percent script (examples/corridor_study.py), cell for cell.
 
 The notebook is executed once per test module with nbclient in a python3 kernel (ipykernel,
 the interpreter running the tests), working directory = examples/ (where Jupyter starts
@@ -10,10 +11,10 @@ error, not a skip: ``make test`` installs both with the ``dev`` extra.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -22,7 +23,7 @@ import access
 from tests.conftest import DATA, REPO, require_data
 
 NOTEBOOK = REPO / "examples" / "corridor_study.ipynb"
-GENERATOR = REPO / "examples" / "make_corridor_study.py"
+SCRIPT = REPO / "examples" / "corridor_study.py"  # the jupytext pair: the text to review and edit
 CELL_TIMEOUT_S = 600  # per cell; the whole notebook takes well under 90 s
 KERNEL = "python3"
 
@@ -45,30 +46,27 @@ def executed(tmp_path_factory):
     return nb, json.loads(summary_path.read_text(encoding="utf-8")), out
 
 
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("make_corridor_study", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_committed_notebook_has_no_outputs():
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nbformat.validate(nb)
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code, "the notebook has no code cells"
     for cell in code:
-        assert cell.outputs == [], f"cell {cell.id} has outputs; regenerate with examples/make_corridor_study.py"
+        assert cell.outputs == [], f"cell {cell.id} has outputs; run `make notebook` (jupytext --sync)"
         assert cell.execution_count is None, f"cell {cell.id} has an execution count"
     assert nb.metadata["kernelspec"]["name"] == KERNEL
 
 
-def test_committed_notebook_is_what_the_generator_writes():
-    generated = _load_generator().build_notebook()
+def test_the_notebook_and_its_percent_script_are_the_same_cells():
+    """jupytext pairs the two (``formats: ipynb,py:percent``); an edit to one without
+    ``make notebook`` (``jupytext --sync``) leaves them apart."""
+    script = jupytext.read(SCRIPT)
     committed = nbformat.read(NOTEBOOK, as_version=4)
-    cells = [(c.cell_type, c.id, c.source) for c in committed.cells]
-    assert cells == [(c.cell_type, c.id, c.source) for c in generated.cells], "run examples/make_corridor_study.py"
-    assert committed.metadata == generated.metadata
+    assert [(c.cell_type, c.source) for c in committed.cells] == [(c.cell_type, c.source) for c in script.cells], (
+        "run `make notebook`"
+    )
+    for nb in (script, committed):
+        assert nb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
 
 
 def test_notebook_executes_without_errors(executed):
@@ -110,7 +108,7 @@ def _sample_networks(out: Path):
     with_line = access.build_network(
         pbf, gtfs=[folder / "sample_buses.zip"], rail_specs=[folder / "sample_intercity.yaml"], **common
     )
-    places = access.read_opportunities(folder / "places.csv")
+    places = access.read_points(folder / "places.csv", preset="opportunities")
     return today, with_line, places
 
 

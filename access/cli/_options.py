@@ -312,7 +312,7 @@ def grouped(command: Callable) -> Callable:
                 inspect.Parameter(
                     f.name,
                     inspect.Parameter.KEYWORD_ONLY,
-                    default=inspect.Parameter.empty if default is _REQUIRED else default,
+                    default=default,  # _REQUIRED is typer's own 'required' marker (...)
                     annotation=field_hints[f.name],
                 )
             )

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from access.cli._app import app, friendly
+from access.errors import InputError
 
 __all__ = ["serve"]
 
@@ -30,11 +31,15 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
     """Serve isochrones, travel times and more over HTTP (OpenAPI docs at /docs)."""
-    # start-up: the library loads when the command runs, not for --help
-    import uvicorn
+    try:  # start-up: the service's packages are an optional extra, loaded when it runs
+        import uvicorn
 
-    from api.app import create_app
-    from api.settings import Settings
+        from api.app import create_app
+        from api.settings import Settings
+    except ImportError as exc:
+        raise InputError(
+            f"access serve needs the service extra ({exc.name}): pip install 'commuting-circles[service]'."
+        ) from None
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(

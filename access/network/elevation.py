@@ -122,10 +122,16 @@ class DigitalElevationModel:
 def read_dem(path: str | Path, bounds: tuple[float, float, float, float] | None = None) -> DigitalElevationModel:
     """Read a single-band GeoTIFF of elevations in metres (rasterio), the part covering
     ``bounds`` (EPSG:4326 ``min_lon, min_lat, max_lon, max_lat``, plus a cell) or all."""
-    import rasterio  # start-up: rasterio (GDAL) loads only when an elevation model is read
-    import rasterio.errors
-    import rasterio.windows
-    from rasterio.warp import transform_bounds
+    try:  # start-up: rasterio (GDAL) is an optional extra, loaded when an elevation model is read
+        import rasterio
+        import rasterio.errors
+        import rasterio.windows
+        from rasterio.warp import transform_bounds
+    except ImportError:
+        raise InputError(
+            f"elevation model {Path(path).name}: reading GeoTIFFs needs rasterio: "
+            "pip install 'commuting-circles[raster]'."
+        ) from None
 
     path = Path(path)
     if not path.is_file():

@@ -282,7 +282,12 @@ class _backend:
         return lambda job: client.submit(_dask_batch, packed, dests, job[0], job[1], per_task, pure=False)
 
     def _client(self):
-        from distributed import Client, LocalCluster  # start-up: dask.distributed is an optional extra
+        try:  # start-up: dask.distributed is an optional extra
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise InputError(
+                f"scheduler {self.scheduler!r} needs dask.distributed: pip install 'commuting-circles[dask]'."
+            ) from None
 
         if self.scheduler == "local":
             cluster = LocalCluster(
