@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from access.errors import InputError
+from access.io.rounding import round_for_output
 from api.schemas import PointCollection
 
 __all__ = [
@@ -60,8 +61,9 @@ def json_safe(value: Any) -> Any:
 
 
 def geojson_bytes(frame: gpd.GeoDataFrame) -> bytes:
-    """A GeoJSON FeatureCollection (EPSG:4326) of ``frame``; NaN -> null."""
-    return frame.to_crs(4326).to_json(drop_id=True, na="null").encode()
+    """A GeoJSON FeatureCollection (EPSG:4326) of ``frame``; NaN -> null, numbers rounded
+    for people (``round_for_output``)."""
+    return round_for_output(frame.to_crs(4326)).to_json(drop_id=True, na="null").encode()
 
 
 def _nullable(matrix: np.ndarray) -> list[list[float | None]]:
@@ -76,12 +78,16 @@ def matrix_body(
     """The library's origin-major long table as ``origin_ids``, ``destination_ids`` and one
     ``(n_origins, n_destinations)`` matrix per travel-time column."""
     columns = [c for c in table.columns if c not in ("from_id", "to_id")]
+    table = round_for_output(table)
     return {
         "network": network,
         "mode": mode,
         "origin_ids": json_safe(table["from_id"].to_numpy()[::n_destinations].tolist()),
         "destination_ids": json_safe(table["to_id"].to_numpy()[:n_destinations].tolist()),
-        "matrices": {c: _nullable(table[c].to_numpy(dtype=float).reshape(n_origins, n_destinations)) for c in columns},
+        "matrices": {
+            c: _nullable(table[c].to_numpy(dtype=float, na_value=np.nan).reshape(n_origins, n_destinations))
+            for c in columns
+        },
         "warnings": warnings,
     }
 
@@ -92,8 +98,8 @@ def dumps(body: Any) -> bytes:
 
 
 def records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as JSON objects (NaN -> null, numpy -> Python)."""
-    return json.loads(pd.DataFrame(frame).to_json(orient="records", double_precision=15))
+    """Rows as JSON objects (NaN -> null, numpy -> Python), numbers rounded for people."""
+    return json.loads(pd.DataFrame(round_for_output(frame)).to_json(orient="records", double_precision=15))
 
 
 def geojson_dict(frame: gpd.GeoDataFrame | None) -> dict | None:

@@ -63,7 +63,12 @@ def test_travel_times_csv_matches_library(poa_pbf, poa_network, tmp_path):
     table = pd.read_csv(out)
     expected = access.travel_times(poa_network, points, mode="walk", max_time_min=60)
     assert len(table) == len(points) ** 2
-    pd.testing.assert_series_equal(table["travel_time_min"], expected["travel_time_min"], check_names=False)
+    # the file holds minutes up to the next 0.1 (round_for_output), the library full precision
+    exact = expected["travel_time_min"]
+    assert (exact.dropna() % 0.1 > 1e-6).any()
+    gap = (table["travel_time_min"] - exact).dropna()
+    assert ((gap > -1e-9) & (gap < 0.1 + 1e-9)).all()
+    assert table["travel_time_min"].isna().equals(exact.isna())
 
 
 def require(relative):

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from access.circles.centres import Centre, centre_frame, resolve_centres
 from access.circles.definition import CircleDefinition, resolve_definition
 from access.circles.membership import OUTSIDE, CommutingCircles, circle_label, circle_membership
@@ -131,6 +133,17 @@ def commuting_circles(
     return result
 
 
+def runs_rail(transit) -> bool:
+    """The transit network has HSR / rail routes (GTFS route_type 2 or 100-199, which
+    rail specs use) or lines from rail specs (feeds named ``rail_*``), to which the HSR
+    boarding penalty applies."""
+    if transit is None:
+        return False
+    types = np.asarray(transit.route_type)
+    from_specs = any(str(r).startswith("rail_") for r in np.asarray(transit.route_id))
+    return bool(((types == 2) | ((types >= 100) & (types < 200))).any() or from_specs)
+
+
 def _report_network(spec: CircleDefinition, network: Network, centres: list[Centre]) -> CircleDefinition:
     """Fill in what the network uses (HSR boarding penalty, transfers) and the centres;
     a preset asking for a penalty the network was not built with is an error."""
@@ -140,7 +153,9 @@ def _report_network(spec: CircleDefinition, network: Network, centres: list[Cent
     if spec.mode == "transit":
         settings = network.transit_settings
         used = float(settings.rail_spec_board_penalty_min)
-        if spec.board_penalty_hsr_min is not None and float(spec.board_penalty_hsr_min) != used:
+        if not runs_rail(network.transit):  # bus-only: no HSR penalty applies, none is reported
+            used = None
+        elif spec.board_penalty_hsr_min is not None and float(spec.board_penalty_hsr_min) != used:
             raise InputError(
                 f"definition {spec.name!r} sets an HSR boarding penalty of {spec.board_penalty_hsr_min:g} min but the "
                 f"network was built with {used:g} min; build it with TransitSettings(rail_spec_board_penalty_min="

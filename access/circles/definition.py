@@ -76,7 +76,12 @@ class CircleDefinition(BaseModel):
                 f" ({self.access_mode} access, "
                 + (f"arriving by {self.arrive_by}" if self.arrive_by else f"departures from {self.departure}")
                 + f" over {self.window_min:g} min, "
-                f"p{self.percentile:g}, HSR boarding penalty {self.board_penalty_hsr_min} min)"
+                f"p{self.percentile:g}"
+                + (
+                    f", HSR boarding penalty {self.board_penalty_hsr_min:g} min)"
+                    if self.board_penalty_hsr_min is not None
+                    else ")"
+                )
             )
         text += f", {self.direction.replace('_', ' ')}"
         if self.centres:

@@ -93,9 +93,12 @@ def accessibility_command(
     write_table(result if keep_zones else result.drop(columns="zone_geometry", errors="ignore"), out)
     if png is not None:
         # start-up: the library loads when the command runs, not for --help
+        from access.viz._labels import accessibility_title
         from access.viz.accessibility_map import plot_accessibility
 
-        plot_accessibility(result, value_columns[0], png, title=f"{value_columns[0]} ({mode})")
+        query = transit.query("departure", "window", "percentile", "access_mode")
+        title = accessibility_title(value_columns[0], mode=mode, **query)
+        plot_accessibility(result, value_columns[0], png, title=title)
     group = by if by and by in result else None
     table = summarise(result, value=value_columns, weight=weight if weight in result else None, by=group)
     if summary is not None:

@@ -24,6 +24,7 @@ from access.config import (
     RegionalSettings,
 )
 from access.errors import InputError
+from access.io.wording import plural
 
 __all__ = ["china_app"]
 
@@ -199,7 +200,7 @@ def circles_command(
         typer.echo(result.coverage.text(), err=True)
         for row in result.totals.itertuples():
             people = f"{row.population / 1e6:.1f} M people ({row.rural_population / 1e6:.1f} M rural)"
-            typer.echo(f"{row.centre} {row.mode} {row.cutoff_min:g} min: {row.counties} counties, {people}")
+            typer.echo(f"{row.centre} {row.mode} {row.cutoff_min:g} min: {plural(row.counties, 'county')}, {people}")
         typer.echo(f"wrote {out}, {totals_out or _sidecar(out, 'totals')}, {coverage_out or _sidecar(out, 'coverage')}")
 
 

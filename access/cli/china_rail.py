@@ -12,6 +12,7 @@ from access.cli._errors import check_outputs
 from access.cli._options import Quiet
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_DEPARTURE_TIME, DEFAULT_REGIONAL_WINDOW_MIN, RegionalSettings
 from access.errors import InputError
+from access.io.wording import plural
 
 __all__ = ["rail_timetable_app"]
 
@@ -152,7 +153,7 @@ def circles_command(
     if not quiet:
         for row in result.circles.itertuples():
             typer.echo(
-                f"{row.centre} {row.mode} {row.cutoff_min:g} min: {row.n_places} places, "
+                f"{row.centre} {row.mode} {row.cutoff_min:g} min: {plural(row.n_places, 'place')}, "
                 f"{row.population / 1e6:.1f} M people",
                 err=True,
             )

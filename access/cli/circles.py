@@ -12,6 +12,9 @@ from access.cli._errors import check_outputs
 from access.cli._options import Cutoffs, NetworkOptions, TransitOptions, Use, check_choice, grouped, parse_cutoffs
 from access.config import DEFAULT_CUTOFFS_MIN
 from access.errors import InputError
+from access.io.wording import modes_help, plural
+
+MODES_HELP = modes_help().rstrip(".")  # every routing --mode: walk, bike, car or transit
 
 __all__ = ["circles_command", "overlap_command"]
 
@@ -31,7 +34,7 @@ Centre = Annotated[
 ]
 CentreLon = Annotated[list[float] | None, typer.Option("--centre-lon", help="Centre longitude; repeatable.")]
 CentreLat = Annotated[list[float] | None, typer.Option("--centre-lat", help="Centre latitude; repeatable.")]
-Mode = Annotated[str | None, typer.Option(help="walk, bike, car or transit (default car, or the preset's).")]
+Mode = Annotated[str | None, typer.Option(help=MODES_HELP + " (default car, or the preset's).")]
 Preset = Annotated[str | None, typer.Option(help="Circle definition preset, e.g. metropolitan_1h.")]
 Direction = Annotated[str | None, typer.Option(help="to_centre (commuters travelling in; default) or from_centre.")]
 Population = Annotated[str, typer.Option(help="Population column of the zones ('none' to skip).")]
@@ -84,7 +87,9 @@ def circles_command(
     *,
     network: NetworkOptions,
     zones: Zones,
-    out: Annotated[Path, typer.Option(help="Zones with membership: .geojson, .gpkg, .parquet or .csv.")],
+    out: Annotated[
+        Path, typer.Option(help="Zones with membership: .geojson, .gpkg, .parquet, or .csv (a table, no geometry).")
+    ],
     centre: Centre = None,
     centre_lon: CentreLon = None,
     centre_lat: CentreLat = None,
@@ -129,7 +134,7 @@ def circles_command(
         direction=direction,
         options=options,
     )
-    written = [write_table(result.zones, out), write_definition(result.definition, out)]
+    written = [write_table(result.zones, out, wkt=False), write_definition(result.definition, out)]
     if summary is not None:
         written.append(write_table(result.summary, summary))
     if polygons is not None:
@@ -145,7 +150,7 @@ def circles_command(
                 if "population" in result.summary
                 else ""
             )
-            typer.echo(f"{row.centre}: {row.circle}: {row.zones} zones{people}", err=True)
+            typer.echo(f"{row.centre}: {row.circle}: {plural(row.zones, 'zone')}{people}", err=True)
         typer.echo(f"wrote {', '.join(map(str, written))}", err=True)
 
 
@@ -201,7 +206,7 @@ def overlap_command(
     a, b = result.centres["centre"].tolist()
     chosen = cutoff if cutoff is not None else result.definition.cutoffs_min[0]
     overlap = result.overlap(a, b, how=how, cutoff_min=chosen, population=_column(population), jobs=_column(jobs))
-    written = [write_table(overlap, out), write_definition(result.definition, out)]
+    written = [write_table(overlap, out, wkt=False), write_definition(result.definition, out)]
     if png is not None:
         plot_circles(result, street, png, title=f"{how} of the {chosen:g}-min circles of {a} and {b}")
         written.append(png)
@@ -210,7 +215,7 @@ def overlap_command(
         for row in overlap.itertuples():
             people = f", population {row.population:,.0f}" if "population" in overlap else ""
             typer.echo(
-                f"{how} of {a} and {b} ({row.cutoff_min:g} min): {row.area_km2:,.1f} km2, {row.zones} zones{people}",
+                f"{how} of {a} and {b} ({row.cutoff_min:g} min): {row.area_km2:,.1f} km2, {plural(row.zones, 'zone')}{people}",
                 err=True,
             )
         typer.echo(f"wrote {', '.join(map(str, written))}", err=True)

@@ -12,6 +12,7 @@ from access.cli._app import app, friendly
 from access.cli._errors import check_outputs
 from access.cli._options import STREET_BUILD, NetworkOptions, TransitOptions, Use, grouped, parse_cutoffs
 from access.config import DEFAULT_REGIONAL_WINDOW_MIN, RegionalSettings
+from access.io.wording import plural
 
 __all__ = ["cluster_command"]
 
@@ -115,7 +116,7 @@ def cluster_command(
             typer.echo("note: road times are APPROXIMATE (great-circle x detour factor, speed bands).")
         for _, row in result.circles.iterrows():
             typer.echo(
-                f"{row['centre']}: {row['mode']} {row['cutoff_min']:g} min: {row['n_places']} places, "
+                f"{row['centre']}: {row['mode']} {row['cutoff_min']:g} min: {plural(row['n_places'], 'place')}, "
                 f"{row['population'] / 1e6:.2f} M people"
             )
         typer.echo(f"wrote {out}/")

@@ -82,10 +82,12 @@ def isochrone(
     from access.io.output import TABLE_SUFFIXES, check_suffix, write_table
     from access.io.points import as_points
     from access.io.tables import read_points
+    from access.io.wording import isochrone_lines
     from access.routing.transit import describe_service_day
     from access.surfaces.isochrones import isochrones
     from access.surfaces.outputs import origins_h3_cells, travel_time_surface, write_travel_time_raster
     from access.viz import plot_isochrones
+    from access.viz._labels import isochrone_title
 
     cutoff_list = parse_cutoffs(cutoffs, ctx.args)
     check_outputs(out, png, raster)
@@ -127,15 +129,14 @@ def isochrone(
     base = built.street("walk" if mode == "transit" else mode)
     is_png = out.suffix.lower() == ".png"
     for target in [p for p in (out if is_png else None, png) if p is not None]:
-        plot_isochrones(result, base, target, origins=points, title=f"{mode} isochrones")
+        plot_isochrones(result, base, target, origins=points, title=isochrone_title(result, **times))
     if not is_png:
         write_table(result, out)
     if not network.quiet:
         if mode == "transit" and "service_date" in result.attrs:
             typer.echo(f"transit: {describe_service_day(result.attrs)}", err=True)
-        for row in result.itertuples() if output == "polygons" else ():
-            walked = " (walking only: no vehicle boarded)" if getattr(row, "transit_used", True) is False else ""
-            typer.echo(f"origin {row.origin_id}: {row.cutoff_min} min -> {row.area_km2:,.1f} km2{walked}", err=True)
+        for line in isochrone_lines(result) if output == "polygons" else ():
+            typer.echo(line, err=True)
         typer.echo(f"wrote {out}", err=True)
 
 

@@ -26,9 +26,11 @@ import geopandas as gpd
 import pandas as pd
 
 from access.errors import InputError, OutputError
+from access.io.rounding import round_for_output
 
 __all__ = [
     "write_table",
+    "plain_table",
     "TABLE_SUFFIXES",
     "atomic_path",
     "check_writable",
@@ -217,9 +219,37 @@ class atomic_path:
         return free is not None and free < MIN_FREE_BYTES
 
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
+def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as a plain table: point geometries become ``lon`` / ``lat`` columns
+    (EPSG:4326, unless the frame has them already), other geometries are left out."""
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return frame
+    geometry = frame.geometry
+    out = pd.DataFrame(frame.drop(columns=geometry.name))
+    points = geometry.notna() & (geometry.geom_type == "Point")
+    if len(frame) and points.all() and not {"lon", "lat"} & set(out.columns):
+        lonlat = geometry.to_crs(4326) if geometry.crs is not None else geometry
+        out["lon"], out["lat"] = lonlat.x.to_numpy(), lonlat.y.to_numpy()
+    return out
+
+
+def write_table(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    rounded: bool = True,
+    counts: Sequence[str] = (),
+    wkt: bool = True,
+) -> Path:
     """Write ``frame`` to ``path``: .geojson / .gpkg / .parquet (GeoParquet for
-    GeoDataFrames) / .csv (geometry as WKT). Atomic: readers never see a partial file."""
+    GeoDataFrames) / .csv (geometry as WKT; with ``wkt=False`` a plain table, see
+    :func:`plain_table`). Atomic: readers never see a partial file.
+
+    Numbers are written for people (:func:`access.io.rounding.round_for_output`: minutes up
+    to the next 0.1, counts whole, coordinates 7 decimals, other numbers 6 significant
+    digits; ``counts`` names more count columns); ``frame`` itself is not changed.
+    ``rounded=False`` writes full precision (inputs other programs compute on).
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -227,6 +257,10 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     is_geo = isinstance(frame, gpd.GeoDataFrame)
     if suffix in (".geojson", ".gpkg") and not is_geo:
         raise InputError(f"{path.name}: this result has no geometry; write .csv or .parquet.")
+    if suffix == ".csv" and not wkt:
+        frame = plain_table(frame)
+    if rounded:
+        frame = round_for_output(frame, counts=counts)
     with atomic_path(path) as tmp:
         if suffix == ".geojson":
             frame.to_file(tmp, driver="GeoJSON")
@@ -235,7 +269,9 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
         elif suffix == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
-            if is_geo:  # a plain frame first, so the WKT text never sits in a geometry column
+            if isinstance(
+                frame, gpd.GeoDataFrame
+            ):  # a plain frame first, so the WKT text never sits in a geometry column
                 name = frame.geometry.name
                 out = pd.DataFrame(frame).assign(**{name: frame.geometry.to_wkt().to_numpy()})
             else:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from access.io.wording import column_label
 from access.viz._cartography import decorate, new_figure, save_figure
+from access.viz._labels import accessibility_title
 
 __all__ = ["plot_accessibility"]
 
@@ -36,7 +38,12 @@ def plot_accessibility(
         frame[~reached].plot(ax=ax, color="#cccccc", markersize=size)
     if reached.any():
         frame[reached].plot(
-            ax=ax, column=value, cmap=cmap, legend=True, markersize=size, legend_kwds={"label": value, "shrink": 0.6}
+            ax=ax,
+            column=value,
+            cmap=cmap,
+            legend=True,
+            markersize=size,
+            legend_kwds={"label": column_label(value), "shrink": 0.6},
         )
-    decorate(ax, title=title or value)
+    decorate(ax, title=title or accessibility_title(value))
     return save_figure(fig, path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 import access
+from access.io.rounding import round_for_output
 from access.routing.street import collect_notes
 from api.compute import routing_cost
 from api.convert import count_points, dumps, matrix_body, points_frame
@@ -68,7 +69,7 @@ async def travel_times(
             access_mode=body.access_mode,
         )
         if csv:
-            return table.to_csv(index=False).encode()
+            return round_for_output(table).to_csv(index=False).encode()
         return dumps(matrix_body(table, n_origins, n_destinations, region.name, body.mode, notes))
 
     key = request_key(
