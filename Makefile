@@ -30,7 +30,7 @@ browser:
 
 # the suite runs after the style checks (ruff lint + formatter), as CI does
 test: $(STAMP) browser lint
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n auto $(PYTEST_ARGS)
 
 # The lower bounds of pyproject.toml, installed and run (tools/min_requirements.py pins every
 # runtime dependency and extra to its bound, and the test tools of the dev extra to theirs).
