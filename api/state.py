@@ -140,6 +140,9 @@ class ServiceState:
     _scenario_networks: OrderedDict = field(default_factory=OrderedDict)  # scenario id -> Network
     _scenario_lock: threading.RLock = field(default_factory=threading.RLock)
     idempotency_running: set = field(default_factory=set)  # (scope, key) of requests in progress
+    _job_deadlines: dict = field(default_factory=dict)  # running job ticket -> (monotonic deadline, flag)
+    _job_watchdog: threading.Thread | None = None
+    _closing: threading.Event = field(default_factory=threading.Event)
 
     def region(self, name: str | None) -> LoadedRegion:
         """The named loaded region (default: the first); 404 when unknown."""
@@ -258,9 +261,7 @@ class ServiceState:
         job_id = ""
 
         def work() -> None:
-            timer = threading.Timer(timeout_s, lambda: (timed_out.set(), ticket.cancel()))
-            timer.daemon = True
-            timer.start()
+            self._job_deadlines[ticket] = (time.monotonic() + timeout_s, timed_out)
             try:
                 self.store.update_job(job_id, status="running", progress=0.0)
                 result = fn()
@@ -280,9 +281,13 @@ class ServiceState:
                 except RegistryError as exc:  # e.g. disk full: say so rather than stay 'running'
                     self.store.update_job(job_id, status="failed", error=f"the result could not be stored: {exc}")
             finally:
-                timer.cancel()
+                self._job_deadlines.pop(ticket, None)
 
         ticket = Ticket(work, "job")
+        if self._job_watchdog is None:  # started here, in the caller's thread, never inside a job
+            self._job_watchdog = threading.Thread(target=self._watch_job_deadlines, name="access-job-deadlines")
+            self._job_watchdog.daemon = True
+            self._job_watchdog.start()
         self.jobs.reserve()  # ServiceBusy before anything is stored
         try:
             job_id = self.store.add_job(kind, request, idempotency=idempotency)
@@ -293,9 +298,22 @@ class ServiceState:
         self.jobs.submit(ticket, reserved=True)
         return job_id
 
+    def _watch_job_deadlines(self) -> None:
+        """Cancel jobs past ``job_timeout_s``: one thread for every job, so no job starts a
+        timer thread of its own (a cancellation landing inside ``Thread.start`` can leave
+        threading's internal lock held, and every later thread start then hangs)."""
+        while not self._closing.wait(0.2):
+            now = time.monotonic()
+            for ticket, (deadline, timed_out) in list(self._job_deadlines.items()):
+                if now >= deadline:
+                    self._job_deadlines.pop(ticket, None)
+                    timed_out.set()
+                    ticket.cancel()
+
     def close(self) -> None:
         """Graceful shutdown: stop queued and running work, mark unfinished jobs failed
         (resubmittable), close the registry."""
+        self._closing.set()
         for pool in (self.jobs, self.light, self.heavy):
             pool.cancel_all()
         for pool in (self.jobs, self.light, self.heavy):

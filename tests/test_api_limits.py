@@ -508,3 +508,15 @@ def test_a_stale_ticket_never_raises_into_a_thread_that_reuses_its_id():
     ticket.cancel()
     second.join()
     assert hit == []
+
+
+def test_a_job_past_job_timeout_s_is_stopped_and_says_so(tmp_path, api_data_dir, monkeypatch):
+    monkeypatch.setattr("api.routes.scenarios._compare", _work_for_a_minute)
+    settings = make_settings(tmp_path, regions=[api_data_dir / "sample" / "region.yaml"], job_timeout_s=0.5)
+    with TestClient(create_app(settings)) as app_client:
+        scenario_id = app_client.post("/scenarios", json=NO_GATES).json()["id"]
+        body = {"origins": [list(SAMPLE_CORE)], "background": True, "mode": "walk", "cutoffs_min": [10]}
+        job_id = app_client.post(f"/scenarios/{scenario_id}/compare", json=body).json()["job_id"]
+        job = _finished(app_client, job_id)
+        assert job["status"] == "failed" and "stopped after job_timeout_s=0.5" in job["error"], job
+        assert app_client.get("/health").json()["pools"]["jobs"]["running"] == 0
