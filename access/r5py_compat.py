@@ -707,7 +707,6 @@ class DetailedItineraries(_R5pyFrame):
         force_all_to_all=False,
         **kwargs,
     ):
-
         if origins is None:
             raise InputError("No routing origins defined.")
         if destinations is None:

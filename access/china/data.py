@@ -51,7 +51,6 @@ class ChinaData:
 
     @cached_property
     def _townships(self) -> gpd.GeoDataFrame:
-
         path = self.files.get("townships")
         if path is None or not Path(path).is_file():
             raise InputError(f"township table not found ({path}); give china_towns/china_towns_2016.csv.")

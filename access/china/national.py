@@ -143,7 +143,6 @@ class NationalRail:
 
     @cached_property
     def _fastest_rides(self) -> pd.DataFrame:
-
         tt = RailTimetable(
             events=self.events,
             trains=self.trips.rename(columns={})[["train", "train_class"]],
@@ -579,7 +578,6 @@ def _national_paths(data_dir, files) -> dict:
 
 
 def _build_national_rail(paths: dict, settings: ChinaRailSettings, mtr: bool) -> NationalRail:
-
     notes: list[str] = []
     stations = read_station_table(paths["stations"]).assign(source="station table")
     s2c = (

@@ -40,7 +40,6 @@ WindowOpt = Annotated[float, typer.Option("--window", help="Departure window (mi
 
 
 def _settings(penalty: float | None, transfer: float | None):
-
     values = {}
     if penalty is not None:
         values["station_penalty_min"] = penalty
@@ -50,7 +49,6 @@ def _settings(penalty: float | None, transfer: float | None):
 
 
 def _cutoffs(text: str) -> list[float]:
-
     try:
         return [float(t) for t in text.replace(",", " ").split()]
     except ValueError:

@@ -111,7 +111,6 @@ class DigitalElevationModel:
         return out
 
     def _to_grid_crs(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-
         crs = CRS.from_user_input(self.crs)
         if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
             return lon, lat

@@ -15,7 +15,6 @@ __all__ = ["read_rail_feeds"]
 
 
 def _as_spec(item, k: int):
-
     if isinstance(item, RailSpec):
         return item
     if isinstance(item, Mapping):

@@ -86,7 +86,6 @@ class StreetRoads:
         self.network = network
 
     def seconds(self, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-
         def frame(xy):
             xy = np.asarray(xy, float)
             return pd.DataFrame({"id": np.arange(len(xy)), "lon": xy[:, 0], "lat": xy[:, 1]})

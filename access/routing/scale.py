@@ -227,7 +227,6 @@ _WORKER: dict = {}
 
 
 def _init_worker(packed: _Packed, destinations: Points, threads: int) -> None:
-
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     _WORKER.update(network=packed.network(), destinations=destinations)
 

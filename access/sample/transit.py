@@ -40,7 +40,6 @@ def _city_lines() -> list[tuple[str, list[tuple[float, float]]]]:
 
 
 def _bus_tables(network, places: pd.DataFrame) -> dict[str, pd.DataFrame]:
-
     lines: list[tuple[str, str, list[tuple[float, float]], list[str], int, int]] = []
     for name, xy in _city_lines():
         lon, lat = _to_lonlat(np.array(xy))

@@ -349,7 +349,6 @@ def _osm_car_parks(old: TransitNetwork | None) -> pd.DataFrame | None:
 
 
 def _class_speed(highway: str, mode: str) -> float:
-
     s = StreetSettings()
     if mode == "walk":
         return s.walk_speed_kmh

@@ -207,7 +207,6 @@ def write_comparison(
 
 
 def _circle(network: Network, point, st):
-
     try:
         return isochrones(
             network,

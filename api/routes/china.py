@@ -87,7 +87,6 @@ class ChinaBeforeAfterRequest(_Run):
 
 
 def _settings(body: _Run):
-
     values = {}
     for key in ("station_penalty_min", "min_transfer_min", "detour_factor"):
         if getattr(body, key) is not None:
@@ -112,7 +111,6 @@ def _run_args(body: _Run) -> dict:
 
 
 def _circles(data, body: ChinaCirclesRequest) -> dict:
-
     result = county_circles(data, body.centres, polycentric=body.polycentric, **_run_args(body))
     members = result.members
     if body.counties == "inside":
@@ -153,7 +151,6 @@ async def post_china_circles(
 
 
 def _totals(data, body: ChinaCirclesRequest) -> dict:
-
     result = county_circles(data, body.centres, polycentric=body.polycentric, **_run_args(body))
     return {"parameters": result.parameters, "notes": list(result.notes), "totals": records(result.totals)}
 
@@ -171,7 +168,6 @@ async def post_china_totals(
 
 
 def _od(data, body: ChinaOdRequest) -> dict:
-
     table = fastest_trains(
         data.rail, data.place(body.origin), [data.place(n) for n in body.destinations], data.rail.station_city
     )
@@ -193,7 +189,6 @@ async def post_china_od(
 
 
 def _before_after(data, body: ChinaBeforeAfterRequest) -> dict:
-
     added = None
     if body.scenario == "new-line":
         if not body.new_line or len(body.new_line) < 2:
