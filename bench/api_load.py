@@ -139,10 +139,12 @@ async def _heavy_loop(http: httpx.AsyncClient, stop: asyncio.Event, k: int, done
     """Keep one heavy request running (each a little different: no cache, no coalescing)."""
     n = 0
     while not stop.is_set():
-        body = {**HEAVY, "cutoffs_min": [60, 90 + 2 * n + k]}  # never the same twice: no cache
+        # never the same twice (no cache, no coalescing), always within the service's max_cutoff_min
+        body = {**HEAVY, "cutoffs_min": [30 + n // 100 % 30, 90 + 2 * (n % 100) + k]}
         started = time.perf_counter()
         response = await http.post("/accessibility", json=body, timeout=600)
-        response.raise_for_status()
+        if response.is_error:
+            raise RuntimeError(f"heavy request {body}: {response.status_code} {response.text[:300]}")
         done.append(time.perf_counter() - started)
         n += 1
 

@@ -54,6 +54,27 @@ def test_circles_endpoint_returns_every_county_as_geojson_and_the_librarys_total
     assert body["parameters"]["departure"] == "07:00"
 
 
+def test_the_views_of_one_circle_run_route_it_once(china_client, monkeypatch):
+    """/china/circles (both county views) and /china/circles/totals of the same run share one
+    county_circles call; another run (other cutoffs) routes again."""
+    from api.routes import china as routes
+
+    calls = []
+    real = routes.county_circles
+    monkeypatch.setattr(routes, "county_circles", lambda *a, **k: calls.append(1) or real(*a, **k))
+    run = {"centres": ["天津"], "cutoffs_min": [60, 90]}
+    full = china_client.post("/china/circles", json=run)
+    inside = china_client.post("/china/circles", json={**run, "counties": "inside"})
+    totals = china_client.post("/china/circles/totals", json=run)
+    assert [r.status_code for r in (full, inside, totals)] == [200, 200, 200]
+    assert len(calls) == 1
+    assert totals.json()["totals"] == full.json()["totals"] == inside.json()["totals"]
+    n_inside = len(inside.json()["counties"]["features"])
+    assert 0 < n_inside < len(full.json()["counties"]["features"]) == 2948
+    assert china_client.post("/china/circles/totals", json={**run, "cutoffs_min": [60]}).status_code == 200
+    assert len(calls) == 2
+
+
 def test_totals_od_before_after_and_lines_endpoints(china_client):
     r = china_client.post("/china/circles/totals", json={"centres": ["Shanghai"], "cutoffs_min": [60, 120]})
     assert r.status_code == 200 and len(r.json()["totals"]) == 4

@@ -3,7 +3,9 @@ view, over the China data folders (``ACCESS_API_CHINA_DATA``: the shared data fo
 
 from __future__ import annotations
 
+import json
 import threading
+from collections import OrderedDict
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
@@ -28,6 +30,8 @@ _POST_ERRORS = error_responses(404, 413, 503, 504)
 _COUNTIES = 2_948  # county-level units a circle run routes from (the census table)
 _lock = threading.Lock()
 _loaded: dict = {}  # data folder -> ChinaData, loaded on first use and kept
+_RESULTS_KEPT = 4  # county_circles results kept for the other views of the same run
+_results: OrderedDict = OrderedDict()  # (data id, run parameters) -> CountyCircles
 
 
 def china_data(service: ServiceState = Depends(get_service)):
@@ -110,8 +114,25 @@ def _run_args(body: _Run) -> dict:
     }
 
 
-def _circles(data, body: ChinaCirclesRequest) -> dict:
+def _county_circles(data, body: ChinaCirclesRequest):
+    """One ``county_circles`` run per set of run parameters, shared by ``/circles`` (either
+    ``counties`` view) and ``/circles/totals``: the views differ only in what they serialise,
+    so the second view of a run reuses the first's result instead of routing again."""
+    key = (id(data), json.dumps(body.model_dump(mode="json", exclude={"counties"}), sort_keys=True))
+    with _lock:
+        if key in _results:
+            _results.move_to_end(key)
+            return _results[key]
     result = county_circles(data, body.centres, polycentric=body.polycentric, **_run_args(body))
+    with _lock:
+        _results[key] = result
+        while len(_results) > _RESULTS_KEPT:
+            _results.popitem(last=False)
+    return result
+
+
+def _circles(data, body: ChinaCirclesRequest) -> dict:
+    result = _county_circles(data, body)
     members = result.members
     if body.counties == "inside":
         members = members[members["circle"] != "outside"]
@@ -151,7 +172,7 @@ async def post_china_circles(
 
 
 def _totals(data, body: ChinaCirclesRequest) -> dict:
-    result = county_circles(data, body.centres, polycentric=body.polycentric, **_run_args(body))
+    result = _county_circles(data, body)
     return {"parameters": result.parameters, "notes": list(result.notes), "totals": records(result.totals)}
 
 
