@@ -18,7 +18,13 @@ from api import docs
 from api.compute import Pool
 from api.deps import require_api_key
 from api.errors import error_responses, install_handlers
-from api.middleware import BodyMiddleware, RateLimitMiddleware, TimingMiddleware, TrustedHostMiddleware
+from api.middleware import (
+    BodyMiddleware,
+    CachedAnswerMiddleware,
+    RateLimitMiddleware,
+    TimingMiddleware,
+    TrustedHostMiddleware,
+)
 from api.regions import load_region, region_configs
 from api.routes import PUBLIC_ROUTERS, ROUTERS
 from api.schemas import ErrorDetail
@@ -178,7 +184,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.openapi = lambda: _openapi(app, settings)
     install_handlers(app)
 
-    # outermost first: timing, Host check, CORS (so 429s carry CORS headers), rate limit, body
+    # outermost first: timing, Host check, CORS (so 429s carry CORS headers), rate limit, body,
+    # answers of repeated requests from the cache
+    app.add_middleware(CachedAnswerMiddleware, api_key=settings.api_key)
     app.add_middleware(BodyMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RateLimitMiddleware, per_min=settings.rate_limit_per_min, burst=settings.rate_limit_burst)
     if settings.cors_origins:

@@ -1,10 +1,11 @@
 """ASGI middleware: trusted Host headers (400), a per-key rate limit (429), the request
 body (413 over the limit; strict JSON: NaN, ±Infinity, lone surrogates and non-UTF-8 are
-422), request logging with timing."""
+422), repeated requests answered from the response cache, request logging with timing."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import math
@@ -15,6 +16,9 @@ from typing import Any
 
 __all__ = [
     "BodyMiddleware",
+    "CachedAnswerMiddleware",
+    "RAW_BODY_SCOPE_KEY",
+    "IDEMPOTENCY_HEADER",
     "TimingMiddleware",
     "TrustedHostMiddleware",
     "RateLimitMiddleware",
@@ -27,6 +31,8 @@ __all__ = [
 log = logging.getLogger("api.requests")
 
 SESSION_COOKIE = "access_session"  # the map page's session (see api.deps)
+RAW_BODY_SCOPE_KEY = "access.raw_body"  # the request body as read by BodyMiddleware
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 _JSON_TYPES = (b"application/json", b"application/geo+json")
 
 
@@ -150,6 +156,7 @@ class BodyMiddleware:
                 item = {"loc": ["body", exc.pos], "msg": exc.msg, "type": "json_invalid"}
                 await _send_json(send, 422, {"detail": [item]})
                 return
+        scope[RAW_BODY_SCOPE_KEY] = body  # for CachedAnswerMiddleware and ServiceState.compute
         sent = False
 
         async def replay():
@@ -160,6 +167,56 @@ class BodyMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class CachedAnswerMiddleware:
+    """Answer a POST whose exact bytes (path, query, Accept, Content-Type, body) were
+    answered before straight from the response cache, before routing and validation.
+
+    The first such request went the whole way (schema, limits, the network and scenario
+    looked up) and :meth:`api.state.ServiceState.compute` noted under which cache key it
+    was answered (:class:`api.state.AnswerKeys`); the same bytes cannot ask anything else
+    while that entry is cached (entries of a deleted scenario are dropped from the cache,
+    so they go the normal way again). Requests with an ``Idempotency-Key``, and with a
+    service key set, requests not carrying it in ``X-API-Key`` (map-page sessions), take
+    the normal path. Sits inside :class:`BodyMiddleware` (which reads the body) and the
+    rate limit, so both still apply.
+    """
+
+    def __init__(self, app, api_key: str | None) -> None:
+        self.app = app
+        self.api_key = api_key.encode() if api_key else None
+
+    async def __call__(self, scope, receive, send) -> None:
+        body = scope.get(RAW_BODY_SCOPE_KEY) if scope["type"] == "http" and scope["method"] == "POST" else None
+        service = getattr(getattr(scope.get("app"), "state", None), "service", None) if body is not None else None
+        if service is not None and self._may_skip(scope):
+            from api.state import AnswerKeys  # the state module imports this one
+
+            key = service.answers.key(AnswerKeys.of(scope, body))
+            hit = service.cache.get(key) if key is not None else None
+            if hit is not None:
+                payload, media_type = hit
+                if media_type.startswith("text/"):  # as starlette's Response writes it
+                    media_type += "; charset=utf-8"
+                service.answers.answered += 1
+                headers = [
+                    (b"content-length", str(len(payload)).encode()),
+                    (b"content-type", media_type.encode()),
+                    (b"x-cache", b"hit"),
+                ]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": payload})
+                return
+        await self.app(scope, receive, send)
+
+    def _may_skip(self, scope) -> bool:
+        if _header(scope, IDEMPOTENCY_HEADER.lower().encode()) is not None:
+            return False
+        if self.api_key is None:
+            return True
+        given = _header(scope, b"x-api-key")
+        return given is not None and hmac.compare_digest(given, self.api_key)
 
 
 def _host_name(raw: bytes | None) -> str:

@@ -202,7 +202,10 @@ class Health(BaseModel):
     version: str
     uptime_s: float
     networks: dict[str, dict[str, Any]]
-    cache: dict[str, int] = Field(description="response cache: entries, bytes, max_bytes, hits, misses")
+    cache: dict[str, int] = Field(
+        description="response cache: entries, bytes, max_bytes, hits, misses; answered_before_validation: "
+        "hits answered by CachedAnswerMiddleware (the same request bytes as a cached answer)",
+    )
     pools: dict[str, dict[str, int]] = Field(description="light, heavy, jobs: workers, queued, running, ...")
     requests: dict[str, int] = Field(description="coalesced, timed_out, abandoned, rate_limited")
 

@@ -4,6 +4,7 @@ cache, in-flight computations, background jobs and the registry."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
@@ -20,11 +21,12 @@ from access.errors import AccessError
 from access.scenarios.apply import apply, load_base
 from access.scenarios.model import BaseRegion
 from api.compute import ComputeCancelled, Flight, Flights, Pool, Ticket, wait_for
+from api.middleware import IDEMPOTENCY_HEADER, RAW_BODY_SCOPE_KEY
 from api.regions import LoadedRegion
 from api.settings import Settings
 from api.store import RegistryError, Store
 
-__all__ = ["ResponseCache", "ServiceState", "scenario_base_region", "SCENARIO_NETWORKS_KEPT", "Computed"]
+__all__ = ["ResponseCache", "AnswerKeys", "ServiceState", "scenario_base_region", "SCENARIO_NETWORKS_KEPT", "Computed"]
 
 log = logging.getLogger("api.jobs")
 
@@ -109,6 +111,49 @@ class ResponseCache:
             }
 
 
+class AnswerKeys:
+    """Which cache key an exact request has been answered under: (method, path, query,
+    Accept, Content-Type, SHA-256 of the raw body) -> the key of :func:`api.deps.request_key`.
+
+    Filled by :meth:`ServiceState.compute` after a request was validated, checked against
+    the service's limits and answered; :class:`api.middleware.CachedAnswerMiddleware`
+    answers the same bytes again straight from the response cache, without parsing or
+    validating the body (a warm isochrone: ~0.3 ms of the event loop instead of ~1.3 ms).
+    Only the key is kept here: a response dropped from the cache (LRU, a deleted
+    scenario) is computed by the normal path again. Bounded to ``max_entries``.
+    """
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
+        self._keys: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.answered = 0
+
+    @staticmethod
+    def of(scope: dict, body: bytes) -> tuple:
+        """The identity of a request: what decides its answer besides the service's state."""
+        headers = dict(scope.get("headers") or ())
+        return (
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            headers.get(b"accept", b""),
+            headers.get(b"content-type", b""),
+            hashlib.sha256(body).digest(),
+        )
+
+    def remember(self, identity: tuple, key: str) -> None:
+        with self._lock:
+            self._keys[identity] = key
+            self._keys.move_to_end(identity)
+            while len(self._keys) > self.max_entries:
+                self._keys.popitem(last=False)
+
+    def key(self, identity: tuple) -> str | None:
+        with self._lock:
+            return self._keys.get(identity)
+
+
 @dataclass(frozen=True)
 class Computed:
     """A serialized response and how it was obtained (``X-Cache``: hit, shared or miss)."""
@@ -135,6 +180,7 @@ class ServiceState:
     jobs: Pool
     cache: ResponseCache
     started: float = field(default_factory=time.time)
+    answers: AnswerKeys = field(default_factory=AnswerKeys)
     flights: Flights = field(default_factory=Flights)
     _bases: dict = field(default_factory=dict)  # region name -> access.scenarios.apply.ScenarioBase
     _scenario_networks: OrderedDict = field(default_factory=OrderedDict)  # scenario id -> Network
@@ -219,6 +265,7 @@ class ServiceState:
         if key is not None and cache:
             hit = self.cache.get(key)
             if hit is not None:
+                self._remember(request, key)
                 return Computed(hit[0], hit[1], "hit")
         flight = self.flights.get(key) if key is not None else None
         how = "shared"
@@ -238,8 +285,17 @@ class ServiceState:
             self.flights.coalesced += 1
         payload = await wait_for(flight, self.flights, request, self.settings.compute_timeout_s)
         if key is not None and cache and how == "miss":
-            self.cache.put(key, payload, media_type)
+            if self.cache.put(key, payload, media_type):
+                self._remember(request, key)
         return Computed(payload, media_type, how)
+
+    def _remember(self, request: Request | None, key: str) -> None:
+        """Let the next identical request be answered from the cache before validation."""
+        if request is None or request.headers.get(IDEMPOTENCY_HEADER) is not None:
+            return
+        body = request.scope.get(RAW_BODY_SCOPE_KEY)
+        if body is not None and request.method == "POST":
+            self.answers.remember(AnswerKeys.of(request.scope, body), key)
 
     async def run(self, fn: Callable[..., Any], *args: Any, cost: float = 0.0, **kwargs: Any) -> Any:
         """Blocking library work for this request in a pool, under the deadline (no cache)."""

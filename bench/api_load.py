@@ -34,6 +34,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import aiohttp
 import httpx
 import numpy as np
 import pandas as pd
@@ -135,47 +136,69 @@ class Queries:
         return out
 
 
-async def _heavy_loop(http: httpx.AsyncClient, stop: asyncio.Event, k: int, done: list[float]) -> None:
+async def _heavy_loop(http: aiohttp.ClientSession, stop: asyncio.Event, k: int, done: list[float]) -> None:
     """Keep one heavy request running (each a little different: no cache, no coalescing)."""
     n = 0
     while not stop.is_set():
         # never the same twice (no cache, no coalescing), always within the service's max_cutoff_min
         body = {**HEAVY, "cutoffs_min": [30 + n // 100 % 30, 90 + 2 * (n % 100) + k]}
         started = time.perf_counter()
-        response = await http.post("/accessibility", json=body, timeout=600)
-        if response.is_error:
-            raise RuntimeError(f"heavy request {body}: {response.status_code} {response.text[:300]}")
+        async with http.post("/accessibility", json=body, timeout=aiohttp.ClientTimeout(total=600)) as response:
+            text = await response.text()
+            if response.status >= 400:
+                raise RuntimeError(f"heavy request {body}: {response.status} {text[:300]}")
         done.append(time.perf_counter() - started)
         n += 1
 
 
+def _session(base: str, connections: int) -> aiohttp.ClientSession:
+    """The load generator's client: aiohttp (its C HTTP parser costs ~0.6 ms of CPU per warm
+    isochrone here, httpx's pure-Python one ~13 ms: with httpx on 2 cores the client, not the
+    service, set the latencies)."""
+    connector = aiohttp.TCPConnector(limit=connections, keepalive_timeout=60)
+    return aiohttp.ClientSession(base_url=base, connector=connector, timeout=aiohttp.ClientTimeout(total=120))
+
+
+async def _timed(http: aiohttp.ClientSession, method: str, path: str, body) -> tuple[float, int, str]:
+    started = time.perf_counter()
+    async with http.request(method, path, json=body) as response:
+        await response.read()
+        return time.perf_counter() - started, response.status, response.headers.get("x-cache", "")
+
+
 async def _head_of_line(base: str, queries: Queries, n: int) -> tuple[list[float], list[float], list[float]]:
     """Light request latencies alone, then while two heavy requests run; heavy durations."""
-    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+    async with _session(base, 8) as http:
         alone = []
         for _ in range(n):
-            started = time.perf_counter()
-            (await http.post("/isochrones", json=queries.fresh())).raise_for_status()
-            alone.append(time.perf_counter() - started)
+            seconds, status, _ = await _timed(http, "POST", "/isochrones", queries.fresh())
+            assert status == 200, status
+            alone.append(seconds)
         stop, heavy_s = asyncio.Event(), []
         heavies = [asyncio.create_task(_heavy_loop(http, stop, k, heavy_s)) for k in range(2)]
         await asyncio.sleep(1.0)  # both running
         behind = []
         for _ in range(n):
-            started = time.perf_counter()
-            (await http.post("/isochrones", json=queries.fresh())).raise_for_status()
-            behind.append(time.perf_counter() - started)
+            seconds, status, _ = await _timed(http, "POST", "/isochrones", queries.fresh())
+            assert status == 200, status
+            behind.append(seconds)
         stop.set()
         await asyncio.gather(*heavies)
     return alone, behind, heavy_s
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _load(base: str, clients: int, requests: int, queries: Queries, max_seconds: float, heavy: bool = True):
     results: list[tuple[str, float, int, str]] = []  # kind, seconds, status, X-Cache
     plans = [queries.plan(requests) for _ in range(clients)]
     stop_at = time.monotonic() + max_seconds
-    limits = httpx.Limits(max_connections=clients + 4, max_keepalive_connections=clients + 4)
-    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+    async with _session(base, clients + 4) as http:
         stop, heavy_s = asyncio.Event(), []
         heavies = [asyncio.create_task(_heavy_loop(http, stop, k, heavy_s)) for k in range(2 if heavy else 0)]
         await asyncio.sleep(1.0)  # the two heavy requests run before the load starts
@@ -186,11 +209,9 @@ async def _load(base: str, clients: int, requests: int, queries: Queries, max_se
                     return
                 started = time.perf_counter()
                 try:
-                    response = await http.request(method, path, json=body)
-                    results.append(
-                        (kind, time.perf_counter() - started, response.status_code, response.headers.get("x-cache", ""))
-                    )
-                except httpx.HTTPError as exc:
+                    seconds, status, cache = await _timed(http, method, path, body)
+                    results.append((kind, seconds, status, cache))
+                except (TimeoutError, aiohttp.ClientError) as exc:
                     results.append((kind, time.perf_counter() - started, 0, type(exc).__name__))
 
         started = time.perf_counter()
@@ -260,7 +281,9 @@ def main() -> None:
         peer, peer_s, _ = asyncio.run(
             _load(base, args.clients, args.peer_requests, queries, args.max_seconds / 2, heavy=False)
         )
+        server_cpu, client_cpu = _cpu_s(process.pid), time.process_time()
         results, elapsed, heavy_s = asyncio.run(_load(base, args.clients, args.requests, queries, args.max_seconds))
+        server_cpu, client_cpu = _cpu_s(process.pid) - server_cpu, time.process_time() - client_cpu
         rss_after = _rss_mb(process.pid)
         health = httpx.get(f"{base}/health", timeout=10).json()
     finally:
@@ -291,6 +314,11 @@ def main() -> None:
             f"p99 {_ms(values, 99):7.1f} ms"
         )
     print(f"  server RSS: {rss_before:,.0f} MB before the load, {rss_after:,.0f} MB after")
+    print(
+        f"  CPU over the load: server {server_cpu:.1f} s (heavy requests included), this load generator "
+        f"{client_cpu:.1f} s = {client_cpu / len(results) * 1000:.2f} ms per request, of {elapsed * (os.cpu_count() or 1):.0f} "
+        f"core-seconds"
+    )
     print(f"  cache: {health['cache']}; coalesced {health['requests']['coalesced']}")
     print(
         f"  head-of-line: a new walk isochrone alone {statistics.median(alone) * 1000:.1f} ms, while 2 heavy requests "

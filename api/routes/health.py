@@ -44,7 +44,7 @@ def health(request: Request, service: ServiceState = Depends(get_service)) -> He
         version=access.__version__,
         uptime_s=round(time.time() - service.started, 3),
         networks=networks,
-        cache=service.cache.stats(),
+        cache={**service.cache.stats(), "answered_before_validation": service.answers.answered},
         pools={pool.name: pool.stats() for pool in (service.light, service.heavy, service.jobs)},
         requests={
             "in_progress": len(flights),

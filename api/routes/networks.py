@@ -15,12 +15,12 @@ router = APIRouter(tags=["networks"], responses={401: {"model": ErrorDetail}})
 
 
 @router.get("/networks", response_model=list[NetworkInfo])
-def list_networks(service: ServiceState = Depends(get_service)) -> list[dict]:
+async def list_networks(service: ServiceState = Depends(get_service)) -> list[dict]:
     """Every loaded network."""
     return [network_info(region) for region in service.regions.values()]
 
 
 @router.get("/networks/{name}", response_model=NetworkInfo, responses={404: {"model": ErrorDetail}})
-def get_network(name: str, service: ServiceState = Depends(get_service)) -> dict:
+async def get_network(name: str, service: ServiceState = Depends(get_service)) -> dict:
     """One loaded network by name; 404 when unknown."""
     return network_info(service.region(name))
