@@ -118,7 +118,7 @@ class AnswerKeys:
     Filled by :meth:`ServiceState.compute` after a request was validated, checked against
     the service's limits and answered; :class:`api.middleware.CachedAnswerMiddleware`
     answers the same bytes again straight from the response cache, without parsing or
-    validating the body (a warm isochrone: ~0.3 ms of the event loop instead of ~1.3 ms).
+    validating the body (a warm isochrone: 0.35 ms of server CPU instead of 1.6 ms).
     Only the key is kept here: a response dropped from the cache (LRU, a deleted
     scenario) is computed by the normal path again. Bounded to ``max_entries``.
     """
