@@ -145,8 +145,8 @@ def as_points(obj: object, *, id_column: str = "id", what: str = "points") -> Po
         extra = obj.drop(columns=[c for c in (id_column, lon_col, lat_col) if c in obj])
     else:
         points = _coordinates(obj, what)
-        ids = np.arange(len(points))
-        extra = pd.DataFrame(index=range(len(points)))
+        ids = None  # 0..n-1, unique: no column to read or check (a single origin's fast path)
+        extra = None
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     if len(points) == 0:
         raise InputError(f"{what}: no points given.")
@@ -159,13 +159,18 @@ def as_points(obj: object, *, id_column: str = "id", what: str = "points") -> Po
             f"{what}: {int(bad.sum())} points have no valid lon/lat (first: row {first}, "
             f"{points[first].tolist()}){swapped}; coordinates must be EPSG:4326 degrees."
         )
-    if pd.Series(ids).duplicated().any():
-        raise InputError(f"{what}: ids in column {id_column!r} are not unique.")
+    if ids is None:
+        ids = np.arange(len(points))
+        attributes = pd.DataFrame({}, index=pd.RangeIndex(len(points)))  # (a dict: 3x faster than none)
+    else:
+        if pd.Series(ids).duplicated().any():
+            raise InputError(f"{what}: ids in column {id_column!r} are not unique.")
+        attributes = pd.DataFrame({c: extra[c].to_numpy() for c in extra.columns}, index=pd.RangeIndex(len(points)))
     return Points(
         ids=ids,
         lon=np.ascontiguousarray(points[:, 0]),
         lat=np.ascontiguousarray(points[:, 1]),
-        attributes=pd.DataFrame({c: extra[c].to_numpy() for c in extra.columns}, index=pd.RangeIndex(len(points))),
+        attributes=attributes,
     )
 
 

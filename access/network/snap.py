@@ -9,7 +9,16 @@ import numpy as np
 from access.network._segments import Segments, locate_on_segments, nearest_segments
 from access.network.street import StreetNetwork
 
-__all__ = ["Snapped", "Segments", "snap_points", "segments", "same_segment_pairs", "same_segment_s", "source_groups"]
+__all__ = [
+    "Snapped",
+    "Segments",
+    "snap_points",
+    "segments",
+    "same_segment_pairs",
+    "same_segment_s",
+    "source_groups",
+    "point_sources",
+]
 
 _AT_NODE_M = 0.5  # metres: a snapped point this close to an edge end is at that node
 
@@ -135,3 +144,17 @@ def source_groups(snapped: Snapped, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     ptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(usable.sum(axis=1), out=ptr[1:])
     return ptr, nodes[usable], np.rint(costs[usable]).astype(np.int64)
+
+
+def point_sources(snapped: Snapped, index: int, *, inbound: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """The Dijkstra sources of snapped point ``index`` alone, as :func:`source_groups` gives
+    them without its array bookkeeping (a tenth of a millisecond a call): the edge ends it
+    may leave by (``inbound``: that it is entered from, with ``from_a``/``from_b``) and
+    their whole-second start costs."""
+    if inbound:
+        costs = np.array([snapped.from_a[index], snapped.from_b[index]], dtype=np.float64)
+    else:
+        costs = np.array([snapped.to_a[index], snapped.to_b[index]], dtype=np.float64)
+    usable = np.isfinite(costs)
+    nodes = np.array([snapped.a[index], snapped.b[index]])
+    return nodes[usable], np.rint(costs[usable]).astype(np.int64)

@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all
+from access._kernels.dijkstra import many_to_all_points, one_to_all_seconds
 from access.config import DEFAULT_MODE, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.points import as_points
 from access.network.extent import extent_ids
 from access.network.multimodal import Network
-from access.network.snap import Snapped
+from access.network.snap import Snapped, point_sources
 from access.network.street import StreetNetwork
 from access.routing.street import check_budget_min, long_table, off_node_s, snap
 from access.routing.transit import (
@@ -60,9 +60,8 @@ def inbound_node_times(street: StreetNetwork, snapped: Snapped, index: int, limi
     """float64 seconds from every node *to* snapped point ``index`` (inf beyond ``limit_s``),
     by Dijkstra on the reverse graph; one-way streets count in their legal direction."""
     indptr, indices, travel = reverse_csr(street)
-    _, nodes, costs = _inbound_groups(snapped, np.array([index]))
-    dist = one_to_all(indptr, indices, travel, nodes, costs, limit_s)
-    return np.where(dist == UNREACHED, np.inf, dist.astype(np.float64))
+    nodes, costs = point_sources(snapped, index, inbound=True)
+    return one_to_all_seconds(indptr, indices, travel, nodes, costs, limit_s)
 
 
 def inbound_street_travel_times(

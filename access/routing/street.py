@@ -17,13 +17,13 @@ from pandas.arrays import NumpyExtensionArray
 from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
-from access._kernels.dijkstra import UNREACHED, many_to_all_points, one_to_all, reach_rows
+from access._kernels.dijkstra import many_to_all_points, one_to_all_seconds, reach_rows
 from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError, OffNetworkWarning
 from access.io.points import Points, as_points
 from access.network.extent import extent_ids
 from access.network.multimodal import Network
-from access.network.snap import Snapped, same_segment_pairs, snap_points, source_groups
+from access.network.snap import Snapped, point_sources, same_segment_pairs, snap_points, source_groups
 from access.network.street import StreetNetwork
 
 __all__ = [
@@ -109,9 +109,8 @@ def _off_network_hint(street: StreetNetwork, coords: np.ndarray) -> str:
 
 def node_times(street: StreetNetwork, snapped: Snapped, index: int, limit_s: int) -> np.ndarray:
     """float64 seconds from snapped point ``index`` to every node (inf beyond ``limit_s``)."""
-    _, nodes, costs = source_groups(snapped, np.array([index]))
-    dist = one_to_all(street.indptr, street.indices, street.travel_s, nodes, costs, limit_s)
-    return np.where(dist == UNREACHED, np.inf, dist.astype(np.float64))
+    nodes, costs = point_sources(snapped, index)
+    return one_to_all_seconds(street.indptr, street.indices, street.travel_s, nodes, costs, limit_s)
 
 
 def street_travel_times(
