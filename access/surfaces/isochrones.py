@@ -5,16 +5,18 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import contourpy
 import geopandas as gpd
+import numba as nb
 import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from tqdm.auto import tqdm
 
-from access._geo import to_lonlat
+from access._geo import crs_of, to_lonlat
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MODE, DEFAULT_PERCENTILE, DEFAULT_WINDOW_MIN, IsochroneSettings
 from access.errors import ExtentWarning, InputError, WalkOnlyWarning
 from access.io.points import as_points
@@ -148,47 +150,96 @@ def isochrones(
     )
     street = times.street
     edge_nodes = street.extent.nodes
-    rows = []
+    geometries = []  # per origin: projected geometries (one per cutoff; lines: one per edge)
+    bands = []  # per origin: the cutoff of each row (float minutes)
+    counts = []  # per origin: its number of rows
+    line_times = []  # lines: per origin, (from_min, to_min, travel_time_min) arrays
     rode = []  # transit: per origin x cutoff, whether any node inside is reached riding
-    truncated = []  # per row: the search reached the edge of the data before the row's cutoff
-    for k in tqdm(range(len(frame)), desc=f"{mode} isochrones", disable=not progress, unit="origin"):
+    truncated = []  # per origin: the search reached the edge of the data before each row's cutoff
+    origins_k = range(len(frame))
+    if progress:
+        origins_k = tqdm(origins_k, desc=f"{mode} isochrones", unit="origin")
+    for k in origins_k:
         node_s = times.node_seconds(k)
-        origin_id = frame.ids[k]
         # the search reached the edge of the data with time left: the extract cut the area
         edge_s = float(node_s[edge_nodes].min()) if len(edge_nodes) else np.inf
         if times.node_rides is not None:
             rides = times.node_rides(k)
             rode.extend(bool(np.any((rides >= 1) & (node_s <= c * 60.0))) for c in cutoffs)
         if output == "lines":
-            lines = _reached_lines(street, node_s, times.reverse, cutoffs, origin_id)
-            rows.extend(lines)
-            truncated.extend(edge_s < float(row[1]) * 60.0 for row in lines)
-            continue
-        surface = origin_surface(times, k, node_s, tmax_s, settings, resolution_m)
-        polygons = _nested_contours(surface, cutoffs)
-        if denoise > 0:
-            polygons = _nest_inward([_denoise(p, float(denoise)) for p in polygons])
-        if generalize > 0:
-            polygons = _nest_outward([_generalize(p, float(generalize)) for p in polygons])
-        for cutoff, polygon in zip(cutoffs, polygons, strict=True):
-            rows.append((origin_id, cutoff, polygon.area / 1e6, polygon))
-            truncated.append(edge_s < float(cutoff) * 60.0)
-    if output == "lines":
-        columns = ["origin_id", "cutoff_min", "from_min", "to_min", "travel_time_min", "geometry"]
-    else:
-        columns = ["origin_id", "cutoff_min", "area_km2", "geometry"]
-    frame_out = pd.DataFrame(rows, columns=columns)
-    frame_out["cutoff_min"] = frame_out["cutoff_min"].map(lambda c: int(c) if float(c).is_integer() else c)
-    geometry = _to_lonlat(frame_out.pop("geometry").to_numpy(), street.crs_epsg)
-    cut = np.array(truncated, dtype=bool)
-    frame_out["truncated_by_extent"] = cut
-    _warn_truncated(rows, cut, len(frame), mode, output)
-    result = gpd.GeoDataFrame(frame_out, geometry=geometry, crs=4326)
+            band, from_min, to_min, mid_min, shapes = _reached_lines(street, node_s, times.reverse, cutoffs)
+            line_times.append((from_min, to_min, mid_min))
+        else:
+            surface = origin_surface(times, k, node_s, tmax_s, settings, resolution_m)
+            shapes = _nested_contours(surface, cutoffs)
+            if denoise > 0:
+                shapes = np.array(_nest_inward([_denoise(p, float(denoise)) for p in shapes]), dtype=object)
+            if generalize > 0:
+                shapes = np.array(_nest_outward([_generalize(p, float(generalize)) for p in shapes]), dtype=object)
+            band = np.asarray(cutoffs, dtype=np.float64)
+        geometries.append(shapes)
+        bands.append(band)
+        counts.append(len(band))
+        truncated.append(edge_s < band * 60.0)
+    result = _result_frame(frame.ids, counts, bands, geometries, line_times, truncated, output, street.crs_epsg)
+    _warn_truncated(frame.ids, bands, truncated, mode, output)
     if times.node_rides is not None and output == "polygons":
         _say_walk_only(result, rode)
     if times.attrs is not None:
         result.attrs.update(times.attrs)
     return result
+
+
+def _result_frame(ids, counts, bands, geometries, line_times, truncated, output, crs_epsg) -> gpd.GeoDataFrame:
+    """The rows of every origin as one GeoDataFrame (EPSG:4326), built from whole columns:
+    ``origin_id`` repeated per row, ``cutoff_min`` whole minutes as integers (else floats)."""
+    names = ["origin_id", "cutoff_min"]
+    names += ["from_min", "to_min", "travel_time_min"] if output == "lines" else ["area_km2"]
+    geometry = np.concatenate(geometries)
+    if len(geometry) == 0:  # lines: nothing reached by any origin (columns of no type, as pandas makes them)
+        columns = [np.empty(0, dtype=object) for _ in names]
+    else:
+        columns = [np.repeat(ids, counts), _minutes_column(np.concatenate(bands))]
+        if output == "lines":
+            columns += [np.concatenate([times[c] for times in line_times]) for c in range(3)]
+        else:
+            columns.append(shapely.area(geometry) / 1e6)
+    columns.append(np.concatenate(truncated))
+    columns.append(gpd.array.from_shapely(_to_lonlat(geometry, crs_epsg), crs=crs_of(4326)))
+    return _geodataframe((*names, "truncated_by_extent", "geometry"), columns)
+
+
+def _minutes_column(minutes: np.ndarray) -> np.ndarray:
+    """Cutoffs as given: integers when every one is a whole number of minutes, else floats."""
+    if np.all(minutes == np.floor(minutes)):
+        return minutes.astype(np.int64)
+    return minutes
+
+
+def _geodataframe(names: tuple[str, ...], columns: list) -> gpd.GeoDataFrame:
+    """A GeoDataFrame of ``columns`` named ``names``, the last one ``geometry`` (a
+    GeometryArray with its CRS), with a RangeIndex; as ``pd.DataFrame(dict(zip(names,
+    columns)))`` infers the column types.
+
+    Built the way pandas and geopandas build the results of their own operations
+    (``_from_arrays``, ``_from_mgr``): the public constructors re-check the geometry column
+    and the CRS through pandas indexing, 3-6 ms a call on pandas 3 -- more than a walk
+    isochrone's search and fill."""
+    try:
+        result = gpd.GeoDataFrame._from_arrays(
+            columns, columns=_column_index(names), index=pd.RangeIndex(len(columns[0]))
+        )
+    except (AttributeError, TypeError):  # a pandas without these: the public way
+        return gpd.GeoDataFrame(pd.DataFrame(dict(zip(names, columns, strict=True))), geometry="geometry")
+    result._geometry_column_name = "geometry"
+    return result
+
+
+@lru_cache(maxsize=8)
+def _column_index(names: tuple[str, ...]) -> pd.Index:
+    """The (immutable) column labels of a result, made once: an Index of strings costs a
+    tenth of a millisecond a time."""
+    return pd.Index(names)
 
 
 def _say_walk_only(result: gpd.GeoDataFrame, rode: list[bool]) -> None:
@@ -207,17 +258,17 @@ def _say_walk_only(result: gpd.GeoDataFrame, rode: list[bool]) -> None:
         )
 
 
-def _warn_truncated(rows: list[tuple], truncated: np.ndarray, n_origins: int, mode: str, output: str) -> None:
+def _warn_truncated(ids, bands: list, truncated: list, mode: str, output: str) -> None:
     """One :class:`ExtentWarning` per call naming the origins whose areas the extract cut."""
-    if not truncated.any():
+    cut = [k for k, rows in enumerate(truncated) if rows.any()]
+    if not cut:
         return
-    first = rows[int(np.argmax(truncated))]
-    cut = len({rows[i][0] for i in np.flatnonzero(truncated)})
+    first = cut[0]
     warnings.warn(
-        f"{cut} of {n_origins} origins' {mode} isochrones reach the edge of the street data before their cutoff "
-        f"(first: id {first[0]}, {first[1]:g} min): the extract, not the cutoff, bounds those "
-        f"{'areas' if output == 'polygons' else 'streets'} (column truncated_by_extent); use a larger extract "
-        "to see them whole.",
+        f"{len(cut)} of {len(ids)} origins' {mode} isochrones reach the edge of the street data before their "
+        f"cutoff (first: id {ids[first]}, {bands[first][np.argmax(truncated[first])]:g} min): the extract, not "
+        f"the cutoff, bounds those {'areas' if output == 'polygons' else 'streets'} (column truncated_by_extent); "
+        "use a larger extract to see them whole.",
         ExtentWarning,
         stacklevel=3,
     )
@@ -414,9 +465,9 @@ def _transit_inbound_node_seconds(network: Network, frame, tmax_s, arrive_by, wi
     return per_origin.seconds, per_origin.rides, service_day(transit, deadlines)
 
 
-def _reached_lines(street: StreetNetwork, node_s: np.ndarray, reverse: bool, cutoffs: list[float], origin_id):
-    """Rows (origin, band, from_min, to_min, mid_min, LineString) of the reached edges,
-    cut where the largest cutoff ends; one row per street segment (best direction)."""
+def _reached_lines(street: StreetNetwork, node_s: np.ndarray, reverse: bool, cutoffs: list[float]):
+    """The reached edges, cut where the largest cutoff ends, one per street segment (best
+    direction): arrays of their cutoff band, from_min, to_min, mid_min and LineStrings."""
     tmax = cutoffs[-1] * 60.0
     # search direction: forward from tails; arrive-by backwards from heads
     u, v = (street.indices, street.tails) if reverse else (street.tails, street.indices)
@@ -424,7 +475,8 @@ def _reached_lines(street: StreetNetwork, node_s: np.ndarray, reverse: bool, cut
     w = street.travel_s.astype(np.float64)
     reached = np.flatnonzero(t0 < tmax)  # (an edge entered at the cutoff has nothing reached)
     if len(reached) == 0:  # a cutoff shorter than the walk to the first node
-        return []
+        empty = np.empty(0)
+        return empty, empty, empty, empty, np.empty(0, dtype=object)
     t0, w, u, v = t0[reached], w[reached], u[reached], v[reached]
     frac = np.where(w > 0, np.clip((tmax - t0) / np.where(w > 0, w, 1.0), 0.0, 1.0), 1.0)
     t1 = t0 + frac * w
@@ -438,10 +490,7 @@ def _reached_lines(street: StreetNetwork, node_s: np.ndarray, reverse: bool, cut
     lines = shapely.linestrings(np.stack([np.column_stack([xa, ya]), np.column_stack([xb, yb])], axis=1))
     bands = np.asarray(cutoffs)[np.minimum(np.searchsorted(np.asarray(cutoffs) * 60.0, mid[keep]), len(cutoffs) - 1)]
     # from_min/to_min: times at the line's first/last vertex (arrive-by: time *to* the point)
-    return [
-        (origin_id, float(b), a / 60.0, z / 60.0, m / 60.0, g)
-        for b, a, z, m, g in zip(bands, t0[keep], t1[keep], mid[keep], lines, strict=True)
-    ]
+    return bands, t0[keep] / 60.0, t1[keep] / 60.0, mid[keep] / 60.0, lines
 
 
 def _denoise(shape: MultiPolygon, share: float) -> MultiPolygon:
@@ -476,41 +525,96 @@ def _nest_outward(shapes: list[MultiPolygon]) -> list[MultiPolygon]:
     return shapes
 
 
-def _nested_contours(surface: Surface, cutoffs: list[float]) -> list[MultiPolygon]:
-    """One valid MultiPolygon per cutoff (projected metres), each inside the next.
+def _nested_contours(surface: Surface, cutoffs: list[float]) -> np.ndarray:
+    """One valid MultiPolygon per cutoff (projected metres, an object array), each inside
+    the next.
 
     Filled contours of one surface nest by construction: each crossing point moves
     monotonically with the level along its grid edge, and saddle cells are resolved by the
     same cell-centre value at every level; so no clipping is needed (it cost more than the
     whole search on car polygons)."""
-    generator = contourpy.contour_generator(
-        surface.xs, surface.ys, surface.seconds, fill_type=contourpy.FillType.OuterOffset
+    generator = _contour_generator(surface.xs, surface.ys, surface.seconds)
+    shapes = _to_multipolygons([generator.filled(-1.0, c * 60.0) for c in cutoffs])
+    for k in np.flatnonzero(~shapely.is_valid(shapes)):
+        shapes[k] = _as_multipolygon(shapely.union_all(shapely.make_valid(shapely.get_parts(shapes[k]))))
+    return shapes
+
+
+def _contour_generator(xs: np.ndarray, ys: np.ndarray, seconds: np.ndarray):
+    """contourpy's serial generator with :func:`contourpy.contour_generator`'s defaults,
+    made directly: the function's argument checks and masking (``np.ma``) cost more than
+    the contouring of a walk area. A surface with no value to mask (every time finite, as
+    ``UNREACHED_S`` is) gives the same contours either way."""
+    if not np.isfinite(seconds).all():
+        return contourpy.contour_generator(xs, ys, seconds, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset)
+    x, y = np.meshgrid(np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64))
+    return contourpy.SerialContourGenerator(
+        x,
+        y,
+        np.ascontiguousarray(seconds, dtype=np.float64),
+        None,
+        corner_mask=True,
+        line_type=contourpy.SerialContourGenerator.default_line_type,
+        fill_type=contourpy.FillType.ChunkCombinedOffsetOffset,
+        quad_as_tri=False,
+        z_interp=contourpy.ZInterp.Linear,
     )
-    return [_to_multipolygon(*generator.filled(-1.0, c * 60.0)) for c in cutoffs]
 
 
-def _to_multipolygon(points: list[np.ndarray], offsets: list[np.ndarray]) -> MultiPolygon:
-    """contourpy's outer rings with their holes as a MultiPolygon, repaired only if invalid
-    (cells exactly at a cutoff can make rings touch)."""
-    polygons = []
-    for pts, off in zip(points, offsets, strict=True):
-        rings = [_drop_repeats(pts[off[i] : off[i + 1]]) for i in range(len(off) - 1)]
-        rings = [r for r in rings if len(r) >= 4]
-        if rings:
-            polygons.append(Polygon(rings[0], rings[1:]))
-    if not polygons:
-        return MultiPolygon()
-    result = MultiPolygon(polygons)
-    if result.is_valid:
-        return result
-    return _as_multipolygon(shapely.union_all(shapely.make_valid(np.array(polygons))))
+def _to_multipolygons(filled: list[tuple]) -> np.ndarray:
+    """contourpy's filled contours (per level one chunk: points, ring offsets, outer-ring
+    offsets) as one MultiPolygon per level, made in one shapely call (see
+    :func:`_clean_rings`). Validity is not checked here."""
+    points, ring_ptr, polygon_ptr, level_ptr = [], [np.zeros(1, np.int64)], [np.zeros(1, np.int64)], [0]
+    n_points = n_rings = 0
+    for (pts,), (offsets,), (outer,) in filled:
+        if pts is not None:
+            points.append(pts)
+            ring_ptr.append(offsets[1:].astype(np.int64) + n_points)
+            polygon_ptr.append(outer[1:].astype(np.int64) + n_rings)
+            n_points += len(pts)
+            n_rings += len(offsets) - 1
+        level_ptr.append(level_ptr[-1] + (len(outer) - 1 if pts is not None else 0))
+    if not points:
+        return np.array([MultiPolygon() for _ in filled], dtype=object)
+    coords, rings, polygons, levels = _clean_rings(
+        np.concatenate(points), np.concatenate(ring_ptr), np.concatenate(polygon_ptr), np.array(level_ptr)
+    )
+    return shapely.from_ragged_array(shapely.GeometryType.MULTIPOLYGON, coords, (rings, polygons, levels))
 
 
-def _drop_repeats(ring: np.ndarray) -> np.ndarray:
-    """The ring without consecutive repeated vertices: a grid value exactly at the cutoff
-    (times are whole seconds) puts both crossings next to it on the grid point itself."""
-    keep = np.r_[True, (ring[1:] != ring[:-1]).any(axis=1)]
-    return ring[keep]
+@nb.njit(cache=True)
+def _clean_rings(points, ring_ptr, polygon_ptr, level_ptr):
+    """Rings (``ring_ptr`` into ``points``) of polygons (``polygon_ptr`` into the rings) of
+    levels (``level_ptr`` into the polygons) without consecutive repeated vertices -- a
+    grid value exactly at a cutoff (times are whole seconds) puts both crossings next to it
+    on the grid point itself --, rings left with fewer than 4 vertices dropped and polygons
+    left with no ring too (a polygon's first ring left is its shell): the kept coordinates
+    and the three offset arrays of shapely's ragged MultiPolygons."""
+    coords = np.empty_like(points)
+    rings = np.zeros(len(ring_ptr), np.int64)
+    polygons = np.zeros(len(polygon_ptr), np.int64)
+    levels = np.zeros(len(level_ptr), np.int64)
+    n, n_rings, n_polygons = 0, 0, 0
+    for level in range(len(level_ptr) - 1):
+        for p in range(level_ptr[level], level_ptr[level + 1]):
+            first_ring = n_rings
+            for r in range(polygon_ptr[p], polygon_ptr[p + 1]):
+                start = n
+                for i in range(ring_ptr[r], ring_ptr[r + 1]):
+                    if i == ring_ptr[r] or points[i, 0] != points[i - 1, 0] or points[i, 1] != points[i - 1, 1]:
+                        coords[n] = points[i]
+                        n += 1
+                if n - start < 4:
+                    n = start  # too few vertices left: not a ring
+                else:
+                    n_rings += 1
+                    rings[n_rings] = n
+            if n_rings > first_ring:
+                n_polygons += 1
+                polygons[n_polygons] = n_rings
+        levels[level + 1] = n_polygons
+    return coords[:n], rings[: n_rings + 1], polygons[: n_polygons + 1], levels
 
 
 def _to_lonlat(geometries: np.ndarray, crs_epsg: int) -> np.ndarray:
