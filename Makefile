@@ -77,7 +77,8 @@ bench: $(STAMP)
 # Isochrones against Valhalla: pyvalhalla has wheels only for Python >= 3.12, so the peer runs
 # in a side venv (.venv-valhalla, gitignored, not part of the project) made with PYTHON312;
 # its routing tiles are built offline from the same extract on first use.
-PYTHON312 ?= $(shell command -v python3.12 || echo /root/.pyenv/versions/3.12.1/bin/python)
+# (a pyenv shim answers `command -v` without running: ask it for its version instead)
+PYTHON312 ?= $(shell python3.12 --version >/dev/null 2>&1 && command -v python3.12 || echo /root/.pyenv/versions/3.12.1/bin/python)
 VALHALLA_VENV := .venv-valhalla
 bench-isochrones: $(STAMP)
 	test -x $(VALHALLA_VENV)/bin/python || $(PYTHON312) -m venv $(VALHALLA_VENV)

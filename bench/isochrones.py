@@ -6,12 +6,13 @@ and ``pyvalhalla``, which has no wheels for the project's Python), or directly
 tiles are built offline from the same extract on first use (``.venv-valhalla/poa/``).
 
 Each engine runs in its own process (ours here, Valhalla in ``bench/_valhalla_peer.py``);
-calls alternate origin by origin so both see the same machine load, and the ratio of
-the two per-origin times is printed. Shapes are measured against each engine's own
-search: the share of nodes reached within the cutoff that the polygon covers, and the
-share of the polygon's area farther than 100 m from every reached edge part. Each engine
-uses its own defaults (Valhalla's walking speed set to ours, 4.8 km/h). Nothing is
-asserted (timings never go in tests; the shape targets are tested in
+calls alternate call by call so both see the same machine load, and the ratio of the two
+per-origin times is printed, wall and CPU time (steadier on a shared machine), for one call
+with every cutoff and for one call per cutoff (one contour each). Shapes are measured
+against each engine's own search: the share of nodes reached within the cutoff that the
+polygon covers, and the share of the polygon's area farther than 100 m from every reached
+edge part. Each engine uses its own defaults (Valhalla's walking speed set to ours,
+4.8 km/h). Nothing is asserted (timings never go in tests; the shape targets are tested in
 tests/test_isochrone_shapes.py).
 """
 
@@ -38,13 +39,11 @@ CASES = [("walk", "pedestrian", (10, 20, 30)), ("car", "auto", (10, 20))]
 REPEAT = 15  # calls per engine and origin, alternating; the best of each counts
 
 
-def best_ms(fn, repeat: int = REPEAT) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best * 1e3, result
+def timed(fn) -> tuple[float, float, object]:
+    """Wall and CPU milliseconds of one call, and its result."""
+    start, start_cpu = time.perf_counter(), time.process_time()
+    result = fn()
+    return (time.perf_counter() - start) * 1e3, (time.process_time() - start_cpu) * 1e3, result
 
 
 class Peer:
@@ -170,19 +169,35 @@ def main() -> None:
             if costing == "pedestrian":
                 request["costing_options"] = {"walking_speed": walk_kmh}
             # call by call, alternating engines, so load spikes hit both; best of REPEAT each
-            ours_ms, valhalla_ms, iso, answer = float("inf"), float("inf"), None, None
+            ours, theirs_t, iso, answer = [np.inf, np.inf], [np.inf, np.inf], None, None
             for _ in range(REPEAT):
-                ms, iso = best_ms(
-                    lambda p=point, m=mode, c=cutoffs: access.isochrones(network, p, mode=m, cutoffs_min=c), 1
+                ms, cpu, iso = timed(
+                    lambda p=point, m=mode, c=cutoffs: access.isochrones(network, p, mode=m, cutoffs_min=c)
                 )
-                ours_ms = min(ours_ms, ms)
+                ours = [min(ours[0], ms), min(ours[1], cpu)]
                 if peer is not None:
                     answer = peer.ask(op="isochrone", repeat=1, **request)
-                    valhalla_ms = min(valhalla_ms, answer["ms"])
-            row = {"mode": mode, "origin": origin.id, "ours_ms": ours_ms}
+                    theirs_t = [min(theirs_t[0], answer["ms"]), min(theirs_t[1], answer["cpu_ms"])]
+            ours_ms, valhalla_ms = ours[0], theirs_t[0]
+            per_cutoff = {}  # cutoff -> (ours wall, ours CPU, Valhalla wall, Valhalla CPU): one contour a call
+            for cutoff in cutoffs:
+                one = [np.inf] * 4
+                for _ in range(REPEAT):
+                    ms, cpu, _ = timed(
+                        lambda p=point, m=mode, c=cutoff: access.isochrones(network, p, mode=m, cutoffs_min=(c,))
+                    )
+                    one[0], one[1] = min(one[0], ms), min(one[1], cpu)
+                    if peer is not None:
+                        single = peer.ask(op="isochrone", repeat=1, **{**request, "contours_min": [cutoff]})
+                        one[2], one[3] = min(one[2], single["ms"]), min(one[3], single["cpu_ms"])
+                per_cutoff[cutoff] = one
+            row = {"mode": mode, "origin": origin.id, "ours_ms": ours_ms, "ours_cpu": ours[1]}
+            for cutoff, one in per_cutoff.items():
+                row[f"ours_ms_{cutoff}"], row[f"ours_cpu_{cutoff}"] = one[0], one[1]
+                row[f"vh_ms_{cutoff}"], row[f"vh_cpu_{cutoff}"] = one[2], one[3]
             shapes = ours_shapes(network, street, point, cutoffs, iso)
             if peer is not None:
-                row["valhalla_ms"] = valhalla_ms
+                row["valhalla_ms"], row["valhalla_cpu"] = valhalla_ms, theirs_t[1]
                 edges = peer.ask(op="expansion", **request)["edges"]
                 theirs = valhalla_shapes(edges, answer["geojson"], cutoffs, street.crs_epsg)
             for k, cutoff in enumerate(cutoffs):
@@ -194,8 +209,13 @@ def main() -> None:
                 f"{mode:4} {origin.id:24} ours {ours_ms:7.1f} ms"
                 + (
                     f"   valhalla {row['valhalla_ms']:7.1f} ms   ratio {ours_ms / row['valhalla_ms']:.2f}"
+                    f" (CPU {ours[1]:.1f} / {theirs_t[1]:.1f} ms: {ours[1] / theirs_t[1]:.2f});"
+                    + " alone: "
+                    + ", ".join(
+                        f"{c} min {one[0]:.1f}/{one[2]:.1f} ms {one[0] / one[2]:.2f}" for c, one in per_cutoff.items()
+                    )
                     if peer
-                    else ""
+                    else f" (CPU {ours[1]:.1f} ms)"
                 ),
                 flush=True,
             )
@@ -208,11 +228,25 @@ def main() -> None:
         line = f"{mode}: ours {part['ours_ms'].min():.1f}-{part['ours_ms'].max():.1f} ms per origin"
         if peer is not None:
             ratio = statistics.median(part["ours_ms"] / part["valhalla_ms"])
+            ratios = part["ours_ms"] / part["valhalla_ms"]
+            cpu_ratio = statistics.median(part["ours_cpu"] / part["valhalla_cpu"])
             line += (
                 f", Valhalla {peer.version} {part['valhalla_ms'].min():.1f}-{part['valhalla_ms'].max():.1f} ms:"
-                f" ours/Valhalla median {ratio:.2f}x"
+                f" ours/Valhalla median {ratio:.2f}x (per origin {ratios.min():.2f}-{ratios.max():.2f}x;"
+                f" CPU time {cpu_ratio:.2f}x)"
             )
         print(line)
+        for cutoff in cutoffs:
+            text = f"  {cutoff:>3} min alone: ours {part[f'ours_ms_{cutoff}'].min():.1f}-{part[f'ours_ms_{cutoff}'].max():.1f} ms"
+            if peer is not None:
+                ratios = part[f"ours_ms_{cutoff}"] / part[f"vh_ms_{cutoff}"]
+                cpu = statistics.median(part[f"ours_cpu_{cutoff}"] / part[f"vh_cpu_{cutoff}"])
+                text += (
+                    f", Valhalla {part[f'vh_ms_{cutoff}'].min():.1f}-{part[f'vh_ms_{cutoff}'].max():.1f} ms:"
+                    f" median {statistics.median(ratios):.2f}x (per origin {ratios.min():.2f}-{ratios.max():.2f}x;"
+                    f" CPU time {cpu:.2f}x)"
+                )
+            print(text)
         for cutoff in cutoffs:
             text = (
                 f"  {cutoff:>3} min  nodes inside ours {part[f'ours_in_{cutoff}'].min():.1%}-"
