@@ -133,3 +133,40 @@ def test_rounded_circle_totals_equal_integer_sums_of_the_zones_inside(tmp_path_f
         assert row.jobs == sum(int(j) for j in places.loc[inside.to_numpy(), "jobs"])
         assert row.zones == int(inside.sum())
     assert summary["population"].dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    "batches",
+    [
+        # minutes whole in the first batch only: the whole table keeps floats
+        [[1.0, 2.0], [2.5, np.nan]],
+        # whole in every batch, one batch all missing: nullable integers for the whole table
+        [[1.0, 3.0], [np.nan, np.nan], [4.0, 0.0]],
+        # whole everywhere, nothing missing: int64
+        [[1.0, 3.0], [4.0, 0.0]],
+        # every value missing: floats
+        [[np.nan], [np.nan, np.nan]],
+    ],
+)
+def test_a_table_streamed_in_batches_is_written_as_the_whole_table_would_be(tmp_path, batches):
+    """write_parquet_batches: the same values and dtypes as write_table of the concatenated
+    table, whatever each batch alone would have become (the case of issue 17.7)."""
+    from access.io.output import write_parquet_batches, write_table
+
+    frames = [
+        pd.DataFrame(
+            {
+                "from_id": [f"o{i}"] * len(times),
+                "travel_time_min": np.array(times) - 0.04,  # 0.96 -> 1.0, 2.46 -> 2.5
+                "jobs": [10.2] * (len(times) - 1) + [np.nan if i == 2 else 3.0],
+                "rides_p50": [1.0] * len(times),
+            }
+        )
+        for i, times in enumerate(batches)
+    ]
+    whole = write_table(pd.concat(frames, ignore_index=True), tmp_path / "whole.parquet")
+    streamed = write_parquet_batches(iter(frames), tmp_path / "streamed.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(streamed), pd.read_parquet(whole))
+    exact = write_parquet_batches(iter(frames), tmp_path / "exact.parquet", rounded=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(exact), pd.concat(frames, ignore_index=True))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exact.parquet", "streamed.parquet", "whole.parquet"]

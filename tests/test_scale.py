@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pandas.testing as pdt
 import pytest
 
 import access
 from access.errors import InputError
+from access.io.output import write_table
 from access.routing import scale
 from access.routing.scale import travel_time_matrix
 from access.sample import write_sample_region
@@ -115,24 +117,31 @@ def test_dask_on_real_porto_alegre_walk_via_address_and_via_its_own_local_cluste
     pdt.assert_frame_equal(small, expected.iloc[: 40 * len(cells)].reset_index(drop=True))
 
 
+def rounded_file(frame, folder):
+    """``frame`` as :func:`write_table` writes it to Parquet (rounded for people), read back."""
+    return pd.read_parquet(write_table(frame, folder / "reference.parquet"))
+
+
 def test_parquet_stream_through_dask_equals_the_in_memory_result_and_leaves_no_temp(poa_cells, cluster, tmp_path):
     network, cells = poa_cells
-    out = tmp_path / "matrix.parquet"
+    out = tmp_path / "out" / "matrix.parquet"
     path = travel_time_matrix(
         network, cells, cells.iloc[:100], mode="walk", max_time_min=20, scheduler=cluster, batch_size=50, out=out
     )
     assert path == out
     expected = plain(network, cells, cells.iloc[:100], mode="walk", max_time_min=20)
-    pdt.assert_frame_equal(pd.read_parquet(out), expected)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["matrix.parquet"]
+    pdt.assert_frame_equal(pd.read_parquet(out), rounded_file(expected, tmp_path))  # a file: rounded
+    assert sorted(p.name for p in out.parent.iterdir()) == ["matrix.parquet"]
 
 
 def test_travel_times_delegates_when_batch_size_or_out_is_given(poa_cells, tmp_path):
     network, cells = poa_cells
     expected = plain(network, cells, mode="walk", max_time_min=15)
     pdt.assert_frame_equal(plain(network, cells, mode="walk", max_time_min=15, batch_size=31), expected)
-    out = plain(network, cells, mode="walk", max_time_min=15, out=tmp_path / "m.parquet")
-    pdt.assert_frame_equal(pd.read_parquet(out), expected)
+    out = plain(network, cells, mode="walk", max_time_min=15, out=tmp_path / "m.parquet", rounded=False)
+    pdt.assert_frame_equal(pd.read_parquet(out), expected)  # rounded=False: full precision
+    out = plain(network, cells, mode="walk", max_time_min=15, out=tmp_path / "r.parquet")
+    pdt.assert_frame_equal(pd.read_parquet(out), rounded_file(expected, tmp_path))
 
 
 @pytest.mark.parametrize("failure", [RuntimeError("worker died"), KeyboardInterrupt()])
@@ -206,7 +215,7 @@ def test_cli_streams_batches_to_parquet(poa_cells, poa_pbf, tmp_path):
     )
     assert result.exit_code == 0, result.output
     expected = plain(network, cells.head(60)[["id", "lon", "lat"]], mode="walk", max_time_min=20)
-    pdt.assert_frame_equal(pd.read_parquet(out), expected)
+    pdt.assert_frame_equal(pd.read_parquet(out), rounded_file(expected, tmp_path))
     bad = CliRunner().invoke(
         app,
         [
@@ -223,3 +232,40 @@ def test_cli_streams_batches_to_parquet(poa_cells, poa_pbf, tmp_path):
         ],
     )
     assert bad.exit_code == 2 and "unknown scheduler" in bad.output
+
+
+@pytest.mark.parametrize(
+    "batching",
+    [["--batch-size", "7"], ["--scheduler", "processes", "--workers", "2", "--batch-size", "9"]],
+    ids=["batch-size", "processes"],
+)
+@pytest.mark.parametrize("mode", ["car", "transit"])
+def test_cli_streamed_parquet_equals_the_one_written_whole(sample, tmp_path, batching, mode):
+    """Issue 17.7: the streamed file is rounded like the one written in one piece (same
+    values, dtypes, columns), whatever the backend; and it is not the unrounded matrix."""
+    from typer.testing import CliRunner
+
+    from access.cli import app
+
+    region, _, places = sample
+    folder = region.osm_pbf.parent
+    points = places[["id", "lon", "lat"]].iloc[:: 2 if mode == "car" else 4]
+    points.to_csv(tmp_path / "pts.csv", index=False)
+    args = ["travel-times", "--osm", str(region.osm_pbf), "--origins", str(tmp_path / "pts.csv"), "-q"]
+    if mode == "transit":
+        feeds = ["--gtfs", str(folder / "sample_buses.zip"), "--rail-spec", str(folder / "sample_intercity.yaml")]
+        args += [*feeds, "--mode", "transit", "--departure", "07:00", "--window", "10", "--percentiles", "25,50"]
+        args += ["--service-date", SAMPLE_SERVICE_DATE, "--max-time", "240"]
+    else:
+        args += ["--mode", "car", "--max-time", "300"]
+    whole = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "whole.parquet")])
+    assert whole.exit_code == 0, whole.output
+    streamed = CliRunner().invoke(app, [*args, *batching, "--out", str(tmp_path / "streamed.parquet")])
+    assert streamed.exit_code == 0, streamed.output
+    expected = pd.read_parquet(tmp_path / "whole.parquet")
+    got = pd.read_parquet(tmp_path / "streamed.parquet")
+    pdt.assert_frame_equal(got, expected)
+    time = next(c for c in got.columns if c.startswith("travel_time"))
+    assert got[time].notna().sum() > len(points)  # more than each place to itself
+    assert np.allclose(got[time].dropna() * 10, np.round(got[time].dropna() * 10))  # tenths of a minute
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pts.csv", "streamed.parquet", "whole.parquet"]

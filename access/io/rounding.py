@@ -8,7 +8,14 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-__all__ = ["round_for_output", "column_kind", "MINUTE_STEP", "SIGNIFICANT_DIGITS", "COORDINATE_DECIMALS"]
+__all__ = [
+    "round_for_output",
+    "BatchRounding",
+    "column_kind",
+    "MINUTE_STEP",
+    "SIGNIFICANT_DIGITS",
+    "COORDINATE_DECIMALS",
+]
 
 # The library keeps full precision (170.01814328393863 min, 20555100.000000004 people);
 # files the CLI writes and API bodies show what the numbers can support.
@@ -118,6 +125,53 @@ def round_for_output(frame: pd.DataFrame, *, counts: Iterable[str] = ()) -> pd.D
     return out
 
 
+class BatchRounding:
+    """:func:`round_for_output` over a table that arrives in batches (a matrix streamed to
+    Parquet): every batch's numbers as the whole table's rounding gives them, and, once the
+    last batch is seen, the dtypes it gives (:meth:`integer_dtypes`).
+
+    Whole-table rounding turns a minutes column into integers only when *every* value is
+    whole, and a count column into ``Int64`` when *any* value is missing, so one batch
+    cannot decide: calling an instance rounds a batch and keeps such columns float64, and
+    records what :meth:`integer_dtypes` needs to decide at the end.
+    """
+
+    def __init__(self, counts: Iterable[str] = ()) -> None:
+        self.counts = tuple(counts)
+        self._integer: dict[str, bool] = {}  # could still become integers (minutes: all whole so far)
+        self._finite: dict[str, bool] = {}  # a finite value was seen
+        self._missing: dict[str, bool] = {}  # a missing (or infinite) value was seen
+
+    def __call__(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` rounded as :func:`round_for_output` rounds it, integer-able columns as float64."""
+        out = round_for_output(frame, counts=self.counts)
+        for name in frame.columns:
+            column = frame[name]
+            if not (pd.api.types.is_float_dtype(column.dtype) and not isinstance(column.dtype, pd.SparseDtype)):
+                continue
+            kind = column_kind(name, self.counts)
+            if kind not in ("minutes", "minutes_change", "count"):
+                continue
+            values = out[name].to_numpy(dtype=np.float64, na_value=np.nan)
+            finite = np.isfinite(values)
+            whole = kind == "count" or _whole_where_finite(values[finite])
+            self._integer[name] = self._integer.get(name, True) and whole
+            self._finite[name] = self._finite.get(name, False) or bool(finite.any())
+            self._missing[name] = self._missing.get(name, False) or not bool(finite.all())
+            out[name] = pd.Series(values, index=column.index, name=name)
+        return out
+
+    def integer_dtypes(self) -> dict[str, str]:
+        """Columns the whole table's rounding makes integers: name -> ``"int64"``, or
+        ``"Int64"`` where values are missing; the other columns keep their batches' dtypes."""
+        dtypes = {}
+        for name, integer in self._integer.items():
+            minutes = column_kind(name, self.counts) != "count"
+            if integer and (self._finite[name] or not minutes):
+                dtypes[name] = "Int64" if self._missing[name] else "int64"
+        return dtypes
+
+
 def significant(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.ndarray:
     """``values`` to ``digits`` significant digits, keeping every digit of the whole part."""
     values = np.asarray(values, dtype=np.float64)
@@ -135,7 +189,12 @@ def significant(values: np.ndarray, digits: int = SIGNIFICANT_DIGITS) -> np.ndar
 
 def _all_whole(values: np.ndarray) -> bool:
     finite = values[np.isfinite(values)]
-    return finite.size > 0 and bool(np.all(finite == np.round(finite))) and bool(np.all(np.abs(finite) < 2**53))
+    return finite.size > 0 and _whole_where_finite(finite)
+
+
+def _whole_where_finite(finite: np.ndarray) -> bool:
+    """Every value of ``finite`` (finite numbers; none is vacuously true) whole and exact as int64."""
+    return bool(np.all(finite == np.round(finite))) and bool(np.all(np.abs(finite) < 2**53))
 
 
 def _as_integers(values: np.ndarray, index: pd.Index) -> pd.Series:

@@ -40,6 +40,7 @@ def travel_times(
     batch_size: int | None = None,
     out=None,
     n_workers: int | None = None,
+    rounded: bool = True,
 ) -> pd.DataFrame:
     """Travel times from every origin to every destination, in minutes.
 
@@ -65,11 +66,12 @@ def travel_times(
         08:31 … 09:00). Transit: reverse range-RAPTOR, travel time = deadline − latest
         departure (waiting at the destination included), walking access only. Street
         modes do not depend on the clock: same times, computed on the reverse graph.
-    scheduler, batch_size, out, n_workers
+    scheduler, batch_size, out, n_workers, rounded
         Any of the first three given: run in batches of origins via
         :func:`access.routing.scale.travel_time_matrix` (``"processes"``, dask ``"local"``
         or ``"tcp://host:port"`` with ``n_workers`` workers; ``out`` a ``.parquet`` path
-        to stream to, then returned).
+        to stream to, then returned). The file is rounded for people like every file the
+        package writes (minutes up to the next 0.1); ``rounded=False`` keeps full precision.
 
     Returns
     -------
@@ -110,6 +112,7 @@ def travel_times(
             scheduler=scheduler,
             batch_size=batch_size,
             out=out,
+            rounded=rounded,
             n_workers=n_workers,
         )
     if mode != "transit":

@@ -29,7 +29,7 @@ from access.config import (
     DEFAULT_WINDOW_MIN,
 )
 from access.errors import InputError, OffNetworkWarning
-from access.io.output import atomic_path
+from access.io.output import write_parquet_batches
 from access.io.points import Points, as_points
 from access.network.multimodal import Network
 from access.routing.street import check_budget_min, snap, street_travel_times
@@ -81,6 +81,7 @@ def travel_time_matrix(
     access_mode: str = "walk",
     batch_size: int | None = None,
     out: str | Path | None = None,
+    rounded: bool = True,
     scheduler: str | None = None,
     n_workers: int | None = None,
     progress: bool = False,
@@ -105,6 +106,12 @@ def travel_time_matrix(
         ``.parquet`` path: batches are streamed to a temporary file beside it (memory
         bounded by the batches in flight) that is renamed onto ``out`` at the end; an
         error or Ctrl-C leaves no file. ``None``: return one DataFrame.
+    rounded
+        With ``out``: the file's numbers are rounded for people, as every file the package
+        writes (:func:`access.io.output.write_table`; minutes up to the next 0.1), and
+        read back equal to the returned DataFrame written by ``write_table``. ``False``:
+        full precision, equal to the returned DataFrame. Without ``out`` the result is
+        never rounded.
     scheduler
         ``None``: in this process (numba threads over all cores). ``"processes"``: a pool
         of ``n_workers`` processes, each given the network once. ``"local"``: a dask
@@ -146,7 +153,7 @@ def travel_time_matrix(
         with _backend(scheduler, workers, network, destinations, connect_timeout_s) as submit:
             ahead = _IN_FLIGHT_PER_WORKER * workers if scheduler else 1
             results = _ordered(submit, [(batch, query) for batch in batches], ahead)
-            result = _collect(_counted(results, bar, len(destinations)), out_path)
+            result = _collect(_counted(results, bar, len(destinations)), out_path, rounded)
     finally:
         bar.close()
     if mode == "transit" and isinstance(result, pd.DataFrame):  # batches' attrs do not survive concat
@@ -355,23 +362,8 @@ def _counted(results: Iterator[pd.DataFrame], bar: tqdm, n_dest: int) -> Iterato
         yield frame
 
 
-def _collect(results: Iterator[pd.DataFrame], out: Path | None) -> pd.DataFrame | Path:
+def _collect(results: Iterator[pd.DataFrame], out: Path | None, rounded: bool) -> pd.DataFrame | Path:
     """One DataFrame, or every batch appended to a Parquet file written atomically."""
     if out is None:
         return pd.concat(list(results), ignore_index=True)
-    # start-up: pyarrow (~0.2 s) only when a matrix is streamed to Parquet
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    with atomic_path(out) as tmp:
-        writer = None
-        try:
-            for frame in results:
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table.cast(writer.schema))
-        finally:
-            if writer is not None:
-                writer.close()
-    return out
+    return write_parquet_batches(results, out, rounded=rounded)
