@@ -269,3 +269,48 @@ def test_cli_streamed_parquet_equals_the_one_written_whole(sample, tmp_path, bat
     assert got[time].notna().sum() > len(points)  # more than each place to itself
     assert np.allclose(got[time].dropna() * 10, np.round(got[time].dropna() * 10))  # tenths of a minute
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pts.csv", "streamed.parquet", "whole.parquet"]
+
+
+@pytest.fixture(scope="module")
+def sparse_car_case(sample):
+    """Every 3rd place to every place by car within 20 min: most pairs unreached."""
+    _, network, places = sample
+    origins = places.iloc[::3]
+    expected = plain(network, origins, places, mode="car", max_time_min=20)
+    reached = expected["travel_time_min"].notna().mean()
+    assert 0.01 < reached < 0.5  # sparse, as the large regional matrices are
+    return network, origins, places, expected
+
+
+@pytest.mark.parametrize("scheduler", ["processes", "local"])
+def test_workers_send_back_the_reached_pairs_and_the_caller_rebuilds_the_same_table(sparse_car_case, scheduler):
+    """Issue 19.6: pool and dask batches return only the reached pairs; the table the caller
+    rebuilds equals the in-process one (ids, dtypes, NaN for every unreached pair)."""
+    if scheduler == "local":
+        pytest.importorskip("distributed")
+    network, origins, places, expected = sparse_car_case
+    got = travel_time_matrix(
+        network, origins, places, mode="car", max_time_min=20, scheduler=scheduler, n_workers=2, batch_size=13
+    )
+    pdt.assert_frame_equal(got, expected)
+
+
+def test_a_compact_batch_holds_only_reached_pairs_and_rebuilds_bit_for_bit(sparse_car_case, transit_case):
+    import pickle
+
+    from access.io.points import as_points
+
+    network, origins, places, car = sparse_car_case
+    for table, sources in ((car, origins), (transit_case[3], transit_case[1])):
+        compact = scale._Reached.of(table)
+        times = [c for c in table.columns if c.startswith(("travel_time", "rides"))]
+        reached = table[times].notna().any(axis=1).to_numpy()
+        assert np.array_equal(compact.positions, np.flatnonzero(reached))
+        assert compact.positions.dtype == np.int32 and set(compact.sparse) == set(times) and not compact.dense
+        rebuilt = compact.frame(as_points(sources), as_points(places))
+        pdt.assert_frame_equal(rebuilt, table)
+        assert rebuilt.attrs == table.attrs
+        # what crosses the process boundary: a fraction of the long table, in proportion to what is reached
+        size = len(pickle.dumps(compact, protocol=5))
+        assert size < 0.5 * len(pickle.dumps(table, protocol=5))
+        assert size < 200 + 4096 + reached.sum() * (4 + 8 * len(times)) + len(pickle.dumps(table.attrs))
