@@ -7,13 +7,16 @@ same CSR, same process, same sources) and memory per node. At the largest size, 
 ``--points`` × ``--points`` car matrix (``access.travel_time_matrix``, streamed to
 Parquet) for each budget of ``--max-time-min`` (60 min, and 180 min, the library's
 default), in one process vs a dask LocalCluster of 2 workers, with the sum of RSS over the
-process tree sampled while it runs, and a check that both give identical results.
+process tree sampled while it runs (and its CPU seconds), best of ``--repeat`` runs, the
+size of one batch's result as it crosses to the caller, and a check that both give
+identical results.
 
 The tiled regions are written by :func:`access.sample.tiled.write_tiled_region` into
 ``--work`` (default: a folder under the system temp dir, never the repository) and reused.
 
 Run: ``python bench/regional_scale.py [--tiles 3,13,26,52] [--points 10000]
-[--max-time-min 60,180]`` (``make bench``; 8-13 min on 2 shared cores at load 4-10).
+[--max-time-min 60,180] [--repeat 1]`` (``make bench``; 8-13 min on 2 shared cores at
+load 4-10; ``--tiles 52`` measures the 1 M-node size only, ~10 min with ``--repeat 2``).
 Prints a table and ratios; nothing is asserted (timings never go in tests).
 """
 
@@ -51,34 +54,51 @@ def _rss_b() -> int:
 
 class _TreeRss:
     """Largest sum of RSS over this process and all its descendants (dask workers and
-    nannies), sampled every 0.2 s in a thread. Shared pages count once per process."""
+    nannies), sampled every 0.2 s in a thread (shared pages count once per process), and
+    the CPU seconds (user + system) they used meanwhile: this process's exactly, each
+    descendant's as last sampled (a worker's last 0.2 s before it exits can be missed)."""
 
     def __init__(self) -> None:
         import psutil
 
         self.process, self.peak_b, self._stop = psutil.Process(), 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._cpu: dict[int, float] = {}  # pid -> CPU seconds when last sampled
+        self._base: dict[int, float] = {}  # pid -> CPU seconds at the start (processes alive then)
 
-    def _run(self) -> None:
+    def _sample(self) -> int:
         import psutil
 
-        while not self._stop.is_set():
-            total = 0
-            for proc in [self.process, *self.process.children(recursive=True)]:
-                try:
+        total = 0
+        for proc in [self.process, *self.process.children(recursive=True)]:
+            try:
+                with proc.oneshot():
                     total += proc.memory_info().rss
-                except psutil.Error:  # a process that just ended
-                    pass
-            self.peak_b = max(self.peak_b, total)
+                    times = proc.cpu_times()
+                self._cpu[proc.pid] = times.user + times.system
+            except psutil.Error:  # a process that just ended
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_b = max(self.peak_b, self._sample())
             self._stop.wait(0.2)
 
+    @property
+    def cpu_s(self) -> float:
+        return sum(cpu - self._base.get(pid, 0.0) for pid, cpu in self._cpu.items())
+
     def __enter__(self) -> _TreeRss:
+        self._sample()
+        self._base = dict(self._cpu)
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        self._sample()
 
 
 # --- children: one measurement each, in a fresh process, printing one JSON line ---------
@@ -143,7 +163,9 @@ def child_load(pbf: Path, cache: Path) -> dict:
     }
 
 
-def child_matrix(pbf: Path, cache: Path, scheduler: str | None, points: int, max_time_min: float, out: Path) -> dict:
+def child_matrix(
+    pbf: Path, cache: Path, scheduler: str | None, points: int, max_time_min: float, out: Path, repeat: int = 1
+) -> dict:
     import hashlib
     import warnings
 
@@ -171,23 +193,59 @@ def child_matrix(pbf: Path, cache: Path, scheduler: str | None, points: int, max
     start = time.perf_counter()
     access.travel_time_matrix(network, origins[:20], destinations[:20], **kwargs)
     small_s = time.perf_counter() - start
-    with _TreeRss() as tree:
-        start = time.perf_counter()
-        access.travel_time_matrix(network, origins, destinations, out=out, **kwargs)
-        matrix_s = time.perf_counter() - start
+    walls, cpus, tree_peak_b = [], [], 0
+    for _ in range(repeat):  # best of `repeat`: the machine is shared
+        with _TreeRss() as tree:
+            start = time.perf_counter()
+            access.travel_time_matrix(network, origins, destinations, out=out, **kwargs)
+            walls.append(time.perf_counter() - start)
+        cpus.append(tree.cpu_s)
+        tree_peak_b = max(tree_peak_b, tree.peak_b)
     peak_b = _peak_rss_b()  # before reading the result back to check it
+    payload = _batch_payload(network, origins, destinations, max_time_min) if scheduler is None else {}
     minutes = pq.read_table(out, columns=["travel_time_min"]).column(0).to_numpy()
     out.unlink()
     digest = hashlib.sha256(np.nan_to_num(minutes, nan=-1.0).tobytes()).hexdigest()[:16]
     return {
-        "matrix_s": matrix_s,
+        "matrix_s": min(walls),
+        "walls_s": walls,
+        "cpu_s": min(cpus),
+        "cpus_s": cpus,
         "small_s": small_s,
         "pairs": len(minutes),
         "reached_pairs": int(np.isfinite(minutes).sum()),
         "digest": digest,
         "peak_b": peak_b,
-        "tree_peak_b": tree.peak_b,
+        "tree_peak_b": tree_peak_b,
+        **payload,
     }
+
+
+def _batch_payload(network, origins, destinations, max_time_min: float) -> dict:
+    """What one dask / pool batch (the default 400 origins here) sends back to the caller:
+    the whole long table (before issue 19.6) and the reached pairs only (``_Reached``),
+    pickled, with the time to pickle each (best of 3)."""
+    import pickle
+
+    from access.io.points import as_points
+    from access.routing import scale
+
+    rows = max(1, 4_000_000 // len(destinations))  # DEFAULT_BATCH_CELLS // destinations
+    table = scale._run(
+        network, as_points(origins[:rows]), as_points(destinations), {"mode": "car", "max_time_min": max_time_min}
+    )
+    out = {"batch_origins": rows}
+    forms = {"full": lambda: table}
+    if hasattr(scale, "_Reached"):
+        forms["reached"] = lambda: scale._Reached.of(table)
+    for name, make in forms.items():
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            size = len(pickle.dumps(make(), protocol=5))
+            best = min(best, time.perf_counter() - start)
+        out[f"{name}_batch_b"], out[f"{name}_batch_s"] = size, best
+    return out
 
 
 # --- parent: generate, run the children, print ---------------------------------------
@@ -218,6 +276,7 @@ def main() -> None:
     parser.add_argument("--max-time-min", default="60,180", help="matrix search budgets, minutes (180: the default)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "commuting-circles-regional")
     parser.add_argument("--no-matrix", action="store_true", help="skip the matrix at the largest size")
+    parser.add_argument("--repeat", type=int, default=1, help="matrix runs per backend and budget (best of)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -228,7 +287,9 @@ def main() -> None:
             result = child_load(Path(pbf), Path(cache))
         else:
             scheduler = None if rest[0] == "none" else rest[0]
-            result = child_matrix(Path(pbf), Path(cache), scheduler, int(rest[1]), float(rest[2]), Path(rest[3]))
+            result = child_matrix(
+                Path(pbf), Path(cache), scheduler, int(rest[1]), float(rest[2]), Path(rest[3]), int(rest[4])
+            )
         print("RESULT " + json.dumps(result))
         return
 
@@ -273,7 +334,7 @@ def main() -> None:
         out = largest["pbf"].parent / "matrix.parquet"
         common = [str(largest["pbf"]), str(largest["cache"])]
         for budget in [float(b) for b in args.max_time_min.split(",")]:
-            extra = [str(args.points), str(budget), str(out)]
+            extra = [str(args.points), str(budget), str(out), str(args.repeat)]
             single = _run_child(["matrix", *common, "none", *extra])
             dask = _run_child(["matrix", *common, "local", *extra])
             _print_matrix(largest, args.points, budget, single, dask)
@@ -304,16 +365,33 @@ def _print_matrix(largest: dict, points: int, budget: float, single: dict, dask:
     )
     # 20 x 20 warm-up: in one process numba's compile / cache load (paid once per process);
     # on dask a whole call, the fixed cost every call pays (its own LocalCluster, scatter)
-    print(f"{'backend':>26} {'time_s':>8} {'pairs/s':>10} {'20x20_s':>8} {'peak_MB':>8} {'tree_peak_MB':>12}")
+    runs = len(single["walls_s"])
+    print(f"best of {runs}; CPU = user + system seconds of the process tree (caller, nannies, workers)")
+    print(
+        f"{'backend':>26} {'time_s':>8} {'cpu_s':>8} {'pairs/s':>10} {'20x20_s':>8} {'peak_MB':>8} "
+        f"{'tree_peak_MB':>12}  every run (wall / cpu s)"
+    )
     for name, r in (("one process (numba, 2 thr)", single), ("dask LocalCluster 2 x 1", dask)):
+        each = ", ".join(f"{w:.1f}/{c:.1f}" for w, c in zip(r["walls_s"], r["cpus_s"], strict=True))
         print(
-            f"{name:>26} {r['matrix_s']:8.1f} {pairs / r['matrix_s']:10.3g} {r['small_s']:8.1f} "
-            f"{r['peak_b'] / MB:8.0f} {r['tree_peak_b'] / MB:12.0f}"
+            f"{name:>26} {r['matrix_s']:8.1f} {r['cpu_s']:8.1f} {pairs / r['matrix_s']:10.3g} {r['small_s']:8.1f} "
+            f"{r['peak_b'] / MB:8.0f} {r['tree_peak_b'] / MB:12.0f}  {each}"
         )
+    if "full_batch_b" in single:
+        line = f"one batch of {single['batch_origins']} origins sent back: whole long table "
+        line += f"{single['full_batch_b'] / MB:.1f} MB (pickled in {single['full_batch_s']:.2f} s)"
+        if "reached_batch_b" in single:
+            line += (
+                f", reached pairs only {single['reached_batch_b'] / MB:.2f} MB "
+                f"({single['reached_batch_s']:.3f} s with the compaction): "
+                f"{single['full_batch_b'] / single['reached_batch_b']:.0f}× smaller"
+            )
+        print(line)
     net = dask["matrix_s"] - dask["small_s"]
     same = single["digest"] == dask["digest"] and single["pairs"] == dask["pairs"]
     print(
         f"dask / one process time: {dask['matrix_s'] / single['matrix_s']:.2f}× "
+        f"(CPU {dask['cpu_s'] / single['cpu_s']:.2f}×) "
         f"({net / single['matrix_s']:.2f}× less dask's 20 x 20 fixed cost); pairs {pairs:,}, "
         f"reached within the budget {single['reached_pairs']:,} ({100 * single['reached_pairs'] / pairs:.2f} %); "
         f"identical results: {same}"
