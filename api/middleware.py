@@ -12,11 +12,13 @@ import math
 import re
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 __all__ = [
     "BodyMiddleware",
     "CachedAnswerMiddleware",
+    "AnswerKeys",
     "RAW_BODY_SCOPE_KEY",
     "IDEMPOTENCY_HEADER",
     "TimingMiddleware",
@@ -169,13 +171,56 @@ class BodyMiddleware:
         await self.app(scope, replay, send)
 
 
+class AnswerKeys:
+    """Which cache key an exact request has been answered under: (method, path, query,
+    Accept, Content-Type, SHA-256 of the raw body) -> the key of :func:`api.deps.request_key`.
+
+    Filled by :meth:`ServiceState.compute` after a request was validated, checked against
+    the service's limits and answered; :class:`api.middleware.CachedAnswerMiddleware`
+    answers the same bytes again straight from the response cache, without parsing or
+    validating the body (a warm isochrone: 0.35 ms of server CPU instead of 1.6 ms).
+    Only the key is kept here: a response dropped from the cache (LRU, a deleted
+    scenario) is computed by the normal path again. Bounded to ``max_entries``.
+    """
+
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
+        self._keys: OrderedDict[tuple, str] = OrderedDict()
+        self._lock = threading.Lock()
+        self.answered = 0
+
+    @staticmethod
+    def of(scope: dict, body: bytes) -> tuple:
+        """The identity of a request: what decides its answer besides the service's state."""
+        headers = dict(scope.get("headers") or ())
+        return (
+            scope["method"],
+            scope["path"],
+            scope.get("query_string", b""),
+            headers.get(b"accept", b""),
+            headers.get(b"content-type", b""),
+            hashlib.sha256(body).digest(),
+        )
+
+    def remember(self, identity: tuple, key: str) -> None:
+        with self._lock:
+            self._keys[identity] = key
+            self._keys.move_to_end(identity)
+            while len(self._keys) > self.max_entries:
+                self._keys.popitem(last=False)
+
+    def key(self, identity: tuple) -> str | None:
+        with self._lock:
+            return self._keys.get(identity)
+
+
 class CachedAnswerMiddleware:
     """Answer a POST whose exact bytes (path, query, Accept, Content-Type, body) were
     answered before straight from the response cache, before routing and validation.
 
     The first such request went the whole way (schema, limits, the network and scenario
     looked up) and :meth:`api.state.ServiceState.compute` noted under which cache key it
-    was answered (:class:`api.state.AnswerKeys`); the same bytes cannot ask anything else
+    was answered (:class:`AnswerKeys`); the same bytes cannot ask anything else
     while that entry is cached (entries of a deleted scenario are dropped from the cache,
     so they go the normal way again). Requests with an ``Idempotency-Key``, and with a
     service key set, requests not carrying it in ``X-API-Key`` (map-page sessions), take
@@ -191,8 +236,6 @@ class CachedAnswerMiddleware:
         body = scope.get(RAW_BODY_SCOPE_KEY) if scope["type"] == "http" and scope["method"] == "POST" else None
         service = getattr(getattr(scope.get("app"), "state", None), "service", None) if body is not None else None
         if service is not None and self._may_skip(scope):
-            from api.state import AnswerKeys  # the state module imports this one
-
             key = service.answers.key(AnswerKeys.of(scope, body))
             hit = service.cache.get(key) if key is not None else None
             if hit is not None:
