@@ -297,51 +297,50 @@ def write_parquet_batches(
     batch shows to be integers (every minute whole) costs one more pass over the file, a
     row group at a time. ``rounded=False`` writes full precision.
     """
-    # start-up: pyarrow (~0.2 s) only when a table is streamed to Parquet
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     path = Path(path)
     if path.suffix.lower() != ".parquet":
         raise InputError(f"cannot stream a table to {path.name}: use a .parquet file.")
     rounding = BatchRounding(counts) if rounded else None
     with atomic_path(path) as tmp:
-        writer = None
-        try:
-            for frame in frames:
-                table = pa.Table.from_pandas(frame if rounding is None else rounding(frame), preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table.cast(writer.schema))
-        finally:
-            if writer is not None:
-                writer.close()
+        wrote = _write_frames(tmp, frames if rounding is None else map(rounding, frames))
         integers = rounding.integer_dtypes() if rounding is not None else {}
-        if writer is not None and integers:
+        if wrote and integers:
             _cast_parquet(tmp, integers)
     return path
+
+
+def _write_frames(path: Path, frames: Iterable[pd.DataFrame]) -> bool:
+    """Write ``frames`` one after another to the Parquet file ``path`` under the first
+    frame's schema (later ones cast to it); False when there was no frame (no file)."""
+    # start-up: pyarrow (~0.2 s) only when a table is streamed to Parquet
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for frame in frames:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table.cast(writer.schema))
+    finally:
+        if writer is not None:
+            writer.close()
+    return writer is not None
 
 
 def _cast_parquet(path: Path, dtypes: dict[str, str]) -> None:
     """Rewrite the Parquet file ``path`` with ``dtypes`` (pandas names) for those columns,
     one row group at a time, through a temp file beside it."""
-    import pyarrow as pa  # start-up: as write_parquet_batches
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # start-up: as _write_frames
 
     source = pq.ParquetFile(path)
-    with atomic_path(path) as tmp:
-        writer = None
-        try:
-            for group in range(source.num_row_groups):
-                frame = source.read_row_group(group).to_pandas().astype(dtypes)
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table.cast(writer.schema))
-        finally:
-            if writer is not None:
-                writer.close()
-            source.close()
+    try:
+        with atomic_path(path) as tmp:
+            groups = range(source.num_row_groups)
+            _write_frames(tmp, (source.read_row_group(g).to_pandas().astype(dtypes) for g in groups))
+    finally:
+        source.close()
 
 
 def travel_time_column(result: pd.DataFrame | str | Path) -> pd.Series:
