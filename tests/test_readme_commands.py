@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,6 +108,13 @@ COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
 RUN_HERE = [c for c in COMMANDS if c.marker is None]
 
 
+def assert_needs_marker(marker: str, line: int, wanted: str = "'needs WHAT'") -> None:
+    """A doc-test marker that skips a README block must name what the block needs."""
+    assert marker.startswith("needs ") and len(marker) > len("needs ") + 3, (
+        f"README line {line}: marker {marker!r} should be {wanted}"
+    )
+
+
 def test_the_readme_has_commands_and_every_marker_says_why():
     assert len(COMMANDS) >= 20 and len(RUN_HERE) >= 12
     for command in COMMANDS:
@@ -119,9 +127,7 @@ def test_the_readme_has_commands_and_every_marker_says_why():
                 f"README line {command.line}: {module.name} never runs `access {command.args[0]}`"
             )
         else:
-            assert command.marker.startswith("needs ") and len(command.marker) > len("needs ") + 3, (
-                f"README line {command.line}: marker {command.marker!r} should be 'needs WHAT' or 'run by tests/…'"
-            )
+            assert_needs_marker(command.marker, command.line, "'needs WHAT' or 'run by tests/…'")
 
 
 def test_the_parser_joins_continuations_drops_comments_and_reads_markers():
@@ -192,32 +198,44 @@ def test_readme_command_runs_on_the_sample_region(command, readme_folder, monkey
 def _serve(args: list[str], folder: Path) -> None:
     """``access serve …`` as a process on a free port (the README's --port replaced);
     it must answer /health, then stop on SIGTERM."""
+    with served(args, folder, "api-data", "serve.log"):
+        pass
+
+
+@contextmanager
+def served(args: list[str], folder: Path, data_dir: str, log_name: str):
+    """``access serve …`` run in ``folder`` on a free port (a given --port replaced), with its
+    data dir ``folder/data_dir`` and its output in ``folder/log_name``; yields its base URL
+    once it answers /health, stops it on SIGTERM afterwards."""
     import httpx
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    args = list(args)
     if "--port" in args:
         args[args.index("--port") + 1] = str(port)
     else:
         args += ["--port", str(port)]
-    env = {**os.environ, "ACCESS_API_DATA_DIR": str(folder / "api-data")}
-    log = folder / "serve.log"
+    env = {**os.environ, "ACCESS_API_DATA_DIR": str(folder / data_dir)}
+    log = folder / log_name
     with log.open("w") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "access.cli", *args], cwd=folder, stdout=sink, stderr=sink, env=env
         )
+    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
         while True:
             assert process.poll() is None, f"access serve exited with {process.returncode}:\n{log.read_text()[-2000:]}"
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200:
+                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             assert time.monotonic() < deadline, f"access serve did not answer:\n{log.read_text()[-2000:]}"
             time.sleep(1)
+        yield url
     finally:
         process.send_signal(signal.SIGTERM)
         try:

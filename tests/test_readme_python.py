@@ -20,13 +20,7 @@ Deprecated names (the 0.1 API) fail the test: the README is what a user copies.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
 import traceback
 import warnings
 from contextlib import contextmanager
@@ -36,7 +30,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA, require_data
-from tests.test_readme_commands import MARKER, README, readme_folder  # noqa: F401 (a fixture)
+from tests.test_readme_commands import (  # noqa: F401 (readme_folder: a fixture)
+    MARKER,
+    README,
+    assert_needs_marker,
+    readme_folder,
+    served,
+)
 
 SERVICE_URL = "http://127.0.0.1:8000"
 DATA_PATH = re.compile(r"\.\./shared/data(?:/(?P<dir>[\w.-]+))?")
@@ -92,9 +92,7 @@ def test_every_python_block_compiles_and_every_marker_names_its_data():
     for block in BLOCKS:
         compile(_numbered(block), str(README), "exec")  # a SyntaxError names the README line
         if block.marker is not None:
-            assert block.marker.startswith("needs ") and len(block.marker) > len("needs ") + 3, (
-                f"README line {block.line}: marker {block.marker!r} should be 'needs WHAT'"
-            )
+            assert_needs_marker(block.marker, block.line)
 
 
 def test_the_parser_reads_blocks_markers_and_data_folders():
@@ -176,37 +174,5 @@ def _nothing():
 @contextmanager
 def _service(folder: Path):
     """``access serve`` (the built-in sample region) on a free port; its base URL."""
-    import httpx
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "ACCESS_API_DATA_DIR": str(folder / "api-data-python")}
-    log = folder / "serve-python.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "access.cli", "serve", "--port", str(port)],
-            cwd=folder,
-            stdout=sink,
-            stderr=sink,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            assert process.poll() is None, f"access serve exited with {process.returncode}:\n{log.read_text()[-2000:]}"
-            try:
-                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, f"access serve did not answer:\n{log.read_text()[-2000:]}"
-            time.sleep(1)
+    with served(["serve"], folder, "api-data-python", "serve-python.log") as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
