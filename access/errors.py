@@ -14,6 +14,7 @@ __all__ = [
     "NoCarParkWarning",
     "ExtentWarning",
     "CacheWarning",
+    "Cancelled",
 ]
 
 
@@ -35,6 +36,11 @@ class OffNetworkError(InputError):
 
 class CacheError(AccessError):
     """A cached network file is unreadable or was written by an incompatible version."""
+
+
+class Cancelled(BaseException):  # noqa: N818 - like KeyboardInterrupt: `except Exception` lets it through
+    """The work was cancelled by its caller (see :func:`access._cancel.cancellable`); raised
+    by the library's loops between kernel calls, never from inside one."""
 
 
 class OutputError(AccessError):

@@ -2,17 +2,18 @@
 ones), bounded queues, a deadline, cancellation, and single-flight coalescing.
 
 Library calls are blocking (numba kernels, pandas) and run in worker threads. A thread
-cannot be killed, so cancellation raises :class:`ComputeCancelled` inside it
-(``PyThreadState_SetAsyncExc``): the library's loops run Python between kernels (per
-origin, per batch), where the exception lands, unwinding ``finally`` blocks and ``with``
-locks as any exception does. A kernel call already running finishes first, so work stops
-within one kernel call (milliseconds to a second), not at once.
+cannot be killed, so cancellation is cooperative: each ticket runs its work inside
+:func:`access._cancel.cancellable`, and :meth:`Ticket.cancel` sets the event that the
+library's loops check between kernel calls (per origin, batch or chunk), where they raise
+:class:`ComputeCancelled`. Work stops within one kernel call (milliseconds to a second),
+at a point the library chose: never inside a lock, numba's compiler or a thread start, as
+an exception injected into the thread at an arbitrary bytecode could (and then left a lock
+held and the next request hanging). Work with no checkpoint (a network build) finishes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import logging
 import os
 import threading
@@ -23,6 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
+
+from access._cancel import cancellable
+from access.errors import Cancelled
 
 __all__ = [
     "ComputeCancelled",
@@ -42,8 +46,8 @@ log = logging.getLogger("api.compute")
 HEAVY_NICE = 10  # heavy threads run at nice +10: the OS gives light threads and the event loop the cores first
 
 
-class ComputeCancelled(BaseException):  # noqa: N818 - like KeyboardInterrupt: not caught by `except Exception`
-    """Raised inside a worker thread whose work was cancelled (deadline, disconnect, shutdown)."""
+ComputeCancelled = Cancelled
+"""Raised inside a worker thread whose work was cancelled (deadline, disconnect, shutdown)."""
 
 
 class ServiceBusy(Exception):  # noqa: N818
@@ -62,13 +66,6 @@ class ClientGone(Exception):  # noqa: N818
     """The client disconnected before its answer was ready (nothing is sent)."""
 
 
-def _async_raise(thread_id: int, exc: type[BaseException] | None) -> None:
-    """Make ``thread_id`` raise ``exc`` at its next bytecode (``None``: clear a pending one)."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else ctypes.c_void_p(0)
-    )
-
-
 class Ticket:
     """One unit of work in a pool; :meth:`cancel` stops it whether queued or running."""
 
@@ -76,47 +73,37 @@ class Ticket:
         self.fn = fn
         self.label = label
         self.state = "queued"  # queued -> running -> done
-        self.cancelled = False
+        self.cancelled = False  # asked to stop
+        self.stopped = False  # did stop (never started, or left at a checkpoint)
         self.created = time.monotonic()
-        self._worker: threading.Thread | None = None
+        self._stop = threading.Event()  # the library's checkpoints raise once it is set
         self._lock = threading.Lock()
 
     def run(self) -> Any:
         """Run in a worker thread; raises :class:`ComputeCancelled` when cancelled."""
         with self._lock:
             if self.cancelled:
+                self.stopped = True
                 raise ComputeCancelled(self.label)
             self.state = "running"
-            self._worker = threading.current_thread()
-            self._worker.access_ticket = self  # what this thread runs now (see cancel)
         try:
-            return self.fn()
+            with cancellable(self._stop):
+                return self.fn()
+        except Cancelled:
+            self.stopped = True
+            raise
         finally:
             with self._lock:
                 self.state = "done"
-                pending = self.cancelled
-                self._worker.access_ticket = None
-            if pending:  # a cancellation that has not landed yet must not hit this thread's next task
-                _async_raise(threading.get_ident(), None)
 
     def cancel(self) -> bool:
-        """Stop the work (a queued ticket never starts); False when it had already finished."""
+        """Stop the work (a queued ticket never starts; a running one stops at its next
+        checkpoint); False when it had already finished."""
         with self._lock:
             if self.state == "done" or self.cancelled:
                 return False
             self.cancelled = True
-            worker = self._worker
-            # Raise only into the thread while it still runs this ticket. An exception that
-            # lands in the `finally` above can leave the state 'running' after the thread
-            # moved on or exited, and thread ids are reused: raising by id alone could kill
-            # an unrelated new thread (e.g. during its start-up, hanging Thread.start).
-            if (
-                self.state == "running"
-                and worker is not None
-                and worker.is_alive()
-                and getattr(worker, "access_ticket", None) is self
-            ):
-                _async_raise(worker.ident, ComputeCancelled)
+            self._stop.set()
             return True
 
 
@@ -190,7 +177,7 @@ class Pool:
     def _finished(self, ticket: Ticket) -> None:
         with self._lock:
             self._tickets.discard(ticket)
-            if ticket.cancelled:
+            if ticket.stopped or (ticket.cancelled and ticket.state == "queued"):
                 self.cancelled += 1
             else:
                 self.completed += 1

@@ -311,9 +311,8 @@ class ServiceState:
         return job_id
 
     def _watch_job_deadlines(self) -> None:
-        """Cancel jobs past ``job_timeout_s``: one thread for every job, so no job starts a
-        timer thread of its own (a cancellation landing inside ``Thread.start`` can leave
-        threading's internal lock held, and every later thread start then hangs)."""
+        """Cancel jobs past ``job_timeout_s``: one thread watches every job's deadline, so
+        no job starts a timer thread of its own."""
         while not self._closing.wait(0.2):
             now = time.monotonic()
             for ticket, (deadline, timed_out) in list(self._job_deadlines.items()):

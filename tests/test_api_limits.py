@@ -15,6 +15,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from access._cancel import checkpoint
 from api import create_app
 from tests import _api_support
 from tests._api_support import SAMPLE_CORE, SAMPLE_EAST, detail_text, make_settings
@@ -152,9 +153,11 @@ def test_a_registered_line_is_usable_and_changes_the_network(client):
 
 def _work_for_a_minute(*args, **kwargs):
     """Stands in for a computation far past any deadline (the sample region's real ones take
-    a fraction of a second now); pure Python, so only the service's cancellation stops it."""
+    a fraction of a second now): a loop with the library's checkpoint between its steps, as
+    every long library loop has, so only the service's cancellation stops it."""
     end = time.monotonic() + 60
     while time.monotonic() < end:
+        checkpoint()
         time.sleep(0.005)
     raise AssertionError("the deadline did not stop the work")
 
@@ -480,34 +483,44 @@ def test_settings_come_from_the_environment_through_pydantic_settings(monkeypatc
     assert math.isclose(Settings.from_env({"ACCESS_API_COMPUTE_TIMEOUT_S": "2.5"}).compute_timeout_s, 2.5)
 
 
-def test_a_stale_ticket_never_raises_into_a_thread_that_reuses_its_id():
+def test_cancelling_never_leaves_a_lock_held_and_stops_at_the_next_checkpoint():
+    # the old way (an exception injected into the thread at any bytecode) could land inside a
+    # lock's acquire/release or numba's compiler and leave it held: the next request then hung
     import threading
 
-    from api.compute import Ticket
+    from api.compute import ComputeCancelled, Ticket
 
-    ticket = Ticket(lambda: None, "stale")
-    first = threading.Thread(target=ticket.run)
-    first.start()
-    first.join()
-    ticket.state = "running"  # as when a cancellation lands inside run's own `finally`
-    hit: list[BaseException] = []
-    started = threading.Event()
+    lock = threading.Lock()
+    inside = threading.Event()
+    steps: list[int] = []
 
-    def busy() -> None:
-        started.set()
+    def work() -> None:
+        with lock:
+            inside.set()
+            time.sleep(0.3)  # no checkpoint here: the cancellation waits for one
+        for k in range(10_000):
+            checkpoint()
+            steps.append(k)
+            time.sleep(0.001)
+
+    ticket = Ticket(work, "locked")
+    outcome: list[BaseException] = []
+
+    def run() -> None:
         try:
-            end = time.monotonic() + 0.5
-            while time.monotonic() < end:
-                time.sleep(0.001)
-        except BaseException as exc:  # the stray cancellation would land here
-            hit.append(exc)
+            ticket.run()
+        except BaseException as exc:
+            outcome.append(exc)
 
-    second = threading.Thread(target=busy)  # Linux hands it the joined thread's id
-    second.start()
-    started.wait()
-    ticket.cancel()
-    second.join()
-    assert hit == []
+    thread = threading.Thread(target=run)
+    thread.start()
+    inside.wait(10)
+    assert ticket.cancel() is True
+    thread.join(10)
+    assert not thread.is_alive() and len(outcome) == 1 and isinstance(outcome[0], ComputeCancelled)
+    assert steps == [] and ticket.stopped and ticket.state == "done"
+    assert lock.acquire(timeout=1)  # released by the `with`, as any exception would
+    assert ticket.cancel() is False  # already finished
 
 
 def test_a_job_past_job_timeout_s_is_stopped_and_says_so(tmp_path, api_data_dir, monkeypatch):

@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "access.config",
         "access._geo",
         "access._clock",
+        "access._cancel",
         "access.crs",
         "access._kernels",
         "access._moved",

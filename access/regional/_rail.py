@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from access._cancel import checkpoint
 from access._kernels.raptor import range_raptor
 from access.routing.matrix import window_percentiles
 from access.routing.transit import _propagate
@@ -47,6 +48,7 @@ def rail_matrix_seconds(
     out = np.empty((len(percentiles), len(rows), n), dtype=np.float64)
     per_departure = np.empty((len(departures_s), n), dtype=np.float64)
     for k, i in enumerate(tqdm(rows, desc="road + rail", unit="place", disable=not progress)):
+        checkpoint()
         stops = np.flatnonzero(np.isfinite(access[i]))
         direct = np.ascontiguousarray(road[i], dtype=np.float64)
         if len(stops) == 0:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from access._cancel import checkpoint
 from access._kernels.dijkstra import many_to_all_points, one_to_all_seconds
 from access.config import DEFAULT_MODE, DEFAULT_WINDOW_MIN
 from access.errors import InputError
@@ -88,6 +89,7 @@ def inbound_street_travel_times(
     indptr, indices, travel = reverse_csr(street)
     seconds = np.full((len(d), len(o)), np.inf)  # destination-major while computing
     for start in tqdm(range(0, len(d), _BATCH), desc=f"{mode} arrive-by", unit="batch", disable=not progress):
+        checkpoint()
         rows = np.arange(start, min(start + _BATCH, len(d)))
         rows = rows[d.ok[rows]]
         if len(rows) == 0:
@@ -149,6 +151,7 @@ def inbound_transit_travel_times(
     # the budget and the walking limit hold for walks along one edge too
     walk_only[walk_only > min(limit_s, settings.max_walk_min * 60)] = np.inf
     for k in tqdm(range(len(dest_frame)), desc="transit arrive-by", unit="destination", disable=not progress):
+        checkpoint()
         if not d_walk.ok[k]:
             continue
         seconds, counts = transit_times_from_sources(

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from access._cancel import checkpoint
 from access.config import (
     DASK_CONNECT_TIMEOUT_S,
     DEFAULT_BATCH_CELLS,
@@ -431,6 +432,7 @@ def _ordered(submit: Callable, jobs: Iterable, in_flight: int) -> Iterator[pd.Da
 
 def _counted(results: Iterator[pd.DataFrame], bar: tqdm, n_dest: int) -> Iterator[pd.DataFrame]:
     for frame in results:
+        checkpoint()
         bar.update(len(frame) // n_dest)
         yield frame
 

@@ -17,6 +17,7 @@ from pandas.arrays import NumpyExtensionArray
 from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
+from access._cancel import checkpoint
 from access._kernels.dijkstra import many_to_all_points, one_to_all_seconds, reach_rows
 from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, MAX_TIME_LIMIT_MIN
 from access.errors import InputError, OffNetworkError, OffNetworkWarning
@@ -152,6 +153,7 @@ def street_travel_times(
     seconds = np.full((len(o), len(d)), np.inf)
     batches = range(0, len(o), _BATCH)
     for start in tqdm(batches, desc=f"{mode} travel times", unit="batch", disable=not progress):
+        checkpoint()
         rows = np.arange(start, min(start + _BATCH, len(o)))
         rows = rows[o.ok[rows]]
         if len(rows) == 0:
@@ -274,6 +276,7 @@ def _threaded(run, chunks: list, bar) -> Iterator:
                 if len(pending) >= 2 * workers:
                     break
             while pending:
+                checkpoint()
                 result = pending.popleft().result()
                 chunk = next(todo, None)
                 if chunk is not None:

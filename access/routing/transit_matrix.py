@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from access._cancel import checkpoint
 from access._kernels.raptor import ALIGHTED, RIDDEN
 from access._kernels.transit_matrix import walk_transit_matrix
 from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_PERCENTILES, DEFAULT_WINDOW_MIN
@@ -172,9 +173,18 @@ def transit_travel_times(
     return table
 
 
-# Origins per call of the fused kernel: a progress update (and a chance for Ctrl-C) between
-# calls; big enough that numba's threads stay busy.
+# Origins per call of the fused kernel: a progress update (and a chance for Ctrl-C or a
+# cancellation) between calls; big enough that numba's threads stay busy. Long windows route
+# every minute, so their calls take fewer origins: about _FUSED_WORK origin-departures each.
 _FUSED_CHUNK = 128
+_FUSED_WORK = 128 * 60
+
+
+def _fused_chunk(n_departures: int) -> int:
+    """Origins per fused-kernel call for a window of ``n_departures`` departure minutes."""
+    return max(2 * nb.get_num_threads(), min(_FUSED_CHUNK, _FUSED_WORK // max(n_departures, 1)))
+
+
 # True: every access mode through the per-origin Python path (the fused kernel's reference).
 _PER_ORIGIN: ContextVar[bool] = ContextVar("access_transit_per_origin", default=False)
 
@@ -194,8 +204,10 @@ def _fused_walk_matrix(
     pct_index = np.array([min(max(int(np.ceil(n_dep * float(p) / 100)) - 1, 0), n_dep - 1) for p in pct])
     stops = transit.links.on(walk)
     with tqdm(total=len(rows), desc="transit travel times", unit="origin", disable=not progress) as bar:
-        for start in range(0, len(rows), _FUSED_CHUNK):
-            chunk = rows[start : start + _FUSED_CHUNK]
+        size = _fused_chunk(n_dep)
+        for start in range(0, len(rows), size):
+            checkpoint()
+            chunk = rows[start : start + size]
             times, counts = walk_transit_matrix(
                 walk,
                 transit,
@@ -231,6 +243,7 @@ def _per_origin(one_origin, rows, network, access_mode, progress) -> None:
     with tqdm(total=len(rows), desc="transit travel times", unit="origin", disable=not progress) as bar:
         if workers <= 1:
             for k in rows:
+                checkpoint()
                 one_origin(int(k), True)
                 bar.update()
         else:
@@ -238,6 +251,7 @@ def _per_origin(one_origin, rows, network, access_mode, progress) -> None:
             pool = ThreadPoolExecutor(workers)
             try:
                 for _ in pool.map(lambda k: one_origin(int(k), False), rows):
+                    checkpoint()
                     bar.update()
             finally:  # an error or Ctrl-C drops the queued origins instead of running them all
                 pool.shutdown(wait=True, cancel_futures=True)

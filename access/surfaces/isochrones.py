@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 from tqdm.auto import tqdm
 
+from access._cancel import checkpoint
 from access._geo import crs_of, to_lonlat
 from access.config import DEFAULT_CUTOFFS_MIN, DEFAULT_MODE, DEFAULT_PERCENTILE, DEFAULT_WINDOW_MIN, IsochroneSettings
 from access.errors import ExtentWarning, InputError, WalkOnlyWarning
@@ -160,6 +161,7 @@ def isochrones(
     if progress:
         origins_k = tqdm(origins_k, desc=f"{mode} isochrones", unit="origin")
     for k in origins_k:
+        checkpoint()
         node_s = times.node_seconds(k)
         # the search reached the edge of the data with time left: the extract cut the area
         edge_s = float(node_s[edge_nodes].min()) if len(edge_nodes) else np.inf
