@@ -291,6 +291,15 @@ def test_off_network_destinations_give_null_and_a_warning(client):
     assert any("destinations" in w and "1000 m" in w for w in body["warnings"])
 
 
+def test_a_matrix_cut_by_the_extract_says_so_and_a_short_one_does_not(client):
+    def warnings_for(max_time_min: float) -> list[str]:
+        body = {"origins": [SAMPLE_CORE], "destinations": [SAMPLE_EAST], "mode": "car", "max_time_min": max_time_min}
+        return client.post("/travel-times", json=body).json()["warnings"]
+
+    assert any("edge of the street data by car within the 300-min budget" in w for w in warnings_for(300))
+    assert not any("edge of the street data" in w for w in warnings_for(2))
+
+
 # -- accessibility and circles -------------------------------------------------------------
 
 

@@ -182,3 +182,43 @@ def test_a_transit_isochrone_with_no_bus_running_is_walk_only_and_says_so(sample
     day = access.isochrones(network, core, mode="transit", cutoffs_min=(60,), departure="07:00", window_min=30)
     assert list(day["transit_used"]) == [True]
     assert "transit_used" not in walk.columns  # street modes have no rides to speak of
+
+
+def test_transit_matrices_name_the_origins_whose_budget_reaches_the_edge(poa_transit):
+    """Independent check: the edge of the walk data as ordinary destinations (a point at
+    every edge node), routed by the same matrix; an origin is cut by the extract exactly
+    when one of them is reached within its budget."""
+    walk = poa_transit.street("walk")
+    edge = walk.extent.nodes
+    edge_points = pd.DataFrame({"id": np.arange(len(edge)), "lon": walk.lon[edge], "lat": walk.lat[edge]})
+    origins = pd.DataFrame(
+        {"id": ["market", "east", "south"], "lon": [-51.2271, -51.17, -51.21], "lat": [-30.0277, -30.05, -30.07]}
+    )
+    first = access.travel_times(
+        poa_transit, origins, edge_points, mode="transit", departure="14:00", window_min=1, max_time_min=300
+    )
+    first_min = first.groupby("from_id", sort=False)["travel_time_min"].min().reindex(origins["id"])
+    assert first_min.notna().all() and first_min.max() > first_min.min() + 2  # the origins differ
+    for budget in sorted({first_min.min() + 1, first_min.median() + 1, first_min.max() + 1}):
+        table = access.travel_times(
+            poa_transit, origins, origins, mode="transit", departure="14:00", window_min=1, max_time_min=budget
+        )
+        expected = [o for o in origins["id"] if first_min[o] < budget - 0.6]  # a second of rounding either way
+        unsure = [o for o in origins["id"] if abs(first_min[o] - budget) <= 0.6]
+        assert [o for o in table.attrs["truncated_by_extent"] if o not in unsure] == expected, (budget, first_min)
+    with pytest.warns(
+        ExtentWarning, match=r"1 of the origins reaches the edge of the street data by transit or on foot"
+    ):
+        access.travel_times(
+            poa_transit,
+            origins,
+            origins,
+            mode="transit",
+            departure="14:00",
+            window_min=1,
+            max_time_min=first_min.min() + 1,
+        )
+    small = access.travel_times(
+        poa_transit, origins, origins, mode="transit", departure="14:00", window_min=1, max_time_min=5
+    )
+    assert small.attrs["truncated_by_extent"] == []

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from access.network.snap import Snapped
     from access.network.street import StreetNetwork
 
-__all__ = ["Extent", "find_extent", "points_reach_extent", "extent_ids", "warn_extent"]
+__all__ = ["Extent", "find_extent", "seconds_to_extent", "points_reach_extent", "extent_ids", "warn_extent"]
 
 
 @dataclass(frozen=True)
@@ -70,18 +70,24 @@ def _seconds(street: StreetNetwork, nodes: np.ndarray, *, reverse: bool) -> np.n
     return np.where(dist == UNREACHED, np.inf, dist.astype(np.float64))
 
 
+def seconds_to_extent(street: StreetNetwork, snapped: Snapped, *, inbound: bool = False) -> np.ndarray:
+    """Per snapped point: seconds along the streets from it to the nearest edge of the data
+    (``inbound``: from the edge to it); inf where none is reached or the point is off the network."""
+    extent = street.extent
+    if inbound:  # from the edge node to a or b, then along the edge into the point
+        seconds = np.minimum(extent.from_s[snapped.a] + snapped.from_a, extent.from_s[snapped.b] + snapped.from_b)
+    else:
+        seconds = np.minimum(snapped.to_a + extent.to_s[snapped.a], snapped.to_b + extent.to_s[snapped.b])
+    return np.where(snapped.ok, seconds, np.inf)
+
+
 def points_reach_extent(
     street: StreetNetwork, snapped: Snapped, budget_s: float, *, inbound: bool = False
 ) -> np.ndarray:
     """Per snapped point (bool): whether its search reaches the edge of the data in less
     than ``budget_s`` seconds, so places it could reach beyond the extract are missing from
     its results (``inbound``: the search *to* the point, from the edge, as arrive-by)."""
-    extent = street.extent
-    if inbound:  # from the edge node to a or b, then along the edge into the point
-        seconds = np.minimum(extent.from_s[snapped.a] + snapped.from_a, extent.from_s[snapped.b] + snapped.from_b)
-    else:
-        seconds = np.minimum(snapped.to_a + extent.to_s[snapped.a], snapped.to_b + extent.to_s[snapped.b])
-    return snapped.ok & (seconds < budget_s)
+    return seconds_to_extent(street, snapped, inbound=inbound) < budget_s
 
 
 def extent_ids(

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import pandas as pd
 
 from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_MODE, DEFAULT_PERCENTILES, DEFAULT_WINDOW_MIN
-from access.errors import InputError
+from access.errors import ExtentWarning, InputError
 from access.network.multimodal import Network
 from access.routing.inbound import inbound_street_travel_times, inbound_transit_travel_times
 from access.routing.scale import travel_time_matrix
-from access.routing.street import street_travel_times
+from access.routing.street import note, street_travel_times
 from access.routing.transit import check_time_options
 from access.routing.transit_matrix import (
     check_percentiles,
@@ -83,9 +83,10 @@ def travel_times(
         if scheduler is not None or batch_size is not None or out is not None:
             raise InputError("arrive_by runs in this process: drop scheduler/batch_size/out.")
         if mode != "transit":
-            return inbound_street_travel_times(
+            table = inbound_street_travel_times(
                 network, origins, destinations, mode=mode, max_time_min=max_time_min, progress=progress
             )
+            return _said_extent(table, mode, max_time_min, "destinations")
         return inbound_transit_travel_times(
             network,
             origins,
@@ -116,17 +117,36 @@ def travel_times(
             n_workers=n_workers,
         )
     if mode != "transit":
-        return street_travel_times(
+        table = street_travel_times(
             network, origins, destinations, mode=mode, max_time_min=max_time_min, progress=progress
         )
-    return transit_travel_times(
-        network,
-        origins,
-        destinations,
-        max_time_min=max_time_min,
-        departure=departure,
-        window_min=window_min,
-        percentiles=percentiles,
-        access_mode=access_mode,
-        progress=progress,
-    )
+    else:
+        table = transit_travel_times(
+            network,
+            origins,
+            destinations,
+            max_time_min=max_time_min,
+            departure=departure,
+            window_min=window_min,
+            percentiles=percentiles,
+            access_mode=access_mode,
+            progress=progress,
+        )
+    return _said_extent(table, mode, max_time_min, "origins")
+
+
+def _said_extent(table: pd.DataFrame, mode: str, max_time_min: float, what: str) -> pd.DataFrame:
+    """``table``, after an :class:`ExtentWarning` (and a note, see :func:`collect_notes`)
+    naming the points in ``table.attrs["truncated_by_extent"]``, if any."""
+    cut = table.attrs.get("truncated_by_extent") or []
+    if cut:
+        how = "by transit or on foot" if mode == "transit" else f"by {mode}"
+        who = f"{len(cut)} {what} reach" if len(cut) > 1 else f"1 of the {what} reaches"
+        note(
+            f"{who} the edge of the street data {how} within the {max_time_min:g}-min budget "
+            f"(first: id {cut[0]}): places beyond the extract are missing from their results (NaN), "
+            "not out of reach (table.attrs['truncated_by_extent']); use a larger extract to include them.",
+            ExtentWarning,
+            stacklevel=3,
+        )
+    return table

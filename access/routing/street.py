@@ -36,6 +36,7 @@ __all__ = [
     "off_node_s",
     "off_node_pairs",
     "collect_notes",
+    "note",
 ]
 
 # Off-network notes of the calls made inside `collect_notes()` (per thread and task, unlike
@@ -45,8 +46,8 @@ _NOTES: ContextVar[list[str] | None] = ContextVar("access_notes", default=None)
 
 @contextmanager
 def collect_notes():
-    """Collect, as text, the off-network notes of the library calls made in this block
-    (they are still emitted as :class:`OffNetworkWarning` too)."""
+    """Collect, as text, the notes (off-network points, searches cut by the extract) of the
+    library calls made in this block (they are still emitted as warnings too)."""
     token = _NOTES.set([])
     try:
         yield _NOTES.get()
@@ -89,11 +90,16 @@ def snap(street: StreetNetwork, points: Points, *, what: str = "points", strict:
             )
         if strict:
             raise OffNetworkError(message + "; move them or raise max_snap_m.")
-        notes = _NOTES.get()
-        if notes is not None:
-            notes.append(message + "; their travel times are NaN.")
-        warnings.warn(message + "; their travel times are NaN.", OffNetworkWarning, stacklevel=3)
+        note(message + "; their travel times are NaN.", OffNetworkWarning, stacklevel=4)
     return snapped
+
+
+def note(message: str, category: type[Warning], *, stacklevel: int = 2) -> None:
+    """Warn with ``message``, and keep it as text for :func:`collect_notes` when inside one."""
+    notes = _NOTES.get()
+    if notes is not None:
+        notes.append(message)
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
 
 
 def _off_network_hint(street: StreetNetwork, coords: np.ndarray) -> str:

@@ -16,6 +16,7 @@ from access._kernels.dijkstra import UNREACHED, one_to_all
 from access._kernels.raptor import ALIGHTED, NEVER, RIDDEN, range_raptor, reverse_range_raptor
 from access.config import DEFAULT_DEPARTURE_TIME, DEFAULT_WINDOW_MIN, TransitSettings
 from access.errors import InputError, NoCarParkWarning
+from access.network.extent import seconds_to_extent
 from access.network.snap import Snapped, snap_points, source_groups
 from access.network.stop_links import Targets, egress_table
 from access.network.street import StreetNetwork
@@ -34,6 +35,7 @@ __all__ = [
     "parse_departures",
     "transit_times_to_targets",
     "stop_targets",
+    "with_edge_target",
     "node_targets",
     "ACCESS_MODES",
     "parse_deadlines",
@@ -146,6 +148,36 @@ def stop_targets(
         return Targets(ptr, tgt, secs, len(points), points.a, points.b, direct.from_a, direct.from_b)
 
     return transit.links.point_targets(walk, digest.digest(), build)
+
+
+def with_edge_target(walk: StreetNetwork, transit, targets: Targets, settings: TransitSettings) -> Targets:
+    """``targets`` plus one more, last: *the edge of the walk data*, reached from every stop
+    within ``settings.max_egress_walk_min`` of it (:mod:`access.network.extent`), never by a
+    direct walk. A search that reaches it within its budget would have reached places beyond
+    the extract: its results are cut by the data, not by the budget."""
+    to_edge = seconds_to_extent(walk, _stops_on(walk, transit))
+    near = np.flatnonzero(to_edge <= settings.max_egress_walk_min * 60)
+    extra = np.zeros(len(targets.egress_ptr) - 1, dtype=np.int64)
+    extra[near] = 1
+    counts = np.diff(targets.egress_ptr) + extra
+    ptr = np.r_[0, np.cumsum(counts)].astype(targets.egress_ptr.dtype)
+    slot = ptr[near + 1] - 1  # each near stop's new entry goes last in its run
+    keep = np.ones(ptr[-1], dtype=bool)
+    keep[slot] = False
+    target = np.empty(ptr[-1], dtype=targets.egress_target.dtype)
+    seconds = np.empty(ptr[-1], dtype=targets.egress_s.dtype)
+    target[keep], seconds[keep] = targets.egress_target, targets.egress_s
+    target[slot], seconds[slot] = targets.n_targets, np.rint(to_edge[near])
+    return Targets(
+        ptr,
+        target,
+        seconds,
+        targets.n_targets + 1,
+        np.r_[targets.direct_a, 0].astype(targets.direct_a.dtype),
+        np.r_[targets.direct_b, 0].astype(targets.direct_b.dtype),
+        np.r_[targets.direct_from_a, np.inf],  # no direct walk to it
+        np.r_[targets.direct_from_b, np.inf],
+    )
 
 
 def _nearest_per_target(ptr, target, seconds, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

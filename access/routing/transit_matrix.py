@@ -17,6 +17,7 @@ from access._kernels.transit_matrix import walk_transit_matrix
 from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_PERCENTILES, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.points import as_points
+from access.network.extent import points_reach_extent
 from access.network.multimodal import Network
 from access.network.snap import source_groups
 from access.routing.street import check_budget_min, long_table, off_node_s, snap
@@ -31,6 +32,7 @@ from access.routing.transit import (
     stop_targets,
     transit_times_to_targets,
     window_rides,
+    with_edge_target,
 )
 
 __all__ = [
@@ -126,12 +128,16 @@ def transit_travel_times(
     o_access = snap(network.street(access_mode), origin_frame, what="origins") if access_mode != "walk" else None
     d_walk = snap(walk, dest_frame, what="destinations")
     parks = park_access(network, transit, settings) if access_mode == "car" else None
-    targets = stop_targets(walk, transit, d_walk, settings)
+    # the destinations, then one more: the edge of the walk data (see truncated_by_extent)
+    targets = with_edge_target(walk, transit, stop_targets(walk, transit, d_walk, settings), settings)
+    n_cols = len(dest_frame) + 1
+    dest_ok = np.r_[d_walk.ok, True]
     # origins leave over R5-style connectors when the settings ask (access legs and direct walks)
     o_direct = retimed(o_walk, settings.point_connector_speed_kmh)
-    result = np.full((len(pct), len(origin_frame), len(dest_frame)), np.inf)
-    rides = np.full((len(pct), len(origin_frame), len(dest_frame)), -1, dtype=np.int8)
-    walk_only = off_node_s(walk, o_direct, retimed(d_walk, settings.point_connector_speed_kmh))
+    result = np.full((len(pct), len(origin_frame), n_cols), np.inf)
+    rides = np.full((len(pct), len(origin_frame), n_cols), -1, dtype=np.int8)
+    walk_only = np.full((len(origin_frame), n_cols), np.inf)
+    walk_only[:, :-1] = off_node_s(walk, o_direct, retimed(d_walk, settings.point_connector_speed_kmh))
     # trips along one edge and coincident points: the budget and the walking limit hold too
     walk_only[walk_only > min(limit_s, settings.max_walk_min * 60)] = np.inf
 
@@ -153,21 +159,26 @@ def transit_travel_times(
         along = walk_only[k][None, :] <= seconds
         seconds = np.where(along, walk_only[k][None, :], seconds)
         counts = np.where(along & np.isfinite(seconds), 0, counts).astype(np.int8)
-        seconds[:, ~d_walk.ok] = np.inf
-        counts[:, ~d_walk.ok] = -1
+        seconds[:, ~dest_ok] = np.inf
+        counts[:, ~dest_ok] = -1
         result[:, k, :], rides[:, k, :] = window_rides(seconds, counts, pct)
 
     rows = np.flatnonzero(o_walk.ok)
     if access_mode == "walk" and not _PER_ORIGIN.get():
         _fused_walk_matrix(
-            network, o_direct, rows, targets, departures, pct, walk_only, d_walk.ok, limit_s, result, rides, progress
+            network, o_direct, rows, targets, departures, pct, walk_only, dest_ok, limit_s, result, rides, progress
         )
     else:
         _per_origin(one_origin, rows, network, access_mode, progress)
+    # origins that reach the edge of the data: by transit and an egress walk, or walking
+    walk_limit_s = min(limit_s, settings.max_walk_min * 60)
+    cut = np.isfinite(result[:, :, -1]).any(axis=0) | points_reach_extent(walk, o_direct, walk_limit_s)
+    result, rides = result[:, :, :-1], rides[:, :, :-1]
     names = percentile_columns(pct)
     table = long_table(origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)})
     for i, name in enumerate(rides_columns(pct)):
         table[name] = _rides_array(rides[i])
+    table.attrs["truncated_by_extent"] = np.asarray(origin_frame.ids)[cut].tolist()
     table.attrs.update(service_day(transit, departures))
     table.attrs["transit_share"] = transit_summary(table)
     return table
