@@ -222,3 +222,25 @@ def test_transit_matrices_name_the_origins_whose_budget_reaches_the_edge(poa_tra
         poa_transit, origins, origins, mode="transit", departure="14:00", window_min=1, max_time_min=5
     )
     assert small.attrs["truncated_by_extent"] == []
+
+
+def test_transit_arrive_by_matrices_name_the_destinations_reached_from_the_edge(poa_transit):
+    """Arrive-by: the edge of the walk data as ordinary origins (a point at every edge
+    node) routed by the same arrive-by matrix; a destination is reached from beyond the
+    extract exactly when one of them reaches it within the budget."""
+    walk = poa_transit.street("walk")
+    edge = walk.extent.nodes
+    edge_points = pd.DataFrame({"id": np.arange(len(edge)), "lon": walk.lon[edge], "lat": walk.lat[edge]})
+    places = pd.DataFrame(
+        {"id": ["market", "east", "south"], "lon": [-51.2271, -51.17, -51.21], "lat": [-30.0277, -30.05, -30.07]}
+    )
+    kw = {"mode": "transit", "arrive_by": "15:00", "window_min": 1}
+    first = access.travel_times(poa_transit, edge_points, places, max_time_min=300, **kw)
+    first_min = first.groupby("to_id", sort=False)["travel_time_min"].min().reindex(places["id"])
+    assert first_min.notna().all() and first_min.max() > first_min.min() + 2
+    for budget in sorted({first_min.min() + 1, first_min.median() + 1, first_min.max() + 1}):
+        table = access.travel_times(poa_transit, places, places, max_time_min=budget, **kw)
+        expected = [o for o in places["id"] if first_min[o] < budget - 0.6]
+        unsure = [o for o in places["id"] if abs(first_min[o] - budget) <= 0.6]
+        assert [o for o in table.attrs["truncated_by_extent"] if o not in unsure] == expected, (budget, first_min)
+    assert access.travel_times(poa_transit, places, places, max_time_min=5, **kw).attrs["truncated_by_extent"] == []

@@ -11,7 +11,7 @@ from access._kernels.dijkstra import many_to_all_points, one_to_all_seconds
 from access.config import DEFAULT_MODE, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.points import as_points
-from access.network.extent import extent_ids
+from access.network.extent import extent_ids, points_reach_extent
 from access.network.multimodal import Network
 from access.network.snap import Snapped, point_sources
 from access.network.street import StreetNetwork
@@ -24,6 +24,7 @@ from access.routing.transit import (
     stop_targets,
     transit_times_from_sources,
     window_rides,
+    with_edge_target,
 )
 from access.routing.transit_matrix import (
     _rides_array,
@@ -143,11 +144,16 @@ def inbound_transit_travel_times(
     o_walk = snap(walk, origin_frame, what="origins")
     d_walk = snap(walk, dest_frame, what="destinations")
     settings = network.transit_settings
+    # the origins, then one more: the edge of the walk data (see truncated_by_extent)
     sources = stop_targets(walk, transit, o_walk, settings, walk_min=settings.max_access_walk_min)
-    result = np.full((len(pct), len(origin_frame), len(dest_frame)), np.inf)
-    rides = np.full((len(pct), len(origin_frame), len(dest_frame)), -1, dtype=np.int8)
+    sources = with_edge_target(walk, transit, sources, settings.max_access_walk_min)
+    n_rows = len(origin_frame) + 1
+    origin_ok = np.r_[o_walk.ok, True]
+    result = np.full((len(pct), n_rows, len(dest_frame)), np.inf)
+    rides = np.full((len(pct), n_rows, len(dest_frame)), -1, dtype=np.int8)
     speed = settings.point_connector_speed_kmh
-    walk_only = off_node_s(walk, retimed(o_walk, speed), retimed(d_walk, speed))
+    walk_only = np.full((n_rows, len(dest_frame)), np.inf)
+    walk_only[:-1] = off_node_s(walk, retimed(o_walk, speed), retimed(d_walk, speed))
     # the budget and the walking limit hold for walks along one edge too
     walk_only[walk_only > min(limit_s, settings.max_walk_min * 60)] = np.inf
     for k in tqdm(range(len(dest_frame)), desc="transit arrive-by", unit="destination", disable=not progress):
@@ -160,13 +166,19 @@ def inbound_transit_travel_times(
         along = walk_only[:, k][None, :] <= seconds
         seconds = np.where(along, walk_only[:, k][None, :], seconds)
         counts = np.where(along & np.isfinite(seconds), 0, counts).astype(np.int8)
-        seconds[:, ~o_walk.ok] = np.inf
-        counts[:, ~o_walk.ok] = -1
+        seconds[:, ~origin_ok] = np.inf
+        counts[:, ~origin_ok] = -1
         result[:, :, k], rides[:, :, k] = window_rides(seconds, counts, pct)
+    # destinations reached from the edge of the data: by transit after an access walk, or walking
+    walk_limit_s = min(limit_s, settings.max_walk_min * 60)
+    from_edge = points_reach_extent(walk, retimed(d_walk, speed), walk_limit_s, inbound=True)
+    cut = np.isfinite(result[:, -1, :]).any(axis=0) | from_edge
+    result, rides = result[:, :-1, :], rides[:, :-1, :]
     names = percentile_columns(pct)
     table = long_table(origin_frame.ids, dest_frame.ids, {name: result[i] for i, name in enumerate(names)})
     for i, name in enumerate(rides_columns(pct)):
         table[name] = _rides_array(rides[i])
     table.attrs.update(service_day(transit, deadlines))
     table.attrs["transit_share"] = transit_summary(table)
+    table.attrs["truncated_by_extent"] = np.asarray(dest_frame.ids)[cut].tolist()
     return table

@@ -87,7 +87,7 @@ def travel_times(
                 network, origins, destinations, mode=mode, max_time_min=max_time_min, progress=progress
             )
             return _said_extent(table, mode, max_time_min, "destinations")
-        return inbound_transit_travel_times(
+        table = inbound_transit_travel_times(
             network,
             origins,
             destinations,
@@ -98,6 +98,7 @@ def travel_times(
             access_mode=access_mode,
             progress=progress,
         )
+        return _said_extent(table, mode, max_time_min, "destinations")
     if scheduler is not None or batch_size is not None or out is not None:
         return travel_time_matrix(
             network,

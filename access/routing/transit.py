@@ -150,13 +150,14 @@ def stop_targets(
     return transit.links.point_targets(walk, digest.digest(), build)
 
 
-def with_edge_target(walk: StreetNetwork, transit, targets: Targets, settings: TransitSettings) -> Targets:
+def with_edge_target(walk: StreetNetwork, transit, targets: Targets, walk_min: float) -> Targets:
     """``targets`` plus one more, last: *the edge of the walk data*, reached from every stop
-    within ``settings.max_egress_walk_min`` of it (:mod:`access.network.extent`), never by a
-    direct walk. A search that reaches it within its budget would have reached places beyond
-    the extract: its results are cut by the data, not by the budget."""
+    within ``walk_min`` minutes of it (:mod:`access.network.extent`), never by a direct walk.
+    A search that reaches it within its budget would have reached places beyond the
+    extract: its results are cut by the data, not by the budget. (Walking is symmetric on
+    the walk network, so as a source of arrive-by searches it is the walk from the edge.)"""
     to_edge = seconds_to_extent(walk, _stops_on(walk, transit))
-    near = np.flatnonzero(to_edge <= settings.max_egress_walk_min * 60)
+    near = np.flatnonzero(to_edge <= walk_min * 60)
     extra = np.zeros(len(targets.egress_ptr) - 1, dtype=np.int64)
     extra[near] = 1
     counts = np.diff(targets.egress_ptr) + extra
