@@ -82,24 +82,9 @@ def travel_times(
         check_time_options(departure, arrive_by)
         if scheduler is not None or batch_size is not None or out is not None:
             raise InputError("arrive_by runs in this process: drop scheduler/batch_size/out.")
-        if mode != "transit":
-            table = inbound_street_travel_times(
-                network, origins, destinations, mode=mode, max_time_min=max_time_min, progress=progress
-            )
-            return _said_extent(table, mode, max_time_min, "destinations")
-        table = inbound_transit_travel_times(
-            network,
-            origins,
-            destinations,
-            arrive_by=arrive_by,
-            max_time_min=max_time_min,
-            window_min=window_min,
-            percentiles=percentiles,
-            access_mode=access_mode,
-            progress=progress,
-        )
-        return _said_extent(table, mode, max_time_min, "destinations")
-    if scheduler is not None or batch_size is not None or out is not None:
+        street, transit, what = inbound_street_travel_times, inbound_transit_travel_times, "destinations"
+        clock = {"arrive_by": arrive_by}
+    elif scheduler is not None or batch_size is not None or out is not None:
         return travel_time_matrix(
             network,
             origins,
@@ -117,23 +102,24 @@ def travel_times(
             rounded=rounded,
             n_workers=n_workers,
         )
-    if mode != "transit":
-        table = street_travel_times(
-            network, origins, destinations, mode=mode, max_time_min=max_time_min, progress=progress
-        )
     else:
-        table = transit_travel_times(
+        street, transit, what = street_travel_times, transit_travel_times, "origins"
+        clock = {"departure": departure}
+    if mode != "transit":
+        table = street(network, origins, destinations, mode=mode, max_time_min=max_time_min, progress=progress)
+    else:
+        table = transit(
             network,
             origins,
             destinations,
             max_time_min=max_time_min,
-            departure=departure,
             window_min=window_min,
             percentiles=percentiles,
             access_mode=access_mode,
             progress=progress,
+            **clock,
         )
-    return _said_extent(table, mode, max_time_min, "origins")
+    return _said_extent(table, mode, max_time_min, what)
 
 
 def _said_extent(table: pd.DataFrame, mode: str, max_time_min: float, what: str) -> pd.DataFrame:
