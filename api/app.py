@@ -6,6 +6,7 @@ import importlib
 import logging
 import sys
 import time
+import warnings
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -78,6 +79,11 @@ def _load_state(settings: Settings) -> ServiceState:
     for k, config in enumerate(configs, 1):
         log.info("loading region %d/%d: %s", k, len(configs), config.name)
         regions[config.name] = load_region(config, settings)
+    if settings.warm_up:
+        warmed = time.perf_counter()
+        for region in regions.values():
+            _warm_up(region.network)
+        log.info("kernels ready in %.1f s (compiled, or loaded from numba's cache)", time.perf_counter() - warmed)
     store = Store(settings.database, max_scenarios=settings.max_scenarios, max_jobs_kept=settings.max_jobs_kept)
     interrupted = store.interrupt_unfinished("the service restarted while this job was queued or running")
     if interrupted:
@@ -95,6 +101,28 @@ def _load_state(settings: Settings) -> ServiceState:
         jobs=Pool("jobs", 1, settings.max_queued_jobs, low_priority=True),
         cache=ResponseCache(settings.cache_max_bytes, settings.cache_max_entry_bytes),
     )
+
+
+def _warm_up(network: access.Network) -> None:
+    """Route one tiny query per mode of ``network`` (a travel time and an isochrone from one
+    of its own nodes; transit: one departure), so that numba compiles its kernels, or loads
+    them from its disk cache, before the service answers: otherwise the first request of
+    each kind waits for that (tens of seconds on a cold cache) and cannot be cancelled
+    meanwhile. Transit isochrones are left out (their egress table to every node is built
+    by the first one)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # extents, off-network, walk-only notes: nobody asked
+        for mode in network.modes:
+            street = network.street("walk" if mode == "transit" else mode)
+            if street.n_nodes == 0:
+                continue
+            node = street.n_nodes // 2
+            point = [(float(street.lon[node]), float(street.lat[node]))]
+            if mode == "transit":
+                access.travel_times(network, point, point, mode="transit", window_min=1, max_time_min=10)
+            else:
+                access.travel_times(network, point, point, mode=mode, max_time_min=10)
+                access.isochrones(network, point, mode=mode, cutoffs_min=(1,))
 
 
 def _openapi(app: FastAPI, settings: Settings) -> dict[str, Any]:

@@ -165,6 +165,7 @@ class Settings(BaseSettings):
     idempotency_ttl_s: float = Field(86_400.0, gt=0)  # how long an Idempotency-Key is remembered
     session_ttl_s: float = Field(12 * 3600.0, gt=0)  # lifetime of the map page's session cookie
     china_data: Path | None = None  # the shared data folder: enables /china/* (api/routes/china.py)
+    warm_up: bool = True  # one tiny query per mode at start: the first request never waits for numba
     log_level: str = "info"
 
     @field_validator(*_LIST_FIELDS, mode="before")

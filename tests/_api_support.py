@@ -54,6 +54,7 @@ def make_settings(data_dir, **overrides):
         cache_max_bytes=8_000_000,
         rate_limit_per_min=0,
         trusted_hosts=["testserver", "localhost", "127.0.0.1"],
+        warm_up=False,  # in-process apps: this process compiled the kernels already (the served ones warm up)
     )
     values.update(overrides)
     return Settings(**values)

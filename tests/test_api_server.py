@@ -88,3 +88,4 @@ def test_sigterm_stops_the_server_gracefully(server):
     log = server["log"].read_text()
     assert "shutting down: waiting for running work" in log and "Application shutdown complete" in log
     assert "POST /isochrones -> 200" in log  # request logging with timing
+    assert "kernels ready in" in log  # warmed up before serving
