@@ -127,7 +127,7 @@ def _said_extent(table: pd.DataFrame, mode: str, max_time_min: float, what: str)
     naming the points in ``table.attrs["truncated_by_extent"]``, if any."""
     cut = table.attrs.get("truncated_by_extent") or []
     if cut:
-        how = "by transit or on foot" if mode == "transit" else f"by {mode}"
+        how = {"transit": "by transit or on foot", "walk": "on foot"}.get(mode, f"by {mode}")
         who = f"{len(cut)} {what} reach" if len(cut) > 1 else f"1 of the {what} reaches"
         note(
             f"{who} the edge of the street data {how} within the {max_time_min:g}-min budget "
