@@ -47,7 +47,7 @@ test-min:
 	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/min-constraints.txt \
 		pytest pytest-xdist httpx nbclient nbformat ipykernel jupytext osmnx
 	$(MIN_VENV)/bin/python -m pip freeze > $(MIN_VENV)/installed.txt
-	CI=true $(MIN_VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider $(MIN_SKIP) $(PYTEST_ARGS)
+	CI=true NUMBA_CACHE_DIR=$(CURDIR)/$(MIN_VENV)/numba-cache $(MIN_VENV)/bin/python -m pytest -q -n 2 -p no:cacheprovider $(MIN_SKIP) $(PYTEST_ARGS)
 
 # the notebook and its jupytext percent script, synced (edit either, then run this)
 notebook: $(STAMP)

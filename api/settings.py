@@ -11,7 +11,11 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict, SettingsError
-from pydantic_settings.sources.utils import parse_env_vars
+
+try:  # newer pydantic-settings split its sources into a package
+    from pydantic_settings.sources.utils import parse_env_vars
+except ImportError:  # 2.7: one module
+    from pydantic_settings.sources import parse_env_vars
 
 from access.config import MAX_TIME_LIMIT_MIN
 from access.errors import InputError

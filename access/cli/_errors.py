@@ -34,7 +34,13 @@ except ImportError:  # pragma: no cover
     click = None
 
 # Exceptions that are typer's (and click's) own control flow: exits, aborts, usage errors.
-_TYPER_FLOW: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort, typer.exceptions.TyperException)
+_TYPER_FLOW: tuple[type[BaseException], ...] = (typer.Exit, typer.Abort)
+try:  # typer.exceptions is newer than typer 0.17 (whose errors are click's, below)
+    from typer.exceptions import TyperException
+
+    _TYPER_FLOW += (TyperException,)
+except ImportError:  # typer 0.17: click's classes below cover it
+    pass
 if click is not None:
     _TYPER_FLOW += (click.exceptions.Exit, click.exceptions.Abort, click.ClickException)
 

@@ -539,10 +539,11 @@ def accessibility(
     result = origin_frame.drop(columns="off_network", errors="ignore").merge(
         values, on="id", how="left", suffixes=("", "_access")
     )
-    result.attrs["off_network"] = _excluded(result)
     if "zone_geometry" in result:  # polygons of zones / H3 cells, kept for maps
         result["zone_geometry"] = gpd.GeoSeries(result["zone_geometry"].to_numpy(), index=result.index, crs=4326)
-    return gpd.GeoDataFrame(result, geometry="geometry", crs=4326)
+    result = gpd.GeoDataFrame(result, geometry="geometry", crs=4326)
+    result.attrs["off_network"] = _excluded(result)  # after the constructor (geopandas 1.0 drops attrs)
+    return result
 
 
 def _land_use(measure: str, origin_frame, dest_frame, opportunity, measure_params: dict) -> pd.DataFrame:
