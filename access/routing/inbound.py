@@ -24,7 +24,6 @@ from access.routing.transit import (
     stop_targets,
     transit_times_from_sources,
     window_rides,
-    with_edge_target,
 )
 from access.routing.transit_matrix import (
     _rides_array,
@@ -145,8 +144,7 @@ def inbound_transit_travel_times(
     d_walk = snap(walk, dest_frame, what="destinations")
     settings = network.transit_settings
     # the origins, then one more: the edge of the walk data (see truncated_by_extent)
-    sources = stop_targets(walk, transit, o_walk, settings, walk_min=settings.max_access_walk_min)
-    sources = with_edge_target(walk, transit, sources, settings.max_access_walk_min)
+    sources = stop_targets(walk, transit, o_walk, settings, walk_min=settings.max_access_walk_min, edge=True)
     n_rows = len(origin_frame) + 1
     origin_ok = np.r_[o_walk.ok, True]
     result = np.full((len(pct), n_rows, len(dest_frame)), np.inf)

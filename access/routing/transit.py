@@ -122,7 +122,13 @@ def node_targets(walk: StreetNetwork, transit, settings: TransitSettings, walk_m
 
 
 def stop_targets(
-    walk: StreetNetwork, transit, points: Snapped, settings: TransitSettings, walk_min: float | None = None
+    walk: StreetNetwork,
+    transit,
+    points: Snapped,
+    settings: TransitSettings,
+    walk_min: float | None = None,
+    *,
+    edge: bool = False,
 ) -> Targets:
     """Snapped points (on the walk network) as targets (walks capped by ``walk_min``,
     default ``settings.max_egress_walk_min``; see :func:`node_targets`), tabulated once per
@@ -130,12 +136,13 @@ def stop_targets(
     ``StopLinks.point_targets``). The direct walk
     reaches them over ``settings.point_connector_speed_kmh`` connectors (R5's 1.3 m/s),
     the egress walks over the walk network's own (R5 converts its egress distance tables
-    at the walking speed)."""
+    at the walking speed). ``edge``: one more target, last, the edge of the walk data
+    (:func:`with_edge_target`)."""
     walk_min = settings.max_egress_walk_min if walk_min is None else walk_min
     digest = hashlib.blake2b(digest_size=16)
     for array in (points.a, points.b, points.from_a, points.from_b, points.distance_m):
         digest.update(np.ascontiguousarray(array).tobytes())
-    digest.update(repr((walk_min, settings.max_egress_stops, settings.point_connector_speed_kmh)).encode())
+    digest.update(repr((walk_min, settings.max_egress_stops, settings.point_connector_speed_kmh, edge)).encode())
 
     def build() -> Targets:
         stops = _stops_on(walk, transit)
@@ -145,7 +152,8 @@ def stop_targets(
         if settings.max_egress_stops is not None:
             ptr, tgt, secs = _nearest_per_target(ptr, tgt, secs, settings.max_egress_stops)
         direct = retimed(points, settings.point_connector_speed_kmh)
-        return Targets(ptr, tgt, secs, len(points), points.a, points.b, direct.from_a, direct.from_b)
+        targets = Targets(ptr, tgt, secs, len(points), points.a, points.b, direct.from_a, direct.from_b)
+        return with_edge_target(walk, transit, targets, walk_min) if edge else targets
 
     return transit.links.point_targets(walk, digest.digest(), build)
 

@@ -32,7 +32,6 @@ from access.routing.transit import (
     stop_targets,
     transit_times_to_targets,
     window_rides,
-    with_edge_target,
 )
 
 __all__ = [
@@ -129,8 +128,7 @@ def transit_travel_times(
     d_walk = snap(walk, dest_frame, what="destinations")
     parks = park_access(network, transit, settings) if access_mode == "car" else None
     # the destinations, then one more: the edge of the walk data (see truncated_by_extent)
-    targets = stop_targets(walk, transit, d_walk, settings)
-    targets = with_edge_target(walk, transit, targets, settings.max_egress_walk_min)
+    targets = stop_targets(walk, transit, d_walk, settings, edge=True)
     n_cols = len(dest_frame) + 1
     dest_ok = np.r_[d_walk.ok, True]
     # origins leave over R5-style connectors when the settings ask (access legs and direct walks)
