@@ -36,19 +36,6 @@ def _earliest_trip(dep, base, n_trips, n_stops, pos, ready):
     return lo if lo < n_trips else -1
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def _improve(labels, s, r, a):
-    """Set label (a, ≤ r rides) at stop s if it beats every label with at most r rides;
-    the label also bounds every round after r. Returns whether it improved. Labels are
-    stored stop-major (``labels[s, r]``): the rounds of one stop share a cache line."""
-    if a >= labels[s, r]:
-        return False
-    for k in range(r, labels.shape[1]):
-        if a < labels[s, k]:
-            labels[s, k] = a
-    return True
-
-
 @nb.njit(cache=True, nogil=True)
 def _range_raptor(
     n_stops,
@@ -76,38 +63,133 @@ def _range_raptor(
     out,
     out_rides,
 ):
-    n_patterns = len(pattern_stop_ptr) - 1
-    # Labels are kept over this and every later departure (rRAPTOR keeps labels: a later
-    # departure's journey is also a journey for an earlier one, after waiting at the
-    # origin), and compared within the same ride count only, so a later departure's
-    # many-ride arrival never prunes an earlier departure's few-ride one (which could
-    # still ride further). The earliest arrival with at most r rides, tau[s, r], is
-    # min(tau0[s], ridden[s, r]): a journey rides no vehicle (the access leg alone:
-    # walking transfers only follow rides) or 1..r vehicles, so two label sets suffice.
-    # tau0[s]: the access leg; ridden[s, r]: earliest arrival having ridden 1..r vehicles
-    # (by riding or a walking transfer after a ride); ride[s, r]: the same by riding only
-    # (walking transfers start there; R5's bestNonTransferTimes).
-    tau0 = np.full(n_stops, NEVER, dtype=np.int64)
-    ridden = np.full((n_stops, max_rounds + 1), NEVER, dtype=np.int64)  # stop-major
-    ride = np.full((n_stops, max_rounds + 1), NEVER, dtype=np.int64)
+    best, ride, ridden, marked, by_transit, queue, queued = _raptor_scratch(
+        n_stops, len(pattern_stop_ptr) - 1, max_rounds, labels
+    )
+    _range_raptor_with(
+        n_stops,
+        pattern_stop_ptr,
+        pattern_stops,
+        pattern_trip_ptr,
+        pattern_time_ptr,
+        arrival_s,
+        departure_s,
+        board_penalty_s,
+        alight_penalty_s,
+        stop_pattern_ptr,
+        stop_pattern,
+        stop_pattern_pos,
+        transfer_ptr,
+        transfer_to,
+        transfer_s,
+        stop_board_penalty_s,
+        access_stops,
+        access_s,
+        departures,
+        max_rounds,
+        board_slack_s,
+        labels,
+        out,
+        out_rides,
+        best,
+        ride,
+        ridden,
+        marked,
+        by_transit,
+        queue,
+        queued,
+    )
+
+
+@nb.njit(cache=True, nogil=True)
+def _raptor_scratch(n_stops, n_patterns, max_rounds, labels):
+    """Scratch of one search (:func:`_range_raptor_with`), reusable for the next origin:
+    round-major labels ``best``, ``ride``, ``ridden`` (the last only sized for
+    :data:`RIDDEN`), marked / by-transit stop flags, the pattern queue (all -1)."""
+    best = np.empty((max_rounds + 1, n_stops), dtype=np.int64)
+    ride = np.empty((max_rounds + 1, n_stops), dtype=np.int64)
+    ridden = np.empty((max_rounds + 1 if labels == RIDDEN else 1, n_stops), dtype=np.int64)
     marked = np.zeros(n_stops, dtype=np.bool_)
     by_transit = np.zeros(n_stops, dtype=np.bool_)
     queue = np.full(n_patterns, -1, dtype=np.int64)
     queued = np.empty(n_patterns, dtype=np.int64)
+    return best, ride, ridden, marked, by_transit, queue, queued
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _carry(labels, r, n_stops):
+    """Round ``r`` starts from round ``r - 1``: at most r rides is no worse than r - 1."""
+    for s in range(n_stops):
+        if labels[r - 1, s] < labels[r, s]:
+            labels[r, s] = labels[r - 1, s]
+
+
+@nb.njit(cache=True, nogil=True)
+def _range_raptor_with(
+    n_stops,
+    pattern_stop_ptr,
+    pattern_stops,
+    pattern_trip_ptr,
+    pattern_time_ptr,
+    arrival_s,
+    departure_s,
+    board_penalty_s,
+    alight_penalty_s,
+    stop_pattern_ptr,
+    stop_pattern,
+    stop_pattern_pos,
+    transfer_ptr,
+    transfer_to,
+    transfer_s,
+    stop_board_penalty_s,
+    access_stops,
+    access_s,
+    departures,
+    max_rounds,
+    board_slack_s,
+    labels,
+    out,
+    out_rides,
+    best,
+    ride,
+    ridden,
+    marked,
+    by_transit,
+    queue,
+    queued,
+):
+    """:func:`_range_raptor` on caller-owned scratch (:func:`_raptor_scratch`), which it
+    resets: many origins on one thread allocate it once."""
+    # Labels are kept over this and every later departure (rRAPTOR keeps labels: a later
+    # departure's journey is also a journey for an earlier one, after waiting at the
+    # origin), and compared within the same ride count only, so a later departure's
+    # many-ride arrival never prunes an earlier departure's few-ride one (which could
+    # still ride further). The earliest arrival with at most r rides, best[r, s], is
+    # min(best[0, s], ridden[r, s]): a journey rides no vehicle (best[0]: the access leg
+    # alone; walking transfers only follow rides) or 1..r vehicles. ridden[r, s]: earliest
+    # arrival having ridden 1..r vehicles (by riding or a walking transfer after a ride),
+    # kept only for RIDDEN results; ride[r, s]: the same by riding only (walking transfers
+    # start there; R5's bestNonTransferTimes). Labels are round-major and carried lazily:
+    # round r starts from round r - 1 (``_carry``), so an improvement writes one label, and
+    # a round's row of the labels stays in the first-level cache while transfers relax it.
+    keep_ridden = labels == RIDDEN
+    best[:] = NEVER
+    ride[:] = NEVER
+    ridden[:] = NEVER
+    marked[:] = False
     for d in range(len(departures)):  # latest first
         t0 = departures[d]
-        marked[:] = False
         for k in range(len(access_stops)):
             s = access_stops[k]
             a = t0 + access_s[k]
-            if a < tau0[s]:
+            if a < best[0, s]:
                 # After the first departure, a stop with no trip leaving it between this
                 # and the previous (later) readiness offers no new boarding: every journey
                 # from it is the later departure's, already labelled; do not scan from it.
                 if d == 0 or _new_boarding(
                     s,
                     a + board_slack_s,
-                    tau0[s] + board_slack_s,
+                    best[0, s] + board_slack_s,
                     stop_pattern_ptr,
                     stop_pattern,
                     stop_pattern_pos,
@@ -119,8 +201,13 @@ def _range_raptor(
                     stop_board_penalty_s,
                 ):
                     marked[s] = True
-                tau0[s] = a
+                best[0, s] = a
+        last = max_rounds
         for r in range(1, max_rounds + 1):
+            _carry(best, r, n_stops)
+            _carry(ride, r, n_stops)
+            if keep_ridden:
+                _carry(ridden, r, n_stops)
             # patterns through stops marked in the previous round, from their first such stop
             n_queued = 0
             for s in range(n_stops):
@@ -137,6 +224,7 @@ def _range_raptor(
                     elif pos < queue[p]:
                         queue[p] = pos
             if n_queued == 0:
+                last = r
                 break
             by_transit[:] = False
             for q in range(n_queued):
@@ -154,13 +242,15 @@ def _range_raptor(
                     s = pattern_stops[s0 + i]
                     if trip >= 0:
                         a = arrival_s[base + trip * n_p + i] + alight
-                        if _improve(ride, s, r, a):
+                        if a < ride[r, s]:
+                            ride[r, s] = a
                             by_transit[s] = True
-                            if a < tau0[s] and _improve(ridden, s, r, a):
+                            if keep_ridden and a < ridden[r, s]:
+                                ridden[r, s] = a
+                            if a < best[r, s]:
+                                best[r, s] = a
                                 marked[s] = True
-                            else:
-                                _improve(ridden, s, r, a)
-                    prev = min(tau0[s], ridden[s, r - 1])
+                    prev = best[r - 1, s]
                     if prev < NEVER:
                         ready = prev + board_slack_s
                         ready += board if stop_board_penalty_s[s] < 0 else stop_board_penalty_s[s]
@@ -176,16 +266,33 @@ def _range_raptor(
             for s in range(n_stops):
                 if not by_transit[s]:
                     continue
-                a0 = ride[s, r]
-                for e in range(transfer_ptr[s], transfer_ptr[s + 1]):
-                    v = transfer_to[e]
-                    a = a0 + transfer_s[e]
-                    if _improve(ridden, v, r, a) and a < tau0[v]:
-                        marked[v] = True
+                a0 = ride[r, s]
+                if keep_ridden:
+                    for e in range(transfer_ptr[s], transfer_ptr[s + 1]):
+                        v = transfer_to[e]
+                        a = a0 + transfer_s[e]
+                        if a < ridden[r, v]:
+                            ridden[r, v] = a
+                        if a < best[r, v]:
+                            best[r, v] = a
+                            marked[v] = True
+                else:
+                    for e in range(transfer_ptr[s], transfer_ptr[s + 1]):
+                        v = transfer_to[e]
+                        a = a0 + transfer_s[e]
+                        if a < best[r, v]:
+                            best[r, v] = a
+                            marked[v] = True
+        for r in range(last + 1, max_rounds + 1):  # rounds not run (nothing marked) carry on
+            _carry(best, r, n_stops)
+            _carry(ride, r, n_stops)
+            if keep_ridden:
+                _carry(ridden, r, n_stops)
+        marked[:] = False  # marks of a last round with nothing after it
         if labels == ALL:
-            _final_all(tau0, ridden, d, out, out_rides)
+            _final_labels(best, d, out, out_rides)
         else:
-            _final_labels(ridden if labels == RIDDEN else ride, d, out, out_rides)
+            _final_labels(ridden if keep_ridden else ride, d, out, out_rides)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -219,31 +326,16 @@ def _new_boarding(
 
 
 @nb.njit(cache=True, nogil=True)
-def _final_all(tau0, ridden, d, out, out_rides):
-    """Row ``d`` of :data:`ALL` results: min(access leg, ridden arrivals), fewest rides."""
-    last = ridden.shape[1] - 1
-    for s in range(ridden.shape[0]):
-        a = min(tau0[s], ridden[s, last])
-        out[d, s] = a
-        k = 0
-        if a < NEVER and tau0[s] != a:
-            k = 1
-            while ridden[s, k] != a:
-                k += 1
-        out_rides[d, s] = k
-
-
-@nb.njit(cache=True, nogil=True)
 def _final_labels(labels, d, out, out_rides):
-    """Row ``d`` of the results: the best label of every stop (stop-major labels) and its
-    fewest rides."""
-    last = labels.shape[1] - 1
-    for s in range(labels.shape[0]):
-        a = labels[s, last]
+    """Row ``d`` of the results: the best label of every stop (round-major labels, every
+    round carried) and its fewest rides (round 0 of ``best``: the access leg alone)."""
+    last = labels.shape[0] - 1
+    for s in range(labels.shape[1]):
+        a = labels[last, s]
         out[d, s] = a
         k = 0
         if a < NEVER:
-            while labels[s, k] != a:
+            while labels[k, s] != a:
                 k += 1
         out_rides[d, s] = k
 
