@@ -16,8 +16,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from access._kernels.dijkstra import UNREACHED, _dijkstra
-from access._kernels.raptor import NEVER, _range_raptor
+from access._kernels.dijkstra import UNREACHED, _dial, _n_buckets
+from access._kernels.raptor import NEVER, _range_raptor_with, _raptor_scratch
 
 __all__ = ["walk_transit_matrix"]
 
@@ -142,124 +142,307 @@ def _matrix(
     pct_index,
     out_times,
     out_rides,
+    n_chunks,
 ):
     n_nodes = len(indptr) - 1
     n_dep = len(departures)
     n_targets = len(direct_a)
-    for q in nb.prange(len(rows)):
-        o = rows[q]
+    n_patterns = len(pattern_stop_ptr) - 1
+    most = np.int64(0)  # the largest source group, and the bucket count every origin fits
+    n_buckets = np.int64(1)
+    for q in range(len(rows)):
+        lo, hi = src_ptr[rows[q]], src_ptr[rows[q] + 1]
+        most = max(most, hi - lo)
+        n_buckets = max(n_buckets, _n_buckets(src_cost[lo:hi], search_s, max_weight))
+    # origins in a few chunks per thread, each chunk with its own scratch (the walk search's
+    # labels reset through the nodes it settled, RAPTOR's labels reset by the search): no
+    # per-origin allocation of O(nodes + edges + stops)
+    n_chunks = min(len(rows), n_chunks)
+    for c in nb.prange(n_chunks):
         dist = np.full(n_nodes, UNREACHED, dtype=np.int64)
-        lo, hi = src_ptr[o], src_ptr[o + 1]
-        _dijkstra(indptr, indices, weights, src_nodes[lo:hi], src_cost[lo:hi], search_s, dist, max_weight)
-        acc_stops, acc_s = _access_legs(dist, st_ok, st_a, st_b, st_from_a, st_from_b, access_limit_s, max_access_stops)
+        entry_node = np.empty(len(indices) + most + 1, dtype=np.int32)
+        entry_next = np.empty(len(indices) + most + 1, dtype=np.int32)
+        head = np.full(n_buckets, -1, dtype=np.int32)
+        settled = np.empty(n_nodes, dtype=np.int32)
+        tau, ride, ridden, marked, by_transit, queue, queued = _raptor_scratch(n_stops, n_patterns, max_rounds, labels)
         arrivals = np.empty((n_dep, n_stops), dtype=np.int64)
         rides = np.empty((n_dep, n_stops), dtype=np.int8)
-        _range_raptor(
-            n_stops,
-            pattern_stop_ptr,
-            pattern_stops,
-            pattern_trip_ptr,
-            pattern_time_ptr,
-            arrival_s,
-            departure_s,
-            board_penalty_s,
-            alight_penalty_s,
-            stop_pattern_ptr,
-            stop_pattern,
-            stop_pattern_pos,
-            transfer_ptr,
-            transfer_to,
-            transfer_s,
-            stop_board_penalty_s,
-            acc_stops,
-            acc_s,
-            departures,
-            max_rounds,
-            board_slack_s,
-            labels,
-            arrivals,
-            rides,
-        )
         direct = np.empty(n_targets, dtype=np.float64)
-        for t in range(n_targets):
-            da = dist[direct_a[t]]
-            db = dist[direct_b[t]]
-            ta = (np.inf if da == UNREACHED else np.float64(da)) + direct_from_a[t]
-            tb = (np.inf if db == UNREACHED else np.float64(db)) + direct_from_b[t]
-            v = min(ta, tb)
-            direct[t] = np.inf if v > walk_limit_s else v
-        best = np.full(n_targets, NEVER, dtype=np.int64)
-        best_rides = np.zeros(n_targets, dtype=np.int8)
+        best = np.empty(n_targets, dtype=np.int64)
+        best_rides = np.empty(n_targets, dtype=np.int8)
         times = np.empty((n_dep, n_targets), dtype=np.float64)  # by given departure order
         counts = np.empty((n_dep, n_targets), dtype=np.int8)
-        no_prev = np.empty(0, dtype=np.int64)
-        no_prev_rides = np.empty(0, dtype=np.int8)
-        for i in range(n_dep):  # latest departure first
-            t0 = departures[i]
-            if i == 0:
-                _relax(
-                    arrivals[0],
-                    rides[0],
-                    no_prev,
-                    no_prev_rides,
-                    t0,
-                    egress_ptr,
-                    egress_target,
-                    egress_s,
-                    best,
-                    best_rides,
-                )
-            else:
-                shift = departures[i - 1] - t0  # waiting at the origin for the later departure's trips
-                for t in range(n_targets):
-                    if best[t] < NEVER:
-                        best[t] += shift
-                _relax(
-                    arrivals[i],
-                    rides[i],
-                    arrivals[i - 1],
-                    rides[i - 1],
-                    t0,
-                    egress_ptr,
-                    egress_target,
-                    egress_s,
-                    best,
-                    best_rides,
-                )
-            row = given_index[i]
-            for t in range(n_targets):
-                v = direct[t]
-                r = 0
-                if best[t] < NEVER and best[t] < v:
-                    v = np.float64(best[t])
-                    r = best_rides[t]
-                if v > max_time_s:
-                    v = np.inf
-                    r = -1
-                w = walk_only[o, t]
-                if w <= v:  # a walk along one edge (or to a coincident point) wins ties
-                    v = w
-                    if np.isfinite(v):
-                        r = 0
-                if not dest_ok[t]:
-                    v = np.inf
-                    r = -1
-                times[row, t] = v
-                counts[row, t] = r
-        if n_dep == 1:
-            for p in range(len(pct_index)):
-                for t in range(n_targets):
-                    out_times[p, q, t] = times[0, t]
-                    out_rides[p, q, t] = counts[0, t]
+        column = np.empty(n_dep, dtype=np.float64)
+        for q in range(c * len(rows) // n_chunks, (c + 1) * len(rows) // n_chunks):
+            _origin(
+                q,
+                rows[q],
+                indptr,
+                indices,
+                weights,
+                src_ptr,
+                src_nodes,
+                src_cost,
+                search_s,
+                access_limit_s,
+                max_access_stops,
+                walk_limit_s,
+                max_time_s,
+                st_ok,
+                st_a,
+                st_b,
+                st_from_a,
+                st_from_b,
+                n_stops,
+                pattern_stop_ptr,
+                pattern_stops,
+                pattern_trip_ptr,
+                pattern_time_ptr,
+                arrival_s,
+                departure_s,
+                board_penalty_s,
+                alight_penalty_s,
+                stop_pattern_ptr,
+                stop_pattern,
+                stop_pattern_pos,
+                transfer_ptr,
+                transfer_to,
+                transfer_s,
+                stop_board_penalty_s,
+                departures,
+                given_index,
+                max_rounds,
+                board_slack_s,
+                labels,
+                egress_ptr,
+                egress_target,
+                egress_s,
+                direct_a,
+                direct_b,
+                direct_from_a,
+                direct_from_b,
+                walk_only,
+                dest_ok,
+                pct_index,
+                out_times,
+                out_rides,
+                dist,
+                entry_node,
+                entry_next,
+                head,
+                settled,
+                tau,
+                ride,
+                ridden,
+                marked,
+                by_transit,
+                queue,
+                queued,
+                arrivals,
+                rides,
+                direct,
+                best,
+                best_rides,
+                times,
+                counts,
+                column,
+            )
+
+
+@nb.njit(cache=True, nogil=True)
+def _origin(
+    q,
+    o,
+    indptr,
+    indices,
+    weights,
+    src_ptr,
+    src_nodes,
+    src_cost,
+    search_s,
+    access_limit_s,
+    max_access_stops,
+    walk_limit_s,
+    max_time_s,
+    st_ok,
+    st_a,
+    st_b,
+    st_from_a,
+    st_from_b,
+    n_stops,
+    pattern_stop_ptr,
+    pattern_stops,
+    pattern_trip_ptr,
+    pattern_time_ptr,
+    arrival_s,
+    departure_s,
+    board_penalty_s,
+    alight_penalty_s,
+    stop_pattern_ptr,
+    stop_pattern,
+    stop_pattern_pos,
+    transfer_ptr,
+    transfer_to,
+    transfer_s,
+    stop_board_penalty_s,
+    departures,
+    given_index,
+    max_rounds,
+    board_slack_s,
+    labels,
+    egress_ptr,
+    egress_target,
+    egress_s,
+    direct_a,
+    direct_b,
+    direct_from_a,
+    direct_from_b,
+    walk_only,
+    dest_ok,
+    pct_index,
+    out_times,
+    out_rides,
+    dist,
+    entry_node,
+    entry_next,
+    head,
+    settled,
+    tau,
+    ride,
+    ridden,
+    marked,
+    by_transit,
+    queue,
+    queued,
+    arrivals,
+    rides,
+    direct,
+    best,
+    best_rides,
+    times,
+    counts,
+    column,
+):
+    """Row ``q`` (origin ``o``) of the matrix on one thread's scratch."""
+    n_dep = len(departures)
+    n_targets = len(direct_a)
+    lo, hi = src_ptr[o], src_ptr[o + 1]
+    n_settled = _dial(
+        indptr,
+        indices,
+        weights,
+        src_nodes[lo:hi],
+        src_cost[lo:hi],
+        search_s,
+        dist,
+        entry_node,
+        entry_next,
+        head,
+        settled,
+    )
+    acc_stops, acc_s = _access_legs(dist, st_ok, st_a, st_b, st_from_a, st_from_b, access_limit_s, max_access_stops)
+    _range_raptor_with(
+        n_stops,
+        pattern_stop_ptr,
+        pattern_stops,
+        pattern_trip_ptr,
+        pattern_time_ptr,
+        arrival_s,
+        departure_s,
+        board_penalty_s,
+        alight_penalty_s,
+        stop_pattern_ptr,
+        stop_pattern,
+        stop_pattern_pos,
+        transfer_ptr,
+        transfer_to,
+        transfer_s,
+        stop_board_penalty_s,
+        acc_stops,
+        acc_s,
+        departures,
+        max_rounds,
+        board_slack_s,
+        labels,
+        arrivals,
+        rides,
+        tau,
+        ride,
+        ridden,
+        marked,
+        by_transit,
+        queue,
+        queued,
+    )
+    for t in range(n_targets):
+        da = dist[direct_a[t]]
+        db = dist[direct_b[t]]
+        ta = (np.inf if da == UNREACHED else np.float64(da)) + direct_from_a[t]
+        tb = (np.inf if db == UNREACHED else np.float64(db)) + direct_from_b[t]
+        v = min(ta, tb)
+        direct[t] = np.inf if v > walk_limit_s else v
+    for i in range(n_settled):  # reset for the next origin
+        dist[settled[i]] = UNREACHED
+    best[:] = NEVER
+    best_rides[:] = 0
+    no_prev = np.empty(0, dtype=np.int64)
+    no_prev_rides = np.empty(0, dtype=np.int8)
+    for i in range(n_dep):  # latest departure first
+        t0 = departures[i]
+        if i == 0:
+            _relax(
+                arrivals[0], rides[0], no_prev, no_prev_rides, t0, egress_ptr, egress_target, egress_s, best, best_rides
+            )
         else:
-            column = np.empty(n_dep, dtype=np.float64)
+            shift = departures[i - 1] - t0  # waiting at the origin for the later departure's trips
             for t in range(n_targets):
-                for j in range(n_dep):
-                    column[j] = times[j, t]
-                for p in range(len(pct_index)):
-                    pick = _stable_rank(column, pct_index[p])
-                    out_times[p, q, t] = times[pick, t]
-                    out_rides[p, q, t] = counts[pick, t]
+                if best[t] < NEVER:
+                    best[t] += shift
+            _relax(
+                arrivals[i],
+                rides[i],
+                arrivals[i - 1],
+                rides[i - 1],
+                t0,
+                egress_ptr,
+                egress_target,
+                egress_s,
+                best,
+                best_rides,
+            )
+        row = given_index[i]
+        for t in range(n_targets):
+            v = direct[t]
+            r = 0
+            if best[t] < NEVER and best[t] < v:
+                v = np.float64(best[t])
+                r = best_rides[t]
+            if v > max_time_s:
+                v = np.inf
+                r = -1
+            w = walk_only[o, t]
+            if w <= v:  # a walk along one edge (or to a coincident point) wins ties
+                v = w
+                if np.isfinite(v):
+                    r = 0
+            if not dest_ok[t]:
+                v = np.inf
+                r = -1
+            times[row, t] = v
+            counts[row, t] = r
+    if n_dep == 1:
+        for p in range(len(pct_index)):
+            for t in range(n_targets):
+                out_times[p, q, t] = times[0, t]
+                out_rides[p, q, t] = counts[0, t]
+    else:
+        for t in range(n_targets):
+            for j in range(n_dep):
+                column[j] = times[j, t]
+            for p in range(len(pct_index)):
+                pick = _stable_rank(column, pct_index[p])
+                out_times[p, q, t] = times[pick, t]
+                out_rides[p, q, t] = counts[pick, t]
 
 
 def walk_transit_matrix(
@@ -352,5 +535,6 @@ def walk_transit_matrix(
         np.ascontiguousarray(pct_index, dtype=np.int64),
         out_times,
         out_rides,
+        np.int64(4 * nb.get_num_threads()),  # chunks of origins: a few per thread balance the load
     )
     return out_times, out_rides
