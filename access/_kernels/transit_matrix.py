@@ -21,6 +21,8 @@ from access._kernels.raptor import NEVER, _range_raptor_with, _raptor_scratch
 
 __all__ = ["walk_transit_matrix"]
 
+_RIDE_BITS = 4  # rides (at most 11) in the low bits of an egress key
+
 
 @nb.njit(cache=True, nogil=True)
 def _access_legs(dist, st_ok, st_a, st_b, st_from_a, st_from_b, limit_s, max_stops):
@@ -71,14 +73,13 @@ def _stable_rank(values, k):
 @nb.njit(cache=True, nogil=True)
 def _relax(arrivals_row, rides_row, prev_arr, prev_rides, t0, egress_ptr, egress_target, egress_s, best, best_rides):
     """Lower ``best`` (int64 transit seconds per target, NEVER: none) by the stops whose
-    arrival or rides differ from ``prev_*`` (all stops when ``prev_arr`` is empty)."""
-    full = len(prev_arr) == 0
+    arrival or rides differ from ``prev_*`` (the next-later departure's)."""
     for s in range(len(arrivals_row)):
         a = arrivals_row[s]
         if a >= NEVER:
             continue
         r = rides_row[s]
-        if not full and a == prev_arr[s] and r == prev_rides[s]:
+        if a == prev_arr[s] and r == prev_rides[s]:
             continue
         base = a - t0
         for e in range(egress_ptr[s], egress_ptr[s + 1]):
@@ -87,6 +88,27 @@ def _relax(arrivals_row, rides_row, prev_arr, prev_rides, t0, egress_ptr, egress
             if v < best[t] or (v == best[t] and r < best_rides[t]):
                 best[t] = v
                 best_rides[t] = r
+
+
+@nb.njit(cache=True, nogil=True)
+def _egress_by_target(arrivals_row, rides_row, t0, by_ptr, by_stop, by_s, key, best, best_rides):
+    """Set ``best`` / ``best_rides`` of every target to its fastest egress (fewest rides
+    among the fastest; NEVER / 0: none) from the stop arrivals of one departure, target by
+    target: each stop's (seconds, rides) packed into one ordered int64 key, so the minimum
+    over a target's walks is one branch-free pass (no scattered read-modify-write)."""
+    for s in range(len(arrivals_row)):
+        a = arrivals_row[s]
+        key[s] = NEVER if a >= NEVER else ((a - t0) << _RIDE_BITS) | rides_row[s]
+    for t in range(len(by_ptr) - 1):
+        m = NEVER
+        for e in range(by_ptr[t], by_ptr[t + 1]):
+            m = min(m, key[by_stop[e]] + (by_s[e] << _RIDE_BITS))
+        if m >= NEVER:
+            best[t] = NEVER
+            best_rides[t] = 0
+        else:
+            best[t] = m >> _RIDE_BITS
+            best_rides[t] = m & ((1 << _RIDE_BITS) - 1)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -133,6 +155,9 @@ def _matrix(
     egress_ptr,
     egress_target,
     egress_s,
+    by_ptr,
+    by_stop,
+    by_s,
     direct_a,
     direct_b,
     direct_from_a,
@@ -173,6 +198,7 @@ def _matrix(
         times = np.empty((n_dep, n_targets), dtype=np.float64)  # by given departure order
         counts = np.empty((n_dep, n_targets), dtype=np.int8)
         column = np.empty(n_dep, dtype=np.float64)
+        key = np.empty(n_stops, dtype=np.int64)
         for q in range(c * len(rows) // n_chunks, (c + 1) * len(rows) // n_chunks):
             _origin(
                 q,
@@ -217,6 +243,9 @@ def _matrix(
                 egress_ptr,
                 egress_target,
                 egress_s,
+                by_ptr,
+                by_stop,
+                by_s,
                 direct_a,
                 direct_b,
                 direct_from_a,
@@ -246,6 +275,7 @@ def _matrix(
                 times,
                 counts,
                 column,
+                key,
             )
 
 
@@ -293,6 +323,9 @@ def _origin(
     egress_ptr,
     egress_target,
     egress_s,
+    by_ptr,
+    by_stop,
+    by_s,
     direct_a,
     direct_b,
     direct_from_a,
@@ -322,6 +355,7 @@ def _origin(
     times,
     counts,
     column,
+    key,
 ):
     """Row ``q`` (origin ``o``) of the matrix on one thread's scratch."""
     n_dep = len(departures)
@@ -383,16 +417,10 @@ def _origin(
         direct[t] = np.inf if v > walk_limit_s else v
     for i in range(n_settled):  # reset for the next origin
         dist[settled[i]] = UNREACHED
-    best[:] = NEVER
-    best_rides[:] = 0
-    no_prev = np.empty(0, dtype=np.int64)
-    no_prev_rides = np.empty(0, dtype=np.int8)
     for i in range(n_dep):  # latest departure first
         t0 = departures[i]
         if i == 0:
-            _relax(
-                arrivals[0], rides[0], no_prev, no_prev_rides, t0, egress_ptr, egress_target, egress_s, best, best_rides
-            )
+            _egress_by_target(arrivals[0], rides[0], t0, by_ptr, by_stop, by_s, key, best, best_rides)
         else:
             shift = departures[i - 1] - t0  # waiting at the origin for the later departure's trips
             for t in range(n_targets):
@@ -526,6 +554,7 @@ def walk_transit_matrix(
         targets.egress_ptr,
         targets.egress_target,
         targets.egress_s.astype(np.int64),
+        *targets.by_target,
         np.ascontiguousarray(targets.direct_a, dtype=np.int32),
         np.ascontiguousarray(targets.direct_b, dtype=np.int32),
         np.ascontiguousarray(targets.direct_from_a, dtype=np.float64),

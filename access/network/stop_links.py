@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from weakref import WeakKeyDictionary
 
 import numpy as np
@@ -34,6 +35,17 @@ class Targets:
     direct_b: np.ndarray
     direct_from_a: np.ndarray  # float64 seconds from node a to the target
     direct_from_b: np.ndarray
+
+    @cached_property
+    def by_target(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The egress walks grouped by target (the transpose of the CSR, derived once):
+        ``ptr`` (n_targets + 1), the stop of each walk (ascending within a target), and
+        its int64 seconds."""
+        stop = np.repeat(np.arange(len(self.egress_ptr) - 1, dtype=np.int32), np.diff(self.egress_ptr))
+        order = np.argsort(self.egress_target, kind="stable")
+        counts = np.bincount(self.egress_target, minlength=self.n_targets)
+        ptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
+        return ptr, stop[order], self.egress_s[order].astype(np.int64)
 
 
 def egress_table(
