@@ -53,10 +53,21 @@ def _access_legs(dist, st_ok, st_a, st_b, st_from_a, st_from_b, limit_s, max_sto
 
 
 @nb.njit(cache=True, nogil=True)
-def _stable_rank(values, k):
+def _stable_rank(values, k, scratch):
     """Index of the element a stable sort of ``values`` puts at rank ``k`` (ties in index
-    order), in linear time: the k-th smallest value, then its right occurrence."""
-    v = np.partition(values, k)[k]
+    order), in linear time and no allocation (``scratch``: as long as ``values``): the
+    k-th smallest value, then its right occurrence. A column of one value (a target
+    never reached, or reached alike every minute) is rank ``k`` itself."""
+    lo_v = values[0]
+    hi_v = values[0]
+    for j in range(len(values)):
+        x = values[j]
+        scratch[j] = x
+        lo_v = min(lo_v, x)
+        hi_v = max(hi_v, x)
+    if lo_v == hi_v:
+        return k
+    v = _select(scratch, k)
     below = 0
     for x in values:
         if x < v:
@@ -68,6 +79,34 @@ def _stable_rank(values, k):
                 return j
             seen += 1
     return -1  # unreachable: v occurs in values
+
+
+@nb.njit(cache=True, nogil=True)
+def _select(a, k):
+    """The k-th smallest of ``a`` (reordered in place): quickselect, three-way partitions
+    (departure columns repeat values)."""
+    lo, hi = 0, len(a) - 1
+    while lo < hi:
+        x, y, z = a[lo], a[(lo + hi) >> 1], a[hi]
+        pivot = max(min(x, y), min(max(x, y), z))  # median of three
+        lt, i, gt = lo, lo, hi
+        while i <= gt:
+            if a[i] < pivot:
+                a[lt], a[i] = a[i], a[lt]
+                lt += 1
+                i += 1
+            elif a[i] > pivot:
+                a[i], a[gt] = a[gt], a[i]
+                gt -= 1
+            else:
+                i += 1
+        if k < lt:
+            hi = lt - 1
+        elif k > gt:
+            lo = gt + 1
+        else:
+            return pivot
+    return a[lo]
 
 
 @nb.njit(cache=True, nogil=True)
@@ -198,6 +237,7 @@ def _matrix(
         times = np.empty((n_dep, n_targets), dtype=np.float64)  # by given departure order
         counts = np.empty((n_dep, n_targets), dtype=np.int8)
         column = np.empty(n_dep, dtype=np.float64)
+        ranked = np.empty(n_dep, dtype=np.float64)
         key = np.empty(n_stops, dtype=np.int64)
         for q in range(c * len(rows) // n_chunks, (c + 1) * len(rows) // n_chunks):
             _origin(
@@ -275,6 +315,7 @@ def _matrix(
                 times,
                 counts,
                 column,
+                ranked,
                 key,
             )
 
@@ -355,6 +396,7 @@ def _origin(
     times,
     counts,
     column,
+    ranked,
     key,
 ):
     """Row ``q`` (origin ``o``) of the matrix on one thread's scratch."""
@@ -468,7 +510,7 @@ def _origin(
             for j in range(n_dep):
                 column[j] = times[j, t]
             for p in range(len(pct_index)):
-                pick = _stable_rank(column, pct_index[p])
+                pick = _stable_rank(column, pct_index[p], ranked)
                 out_times[p, q, t] = times[pick, t]
                 out_rides[p, q, t] = counts[pick, t]
 
