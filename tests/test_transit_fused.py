@@ -46,6 +46,7 @@ def test_the_fused_kernel_equals_the_per_origin_path(poa_transit, cells, query, 
     reference = per_origin(net, cells, mode="transit", **query)
     pd.testing.assert_frame_equal(fused, reference)
     assert fused.attrs == reference.attrs
+    assert fused.attrs["transit_share"] == transit_matrix.transit_summary(fused)  # from the matrices = from the table
     assert fused.filter(like="travel_time").notna().to_numpy().mean() > 0.3
 
 

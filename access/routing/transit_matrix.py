@@ -179,8 +179,19 @@ def transit_travel_times(
         table[name] = _rides_array(rides[i])
     table.attrs["truncated_by_extent"] = np.asarray(origin_frame.ids)[cut].tolist()
     table.attrs.update(service_day(transit, departures))
-    table.attrs["transit_share"] = transit_summary(table)
+    table.attrs["transit_share"] = _transit_shares(names, result, rides)
     return table
+
+
+def _transit_shares(names: list[str], seconds: np.ndarray, rides: np.ndarray) -> dict[str, float]:
+    """:func:`transit_summary` from the matrices the table is built of (reached: finite
+    seconds; by transit: rides >= 1), without a pass over the table's 1.5 M rows."""
+    shares = {}
+    for i, name in enumerate(names):
+        reached = np.isfinite(seconds[i])
+        n = int(np.count_nonzero(reached))
+        shares[name] = float(np.count_nonzero(reached & (rides[i] >= 1)) / n) if n else float("nan")
+    return shares
 
 
 # Origins per call of the fused kernel: a progress update (and a chance for Ctrl-C or a
