@@ -63,7 +63,7 @@ def _range_raptor(
     out,
     out_rides,
 ):
-    best, ride, ridden, marked, by_transit, queue, queued = _raptor_scratch(
+    best, ride, ridden, marked, by_transit, queue, queued, changed, changed_list = _raptor_scratch(
         n_stops, len(pattern_stop_ptr) - 1, max_rounds, labels
     )
     _range_raptor_with(
@@ -98,6 +98,8 @@ def _range_raptor(
         by_transit,
         queue,
         queued,
+        changed,
+        changed_list,
     )
 
 
@@ -105,7 +107,8 @@ def _range_raptor(
 def _raptor_scratch(n_stops, n_patterns, max_rounds, labels):
     """Scratch of one search (:func:`_range_raptor_with`), reusable for the next origin:
     round-major labels ``best``, ``ride``, ``ridden`` (the last only sized for
-    :data:`RIDDEN`), marked / by-transit stop flags, the pattern queue (all -1)."""
+    :data:`RIDDEN`), marked / by-transit stop flags, the pattern queue (all -1), the
+    stops whose labels changed in a departure (flags all False, and their list)."""
     best = np.empty((max_rounds + 1, n_stops), dtype=np.int64)
     ride = np.empty((max_rounds + 1, n_stops), dtype=np.int64)
     ridden = np.empty((max_rounds + 1 if labels == RIDDEN else 1, n_stops), dtype=np.int64)
@@ -113,13 +116,18 @@ def _raptor_scratch(n_stops, n_patterns, max_rounds, labels):
     by_transit = np.zeros(n_stops, dtype=np.bool_)
     queue = np.full(n_patterns, -1, dtype=np.int64)
     queued = np.empty(n_patterns, dtype=np.int64)
-    return best, ride, ridden, marked, by_transit, queue, queued
+    changed = np.zeros(n_stops, dtype=np.bool_)
+    changed_list = np.empty(n_stops, dtype=np.int64)
+    return best, ride, ridden, marked, by_transit, queue, queued, changed, changed_list
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _carry(labels, r, n_stops):
-    """Round ``r`` starts from round ``r - 1``: at most r rides is no worse than r - 1."""
-    for s in range(n_stops):
+def _carry(labels, r, stops, n):
+    """Round ``r`` starts from round ``r - 1`` (at most r rides is no worse than r - 1) at
+    the first ``n`` of ``stops``: the only ones whose labels changed this departure (every
+    other stop's rounds were carried by an earlier departure)."""
+    for k in range(n):
+        s = stops[k]
         if labels[r - 1, s] < labels[r, s]:
             labels[r, s] = labels[r - 1, s]
 
@@ -157,6 +165,8 @@ def _range_raptor_with(
     by_transit,
     queue,
     queued,
+    changed,
+    changed_list,
 ):
     """:func:`_range_raptor` on caller-owned scratch (:func:`_raptor_scratch`), which it
     resets: many origins on one thread allocate it once."""
@@ -177,6 +187,7 @@ def _range_raptor_with(
     ride[:] = NEVER
     ridden[:] = NEVER
     marked[:] = False
+    n_changed = 0
     for d in range(len(departures)):  # latest first
         t0 = departures[d]
         for k in range(len(access_stops)):
@@ -202,12 +213,16 @@ def _range_raptor_with(
                 ):
                     marked[s] = True
                 best[0, s] = a
+                if not changed[s]:
+                    changed[s] = True
+                    changed_list[n_changed] = s
+                    n_changed += 1
         last = max_rounds
         for r in range(1, max_rounds + 1):
-            _carry(best, r, n_stops)
-            _carry(ride, r, n_stops)
+            _carry(best, r, changed_list, n_changed)
+            _carry(ride, r, changed_list, n_changed)
             if keep_ridden:
-                _carry(ridden, r, n_stops)
+                _carry(ridden, r, changed_list, n_changed)
             # patterns through stops marked in the previous round, from their first such stop
             n_queued = 0
             for s in range(n_stops):
@@ -245,6 +260,10 @@ def _range_raptor_with(
                         if a < ride[r, s]:
                             ride[r, s] = a
                             by_transit[s] = True
+                            if not changed[s]:
+                                changed[s] = True
+                                changed_list[n_changed] = s
+                                n_changed += 1
                             if keep_ridden and a < ridden[r, s]:
                                 ridden[r, s] = a
                             if a < best[r, s]:
@@ -273,6 +292,10 @@ def _range_raptor_with(
                         a = a0 + transfer_s[e]
                         if a < ridden[r, v]:
                             ridden[r, v] = a
+                            if not changed[v]:
+                                changed[v] = True
+                                changed_list[n_changed] = v
+                                n_changed += 1
                         if a < best[r, v]:
                             best[r, v] = a
                             marked[v] = True
@@ -283,12 +306,19 @@ def _range_raptor_with(
                         if a < best[r, v]:
                             best[r, v] = a
                             marked[v] = True
+                            if not changed[v]:
+                                changed[v] = True
+                                changed_list[n_changed] = v
+                                n_changed += 1
         for r in range(last + 1, max_rounds + 1):  # rounds not run (nothing marked) carry on
-            _carry(best, r, n_stops)
-            _carry(ride, r, n_stops)
+            _carry(best, r, changed_list, n_changed)
+            _carry(ride, r, changed_list, n_changed)
             if keep_ridden:
-                _carry(ridden, r, n_stops)
+                _carry(ridden, r, changed_list, n_changed)
         marked[:] = False  # marks of a last round with nothing after it
+        for k in range(n_changed):
+            changed[changed_list[k]] = False
+        n_changed = 0
         if labels == ALL:
             _final_labels(best, d, out, out_rides)
         else:

@@ -228,7 +228,9 @@ def _matrix(
         entry_next = np.empty(len(indices) + most + 1, dtype=np.int32)
         head = np.full(n_buckets, -1, dtype=np.int32)
         settled = np.empty(n_nodes, dtype=np.int32)
-        tau, ride, ridden, marked, by_transit, queue, queued = _raptor_scratch(n_stops, n_patterns, max_rounds, labels)
+        tau, ride, ridden, marked, by_transit, queue, queued, changed, changed_list = _raptor_scratch(
+            n_stops, n_patterns, max_rounds, labels
+        )
         arrivals = np.empty((n_dep, n_stops), dtype=np.int64)
         rides = np.empty((n_dep, n_stops), dtype=np.int8)
         direct = np.empty(n_targets, dtype=np.float64)
@@ -307,6 +309,8 @@ def _matrix(
                 by_transit,
                 queue,
                 queued,
+                changed,
+                changed_list,
                 arrivals,
                 rides,
                 direct,
@@ -388,6 +392,8 @@ def _origin(
     by_transit,
     queue,
     queued,
+    changed,
+    changed_list,
     arrivals,
     rides,
     direct,
@@ -449,6 +455,8 @@ def _origin(
         by_transit,
         queue,
         queued,
+        changed,
+        changed_list,
     )
     for t in range(n_targets):
         da = dist[direct_a[t]]
