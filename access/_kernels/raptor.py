@@ -16,7 +16,17 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-__all__ = ["NEVER", "ALL", "RIDDEN", "ALIGHTED", "range_raptor", "reverse_range_raptor", "reverse_transfers"]
+__all__ = [
+    "NEVER",
+    "ALL",
+    "RIDDEN",
+    "ALIGHTED",
+    "TIMETABLE",
+    "timetable",
+    "range_raptor",
+    "reverse_range_raptor",
+    "reverse_transfers",
+]
 
 NEVER = np.int64(2**62)
 ALL, RIDDEN, ALIGHTED = 0, 1, 2  # which labels a search returns (module docstring)
@@ -36,70 +46,37 @@ def _earliest_trip(dep, base, n_trips, n_stops, pos, ready):
     return lo if lo < n_trips else -1
 
 
+def timetable(transit) -> tuple:
+    """The arrays of ``transit`` a forward RAPTOR search reads, as one tuple (the kernels
+    take it as one argument and unpack it: :data:`TIMETABLE` names its fields in order)."""
+    return tuple(getattr(transit, name) for name in TIMETABLE)
+
+
+TIMETABLE = (
+    "n_stops",
+    "pattern_stop_ptr",
+    "pattern_stops",
+    "pattern_trip_ptr",
+    "pattern_time_ptr",
+    "arrival_s",
+    "departure_s",
+    "board_penalty_s",
+    "alight_penalty_s",
+    "stop_pattern_ptr",
+    "stop_pattern",
+    "stop_pattern_pos",
+    "transfer_ptr",
+    "transfer_to",
+    "transfer_s",
+    "stop_board_penalty_s",
+)
+
+
 @nb.njit(cache=True, nogil=True)
-def _range_raptor(
-    n_stops,
-    pattern_stop_ptr,
-    pattern_stops,
-    pattern_trip_ptr,
-    pattern_time_ptr,
-    arrival_s,
-    departure_s,
-    board_penalty_s,
-    alight_penalty_s,
-    stop_pattern_ptr,
-    stop_pattern,
-    stop_pattern_pos,
-    transfer_ptr,
-    transfer_to,
-    transfer_s,
-    stop_board_penalty_s,
-    access_stops,
-    access_s,
-    departures,
-    max_rounds,
-    board_slack_s,
-    labels,
-    out,
-    out_rides,
-):
-    best, ride, ridden, marked, by_transit, queue, queued, changed, changed_list = _raptor_scratch(
-        n_stops, len(pattern_stop_ptr) - 1, max_rounds, labels
-    )
+def _range_raptor(tt, access_stops, access_s, departures, max_rounds, board_slack_s, labels, out, out_rides):
+    scratch = _raptor_scratch(tt[0], len(tt[1]) - 1, max_rounds, labels)
     _range_raptor_with(
-        n_stops,
-        pattern_stop_ptr,
-        pattern_stops,
-        pattern_trip_ptr,
-        pattern_time_ptr,
-        arrival_s,
-        departure_s,
-        board_penalty_s,
-        alight_penalty_s,
-        stop_pattern_ptr,
-        stop_pattern,
-        stop_pattern_pos,
-        transfer_ptr,
-        transfer_to,
-        transfer_s,
-        stop_board_penalty_s,
-        access_stops,
-        access_s,
-        departures,
-        max_rounds,
-        board_slack_s,
-        labels,
-        out,
-        out_rides,
-        best,
-        ride,
-        ridden,
-        marked,
-        by_transit,
-        queue,
-        queued,
-        changed,
-        changed_list,
+        tt, access_stops, access_s, departures, max_rounds, board_slack_s, labels, out, out_rides, scratch
     )
 
 
@@ -134,42 +111,29 @@ def _carry(labels, r, stops, n):
 
 @nb.njit(cache=True, nogil=True)
 def _range_raptor_with(
-    n_stops,
-    pattern_stop_ptr,
-    pattern_stops,
-    pattern_trip_ptr,
-    pattern_time_ptr,
-    arrival_s,
-    departure_s,
-    board_penalty_s,
-    alight_penalty_s,
-    stop_pattern_ptr,
-    stop_pattern,
-    stop_pattern_pos,
-    transfer_ptr,
-    transfer_to,
-    transfer_s,
-    stop_board_penalty_s,
-    access_stops,
-    access_s,
-    departures,
-    max_rounds,
-    board_slack_s,
-    labels,
-    out,
-    out_rides,
-    best,
-    ride,
-    ridden,
-    marked,
-    by_transit,
-    queue,
-    queued,
-    changed,
-    changed_list,
+    tt, access_stops, access_s, departures, max_rounds, board_slack_s, labels, out, out_rides, scratch
 ):
-    """:func:`_range_raptor` on caller-owned scratch (:func:`_raptor_scratch`), which it
-    resets: many origins on one thread allocate it once."""
+    """:func:`_range_raptor` on caller-owned scratch (``tt``: :func:`timetable`; ``scratch``:
+    :func:`_raptor_scratch`), which it resets: many origins on one thread allocate it once."""
+    (
+        n_stops,
+        pattern_stop_ptr,
+        pattern_stops,
+        pattern_trip_ptr,
+        pattern_time_ptr,
+        arrival_s,
+        departure_s,
+        board_penalty_s,
+        alight_penalty_s,
+        stop_pattern_ptr,
+        stop_pattern,
+        stop_pattern_pos,
+        transfer_ptr,
+        transfer_to,
+        transfer_s,
+        stop_board_penalty_s,
+    ) = tt
+    best, ride, ridden, marked, by_transit, queue, queued, changed, changed_list = scratch
     # Labels are kept over this and every later departure (rRAPTOR keeps labels: a later
     # departure's journey is also a journey for an earlier one, after waiting at the
     # origin), and compared within the same ride count only, so a later departure's
@@ -400,22 +364,7 @@ def range_raptor(
     out = np.empty((len(departures_s), transit.n_stops), dtype=np.int64)
     rides = np.empty((len(departures_s), transit.n_stops), dtype=np.int8)
     _range_raptor(
-        transit.n_stops,
-        transit.pattern_stop_ptr,
-        transit.pattern_stops,
-        transit.pattern_trip_ptr,
-        transit.pattern_time_ptr,
-        transit.arrival_s,
-        transit.departure_s,
-        transit.board_penalty_s,
-        transit.alight_penalty_s,
-        transit.stop_pattern_ptr,
-        transit.stop_pattern,
-        transit.stop_pattern_pos,
-        transit.transfer_ptr,
-        transit.transfer_to,
-        transit.transfer_s,
-        transit.stop_board_penalty_s,
+        timetable(transit),
         np.ascontiguousarray(access_stops, dtype=np.int64),
         np.ascontiguousarray(access_s, dtype=np.int64),
         departures_s[order],
