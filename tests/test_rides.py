@@ -11,6 +11,7 @@ import pytest
 
 import access
 from access.errors import WalkOnlyWarning
+from access.routing.transit_matrix import transit_summary
 from tests.conftest import require_data
 
 
@@ -101,6 +102,8 @@ def test_arrive_by_results_carry_rides_too(poa_transit, cells, walked):
     np.testing.assert_allclose(inbound["travel_time_min"].to_numpy()[zero], walk[zero], atol=1 / 60)
     assert (inbound["rides"] >= 1).any()
     assert inbound.attrs["service_date"] == "2019-05-13"
+    # the share counted on the matrices equals the share counted on the table
+    assert inbound.attrs["transit_share"] == transit_summary(inbound)
 
 
 def test_a_transit_isochrone_that_boards_nothing_says_it_is_walking_only(poa_transit):

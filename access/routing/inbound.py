@@ -27,10 +27,10 @@ from access.routing.transit import (
 )
 from access.routing.transit_matrix import (
     _rides_array,
+    _transit_shares,
     check_percentiles,
     percentile_columns,
     rides_columns,
-    transit_summary,
 )
 
 __all__ = ["reverse_csr", "inbound_node_times", "inbound_street_travel_times", "inbound_transit_travel_times"]
@@ -153,7 +153,8 @@ def inbound_transit_travel_times(
     walk_only = np.full((n_rows, len(dest_frame)), np.inf)
     walk_only[:-1] = off_node_s(walk, retimed(o_walk, speed), retimed(d_walk, speed))
     # the budget and the walking limit hold for walks along one edge too
-    walk_only[walk_only > min(limit_s, settings.max_walk_min * 60)] = np.inf
+    walk_limit_s = min(limit_s, settings.max_walk_min * 60)
+    walk_only[walk_only > walk_limit_s] = np.inf
     for k in tqdm(range(len(dest_frame)), desc="transit arrive-by", unit="destination", disable=not progress):
         checkpoint()
         if not d_walk.ok[k]:
@@ -168,7 +169,6 @@ def inbound_transit_travel_times(
         counts[:, ~origin_ok] = -1
         result[:, :, k], rides[:, :, k] = window_rides(seconds, counts, pct)
     # destinations reached from the edge of the data: by transit after an access walk, or walking
-    walk_limit_s = min(limit_s, settings.max_walk_min * 60)
     from_edge = points_reach_extent(walk, retimed(d_walk, speed), walk_limit_s, inbound=True)
     cut = np.isfinite(result[:, -1, :]).any(axis=0) | from_edge
     result, rides = result[:, :-1, :], rides[:, :-1, :]
@@ -177,6 +177,6 @@ def inbound_transit_travel_times(
     for i, name in enumerate(rides_columns(pct)):
         table[name] = _rides_array(rides[i])
     table.attrs.update(service_day(transit, deadlines))
-    table.attrs["transit_share"] = transit_summary(table)
+    table.attrs["transit_share"] = _transit_shares(names, result, rides)
     table.attrs["truncated_by_extent"] = np.asarray(dest_frame.ids)[cut].tolist()
     return table

@@ -138,7 +138,8 @@ def transit_travel_times(
     walk_only = np.full((len(origin_frame), n_cols), np.inf)
     walk_only[:, :-1] = off_node_s(walk, o_direct, retimed(d_walk, settings.point_connector_speed_kmh))
     # trips along one edge and coincident points: the budget and the walking limit hold too
-    walk_only[walk_only > min(limit_s, settings.max_walk_min * 60)] = np.inf
+    walk_limit_s = min(limit_s, settings.max_walk_min * 60)
+    walk_only[walk_only > walk_limit_s] = np.inf
 
     def one_origin(k: int, threads: bool) -> None:
         seconds, counts = transit_times_to_targets(
@@ -170,7 +171,6 @@ def transit_travel_times(
     else:
         _per_origin(one_origin, rows, network, access_mode, progress)
     # origins that reach the edge of the data: by transit and an egress walk, or walking
-    walk_limit_s = min(limit_s, settings.max_walk_min * 60)
     cut = np.isfinite(result[:, :, -1]).any(axis=0) | points_reach_extent(walk, o_direct, walk_limit_s)
     result, rides = result[:, :, :-1], rides[:, :, :-1]
     names = percentile_columns(pct)
