@@ -16,7 +16,8 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from access._kernels.dijkstra import UNREACHED, _dial, _n_buckets
+from access._kernels.chains import chain_queries, chain_search
+from access._kernels.dijkstra import UNREACHED
 from access._kernels.raptor import NEVER, _range_raptor_with, _raptor_scratch, timetable
 
 __all__ = ["walk_transit_matrix"]
@@ -152,10 +153,8 @@ def _egress_by_target(arrivals_row, rides_row, t0, by_ptr, by_stop, by_s, key, b
 
 @nb.njit(cache=True, parallel=True)
 def _matrix(
-    indptr,
-    indices,
-    weights,
-    max_weight,
+    chains,
+    queries,
     src_ptr,
     src_nodes,
     src_cost,
@@ -180,25 +179,23 @@ def _matrix(
     out_rides,
     n_chunks,
 ):
-    n_nodes = len(indptr) - 1
+    n_nodes = len(chains[0]) - 1
     n_dep = len(departures)
     n_stops, n_patterns, n_targets = tt[0], len(tt[1]) - 1, len(tg[6])
-    most = np.int64(0)  # the largest source group, and the bucket count every origin fits
-    n_buckets = np.int64(1)
+    most = np.int64(0)  # the largest source group
     for q in range(len(rows)):
-        lo, hi = src_ptr[rows[q]], src_ptr[rows[q] + 1]
-        most = max(most, hi - lo)
-        n_buckets = max(n_buckets, _n_buckets(src_cost[lo:hi], search_s, max_weight))
+        most = max(most, src_ptr[rows[q] + 1] - src_ptr[rows[q]])
     # origins in a few chunks per thread, each chunk with its own scratch (the walk search's
     # labels reset through the nodes it settled, RAPTOR's labels reset by the search): no
     # per-origin allocation of O(nodes + edges + stops)
     n_chunks = min(len(rows), n_chunks)
     for c in nb.prange(n_chunks):
         dist = np.full(n_nodes, UNREACHED, dtype=np.int64)
-        entry_node = np.empty(len(indices) + most + 1, dtype=np.int32)
-        entry_next = np.empty(len(indices) + most + 1, dtype=np.int32)
-        head = np.full(n_buckets, -1, dtype=np.int32)
+        entry_node = np.empty(len(chains[1]) + 2 * most + 1, dtype=np.int32)
+        entry_next = np.empty(len(chains[1]) + 2 * most + 1, dtype=np.int32)
+        head = np.full(search_s + 1, -1, dtype=np.int32)  # chain edges are long: a bucket per second
         settled = np.empty(n_nodes, dtype=np.int32)
+        sources = (np.empty(2 * most, dtype=np.int32), np.empty(2 * most, dtype=np.int64))
         raptor = _raptor_scratch(n_stops, n_patterns, max_rounds, labels)
         arrivals = np.empty((n_dep, n_stops), dtype=np.int64)
         rides = np.empty((n_dep, n_stops), dtype=np.int8)
@@ -214,7 +211,8 @@ def _matrix(
             _origin(
                 q,
                 rows[q],
-                (indptr, indices, weights),
+                chains,
+                queries,
                 (src_ptr, src_nodes, src_cost),
                 (search_s, access_limit_s, max_access_stops, walk_limit_s, max_time_s),
                 st,
@@ -222,32 +220,32 @@ def _matrix(
                 (departures, given_index, max_rounds, board_slack_s, labels),
                 tg,
                 (walk_only, dest_ok, pct_index, out_times, out_rides),
-                (dist, entry_node, entry_next, head, settled),
+                (dist, entry_node, entry_next, head, settled, sources),
                 raptor,
                 (arrivals, rides, direct, best, best_rides, times, counts, column, ranked, key),
             )
 
 
 @nb.njit(cache=True, nogil=True)
-def _origin(q, o, graph, sources, limits, st, tt, query, tg, result, walk_scratch, raptor, scratch):
+def _origin(q, o, chains, queries, sources, limits, st, tt, query, tg, result, walk_scratch, raptor, scratch):
     """Row ``q`` (origin ``o``) of the matrix on one thread's scratch (the tuples as
-    :func:`_matrix` packs them; ``tt``: :func:`access._kernels.raptor.timetable`)."""
-    indptr, indices, weights = graph
+    :func:`_matrix` packs them; ``tt``: :func:`access._kernels.raptor.timetable`; the walk
+    search runs over the contracted ``chains``, deriving the times at ``queries``: the
+    stops' and targets' edge ends)."""
     src_ptr, src_nodes, src_cost = sources
     search_s, access_limit_s, max_access_stops, walk_limit_s, max_time_s = limits
     st_ok, st_a, st_b, st_from_a, st_from_b = st
     departures, given_index, max_rounds, board_slack_s, labels = query
     egress_ptr, egress_target, egress_s, by_ptr, by_stop, by_s, direct_a, direct_b, direct_from_a, direct_from_b = tg
     walk_only, dest_ok, pct_index, out_times, out_rides = result
-    dist, entry_node, entry_next, head, settled = walk_scratch
+    dist, entry_node, entry_next, head, settled, src_scratch = walk_scratch
     arrivals, rides, direct, best, best_rides, times, counts, column, ranked, key = scratch
     n_dep = len(departures)
     n_targets = len(direct_a)
     lo, hi = src_ptr[o], src_ptr[o + 1]
-    n_settled = _dial(
-        indptr,
-        indices,
-        weights,
+    n_settled = chain_search(
+        chains,
+        queries,
         src_nodes[lo:hi],
         src_cost[lo:hi],
         search_s,
@@ -256,6 +254,7 @@ def _origin(q, o, graph, sources, limits, st, tt, query, tg, result, walk_scratc
         entry_next,
         head,
         settled,
+        src_scratch,
     )
     acc_stops, acc_s = _access_legs(dist, st_ok, st_a, st_b, st_from_a, st_from_b, access_limit_s, max_access_stops)
     _range_raptor_with(tt, acc_stops, acc_s, departures, max_rounds, board_slack_s, labels, arrivals, rides, raptor)
@@ -361,12 +360,11 @@ def walk_transit_matrix(
     out_rides = np.full((len(pct_index), len(rows), targets.n_targets), -1, dtype=np.int8)
     if len(rows) == 0:
         return out_times, out_rides
-    max_weight = np.int64(min(int(walk.travel_s.max()) if len(walk.travel_s) else 0, int(search_s)))
+    chains = walk.chains
+    ends = (stops.a[stops.ok], stops.b[stops.ok], targets.direct_a, targets.direct_b)
     _matrix(
-        walk.indptr,
-        walk.indices,
-        walk.travel_s,
-        max_weight,
+        chains,
+        chain_queries(chains, np.concatenate([np.asarray(e, dtype=np.int64) for e in ends])),
         np.ascontiguousarray(src_ptr, dtype=np.int64),
         np.ascontiguousarray(src_nodes, dtype=np.int32),
         np.ascontiguousarray(src_cost, dtype=np.int64),

@@ -11,6 +11,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
 from access._geo import haversine_m, to_projected, utm_epsg
+from access._kernels.chains import Chains, contract_chains
 from access.config import MODES, StreetSettings
 from access.errors import InputError, NetworkError
 from access.io.osm import OsmWays
@@ -127,6 +128,12 @@ class StreetNetwork:
         for array in reverse:
             array.setflags(write=False)
         return reverse
+
+    @cached_property
+    def chains(self) -> Chains:
+        """The graph contracted along its degree-2 chains (see
+        :mod:`access._kernels.chains`), for bounded searches that need few nodes' times."""
+        return contract_chains(self.indptr, self.indices, self.travel_s)
 
     @cached_property
     def extent(self) -> Extent:
