@@ -280,13 +280,17 @@ def _range_raptor_with(
             if keep_ridden:
                 _carry(ridden, r, changed_list, n_changed)
         marked[:] = False  # marks of a last round with nothing after it
+        final = best if labels == ALL else (ridden if keep_ridden else ride)
+        if d == 0:
+            _final_labels(final, d, out, out_rides)
+        else:  # labels kept from the later departure, but where they changed
+            out[d] = out[d - 1]
+            out_rides[d] = out_rides[d - 1]
+            for k in range(n_changed):
+                _final_label(final, d, changed_list[k], out, out_rides)
         for k in range(n_changed):
             changed[changed_list[k]] = False
         n_changed = 0
-        if labels == ALL:
-            _final_labels(best, d, out, out_rides)
-        else:
-            _final_labels(ridden if keep_ridden else ride, d, out, out_rides)
 
 
 @nb.njit(cache=True, nogil=True)
@@ -323,15 +327,20 @@ def _new_boarding(
 def _final_labels(labels, d, out, out_rides):
     """Row ``d`` of the results: the best label of every stop (round-major labels, every
     round carried) and its fewest rides (round 0 of ``best``: the access leg alone)."""
-    last = labels.shape[0] - 1
     for s in range(labels.shape[1]):
-        a = labels[last, s]
-        out[d, s] = a
-        k = 0
-        if a < NEVER:
-            while labels[k, s] != a:
-                k += 1
-        out_rides[d, s] = k
+        _final_label(labels, d, s, out, out_rides)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _final_label(labels, d, s, out, out_rides):
+    """Entry ``[d, s]`` of :func:`_final_labels`."""
+    a = labels[labels.shape[0] - 1, s]
+    out[d, s] = a
+    k = 0
+    if a < NEVER:
+        while labels[k, s] != a:
+            k += 1
+    out_rides[d, s] = k
 
 
 def range_raptor(
