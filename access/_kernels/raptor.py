@@ -95,7 +95,9 @@ def _raptor_scratch(n_stops, n_patterns, max_rounds, labels):
     queued = np.empty(n_patterns, dtype=np.int64)
     changed = np.zeros(n_stops, dtype=np.bool_)
     changed_list = np.empty(n_stops, dtype=np.int64)
-    return best, ride, ridden, marked, by_transit, queue, queued, changed, changed_list
+    boardable = np.zeros(n_stops, dtype=np.bool_)
+    boardable_list = np.empty(n_stops, dtype=np.int64)
+    return best, ride, ridden, marked, by_transit, queue, queued, changed, changed_list, boardable, boardable_list
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -133,7 +135,7 @@ def _range_raptor_with(
         transfer_s,
         stop_board_penalty_s,
     ) = tt
-    best, ride, ridden, marked, by_transit, queue, queued, changed, changed_list = scratch
+    best, ride, ridden, marked, by_transit, queue, queued, changed, changed_list, boardable, boardable_list = scratch
     # Labels are kept over this and every later departure (rRAPTOR keeps labels: a later
     # departure's journey is also a journey for an earlier one, after waiting at the
     # origin), and compared within the same ride count only, so a later departure's
@@ -192,10 +194,14 @@ def _range_raptor_with(
                 _carry(ridden, r, changed_list, n_changed)
             # patterns through stops marked in the previous round, from their first such stop
             n_queued = 0
+            n_boardable = 0
             for s in range(n_stops):
                 if not marked[s]:
                     continue
                 marked[s] = False
+                boardable[s] = True
+                boardable_list[n_boardable] = s
+                n_boardable += 1
                 for e in range(stop_pattern_ptr[s], stop_pattern_ptr[s + 1]):
                     p = stop_pattern[e]
                     pos = stop_pattern_pos[e]
@@ -206,6 +212,8 @@ def _range_raptor_with(
                     elif pos < queue[p]:
                         queue[p] = pos
             if n_queued == 0:
+                for k in range(n_boardable):  # marked stops no pattern serves
+                    boardable[boardable_list[k]] = False
                 last = r
                 break
             by_transit[:] = False
@@ -239,6 +247,8 @@ def _range_raptor_with(
                             elif a < best[r, s]:
                                 best[r, s] = a
                                 marked[s] = True
+                    if not boardable[s]:
+                        continue
                     if keep_ridden:  # best[r - 1] = min(best[0], ridden[r - 1]): not kept
                         prev = best[0, s] if r == 1 else min(best[0, s], ridden[r - 1, s])
                     else:
@@ -251,6 +261,8 @@ def _range_raptor_with(
                         elif trip > 0 and departure_s[base + (trip - 1) * n_p + i] >= ready:
                             # an earlier trip is catchable here (trips do not overtake)
                             trip = _earliest_trip(departure_s, base, trip, n_p, i, ready)
+            for k in range(n_boardable):
+                boardable[boardable_list[k]] = False
             # walking transfers from stops reached by riding in this round (after the last
             # round they only serve RIDDEN / ALL results: ALIGHTED ends where a vehicle stops)
             if r == max_rounds and labels == ALIGHTED:
