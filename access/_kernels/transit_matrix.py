@@ -111,9 +111,10 @@ def _select(a, k):
 
 
 @nb.njit(cache=True, nogil=True)
-def _relax(arrivals_row, rides_row, prev_arr, prev_rides, t0, egress_ptr, egress_target, egress_s, best, best_rides):
-    """Lower ``best`` (int64 transit seconds per target, NEVER: none) by the stops whose
-    arrival or rides differ from ``prev_*`` (the next-later departure's)."""
+def _relax(arrivals_row, rides_row, prev_arr, prev_rides, t0, egress_ptr, egress_target, egress_key, best):
+    """Lower ``best`` (per target the packed key of :func:`_egress_by_target`) by the stops
+    whose arrival or rides differ from ``prev_*`` (the next-later departure's);
+    ``egress_key``: each walk's seconds shifted into key position."""
     for s in range(len(arrivals_row)):
         a = arrivals_row[s]
         if a >= NEVER:
@@ -121,34 +122,27 @@ def _relax(arrivals_row, rides_row, prev_arr, prev_rides, t0, egress_ptr, egress
         r = rides_row[s]
         if a == prev_arr[s] and r == prev_rides[s]:
             continue
-        base = a - t0
+        key = ((a - t0) << _RIDE_BITS) | r
         for e in range(egress_ptr[s], egress_ptr[s + 1]):
-            v = base + egress_s[e]
             t = egress_target[e]
-            if v < best[t] or (v == best[t] and r < best_rides[t]):
-                best[t] = v
-                best_rides[t] = r
+            best[t] = min(best[t], key + egress_key[e])
 
 
 @nb.njit(cache=True, nogil=True)
-def _egress_by_target(arrivals_row, rides_row, t0, by_ptr, by_stop, by_s, key, best, best_rides):
-    """Set ``best`` / ``best_rides`` of every target to its fastest egress (fewest rides
-    among the fastest; NEVER / 0: none) from the stop arrivals of one departure, target by
-    target: each stop's (seconds, rides) packed into one ordered int64 key, so the minimum
-    over a target's walks is one branch-free pass (no scattered read-modify-write)."""
+def _egress_by_target(arrivals_row, rides_row, t0, by_ptr, by_stop, by_key, key, best):
+    """Set ``best`` of every target to its fastest egress (fewest rides among the fastest)
+    from the stop arrivals of one departure as one ordered int64 key, ``(seconds <<
+    _RIDE_BITS) | rides`` (NEVER or more: none), target by target: the minimum over a
+    target's walks is one branch-free pass (no scattered read-modify-write); ``by_key``:
+    each walk's seconds shifted into key position."""
     for s in range(len(arrivals_row)):
         a = arrivals_row[s]
         key[s] = NEVER if a >= NEVER else ((a - t0) << _RIDE_BITS) | rides_row[s]
     for t in range(len(by_ptr) - 1):
         m = NEVER
         for e in range(by_ptr[t], by_ptr[t + 1]):
-            m = min(m, key[by_stop[e]] + (by_s[e] << _RIDE_BITS))
-        if m >= NEVER:
-            best[t] = NEVER
-            best_rides[t] = 0
-        else:
-            best[t] = m >> _RIDE_BITS
-            best_rides[t] = m & ((1 << _RIDE_BITS) - 1)
+            m = min(m, key[by_stop[e]] + by_key[e])
+        best[t] = m
 
 
 @nb.njit(cache=True, parallel=True)
@@ -200,11 +194,9 @@ def _matrix(
         arrivals = np.empty((n_dep, n_stops), dtype=np.int64)
         rides = np.empty((n_dep, n_stops), dtype=np.int8)
         direct = np.empty(n_targets, dtype=np.float64)
-        best = np.empty(n_targets, dtype=np.int64)
-        best_rides = np.empty(n_targets, dtype=np.int8)
-        times = np.empty((n_dep, n_targets), dtype=np.float64)  # by given departure order
-        counts = np.empty((n_dep, n_targets), dtype=np.int8)
-        column = np.empty(n_dep, dtype=np.float64)
+        best = np.empty(n_targets, dtype=np.int64)  # packed (seconds, rides) per target
+        times = np.empty((n_targets, n_dep), dtype=np.float64)  # by given departure order
+        counts = np.empty((n_targets, n_dep), dtype=np.int8)
         ranked = np.empty(n_dep, dtype=np.float64)
         key = np.empty(n_stops, dtype=np.int64)
         for q in range(c * len(rows) // n_chunks, (c + 1) * len(rows) // n_chunks):
@@ -222,7 +214,7 @@ def _matrix(
                 (walk_only, dest_ok, pct_index, out_times, out_rides),
                 (dist, entry_node, entry_next, head, settled, sources),
                 raptor,
-                (arrivals, rides, direct, best, best_rides, times, counts, column, ranked, key),
+                (arrivals, rides, direct, best, times, counts, ranked, key),
             )
 
 
@@ -236,10 +228,12 @@ def _origin(q, o, chains, queries, sources, limits, st, tt, query, tg, result, w
     search_s, access_limit_s, max_access_stops, walk_limit_s, max_time_s = limits
     st_ok, st_a, st_b, st_from_a, st_from_b = st
     departures, given_index, max_rounds, board_slack_s, labels = query
-    egress_ptr, egress_target, egress_s, by_ptr, by_stop, by_s, direct_a, direct_b, direct_from_a, direct_from_b = tg
+    egress_ptr, egress_target, egress_key, by_ptr, by_stop, by_key, direct_a, direct_b, direct_from_a, direct_from_b = (
+        tg
+    )
     walk_only, dest_ok, pct_index, out_times, out_rides = result
     dist, entry_node, entry_next, head, settled, src_scratch = walk_scratch
-    arrivals, rides, direct, best, best_rides, times, counts, column, ranked, key = scratch
+    arrivals, rides, direct, best, times, counts, ranked, key = scratch
     n_dep = len(departures)
     n_targets = len(direct_a)
     lo, hi = src_ptr[o], src_ptr[o + 1]
@@ -270,31 +264,24 @@ def _origin(q, o, chains, queries, sources, limits, st, tt, query, tg, result, w
     for i in range(n_dep):  # latest departure first
         t0 = departures[i]
         if i == 0:
-            _egress_by_target(arrivals[0], rides[0], t0, by_ptr, by_stop, by_s, key, best, best_rides)
+            _egress_by_target(arrivals[0], rides[0], t0, by_ptr, by_stop, by_key, key, best)
         else:
-            shift = departures[i - 1] - t0  # waiting at the origin for the later departure's trips
+            # waiting at the origin for the later departure's trips
+            shift = (departures[i - 1] - t0) << _RIDE_BITS
             for t in range(n_targets):
                 if best[t] < NEVER:
                     best[t] += shift
             _relax(
-                arrivals[i],
-                rides[i],
-                arrivals[i - 1],
-                rides[i - 1],
-                t0,
-                egress_ptr,
-                egress_target,
-                egress_s,
-                best,
-                best_rides,
+                arrivals[i], rides[i], arrivals[i - 1], rides[i - 1], t0, egress_ptr, egress_target, egress_key, best
             )
         row = given_index[i]
         for t in range(n_targets):
             v = direct[t]
             r = 0
-            if best[t] < NEVER and best[t] < v:
-                v = np.float64(best[t])
-                r = best_rides[t]
+            b = best[t]
+            if b < NEVER and (b >> _RIDE_BITS) < v:
+                v = np.float64(b >> _RIDE_BITS)
+                r = b & ((1 << _RIDE_BITS) - 1)
             if v > max_time_s:
                 v = np.inf
                 r = -1
@@ -306,21 +293,19 @@ def _origin(q, o, chains, queries, sources, limits, st, tt, query, tg, result, w
             if not dest_ok[t]:
                 v = np.inf
                 r = -1
-            times[row, t] = v
-            counts[row, t] = r
+            times[t, row] = v
+            counts[t, row] = r
     if n_dep == 1:
         for p in range(len(pct_index)):
             for t in range(n_targets):
-                out_times[p, q, t] = times[0, t]
-                out_rides[p, q, t] = counts[0, t]
+                out_times[p, q, t] = times[t, 0]
+                out_rides[p, q, t] = counts[t, 0]
     else:
         for t in range(n_targets):
-            for j in range(n_dep):
-                column[j] = times[j, t]
             for p in range(len(pct_index)):
-                pick = _stable_rank(column, pct_index[p], ranked)
-                out_times[p, q, t] = times[pick, t]
-                out_rides[p, q, t] = counts[pick, t]
+                pick = _stable_rank(times[t], pct_index[p], ranked)
+                out_times[p, q, t] = times[t, pick]
+                out_rides[p, q, t] = counts[t, pick]
 
 
 def walk_transit_matrix(
@@ -361,6 +346,7 @@ def walk_transit_matrix(
     if len(rows) == 0:
         return out_times, out_rides
     chains = walk.chains
+    by_ptr, by_stop, by_s = targets.by_target
     ends = (stops.a[stops.ok], stops.b[stops.ok], targets.direct_a, targets.direct_b)
     _matrix(
         chains,
@@ -390,8 +376,10 @@ def walk_transit_matrix(
         (
             targets.egress_ptr,
             targets.egress_target,
-            targets.egress_s.astype(np.int64),
-            *targets.by_target,
+            targets.egress_s.astype(np.int64) << _RIDE_BITS,
+            by_ptr,
+            by_stop,
+            by_s << _RIDE_BITS,
             np.ascontiguousarray(targets.direct_a, dtype=np.int32),
             np.ascontiguousarray(targets.direct_b, dtype=np.int32),
             np.ascontiguousarray(targets.direct_from_a, dtype=np.float64),
