@@ -20,7 +20,7 @@ from access._kernels.chains import chain_queries, chain_search
 from access._kernels.dijkstra import UNREACHED
 from access._kernels.raptor import NEVER, _range_raptor_with, _raptor_scratch, timetable
 
-__all__ = ["walk_transit_matrix"]
+__all__ = ["walk_transit_matrix", "walk_queries"]
 
 _RIDE_BITS = 4  # rides (at most 11) in the low bits of an egress key
 
@@ -308,6 +308,14 @@ def _origin(q, o, chains, queries, sources, limits, st, tt, query, tg, result, w
                 out_rides[p, q, t] = counts[t, pick]
 
 
+def walk_queries(walk, stops, targets) -> tuple:
+    """The walk nodes whose times the matrix reads (the stops' and targets' edge ends), as
+    :func:`access._kernels.chains.chain_queries` gives them: derived once per matrix, passed
+    to every :func:`walk_transit_matrix` call of it as ``queries``."""
+    ends = (stops.a[stops.ok], stops.b[stops.ok], targets.direct_a, targets.direct_b)
+    return chain_queries(walk.chains, np.concatenate([np.asarray(e, dtype=np.int64) for e in ends]))
+
+
 def walk_transit_matrix(
     walk,
     transit,
@@ -330,6 +338,7 @@ def walk_transit_matrix(
     max_transfers: int,
     board_slack_s: int,
     labels: int,
+    queries: tuple | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(n_pct, len(rows), n_targets)`` seconds (inf: not reached) and int8 rides (-1: not
     reached) from the origins ``rows`` (their walk-network source groups ``src_*``) to
@@ -337,7 +346,8 @@ def walk_transit_matrix(
     ``departures_s`` (seconds, any order; ties at a percentile keep the earliest given).
     ``stops``: the transit network's stops snapped to ``walk``; ``walk_only``:
     ``(n_origins, n_targets)`` seconds of walks along one edge; ``pct_index``: the
-    inverted-CDF row of each percentile among the sorted departures."""
+    inverted-CDF row of each percentile among the sorted departures; ``queries``:
+    :func:`walk_queries` (derived here when not given)."""
     departures_s = np.asarray(departures_s, dtype=np.int64)
     order = np.argsort(-departures_s, kind="stable")  # latest first, as range-RAPTOR runs
     rows = np.ascontiguousarray(rows, dtype=np.int64)
@@ -347,10 +357,11 @@ def walk_transit_matrix(
         return out_times, out_rides
     chains = walk.chains
     by_ptr, by_stop, by_s = targets.by_target
-    ends = (stops.a[stops.ok], stops.b[stops.ok], targets.direct_a, targets.direct_b)
+    if queries is None:
+        queries = walk_queries(walk, stops, targets)
     _matrix(
         chains,
-        chain_queries(chains, np.concatenate([np.asarray(e, dtype=np.int64) for e in ends])),
+        queries,
         np.ascontiguousarray(src_ptr, dtype=np.int64),
         np.ascontiguousarray(src_nodes, dtype=np.int32),
         np.ascontiguousarray(src_cost, dtype=np.int64),

@@ -180,6 +180,9 @@ def _numeric_lon_lat(frame: pd.DataFrame, lon_col, lat_col, what: str) -> np.nda
     columns = []
     for column in (lon_col, lat_col):
         values = frame[column]
+        if pd.api.types.is_numeric_dtype(values):  # numbers already: no text to look for
+            columns.append(values.to_numpy(dtype=float))
+            continue
         numbers = pd.to_numeric(values, errors="coerce")
         text = numbers.isna() & values.notna() & (values.astype(str).str.strip() != "")
         if text.any():

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 
 from access._cancel import checkpoint
 from access._kernels.raptor import ALIGHTED, RIDDEN
-from access._kernels.transit_matrix import walk_transit_matrix
+from access._kernels.transit_matrix import walk_queries, walk_transit_matrix
 from access.config import DEFAULT_MAX_TIME_MIN, DEFAULT_PERCENTILES, DEFAULT_WINDOW_MIN
 from access.errors import InputError
 from access.io.points import as_points
@@ -224,6 +224,7 @@ def _fused_walk_matrix(
     n_dep = len(departures.seconds)
     pct_index = np.array([min(max(int(np.ceil(n_dep * float(p) / 100)) - 1, 0), n_dep - 1) for p in pct])
     stops = transit.links.on(walk)
+    queries = walk_queries(walk, stops, targets)
     with tqdm(total=len(rows), desc="transit travel times", unit="origin", disable=not progress) as bar:
         size = _fused_chunk(n_dep)
         for start in range(0, len(rows), size):
@@ -250,6 +251,7 @@ def _fused_walk_matrix(
                 max_transfers=settings.max_transfers,
                 board_slack_s=board_slack_s(settings),
                 labels=RIDDEN if settings.transfer_before_egress else ALIGHTED,
+                queries=queries,
             )
             result[:, chunk, :] = times
             rides[:, chunk, :] = counts
