@@ -83,10 +83,11 @@ def _range_raptor(tt, access_stops, access_s, departures, max_rounds, board_slac
 @nb.njit(cache=True, nogil=True)
 def _raptor_scratch(n_stops, n_patterns, max_rounds, labels):
     """Scratch of one search (:func:`_range_raptor_with`), reusable for the next origin:
-    round-major labels ``best``, ``ride``, ``ridden`` (the last only sized for
-    :data:`RIDDEN`), marked / by-transit stop flags, the pattern queue (all -1), the
-    stops whose labels changed in a departure (flags all False, and their list)."""
-    best = np.empty((max_rounds + 1, n_stops), dtype=np.int64)
+    round-major labels ``best``, ``ride``, ``ridden`` (``ridden`` only sized for
+    :data:`RIDDEN`, which reads ``best`` of round 0 alone), marked / by-transit stop flags,
+    the pattern queue (all -1), the stops whose labels changed in a departure and the
+    stops a round may board at (flags all False, and their lists)."""
+    best = np.empty((1 if labels == RIDDEN else max_rounds + 1, n_stops), dtype=np.int64)
     ride = np.empty((max_rounds + 1, n_stops), dtype=np.int64)
     ridden = np.empty((max_rounds + 1 if labels == RIDDEN else 1, n_stops), dtype=np.int64)
     marked = np.zeros(n_stops, dtype=np.bool_)
