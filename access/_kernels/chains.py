@@ -79,8 +79,8 @@ def _interior(indptr, indices, weights, in_degree):
 def _walk_chains(indptr, indices, weights, inner, start, state, nodes, arcs, n_arcs, n_chains):
     """Follow every chain leaving kept node ``start`` through an interior node not yet on
     a chain (``nodes``: scratch as long as the graph); fill the per-node ``state`` rows
-    and append the chain's two end-to-end edges
-    to ``arcs``. Returns the updated ``(n_arcs, n_chains)``."""
+    and append the chain's two end-to-end edges to ``arcs``. Returns the updated
+    ``(n_arcs, n_chains)``."""
     chain, pos, end_u, end_w, from_u, to_u, from_w, to_w = state
     for j in range(indptr[start], indptr[start + 1]):
         x = indices[j]
